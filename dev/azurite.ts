@@ -1,0 +1,121 @@
+// Starts Azurite from the npm package as a child process on free loopback ports, in memory, telemetry off.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+
+export interface AzuriteHandle {
+  readonly blobPort: number;
+  readonly queuePort: number;
+  readonly tablePort: number;
+  /** Explicit http connection string (UseDevelopmentStorage=true is fixed to the default ports). */
+  readonly connectionString: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+// The well-known Azurite development account: public, documented, not a secret.
+const ACCOUNT = "devstoreaccount1";
+const ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export function azuriteConnectionString(blobPort: number, queuePort: number, tablePort: number): string {
+  return [
+    "DefaultEndpointsProtocol=http",
+    `AccountName=${ACCOUNT}`,
+    `AccountKey=${ACCOUNT_KEY}`,
+    `BlobEndpoint=http://127.0.0.1:${blobPort}/${ACCOUNT}`,
+    `QueueEndpoint=http://127.0.0.1:${queuePort}/${ACCOUNT}`,
+    `TableEndpoint=http://127.0.0.1:${tablePort}/${ACCOUNT}`,
+  ].join(";");
+}
+
+export async function startAzurite(options: { startTimeoutMs?: number } = {}): Promise<AzuriteHandle> {
+  const script = require.resolve("azurite/dist/src/azurite.js");
+  const child = spawn(
+    process.execPath,
+    [
+      script,
+      "--silent",
+      "--disableTelemetry",
+      "--skipApiVersionCheck",
+      "--loose",
+      "--inMemoryPersistence",
+      "--blobHost",
+      "127.0.0.1",
+      "--queueHost",
+      "127.0.0.1",
+      "--tableHost",
+      "127.0.0.1",
+      "--blobPort",
+      "0",
+      "--queuePort",
+      "0",
+      "--tablePort",
+      "0",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const ports = await readPorts(child, options.startTimeoutMs ?? 20_000);
+  const pid = child.pid ?? -1;
+  return {
+    ...ports,
+    pid,
+    connectionString: azuriteConnectionString(ports.blobPort, ports.queuePort, ports.tablePort),
+    stop: () => stopChild(child),
+  };
+}
+
+function readPorts(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ blobPort: number; queuePort: number; tablePort: number }> {
+  return new Promise((resolve, reject) => {
+    const found: Partial<Record<"Blob" | "Queue" | "Table", number>> = {};
+    let output = "";
+    const timer = setTimeout(() => {
+      fail(new Error(`Azurite did not start within ${timeoutMs} ms: ${output.slice(-500)}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString("utf8");
+      for (const m of output.matchAll(
+        /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g,
+      )) {
+        found[m[1] as "Blob" | "Queue" | "Table"] = Number(m[2]);
+      }
+      if (found.Blob !== undefined && found.Queue !== undefined && found.Table !== undefined) {
+        cleanup();
+        resolve({ blobPort: found.Blob, queuePort: found.Queue, tablePort: found.Table });
+      }
+    };
+    const onExit = (code: number | null): void => {
+      fail(new Error(`Azurite exited with ${String(code)} before listening: ${output.slice(-500)}`));
+    };
+    function cleanup(): void {
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      child.off("exit", onExit);
+      // Keep draining so a full pipe never blocks Azurite.
+      child.stdout?.resume();
+      child.stderr?.resume();
+    }
+    function fail(error: Error): void {
+      cleanup();
+      child.kill("SIGKILL");
+      reject(error);
+    }
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 3000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,22 @@
+// Three projects: unit (pure, fakes allowed), integration (real SDKs against Azurite and the emulators),
+// e2e (the whole sandbox driven over HTTP). One Azurite for the run, started by the global setup.
+/** @type {import('ts-jest').TsJestGlobalOptions} */
+const tsJest = { tsconfig: "tsconfig.json", isolatedModules: false };
+
+const project = (name, timeout) => ({
+  displayName: name,
+  testEnvironment: "node",
+  roots: ["<rootDir>/test/" + name],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", tsJest] },
+  moduleFileExtensions: ["ts", "js", "json"],
+  testTimeout: timeout,
+});
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [project("unit", 10000), project("integration", 60000), project("e2e", 120000)],
+  globalSetup: "<rootDir>/test/support/global-setup.ts",
+  globalTeardown: "<rootDir>/test/support/global-teardown.ts",
+  maxWorkers: process.env.CI ? 2 : "50%",
+};

@@ -1,0 +1,271 @@
+// The only reader of process.env. Every setting the app uses is declared, documented and validated here, and a bad
+// configuration fails with one message naming every offending setting.
+import { z } from "zod";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+/** True for hosts that only exist on this machine (the local emulators). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    return LOOPBACK_HOSTS.has(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+const GATEWAY_ID =
+  /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Network\/virtualNetworkGateways\/[-\w._]{1,80}$/i;
+
+const httpsUrl = z
+  .url()
+  .trim()
+  .refine((u) => u.startsWith("https://"), "must be an https:// URL");
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === "" ? undefined : s))
+  .optional();
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const csv = z
+  .string()
+  .default("")
+  .transform((s) =>
+    s
+      .split(/[,;\s]+/)
+      .map((x) => x.trim())
+      .filter((x) => x !== ""),
+  );
+
+const rsaKeySize = z.coerce
+  .number()
+  .int()
+  .refine((n) => n === 2048 || n === 3072 || n === 4096, "must be 2048, 3072 or 4096 (the gateway takes RSA only)");
+
+/**
+ * The settings, by their app-setting names. Each `describe` is the documentation shown in the README table and in
+ * local.settings.sample.json; keep the three in step.
+ */
+export const settingsSchema = z
+  .object({
+    AzureWebJobsStorage: optionalString.describe(
+      "Storage connection string for the Functions host, the durable task hub, the ledger tables and the profile blobs. Locally Azurite. In Azure prefer identity-based AzureWebJobsStorage__blobServiceUri and __tableServiceUri.",
+    ),
+    AzureWebJobsStorage__blobServiceUri: optionalString.describe(
+      "Identity-based storage: the blob service URI (used when AzureWebJobsStorage is not set).",
+    ),
+    AzureWebJobsStorage__tableServiceUri: optionalString.describe(
+      "Identity-based storage: the table service URI (used when AzureWebJobsStorage is not set).",
+    ),
+    P2S_TASK_HUB: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/, "must be 3-45 letters or digits, starting with a letter")
+      .default("p2slifecycle")
+      .describe("Durable Functions task hub name (host.json reads it)."),
+    AZURE_CLIENT_ID: optionalString.describe(
+      "Client id of the user-assigned managed identity. When set, ManagedIdentityCredential with that id is used; otherwise DefaultAzureCredential.",
+    ),
+    P2S_CREDENTIAL: z
+      .enum(["default", "managedIdentity", "localEmulator"])
+      .default("default")
+      .describe(
+        "How the app authenticates to Azure: default (DefaultAzureCredential), managedIdentity, or localEmulator (a fixed token, refused unless every Azure endpoint is on loopback).",
+      ),
+    P2S_TRUSTED_CA_FILE: optionalString.describe(
+      "PEM file of an extra CA to trust for TLS to Azure endpoints (the local emulators' CA). TLS verification is never turned off.",
+    ),
+    KEY_VAULT_URL: httpsUrl.describe("URL of the Key Vault that holds the root CA and the client certificates."),
+    KEY_VAULT_DNS_SUFFIX: z
+      .string()
+      .trim()
+      .default("vault.azure.net")
+      .describe("Key Vault DNS suffix of the cloud (vault.usgovcloudapi.net, vault.azure.cn...)."),
+    ARM_ENDPOINT: httpsUrl.default("https://management.azure.com").describe("Azure Resource Manager endpoint."),
+    ARM_AUDIENCE: z
+      .string()
+      .trim()
+      .default("https://management.azure.com/.default")
+      .describe("Token scope for ARM in this cloud."),
+    GRAPH_ENDPOINT: httpsUrl.default("https://graph.microsoft.com").describe("Microsoft Graph endpoint of the cloud."),
+    CA_ROOT_NAME: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-zA-Z-]{1,127}$/, "must be a Key Vault object name (letters, digits, dashes)")
+      .default("p2s-root-ca")
+      .describe("Key Vault certificate name of the root CA; also the root's name on the gateways."),
+    CA_ROOT_SUBJECT: z
+      .string()
+      .trim()
+      .min(4)
+      .default("CN=P2S Root CA, O=p2s-lifecycle")
+      .describe("Distinguished name of the root CA created on first start."),
+    CA_ROOT_KEY_SIZE: rsaKeySize.default(4096).describe("RSA key size of the root CA (2048, 3072, 4096)."),
+    CA_ROOT_VALIDITY_YEARS: intInRange(1, 30, 10).describe("Validity of a new root CA, in years."),
+    CLIENT_CERT_KEY_SIZE: rsaKeySize.default(2048).describe("RSA key size of client certificates (2048, 3072, 4096)."),
+    CLIENT_CERT_VALIDITY_DAYS: intInRange(1, 825, 180).describe(
+      "Validity of client certificates, in days. Short, because a gateway holds only 300 revocations.",
+    ),
+    CLIENT_CERT_NAME_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[a-zA-Z][0-9a-zA-Z-]{0,40}$/)
+      .default("p2s-user")
+      .describe("Prefix of the Key Vault certificate names of client certificates."),
+    PFX_ENCRYPTION: z
+      .enum(["aes256", "legacy3des"])
+      .default("aes256")
+      .describe(
+        "PKCS#12 encryption: aes256 (AES-256-CBC, PBKDF2-SHA256, SHA-256 MAC) or legacy3des (TripleDES, SHA-1 MAC) for older key stores.",
+      ),
+    GATEWAY_RESOURCE_IDS: csv
+      .pipe(z.array(z.string().regex(GATEWAY_ID, "must be a virtualNetworkGateways resource id")))
+      .describe("Comma-separated resource ids of the VPN gateways to manage (several are supported)."),
+    LEDGER_TABLE_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, "must be letters or digits, starting with a letter")
+      .default("p2s")
+      .describe("Prefix of the ledger tables (<prefix>Certificates, <prefix>Audit)."),
+    PROFILE_CONTAINER: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a blob container name")
+      .default("vpn-profiles")
+      .describe("Blob container for the generated VPN client profile packages."),
+    TICKETING_SHARED_SECRET: optionalString
+      .pipe(z.string().min(32, "must be at least 32 characters").optional())
+      .describe(
+        "Shared secret the ticketing system signs its requests with (HMAC-SHA256). Keep it in Key Vault and reference it. Ticket requests are refused while it is unset.",
+      ),
+    TICKETING_CALLBACK_ALLOWLIST: csv
+      .pipe(z.array(httpsUrl))
+      .describe("Comma-separated https origins the app may call back with ticket results."),
+    ENTRA_VPN_GROUP_ID: optionalString
+      .pipe(z.uuid("must be a group object id (GUID)").optional())
+      .describe("Object id of the Entra ID group whose members get VPN access."),
+    ALERT_WEBHOOK_URL: optionalString
+      .pipe(httpsUrl.optional())
+      .describe("https webhook that receives alerts (expiry, sync failures). Alerts are only logged when unset."),
+    ROOT_EXPIRY_WARNING_DAYS: intInRange(1, 3650, 180).describe(
+      "Alert when the root CA expires within this many days.",
+    ),
+    CLIENT_EXPIRY_WARNING_DAYS: intInRange(1, 365, 21).describe(
+      "Alert when a client certificate expires within this many days.",
+    ),
+    CLIENT_RENEWAL_DAYS: intInRange(1, 365, 14).describe(
+      "Renew a client certificate this many days before it expires.",
+    ),
+    HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
+  })
+  .superRefine((s, ctx) => {
+    if (
+      s.AzureWebJobsStorage === undefined &&
+      s.AzureWebJobsStorage__blobServiceUri !== undefined &&
+      s.AzureWebJobsStorage__tableServiceUri === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AzureWebJobsStorage__tableServiceUri"],
+        message: "is required with AzureWebJobsStorage__blobServiceUri",
+      });
+    }
+    const kv = new URL(s.KEY_VAULT_URL);
+    if (!isLoopbackUrl(s.KEY_VAULT_URL) && !kv.hostname.endsWith(`.${s.KEY_VAULT_DNS_SUFFIX}`)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KEY_VAULT_URL"],
+        message: `must be a vault under .${s.KEY_VAULT_DNS_SUFFIX} (see KEY_VAULT_DNS_SUFFIX)`,
+      });
+    }
+    if (s.P2S_CREDENTIAL === "localEmulator") {
+      for (const key of ["KEY_VAULT_URL", "ARM_ENDPOINT", "GRAPH_ENDPOINT"] as const) {
+        if (!isLoopbackUrl(s[key])) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: "must be a loopback URL when P2S_CREDENTIAL=localEmulator",
+          });
+        }
+      }
+    }
+    if (s.CLIENT_RENEWAL_DAYS >= s.CLIENT_CERT_VALIDITY_DAYS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CLIENT_RENEWAL_DAYS"],
+        message: "must be less than CLIENT_CERT_VALIDITY_DAYS",
+      });
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** The typed, frozen configuration the app reads. */
+export type Config = Readonly<
+  Omit<Settings, "GATEWAY_RESOURCE_IDS" | "TICKETING_CALLBACK_ALLOWLIST"> & {
+    GATEWAY_RESOURCE_IDS: readonly string[];
+    TICKETING_CALLBACK_ALLOWLIST: readonly string[];
+  }
+>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly { setting: string; message: string }[]) {
+    super(`Invalid configuration: ${problems.map((p) => `${p.setting} ${p.message}`).join("; ")}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Validates an environment; throws ConfigError naming every missing or invalid setting. */
+export function parseConfig(env: Env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined) input[key] = value;
+  }
+  const problems: { setting: string; message: string }[] = [];
+  // Checked on the raw input: zod runs object refinements only once every field is valid, and this must be
+  // reported together with the rest.
+  if (isBlank(input.AzureWebJobsStorage) && isBlank(input.AzureWebJobsStorage__blobServiceUri)) {
+    problems.push({
+      setting: "AzureWebJobsStorage",
+      message: "is required (or AzureWebJobsStorage__blobServiceUri and __tableServiceUri)",
+    });
+  }
+  const result = settingsSchema.safeParse(input);
+  if (!result.success) {
+    problems.push(
+      ...result.error.issues.map((issue) => ({
+        setting: issue.path.length > 0 ? issue.path.map(String).join(".") : "(settings)",
+        message: issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message,
+      })),
+    );
+  }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    ...result.data,
+    GATEWAY_RESOURCE_IDS: Object.freeze([...result.data.GATEWAY_RESOURCE_IDS]),
+    TICKETING_CALLBACK_ALLOWLIST: Object.freeze([...result.data.TICKETING_CALLBACK_ALLOWLIST]),
+  });
+}
+
+function isBlank(value: string | undefined): boolean {
+  return value === undefined || value.trim() === "";
+}
+
+let cached: Config | undefined;
+
+/** The app's configuration from process.env, validated once. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Forgets the cached configuration (tests and the dev host change the environment between runs). */
+export function resetConfig(): void {
+  cached = undefined;
+}
