@@ -1,0 +1,88 @@
+// The ledger's records and the rules for moving a certificate between states. Pure: the table client persists them.
+
+export const CERTIFICATE_STATUSES = ["issuing", "active", "revoked", "expired", "superseded"] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+
+export const REQUEST_SOURCES = ["hr", "entra", "ticket", "api", "renewal", "sandbox"] as const;
+export type RequestSource = (typeof REQUEST_SOURCES)[number];
+
+/** One client certificate in the inventory. Public data only: never a key, a PFX or a passphrase. */
+export interface CertificateRecord {
+  /** Lower-cased UPN: the partition of the user's certificates. */
+  readonly userKey: string;
+  /** The UPN as requested (display). */
+  readonly upn: string;
+  /** Key Vault certificate name; unique per issuance, derived from the request. */
+  readonly certificateName: string;
+  readonly status: CertificateStatus;
+  readonly requestId: string;
+  readonly source: RequestSource;
+  /** Id of the triggering item in its source system (HR event id, ticket number...). */
+  readonly sourceId: string;
+  /** Uppercase SHA-1 hex; absent while issuing. */
+  readonly thumbprint?: string;
+  readonly serialNumber?: string;
+  readonly rootThumbprint?: string;
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
+  readonly revokedAt?: Date;
+  readonly revocationReason?: string;
+  readonly updatedAt: Date;
+}
+
+/** One append-only audit entry: who did what to which subject, when, why, from where. */
+export interface AuditEntry {
+  /** Deterministic per action, so a retried activity writes it once. */
+  readonly id: string;
+  readonly at: Date;
+  /** The principal or system that caused it (ticket requester, "hr", "timer:gatewayReconcile"...). */
+  readonly actor: string;
+  readonly action: string;
+  /** Lower-cased UPN, gateway name or "root". */
+  readonly subject: string;
+  readonly reason: string;
+  readonly source: string;
+  readonly requestId?: string;
+  /** Small public facts (thumbprints, counts); never secrets. */
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+}
+
+const TRANSITIONS: Readonly<Record<CertificateStatus, readonly CertificateStatus[]>> = {
+  issuing: ["active", "revoked"],
+  active: ["revoked", "expired", "superseded"],
+  superseded: ["revoked", "expired"],
+  // A revoked certificate stays revoked; it leaves the gateway's list once expired, but its record keeps "revoked".
+  revoked: [],
+  expired: [],
+};
+
+export function canTransition(from: CertificateStatus, to: CertificateStatus): boolean {
+  return from === to || TRANSITIONS[from].includes(to);
+}
+
+/** Thumbprints that must be on every gateway's revocation list at `now`: revoked and not yet expired. */
+export function revokedThumbprints(records: Iterable<CertificateRecord>, now: Date): string[] {
+  const result = new Set<string>();
+  for (const r of records) {
+    if (r.status !== "revoked" || r.thumbprint === undefined) continue;
+    if (r.notAfter !== undefined && r.notAfter.getTime() <= now.getTime()) continue;
+    result.add(r.thumbprint);
+  }
+  return [...result].sort();
+}
+
+/**
+ * Encodes a value for use as an Azure Table PartitionKey or RowKey, which refuse '/', '\', '#', '?' and control
+ * characters. Reversible, and the identity for the usual UPN characters.
+ */
+export function tableKey(value: string): string {
+  return value.replace(
+    /[/\\#?%\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+/** Row keys that sort in time order and stay unique for the same instant. */
+export function auditRowKey(at: Date, id: string): string {
+  return `${at.toISOString()}_${tableKey(id)}`;
+}
