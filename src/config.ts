@@ -159,6 +159,23 @@ export const settingsSchema = z
     CLIENT_RENEWAL_DAYS: intInRange(1, 365, 14).describe(
       "Renew a client certificate this many days before it expires.",
     ),
+    GATEWAY_RECONCILE_SCHEDULE: z
+      .string()
+      .trim()
+      .regex(/^(\S+\s+){5}\S+$/, "must be a six-field NCRONTAB expression")
+      .default("0 */5 * * * *")
+      .describe(
+        "NCRONTAB schedule of gatewayReconcile, the safety net that repairs drift and applies anything missed.",
+      ),
+    GATEWAY_SYNC_QUIET_SECONDS: intInRange(0, 600, 20).describe(
+      "How long a gateway writer waits, once in sync, for further changes before it finishes.",
+    ),
+    GATEWAY_BUSY_BACKOFF_MS: intInRange(10, 600_000, 15_000).describe(
+      "First wait after a gateway answers 409 AnotherOperationInProgress (doubles up to 5 minutes; Retry-After wins when longer).",
+    ),
+    GATEWAY_POLL_INTERVAL_MS: intInRange(10, 120_000, 10_000).describe(
+      "Polling interval of gateway long-running operations (PUT, connection health, disconnect).",
+    ),
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
   })
   .superRefine((s, ctx) => {

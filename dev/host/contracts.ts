@@ -51,8 +51,11 @@ export interface FunctionInvoker {
 /** Time source shared by timer triggers and durable timers, so tests can fast-forward both. */
 export interface Clock {
   now(): number;
-  /** Calls `callback` once the clock reaches `atMs`; returns a cancel function. */
-  schedule(atMs: number, callback: () => void): () => void;
+  /**
+   * Calls `callback` once the clock reaches `atMs`; returns a cancel function. A callback may return a promise: a
+   * virtual clock awaits it before running the next callback, the real clock reports its rejection.
+   */
+  schedule(atMs: number, callback: () => unknown): () => void;
 }
 
 /** A clock the test moves by hand; scheduled callbacks run in time order while advancing. */

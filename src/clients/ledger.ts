@@ -5,7 +5,13 @@ import type { TableEntityResult } from "@azure/data-tables";
 import type { Config } from "../config";
 import { tableClient } from "./storage";
 import { auditRowKey, canTransition, CERTIFICATE_STATUSES, REQUEST_SOURCES, tableKey } from "../domain/ledger";
-import type { AuditEntry, CertificateRecord, CertificateStatus, RequestSource } from "../domain/ledger";
+import type {
+  AuditEntry,
+  CertificateRecord,
+  CertificateStatus,
+  GatewaySyncRecord,
+  RequestSource,
+} from "../domain/ledger";
 
 type LedgerConfig = Parameters<typeof tableClient>[0] & Pick<Config, "LEDGER_TABLE_PREFIX">;
 
@@ -53,16 +59,63 @@ export class Ledger {
   constructor(
     private readonly certificates: TableClient,
     private readonly audit: TableClient,
+    private readonly gateways: TableClient,
   ) {}
 
   static fromConfig(config: LedgerConfig): Ledger {
     const prefix = config.LEDGER_TABLE_PREFIX;
-    return new Ledger(tableClient(config, `${prefix}Certificates`), tableClient(config, `${prefix}Audit`));
+    return new Ledger(
+      tableClient(config, `${prefix}Certificates`),
+      tableClient(config, `${prefix}Audit`),
+      tableClient(config, `${prefix}Gateways`),
+    );
   }
 
   /** Creates the tables when absent (safe to call repeatedly; cached per process). */
   async ensureTables(): Promise<void> {
-    await Promise.all([this.ensure(this.certificates), this.ensure(this.audit)]);
+    await Promise.all([this.ensure(this.certificates), this.ensure(this.audit), this.ensure(this.gateways)]);
+  }
+
+  async recordGatewaySync(record: GatewaySyncRecord): Promise<void> {
+    await this.ensureTables();
+    await this.gateways.upsertEntity(
+      {
+        partitionKey: "gateway",
+        rowKey: tableKey(record.gatewayId.toLowerCase()),
+        gatewayId: record.gatewayId,
+        lastSyncAt: record.lastSyncAt,
+        outcome: record.outcome,
+        detail: record.detail,
+        revokedCount: record.revokedCount,
+        rootCount: record.rootCount,
+      },
+      "Replace",
+    );
+  }
+
+  async getGatewaySync(gatewayId: string): Promise<GatewaySyncRecord | undefined> {
+    await this.ensureTables();
+    try {
+      const e = await this.gateways.getEntity<{
+        gatewayId: string;
+        lastSyncAt: Date | string;
+        outcome: string;
+        detail: string;
+        revokedCount: number;
+        rootCount: number;
+      }>("gateway", tableKey(gatewayId.toLowerCase()));
+      return {
+        gatewayId: e.gatewayId,
+        lastSyncAt: asDate(e.lastSyncAt) ?? new Date(0),
+        outcome: e.outcome,
+        detail: e.detail,
+        revokedCount: e.revokedCount,
+        rootCount: e.rootCount,
+      };
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
   }
 
   /**

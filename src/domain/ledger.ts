@@ -86,3 +86,13 @@ export function tableKey(value: string): string {
 export function auditRowKey(at: Date, id: string): string {
   return `${at.toISOString()}_${tableKey(id)}`;
 }
+
+/** What the last gateway writer pass did, for GET /api/v1/gateways and operators. */
+export interface GatewaySyncRecord {
+  readonly gatewayId: string;
+  readonly lastSyncAt: Date;
+  readonly outcome: string;
+  readonly detail: string;
+  readonly revokedCount: number;
+  readonly rootCount: number;
+}

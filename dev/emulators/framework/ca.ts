@@ -45,7 +45,7 @@ export class EmulatorCa {
 }
 
 export async function createEmulatorCa(options: EmulatorCaOptions = {}): Promise<EmulatorCa> {
-  const crypto = webcrypto as unknown as Crypto;
+  const crypto = webcrypto;
   const algorithm = { ...RSA_ALGORITHM, modulusLength: options.keySize ?? 2048 };
   const notBefore = new Date(Date.now() - 60 * 60 * 1000); // an hour back absorbs clock skew
   const notAfter = new Date(Date.now() + (options.validityDays ?? 30) * DAY_MS);
@@ -83,10 +83,7 @@ export async function createEmulatorCa(options: EmulatorCaOptions = {}): Promise
       signingAlgorithm: RSA_ALGORITHM,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-          true,
-        ),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
         new x509.SubjectAlternativeNameExtension([
           ...LOOPBACK_IPS.map((value) => ({ type: "ip" as const, value })),

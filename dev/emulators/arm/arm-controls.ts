@@ -1,0 +1,151 @@
+// The in-process control surface: seed gateways and connected sessions, inspect state, tune operation timing and
+// plan failures. The HTTP control routes call the same methods.
+import type { GatewayRecord } from "./gateway-record";
+import type { GatewayStore } from "./gateway-store";
+import { newEtag } from "./gateway-store";
+import { validateGatewayBody } from "./gateway-validation";
+import { gatewayView } from "./gateway-view";
+import type { JsonObject } from "./json";
+import { nextClientAddress } from "./client-address-pool";
+import type { OperationFailure, OperationStatus } from "./operation";
+import { gatewayKey, parseGatewayId } from "./resource-id";
+import { createSession, healthDetail } from "./vpn-session";
+import type { VpnSessionSeed } from "./vpn-session";
+
+/** Gateway server root CN written into generated profiles until changed with setServerRootCn. */
+export const DEFAULT_SERVER_ROOT_CN = "DigiCert Global Root G2";
+
+export interface RunningOperationInfo {
+  id: string;
+  name: string;
+  status: OperationStatus;
+  startedAt: string;
+  endsAt: string;
+}
+
+export interface ArmEmulatorSettings {
+  operationDurationMs: number;
+  conflictTailMs: number;
+  /** null: no Retry-After, clients poll at their own interval. */
+  pollRetryAfterSeconds: number | null;
+}
+
+export interface ArmEmulatorControls {
+  /** Creates or replaces a gateway at once (no operation), validated like a PUT; returns it as GET would. */
+  seedGateway(id: string, gateway: object): JsonObject;
+  /** The gateway as GET returns it, or undefined. */
+  gateway(id: string): JsonObject | undefined;
+  gatewayIds(): string[];
+  removeGateway(id: string): boolean;
+  /** Adds a connected P2S session; returns its vpnConnectionId. */
+  connectSession(gatewayId: string, session: VpnSessionSeed): string;
+  /** Sessions as getVpnclientConnectionHealth would list them now. */
+  sessions(gatewayId: string): JsonObject[];
+  disconnectSession(gatewayId: string, vpnConnectionId: string): boolean;
+  operationDurationMs(): number;
+  settings(): ArmEmulatorSettings;
+  setOperationDurationMs(ms: number): void;
+  /** Keeps a gateway refusing writes for this long after each operation ends (default 0). */
+  setConflictTailMs(ms: number): void;
+  /** Retry-After (seconds) on operation headers and polls; undefined (default) lets clients poll at their own pace. */
+  setPollRetryAfterSeconds(seconds: number | undefined): void;
+  /** The next long-running operation on this gateway ends Failed with this error (a PUT leaves it Failed). */
+  failNextOperation(gatewayId: string, failure: OperationFailure): void;
+  /** The operation occupying the gateway, if any. */
+  runningOperation(gatewayId: string): RunningOperationInfo | undefined;
+  /** The gateway server root CN that generated profiles report (Microsoft rotates it). */
+  setServerRootCn(gatewayId: string, commonName: string): void;
+  /** Forgets all gateways, sessions, operations, profiles and settings overrides. */
+  reset(): void;
+}
+
+export interface ControlSettings {
+  operationDurationMs: number;
+  conflictTailMs: number;
+  retryAfterSeconds: number | undefined;
+}
+
+export function createArmControls(
+  store: GatewayStore,
+  settings: ControlSettings,
+  serverRootCns: Map<string, string>,
+  onReset: () => void,
+): ArmEmulatorControls {
+  const initial = { ...settings };
+  const required = (id: string): GatewayRecord => {
+    const record = store.find(parseGatewayId(id));
+    if (record === undefined) throw new Error(`No gateway ${id} in the ARM emulator`);
+    return record;
+  };
+  return {
+    seedGateway(id, gateway) {
+      const ref = parseGatewayId(id);
+      const stored = validateGatewayBody(JSON.parse(JSON.stringify(gateway)) as unknown);
+      const record = store.upsert(ref, stored, "Succeeded");
+      record.etag = newEtag();
+      return gatewayView(record);
+    },
+    gateway(id) {
+      const record = store.find(parseGatewayId(id));
+      return record === undefined ? undefined : gatewayView(record);
+    },
+    gatewayIds: () => store.all().map((g) => g.id),
+    removeGateway: (id) => store.remove(parseGatewayId(id)),
+    connectSession(gatewayId, seed) {
+      const record = required(gatewayId);
+      const used = new Set([...record.sessions.values()].map((s) => s.privateIpAddress));
+      const address = seed.privateIpAddress ?? nextClientAddress(record.resource, used);
+      const session = createSession(seed, store.now(), address, record.sessions.size);
+      record.sessions.set(session.vpnConnectionId, session);
+      return session.vpnConnectionId;
+    },
+    sessions(gatewayId) {
+      const now = store.now();
+      return [...required(gatewayId).sessions.values()].map((s) => healthDetail(s, now));
+    },
+    disconnectSession: (gatewayId, vpnConnectionId) => required(gatewayId).sessions.delete(vpnConnectionId),
+    operationDurationMs: () => settings.operationDurationMs,
+    settings: () => ({
+      operationDurationMs: settings.operationDurationMs,
+      conflictTailMs: settings.conflictTailMs,
+      pollRetryAfterSeconds: settings.retryAfterSeconds ?? null,
+    }),
+    setOperationDurationMs(ms) {
+      settings.operationDurationMs = nonNegative(ms, "operationDurationMs");
+    },
+    setConflictTailMs(ms) {
+      settings.conflictTailMs = nonNegative(ms, "conflictTailMs");
+    },
+    setPollRetryAfterSeconds(seconds) {
+      settings.retryAfterSeconds = seconds === undefined ? undefined : nonNegative(seconds, "retryAfterSeconds");
+    },
+    failNextOperation(gatewayId, failure) {
+      store.planFailure(required(gatewayId).ref, { code: failure.code, message: failure.message });
+    },
+    runningOperation(gatewayId) {
+      const operation = store.occupying(required(gatewayId));
+      if (operation === undefined) return undefined;
+      return {
+        id: operation.id,
+        name: operation.name,
+        status: operation.status,
+        startedAt: new Date(operation.startedAtMs).toISOString(),
+        endsAt: new Date(operation.endsAtMs).toISOString(),
+      };
+    },
+    setServerRootCn(gatewayId, commonName) {
+      serverRootCns.set(gatewayKey(required(gatewayId).ref), commonName);
+    },
+    reset() {
+      store.clear();
+      serverRootCns.clear();
+      Object.assign(settings, initial);
+      onReset();
+    },
+  };
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
+  return value;
+}

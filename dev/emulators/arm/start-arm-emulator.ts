@@ -1,0 +1,102 @@
+// startArmEmulator: Microsoft.Network virtualNetworkGateways over HTTPS on loopback, on the emulator framework (bearer
+// required as ARM does, faults and statistics per operation name), with in-process and HTTP control APIs. The HTTP
+// controls and profile downloads run on a second loopback port (controlUrl) because they must work without a token.
+import { startEmulator, systemClock } from "../framework";
+import type { EmulatorCa, EmulatorClock, EmulatorFaults, EmulatorStats, EmulatorThrottles, ThrottleRule } from "../framework";
+import { createArmControls, DEFAULT_SERVER_ROOT_CN } from "./arm-controls";
+import type { ArmEmulatorControls, ControlSettings } from "./arm-controls";
+import { armControlRoutes } from "./arm-control-routes";
+import { armRoutes } from "./arm-routes";
+import { startControlServer } from "./control-server";
+import type { ActionContext } from "./gateway-actions";
+import { GatewayStore } from "./gateway-store";
+import { gatewayKey } from "./resource-id";
+import type { VpnProfileSnapshot } from "./vpn-profile";
+import { vpnProfilePath, vpnProfileRoutes } from "./vpn-profile-routes";
+
+export interface ArmEmulatorOptions {
+  readonly ca: EmulatorCa;
+  /** Default 0: a free port. */
+  readonly port?: number;
+  /** How long each long-running operation stays InProgress; default 2000 ms. Changeable at run time. */
+  readonly operationDurationMs?: number;
+  /** How long a gateway keeps refusing writes after an operation ends; default 0. */
+  readonly conflictTailMs?: number;
+  /** Retry-After seconds on operation headers and polls; default none, so clients poll at their own interval. */
+  readonly pollRetryAfterSeconds?: number;
+  /** Default the system clock; a virtual clock ends operations when the test advances it. */
+  readonly clock?: EmulatorClock;
+  readonly throttles?: readonly ThrottleRule[];
+  readonly randomSeed?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface ArmEmulator {
+  /** https://127.0.0.1:port: the client's `endpoint`. */
+  readonly url: string;
+  readonly port: number;
+  /** https://127.0.0.1:port of the HTTP controls (/_emulator/arm/...) and of profile downloads; no token needed. */
+  readonly controlUrl: string;
+  readonly faults: EmulatorFaults;
+  readonly stats: EmulatorStats;
+  readonly throttles: EmulatorThrottles;
+  readonly controls: ArmEmulatorControls;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_OPERATION_DURATION_MS = 2000;
+
+export async function startArmEmulator(options: ArmEmulatorOptions): Promise<ArmEmulator> {
+  const clock = options.clock ?? systemClock;
+  const settings: ControlSettings & { clock: () => number } = {
+    clock: () => clock.now(),
+    operationDurationMs: options.operationDurationMs ?? DEFAULT_OPERATION_DURATION_MS,
+    conflictTailMs: options.conflictTailMs ?? 0,
+    retryAfterSeconds: options.pollRetryAfterSeconds,
+  };
+  const store = new GatewayStore(settings);
+  const profiles = new Map<string, VpnProfileSnapshot>();
+  const serverRootCns = new Map<string, string>();
+  let url = "";
+  let controlUrl = "";
+  const ctx: ActionContext = {
+    store,
+    baseUrl: () => url,
+    retryAfterSeconds: () => settings.retryAfterSeconds,
+    profiles,
+    profileUrl: (snapshot) => `${controlUrl}${vpnProfilePath(snapshot)}`,
+    serverRootCn: (record) => serverRootCns.get(gatewayKey(record.ref)) ?? DEFAULT_SERVER_ROOT_CN,
+  };
+  const controls = createArmControls(store, settings, serverRootCns, () => {
+    profiles.clear();
+  });
+  const controlServer = await startControlServer(options.ca, [...armControlRoutes(controls), ...vpnProfileRoutes(profiles)]);
+  controlUrl = controlServer.url;
+  const emulator = await startEmulator({
+    name: "arm",
+    ca: options.ca,
+    auth: { mode: "required" },
+    routes: armRoutes(ctx),
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.throttles === undefined ? {} : { throttles: options.throttles }),
+    ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+    clock,
+  }).catch(async (error: unknown) => {
+    await controlServer.stop();
+    throw error;
+  });
+  url = emulator.url;
+  return {
+    url: emulator.url,
+    port: emulator.port,
+    controlUrl,
+    faults: emulator.faults,
+    stats: emulator.stats,
+    throttles: emulator.throttles,
+    controls,
+    stop: async () => {
+      await Promise.all([emulator.stop(), controlServer.stop()]);
+    },
+  };
+}

@@ -1,0 +1,239 @@
+// The emulated vault's certificates: create (Self or pending), the pending operation, merge, versions, properties,
+// policy, and soft delete (deleted but recoverable, recover, purge). Names compare case-insensitively.
+import type { CertificatePolicy, WirePolicy } from "./policy";
+import { mergePolicy, newPolicy } from "./policy";
+import type { CertificateOperation, CertificateRecord, CertificateVersion, DeletedCertificate } from "./records";
+import { currentVersion, findVersion } from "./records";
+import { createVersion, verifyMergedChain } from "./issuance";
+import { VaultError, badParameter, deletedButRecoverable, notFound } from "./vault-error";
+
+const NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
+const DAY_SECONDS = 24 * 60 * 60;
+
+export interface CertificateStoreOptions {
+  /** Milliseconds since the epoch; the emulator's clock. */
+  readonly now: () => number;
+  /** Soft-delete retention, 7 to 90 days in Azure; default 90. */
+  readonly retentionDays?: number;
+}
+
+export interface CreateRequest {
+  readonly policy: WirePolicy | undefined;
+  readonly enabled: boolean | undefined;
+  readonly tags: Record<string, string> | undefined;
+}
+
+export interface PropertiesUpdate {
+  readonly enabled: boolean | undefined;
+  readonly tags: Record<string, string> | undefined;
+  readonly policy: WirePolicy | undefined;
+}
+
+export interface VersionRef {
+  readonly record: CertificateRecord;
+  readonly version: CertificateVersion;
+}
+
+export class CertificateStore {
+  readonly #active = new Map<string, CertificateRecord>();
+  readonly #deleted = new Map<string, DeletedCertificate>();
+  /** Names with a create under way (key generation is asynchronous): a parallel create gets 409. */
+  readonly #creating = new Set<string>();
+  readonly #now: () => number;
+  readonly retentionDays: number;
+
+  constructor(options: CertificateStoreOptions) {
+    this.#now = options.now;
+    this.retentionDays = options.retentionDays ?? 90;
+  }
+
+  nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  async create(
+    name: string,
+    request: CreateRequest,
+  ): Promise<{ record: CertificateRecord; operation: CertificateOperation }> {
+    validateName(name);
+    const key = name.toLowerCase();
+    if (this.#deleted.has(key)) throw deletedButRecoverable("Certificate", name);
+    const existing = this.#active.get(key);
+    if (this.#creating.has(key) || existing?.operation?.status === "inProgress") {
+      throw new VaultError(
+        409,
+        "Conflict",
+        `Certificate ${name} has a pending operation in progress. Complete, cancel or delete it before creating a new version; operations on a pending certificate must be made one at a time.`,
+      );
+    }
+    const nowSeconds = this.nowSeconds();
+    let policy: CertificatePolicy;
+    if (request.policy !== undefined) {
+      policy = { ...newPolicy(request.policy, nowSeconds), created: existing?.policy.created ?? nowSeconds };
+    } else if (existing !== undefined) {
+      policy = existing.policy;
+    } else {
+      throw badParameter("Property policy is required to create the first version of a certificate.");
+    }
+    const previous = existing === undefined ? undefined : currentVersion(existing);
+    this.#creating.add(key);
+    try {
+      const created = await createVersion(policy, {
+        nowMs: this.#now(),
+        reuseKey: policy.reuseKey ? previous?.key : undefined,
+        enabled: request.enabled ?? true,
+        tags: request.tags ?? {},
+      });
+      const record: CertificateRecord = existing ?? { name, policy, versions: [], operation: undefined };
+      record.policy = policy;
+      record.versions.push(created.version);
+      record.operation = created.operation;
+      this.#active.set(key, record);
+      return { record, operation: created.operation };
+    } finally {
+      this.#creating.delete(key);
+    }
+  }
+
+  /** The active record, if any. */
+  find(name: string): CertificateRecord | undefined {
+    return this.#active.get(name.toLowerCase());
+  }
+
+  /** The record, or 404; a soft-deleted name is not found here either. */
+  record(name: string): CertificateRecord {
+    const record = this.#active.get(name.toLowerCase());
+    if (record === undefined) throw notFound("Certificate", name);
+    return record;
+  }
+
+  /** A version by id, or the current one for "" (the SDK's "latest"). */
+  version(name: string, version: string): VersionRef {
+    const record = this.record(name);
+    const found = version === "" ? currentVersion(record) : findVersion(record, version);
+    if (found === undefined) throw notFound("Certificate", name, version);
+    return { record, version: found };
+  }
+
+  operation(name: string): { record: CertificateRecord; operation: CertificateOperation } {
+    const record = this.record(name);
+    if (record.operation === undefined) {
+      throw new VaultError(404, "PendingCertificateNotFound", `Pending certificate not found: ${name}`);
+    }
+    return { record, operation: record.operation };
+  }
+
+  cancelOperation(name: string, cancellationRequested: boolean): CertificateOperation {
+    const { operation } = this.operation(name);
+    if (operation.status !== "inProgress") {
+      throw new VaultError(403, "Forbidden", "Pending status must be in progress to allow update.");
+    }
+    if (cancellationRequested) {
+      operation.cancellationRequested = true;
+      operation.status = "cancelled";
+      operation.statusDetails = "Certificate request was cancelled.";
+    }
+    return operation;
+  }
+
+  /** Removes the operation object only: a pending version it created stays, as Key Vault's does. */
+  deleteOperation(name: string): CertificateOperation {
+    const { record, operation } = this.operation(name);
+    record.operation = undefined;
+    return operation;
+  }
+
+  merge(
+    name: string,
+    chain: readonly Buffer[],
+    options: { readonly enabled: boolean | undefined; readonly tags: Record<string, string> | undefined },
+  ): VersionRef {
+    const record = this.record(name);
+    const operation = record.operation;
+    const pending = operation === undefined ? undefined : findVersion(record, operation.version);
+    if (operation?.status !== "inProgress" || pending?.issued !== undefined || pending === undefined) {
+      throw new VaultError(403, "Forbidden", `Certificate ${name} has no pending request in progress to merge.`);
+    }
+    pending.issued = verifyMergedChain(chain, pending.key);
+    pending.enabled = options.enabled ?? true;
+    if (options.tags !== undefined) pending.tags = { ...options.tags };
+    pending.updated = this.nowSeconds();
+    operation.status = "completed";
+    operation.statusDetails = "";
+    return { record, version: pending };
+  }
+
+  update(name: string, version: string, update: PropertiesUpdate): VersionRef {
+    const ref = this.version(name, version);
+    const nowSeconds = this.nowSeconds();
+    if (update.enabled !== undefined) ref.version.enabled = update.enabled;
+    if (update.tags !== undefined) ref.version.tags = { ...update.tags };
+    if (update.policy !== undefined) ref.record.policy = mergePolicy(ref.record.policy, update.policy, nowSeconds);
+    ref.version.updated = nowSeconds;
+    return ref;
+  }
+
+  updatePolicy(name: string, patch: WirePolicy): CertificateRecord {
+    const record = this.record(name);
+    record.policy = mergePolicy(record.policy, patch, this.nowSeconds());
+    return record;
+  }
+
+  /** Active records; those with nothing issued yet only when asked for pending ones. */
+  list(includePending: boolean): CertificateRecord[] {
+    return [...this.#active.values()].filter(
+      (record) => includePending || record.versions.some((version) => version.issued !== undefined),
+    );
+  }
+
+  delete(name: string): DeletedCertificate {
+    const record = this.record(name);
+    const deletedDate = this.nowSeconds();
+    const deleted: DeletedCertificate = {
+      record,
+      deletedDate,
+      scheduledPurgeDate: deletedDate + this.retentionDays * DAY_SECONDS,
+    };
+    this.#active.delete(name.toLowerCase());
+    this.#deleted.set(name.toLowerCase(), deleted);
+    return deleted;
+  }
+
+  deleted(name: string): DeletedCertificate {
+    const deleted = this.#deleted.get(name.toLowerCase());
+    if (deleted === undefined) throw notFound("Certificate", name);
+    return deleted;
+  }
+
+  listDeleted(includePending: boolean): DeletedCertificate[] {
+    return [...this.#deleted.values()].filter(
+      (deleted) => includePending || deleted.record.versions.some((version) => version.issued !== undefined),
+    );
+  }
+
+  recover(name: string): CertificateRecord {
+    const deleted = this.deleted(name);
+    this.#deleted.delete(name.toLowerCase());
+    this.#active.set(name.toLowerCase(), deleted.record);
+    return deleted.record;
+  }
+
+  purge(name: string): void {
+    this.deleted(name);
+    this.#deleted.delete(name.toLowerCase());
+  }
+
+  /** Forgets everything (tests). */
+  clear(): void {
+    this.#active.clear();
+    this.#deleted.clear();
+  }
+}
+
+function validateName(name: string): void {
+  if (!NAME_PATTERN.test(name)) {
+    throw badParameter(
+      `The certificate name '${name}' is invalid: use 1 to 127 characters, letters, digits and dashes only.`,
+    );
+  }
+}

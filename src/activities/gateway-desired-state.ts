@@ -1,0 +1,13 @@
+// Activity: computes what every gateway must hold right now (ledger revocations, CA root).
+import { defineActivity } from "./define";
+import { services } from "./services";
+import { loadDesiredGatewayState } from "../clients/desired-gateway-state";
+import type { DesiredGatewayState } from "../clients/desired-gateway-state";
+
+export const computeDesiredGatewayState = defineActivity<Record<string, never>, DesiredGatewayState>(
+  "computeDesiredGatewayState",
+  () => {
+    const { config, ledger, keyVault } = services();
+    return loadDesiredGatewayState(config, ledger, keyVault, new Date());
+  },
+);

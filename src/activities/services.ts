@@ -1,0 +1,32 @@
+// The clients activities use, built once per process from the validated configuration.
+import { getConfig } from "../config";
+import type { Config } from "../config";
+import { GatewayClient } from "../clients/gateway";
+import { keyVaultClients } from "../clients/keyvault";
+import type { KeyVaultClients } from "../clients/keyvault";
+import { Ledger } from "../clients/ledger";
+
+export interface Services {
+  readonly config: Config;
+  readonly ledger: Ledger;
+  readonly gateways: GatewayClient;
+  readonly keyVault: KeyVaultClients;
+}
+
+let cached: { config: Config; services: Services } | undefined;
+
+export function services(): Services {
+  const config = getConfig();
+  if (cached?.config !== config) {
+    cached = {
+      config,
+      services: {
+        config,
+        ledger: Ledger.fromConfig(config),
+        gateways: new GatewayClient(config, { pollIntervalMs: config.GATEWAY_POLL_INTERVAL_MS }),
+        keyVault: keyVaultClients(config),
+      },
+    };
+  }
+  return cached.services;
+}

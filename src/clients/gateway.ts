@@ -1,0 +1,222 @@
+// Typed access to one VPN gateway through @azure/arm-network: read its P2S certificate state, write it back as one
+// full-object PUT guarded by the ETag, list and end P2S sessions. Errors are classified by status and ARM code.
+import { NetworkManagementClient } from "@azure/arm-network";
+import type { VirtualNetworkGateway } from "@azure/arm-network";
+import { RestError } from "@azure/core-rest-pipeline";
+import type { Config } from "../config";
+import { tlsClientOptions } from "./azure-options";
+import { getCredential } from "./credential";
+import type { P2sCertificateState } from "../domain/gateway-config";
+
+export type GatewayConfig = Pick<
+  Config,
+  "ARM_ENDPOINT" | "ARM_AUDIENCE" | "P2S_CREDENTIAL" | "AZURE_CLIENT_ID" | "P2S_TRUSTED_CA_FILE"
+>;
+
+export interface GatewayRef {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+}
+
+export function parseGatewayId(id: string): GatewayRef {
+  const m =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworkGateways\/([^/]+)$/i.exec(
+      id,
+    );
+  if (m === null) throw new Error(`not a virtualNetworkGateways resource id: ${id}`);
+  return { id, subscriptionId: m[1] ?? "", resourceGroup: m[2] ?? "", name: m[3] ?? "" };
+}
+
+export interface GatewaySnapshot {
+  readonly gateway: VirtualNetworkGateway;
+  readonly etag: string | undefined;
+  readonly state: P2sCertificateState;
+  readonly provisioningState: string | undefined;
+}
+
+export interface VpnSession {
+  readonly vpnConnectionId: string;
+  readonly vpnUserName: string;
+  readonly publicIpAddress?: string;
+}
+
+/** Why a gateway call failed, for the writer to decide: wait and retry, re-read, or stop and alert. */
+export type GatewayFailureKind = "busy" | "throttled" | "preconditionFailed" | "invalid" | "notFound" | "other";
+
+export class GatewayError extends Error {
+  override readonly name = "GatewayError";
+  constructor(
+    readonly kind: GatewayFailureKind,
+    readonly statusCode: number | undefined,
+    readonly code: string | undefined,
+    message: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface GatewayClientOptions {
+  /** LRO polling interval; Azure's Retry-After is honoured when larger. */
+  readonly pollIntervalMs?: number;
+}
+
+export class GatewayClient {
+  private readonly clients = new Map<string, NetworkManagementClient>();
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly options: GatewayClientOptions = {},
+  ) {}
+
+  async read(ref: GatewayRef): Promise<GatewaySnapshot> {
+    const gateway = await this.call(() => this.client(ref).virtualNetworkGateways.get(ref.resourceGroup, ref.name));
+    return snapshot(gateway);
+  }
+
+  /**
+   * Writes `next` into the gateway object read in `from` and waits for the long-running PUT. The ETag of `from` is
+   * sent as If-Match, so an edit made since the read fails the write (preconditionFailed) instead of being lost.
+   */
+  async write(ref: GatewayRef, from: GatewaySnapshot, next: P2sCertificateState): Promise<GatewaySnapshot> {
+    const body = withP2sState(from.gateway, next);
+    const result = await this.call(() =>
+      this.client(ref).virtualNetworkGateways.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.name, body, {
+        updateIntervalInMs: this.options.pollIntervalMs ?? 10_000,
+        ...(from.etag === undefined ? {} : { requestOptions: { customHeaders: { "If-Match": from.etag } } }),
+      }),
+    );
+    return snapshot(result);
+  }
+
+  async sessions(ref: GatewayRef): Promise<VpnSession[]> {
+    const result = await this.call(() =>
+      this.client(ref).virtualNetworkGateways.beginGetVpnclientConnectionHealthAndWait(ref.resourceGroup, ref.name, {
+        updateIntervalInMs: this.options.pollIntervalMs ?? 10_000,
+      }),
+    );
+    return (result.value ?? []).flatMap((s) =>
+      s.vpnConnectionId === undefined || s.vpnUserName === undefined
+        ? []
+        : [
+            {
+              vpnConnectionId: s.vpnConnectionId,
+              vpnUserName: s.vpnUserName,
+              ...(s.publicIpAddress === undefined ? {} : { publicIpAddress: s.publicIpAddress }),
+            },
+          ],
+    );
+  }
+
+  async disconnect(ref: GatewayRef, vpnConnectionIds: readonly string[]): Promise<void> {
+    if (vpnConnectionIds.length === 0) return;
+    await this.call(() =>
+      this.client(ref).virtualNetworkGateways.beginDisconnectVirtualNetworkGatewayVpnConnectionsAndWait(
+        ref.resourceGroup,
+        ref.name,
+        { vpnConnectionIds: [...vpnConnectionIds] },
+        { updateIntervalInMs: this.options.pollIntervalMs ?? 10_000 },
+      ),
+    );
+  }
+
+  private client(ref: GatewayRef): NetworkManagementClient {
+    let client = this.clients.get(ref.subscriptionId);
+    if (client === undefined) {
+      client = new NetworkManagementClient(getCredential(this.config), ref.subscriptionId, {
+        endpoint: this.config.ARM_ENDPOINT,
+        credentialScopes: [this.config.ARM_AUDIENCE],
+        ...tlsClientOptions(this.config),
+      });
+      this.clients.set(ref.subscriptionId, client);
+    }
+    return client;
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}
+
+function snapshot(gateway: VirtualNetworkGateway): GatewaySnapshot {
+  const vpn = gateway.vpnClientConfiguration;
+  return {
+    gateway,
+    etag: gateway.etag,
+    provisioningState: gateway.provisioningState,
+    state: {
+      roots: (vpn?.vpnClientRootCertificates ?? []).map((r) => ({
+        name: r.name ?? "",
+        publicCertData: r.publicCertData,
+      })),
+      revoked: (vpn?.vpnClientRevokedCertificates ?? []).map((r) => ({
+        name: r.name ?? "",
+        thumbprint: r.thumbprint ?? "",
+      })),
+    },
+  };
+}
+
+/** The full gateway object with only the P2S certificate lists replaced (the PUT replaces the whole resource). */
+function withP2sState(gateway: VirtualNetworkGateway, next: P2sCertificateState): VirtualNetworkGateway {
+  const vpn = gateway.vpnClientConfiguration ?? {};
+  return {
+    ...gateway,
+    vpnClientConfiguration: {
+      ...vpn,
+      vpnClientRootCertificates: next.roots.map((r) => ({ name: r.name, publicCertData: r.publicCertData })),
+      vpnClientRevokedCertificates: next.revoked.map((r) => ({ name: r.name, thumbprint: r.thumbprint })),
+    },
+  };
+}
+
+function classify(error: unknown): GatewayError {
+  if (!(error instanceof RestError)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new GatewayError("other", undefined, undefined, message, undefined);
+  }
+  const status = error.statusCode;
+  const code = error.code ?? armCode(error);
+  const retryAfterMs = retryAfter(error);
+  const message = `${status ?? "?"} ${code ?? ""}: ${error.message.split("\n")[0] ?? ""}`.trim();
+  if (status === 409 && code === "AnotherOperationInProgress")
+    return new GatewayError("busy", status, code, message, retryAfterMs);
+  if (status === 429 || status === 503) return new GatewayError("throttled", status, code, message, retryAfterMs);
+  if (status === 412) return new GatewayError("preconditionFailed", status, code, message, retryAfterMs);
+  if (status === 404) return new GatewayError("notFound", status, code, message, retryAfterMs);
+  if (status === 400) return new GatewayError("invalid", status, code, message, retryAfterMs);
+  if (status === 409) return new GatewayError("busy", status, code, message, retryAfterMs);
+  return new GatewayError("other", status, code, message, retryAfterMs);
+}
+
+function armCode(error: RestError): string | undefined {
+  const body = error.details as { error?: { code?: unknown } } | undefined;
+  return typeof body?.error?.code === "string" ? body.error.code : undefined;
+}
+
+function retryAfter(error: RestError): number | undefined {
+  const header = error.response?.headers.get("retry-after");
+  if (header === undefined) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Probes ARM reachability for every configured gateway (health check). */
+export async function probeGateways(config: GatewayConfig & Pick<Config, "GATEWAY_RESOURCE_IDS">): Promise<string> {
+  const client = new GatewayClient(config);
+  const names: string[] = [];
+  for (const id of config.GATEWAY_RESOURCE_IDS) {
+    const ref = parseGatewayId(id);
+    await client.read(ref);
+    names.push(ref.name);
+  }
+  return names.length === 0 ? "no gateway configured" : `read ${names.join(", ")}`;
+}

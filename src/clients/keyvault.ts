@@ -1,0 +1,74 @@
+// Typed access to Key Vault: the certificate, key and secret clients built with the app's credential, trusted CA and
+// cloud settings. The CA's private key is only ever used through keys/sign; it never leaves the vault.
+import { CertificateClient } from "@azure/keyvault-certificates";
+import type { CertificateClientOptions } from "@azure/keyvault-certificates";
+import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
+import type { KeyClientOptions, SignatureAlgorithm } from "@azure/keyvault-keys";
+import { SecretClient } from "@azure/keyvault-secrets";
+import type { Config } from "../config";
+import { isLoopbackUrl } from "../config";
+import { tlsClientOptions } from "./azure-options";
+import { getCredential } from "./credential";
+
+export type KeyVaultConfig = Pick<
+  Config,
+  "KEY_VAULT_URL" | "P2S_CREDENTIAL" | "AZURE_CLIENT_ID" | "P2S_TRUSTED_CA_FILE" | "KEY_VAULT_DNS_SUFFIX"
+>;
+
+export interface KeyVaultClients {
+  readonly vaultUrl: string;
+  readonly certificates: CertificateClient;
+  readonly keys: KeyClient;
+  readonly secrets: SecretClient;
+  /** A signer bound to one key (versioned id preferred, so a rotated key never signs by surprise). */
+  cryptography(keyId: string): CryptographyClient;
+}
+
+/** Client options for every Key Vault client. */
+function clientOptions(config: KeyVaultConfig): CertificateClientOptions & KeyClientOptions {
+  return {
+    ...tlsClientOptions(config),
+    // The challenge names the vault's resource (https://vault.azure.net and the sovereign equivalents); only the
+    // loopback emulator, which config allows solely with the local credential, cannot match it.
+    disableChallengeResourceVerification: isLoopbackUrl(config.KEY_VAULT_URL),
+    retryOptions: { maxRetries: 6, retryDelayInMs: 500, maxRetryDelayInMs: 30_000 },
+  };
+}
+
+const cache = new Map<string, KeyVaultClients>();
+
+export function keyVaultClients(config: KeyVaultConfig): KeyVaultClients {
+  const key = `${config.KEY_VAULT_URL}|${config.P2S_CREDENTIAL}|${config.AZURE_CLIENT_ID ?? ""}|${config.P2S_TRUSTED_CA_FILE ?? ""}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const credential = getCredential(config);
+  const options = clientOptions(config);
+  const vaultUrl = config.KEY_VAULT_URL;
+  const clients: KeyVaultClients = {
+    vaultUrl,
+    certificates: new CertificateClient(vaultUrl, credential, options),
+    keys: new KeyClient(vaultUrl, credential, options),
+    secrets: new SecretClient(vaultUrl, credential, options),
+    cryptography: (keyId) => new CryptographyClient(keyId, credential, options),
+  };
+  cache.set(key, clients);
+  return clients;
+}
+
+/** Signs a digest with a Key Vault key; returns a copy (SDK buffers may be views on a shared pool). */
+export async function signDigest(
+  clients: KeyVaultClients,
+  keyId: string,
+  algorithm: SignatureAlgorithm,
+  digest: Uint8Array,
+): Promise<Uint8Array> {
+  const result = await clients.cryptography(keyId).sign(algorithm, digest);
+  return new Uint8Array(result.result);
+}
+
+/** Probes the vault (health check): lists one certificate page. */
+export async function probeKeyVault(config: KeyVaultConfig, abortSignal: AbortSignal): Promise<string> {
+  const clients = keyVaultClients(config);
+  await clients.certificates.listPropertiesOfCertificates({ abortSignal }).byPage({ maxPageSize: 1 }).next();
+  return `vault ${new URL(config.KEY_VAULT_URL).host} answered`;
+}

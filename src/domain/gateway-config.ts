@@ -1,0 +1,132 @@
+// Desired versus actual P2S configuration of one gateway: what the app owns, what it must preserve, and the one
+// object to write. Pure, so the single writer's decisions are testable without a gateway.
+
+/** Gateway limits (azure-facts: includes/azure-virtual-network-limits.md). */
+export const MAX_ROOT_CERTIFICATES = 20;
+export const MAX_REVOKED_CERTIFICATES = 300;
+
+/** Names the app gives the revocation entries it owns; anything else on the gateway was added by hand. */
+export const REVOKED_NAME_PREFIX = "p2s-revoked-";
+
+export interface RootEntry {
+  readonly name: string;
+  readonly publicCertData: string;
+}
+
+export interface RevokedEntry {
+  readonly name: string;
+  readonly thumbprint: string;
+}
+
+export interface P2sCertificateState {
+  readonly roots: readonly RootEntry[];
+  readonly revoked: readonly RevokedEntry[];
+}
+
+export interface DesiredState {
+  /** Roots the app manages, by name; the gateway's other roots are preserved. */
+  readonly roots: readonly RootEntry[];
+  /** Thumbprints (uppercase hex) that must be revoked now: revoked in the ledger and not yet expired. */
+  readonly revokedThumbprints: readonly string[];
+  /** Thumbprints the ledger knows and that have expired: their app-owned entries are pruned. */
+  readonly expiredThumbprints: readonly string[];
+}
+
+export interface SyncPlan {
+  readonly next: P2sCertificateState;
+  readonly changed: boolean;
+  readonly addedRevocations: readonly string[];
+  readonly prunedRevocations: readonly string[];
+  readonly rootsAdded: readonly string[];
+  readonly rootsUpdated: readonly string[];
+}
+
+export class GatewayCapacityError extends Error {
+  override readonly name = "GatewayCapacityError";
+  constructor(
+    readonly limit: "roots" | "revocations",
+    readonly needed: number,
+    readonly capacity: number,
+  ) {
+    super(
+      limit === "revocations"
+        ? `the gateway would need ${needed} revoked certificates but holds at most ${capacity}: nothing was written and nothing was dropped; shorten client certificate validity or remove hand-added entries`
+        : `the gateway would need ${needed} root certificates but holds at most ${capacity}: nothing was written`,
+    );
+  }
+}
+
+export function normaliseThumbprint(value: string): string {
+  return value.replace(/[\s:]/g, "").toUpperCase();
+}
+
+/** The entry name the app uses for a revoked thumbprint: stable, so re-adding it is idempotent. */
+export function revokedEntryName(thumbprint: string): string {
+  return `${REVOKED_NAME_PREFIX}${normaliseThumbprint(thumbprint)}`;
+}
+
+export function isAppOwnedRevocation(entry: RevokedEntry): boolean {
+  return entry.name.startsWith(REVOKED_NAME_PREFIX);
+}
+
+/**
+ * Computes the next state: managed roots present with current data, every desired revocation present, app-owned
+ * revocations that are no longer desired pruned only when expired, hand-added entries untouched. Throws
+ * GatewayCapacityError rather than drop anything valid.
+ */
+export function planSync(actual: P2sCertificateState, desired: DesiredState): SyncPlan {
+  const roots = [...actual.roots];
+  const rootsAdded: string[] = [];
+  const rootsUpdated: string[] = [];
+  for (const want of desired.roots) {
+    const i = roots.findIndex((r) => r.name.toLowerCase() === want.name.toLowerCase());
+    if (i < 0) {
+      roots.push(want);
+      rootsAdded.push(want.name);
+    } else if (roots[i]?.publicCertData !== want.publicCertData) {
+      roots[i] = want;
+      rootsUpdated.push(want.name);
+    }
+  }
+  if (roots.length > MAX_ROOT_CERTIFICATES) {
+    throw new GatewayCapacityError("roots", roots.length, MAX_ROOT_CERTIFICATES);
+  }
+
+  const wanted = new Set(desired.revokedThumbprints.map(normaliseThumbprint));
+  const expired = new Set(desired.expiredThumbprints.map(normaliseThumbprint));
+  const present = new Set<string>();
+  const revoked: RevokedEntry[] = [];
+  const prunedRevocations: string[] = [];
+  for (const entry of actual.revoked) {
+    const thumbprint = normaliseThumbprint(entry.thumbprint);
+    if (isAppOwnedRevocation(entry) && !wanted.has(thumbprint) && expired.has(thumbprint)) {
+      prunedRevocations.push(thumbprint);
+      continue;
+    }
+    present.add(thumbprint);
+    revoked.push(entry);
+  }
+  const addedRevocations: string[] = [];
+  for (const thumbprint of [...wanted].sort()) {
+    if (present.has(thumbprint)) continue;
+    revoked.push({ name: revokedEntryName(thumbprint), thumbprint });
+    addedRevocations.push(thumbprint);
+  }
+  if (revoked.length > MAX_REVOKED_CERTIFICATES) {
+    throw new GatewayCapacityError("revocations", revoked.length, MAX_REVOKED_CERTIFICATES);
+  }
+
+  const changed = rootsAdded.length + rootsUpdated.length + addedRevocations.length + prunedRevocations.length > 0;
+  return { next: { roots, revoked }, changed, addedRevocations, prunedRevocations, rootsAdded, rootsUpdated };
+}
+
+/** True when every desired root and revocation is on the gateway (the post-write verification). */
+export function satisfies(actual: P2sCertificateState, desired: DesiredState): boolean {
+  const present = new Set(actual.revoked.map((r) => normaliseThumbprint(r.thumbprint)));
+  const rootsOk = desired.roots.every((want) =>
+    actual.roots.some(
+      (r) => r.name.toLowerCase() === want.name.toLowerCase() && r.publicCertData === want.publicCertData,
+    ),
+  );
+  return rootsOk && desired.revokedThumbprints.every((t) => present.has(normaliseThumbprint(t)));
+}

@@ -1,0 +1,13 @@
+// The singleton writer's instance id for a gateway: stable, readable, and unique per resource id.
+import { createHash } from "node:crypto";
+
+export const GATEWAY_WRITER_PREFIX = "gateway-writer-";
+
+export function gatewayWriterInstanceId(gatewayId: string): string {
+  const hash = createHash("sha256").update(gatewayId.toLowerCase()).digest("hex").slice(0, 16);
+  const name = gatewayId.split("/").pop() ?? "gateway";
+  return `${GATEWAY_WRITER_PREFIX}${name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 40)}-${hash}`;
+}

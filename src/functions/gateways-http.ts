@@ -1,0 +1,72 @@
+// GET /api/v1/gateways: each configured gateway's P2S certificate state against what the ledger wants.
+import { app } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { services } from "../activities/services";
+import { parseGatewayId } from "../clients/gateway";
+import { loadDesiredGatewayState } from "../clients/desired-gateway-state";
+import { MAX_REVOKED_CERTIFICATES, planSync, GatewayCapacityError } from "../domain/gateway-config";
+
+export interface GatewayView {
+  readonly id: string;
+  readonly name: string;
+  readonly roots: readonly { readonly name: string; readonly managed: boolean }[];
+  readonly revokedCount: number;
+  readonly revokedCapacity: number;
+  /** Changes the writer still has to apply (revocations to add or prune, roots to add or update). */
+  readonly pendingChanges: number;
+  readonly lastSyncAt: string | null;
+  readonly lastOutcome: string | null;
+  readonly inSync: boolean;
+  readonly error?: string;
+}
+
+export async function listGateways(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { config, ledger, keyVault, gateways } = services();
+  const { desired } = await loadDesiredGatewayState(config, ledger, keyVault, new Date());
+  const managed = new Set(desired.roots.map((r) => r.name.toLowerCase()));
+  const views = await Promise.all(
+    config.GATEWAY_RESOURCE_IDS.map(async (id): Promise<GatewayView> => {
+      const ref = parseGatewayId(id);
+      const sync = await ledger.getGatewaySync(id);
+      const base = {
+        id,
+        name: ref.name,
+        revokedCapacity: MAX_REVOKED_CERTIFICATES,
+        lastSyncAt: sync?.lastSyncAt.toISOString() ?? null,
+        lastOutcome: sync?.outcome ?? null,
+      };
+      try {
+        const snapshot = await gateways.read(ref);
+        let pendingChanges: number;
+        let error: string | undefined;
+        try {
+          const plan = planSync(snapshot.state, desired);
+          pendingChanges =
+            plan.addedRevocations.length +
+            plan.prunedRevocations.length +
+            plan.rootsAdded.length +
+            plan.rootsUpdated.length;
+        } catch (e) {
+          if (!(e instanceof GatewayCapacityError)) throw e;
+          pendingChanges = e.needed - snapshot.state.revoked.length;
+          error = e.message;
+        }
+        return {
+          ...base,
+          roots: snapshot.state.roots.map((r) => ({ name: r.name, managed: managed.has(r.name.toLowerCase()) })),
+          revokedCount: snapshot.state.revoked.length,
+          pendingChanges,
+          inSync: pendingChanges === 0 && error === undefined,
+          ...(error === undefined ? {} : { error }),
+        };
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        context.warn(`gateways: cannot read ${ref.name}: ${message}`);
+        return { ...base, roots: [], revokedCount: 0, pendingChanges: 0, inSync: false, error: message };
+      }
+    }),
+  );
+  return { status: 200, jsonBody: views };
+}
+
+app.http("listGateways", { route: "v1/gateways", methods: ["GET"], authLevel: "function", handler: listGateways });

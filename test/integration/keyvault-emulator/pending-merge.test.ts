@@ -1,0 +1,155 @@
+// The CA pattern against the emulator: create with issuer "Unknown", read the pending operation's CSR, sign it
+// outside, merge the chain. Also the conflicts and refusals around a pending operation.
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import type { RestError } from "@azure/core-rest-pipeline";
+import { POLL, createTestCa, openssl, signCsr, startHarness, toPem, uniqueCertName, unknownPolicy } from "./harness";
+import type { Harness, TestCa } from "./harness";
+
+let h: Harness;
+let outside: TestCa;
+
+beforeAll(async () => {
+  [h, outside] = await Promise.all([startHarness(), createTestCa()]);
+});
+
+afterAll(async () => {
+  await h.stop();
+});
+
+async function operationOf(name: string) {
+  return (await h.certificates.getCertificateOperation(name, POLL)).getOperationState().certificateOperation;
+}
+
+async function createPending(name: string) {
+  await h.certificates.beginCreateCertificate(
+    name,
+    unknownPolicy({
+      subject: "CN=alice@contoso.com",
+      subjectAlternativeNames: { userPrincipalNames: ["alice@contoso.com"], emails: ["alice@contoso.com"] },
+      enhancedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
+      keyUsage: ["digitalSignature", "keyEncipherment"],
+    }),
+    POLL,
+  );
+  return operationOf(name);
+}
+
+describe("pending certificates and merge", () => {
+  it("creates a pending operation with a real CSR signed by the pending key", async () => {
+    const name = uniqueCertName("pending");
+    const operation = await createPending(name);
+    expect(operation).toMatchObject({ status: "inProgress", issuerName: "Unknown", cancellationRequested: false });
+    expect(operation?.csr).toBeDefined();
+
+    const csrDer = operation!.csr!;
+    const verified = await openssl((dir) => ["req", "-in", `${dir}/r.pem`, "-noout", "-verify", "-subject"], {
+      "r.pem": toPem("CERTIFICATE REQUEST", csrDer),
+    });
+    expect(verified).toMatch(/verify OK/i);
+    expect(verified).toContain("CN = alice@contoso.com");
+
+    const csr = new x509.Pkcs10CertificateRequest(csrDer);
+    expect(await csr.verify()).toBe(true);
+    const san = csr.getExtension("2.5.29.17");
+    expect(san).not.toBeNull();
+    const names = new x509.SubjectAlternativeNameExtension(san!.rawData).names.toJSON();
+    expect(names).toEqual(
+      expect.arrayContaining([
+        { type: "upn", value: "alice@contoso.com" },
+        { type: "email", value: "alice@contoso.com" },
+      ]),
+    );
+    // The CSR's key is the pending version's key, as the key endpoint shows it.
+    const described = h.vault.vault.describe(name);
+    expect(described.pending).toBe(true);
+    const csrSpki = Buffer.from(csr.publicKey.rawData);
+    const keySpki = Buffer.from(new x509.PublicKey(described.publicKeyPem).rawData);
+    expect(csrSpki.equals(keySpki)).toBe(true);
+
+    // Pending certificates are left out of lists unless asked for; a read shows the version without cer.
+    const plain: string[] = [];
+    for await (const item of h.certificates.listPropertiesOfCertificates()) plain.push(item.name!);
+    expect(plain).not.toContain(name);
+    const withPending: string[] = [];
+    for await (const item of h.certificates.listPropertiesOfCertificates({ includePending: true })) {
+      withPending.push(item.name!);
+    }
+    expect(withPending).toContain(name);
+    const read = await h.certificates.getCertificate(name);
+    expect(read.cer).toBeUndefined();
+    expect(read.properties.enabled).toBe(false);
+    await expect(h.secrets.getSecret(name)).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it("answers 409 Conflict to a second create while the operation is pending", async () => {
+    const name = uniqueCertName("conflict");
+    await createPending(name);
+    await expect(h.certificates.beginCreateCertificate(name, unknownPolicy(), POLL)).rejects.toMatchObject({
+      statusCode: 409,
+      code: "Conflict",
+    });
+  });
+
+  it("reads the operation through getCertificateOperation and merges a chain signed outside", async () => {
+    const name = uniqueCertName("merge");
+    await createPending(name);
+    const operation = await operationOf(name);
+    const leaf = await signCsr(outside, operation!.csr!);
+
+    const merged = await h.certificates.mergeCertificate(name, [
+      new Uint8Array(leaf.rawData),
+      new Uint8Array(outside.certificate.rawData),
+    ]);
+    expect(Buffer.from(merged.cer!).equals(Buffer.from(leaf.rawData))).toBe(true);
+    expect(merged.properties.enabled).toBe(true);
+    expect(merged.properties.expiresOn?.getTime()).toBe(leaf.notAfter.getTime());
+    expect((await h.certificates.getCertificate(name)).properties.version).toBe(merged.properties.version);
+
+    expect((await operationOf(name))?.status).toBe("completed");
+
+    // The merged chain verifies against the outside CA, with the client-auth purpose.
+    const out = await openssl(
+      (dir) => ["verify", "-CAfile", `${dir}/ca.pem`, "-purpose", "sslclient", `${dir}/leaf.pem`],
+      {
+        "ca.pem": toPem("CERTIFICATE", new Uint8Array(outside.certificate.rawData)),
+        "leaf.pem": toPem("CERTIFICATE", merged.cer!),
+      },
+    );
+    expect(out).toContain("OK");
+    // A merge with nothing pending is refused.
+    await expect(h.certificates.mergeCertificate(name, [new Uint8Array(leaf.rawData)])).rejects.toMatchObject({
+      statusCode: 403,
+    });
+  });
+
+  it("refuses a chain whose leaf does not carry the pending key", async () => {
+    const name = uniqueCertName("mismatch");
+    await createPending(name);
+    const other = uniqueCertName("other");
+    const otherOperation = await createPending(other);
+    const wrongLeaf = await signCsr(outside, otherOperation!.csr!);
+    const attempt = h.certificates.mergeCertificate(name, [new Uint8Array(wrongLeaf.rawData)]);
+    await expect(attempt).rejects.toMatchObject({ statusCode: 400, code: "BadParameter" });
+    expect(((await attempt.catch((e: unknown) => e)) as RestError).message).toMatch(/public key/i);
+    expect((await operationOf(name))?.status).toBe("inProgress");
+  });
+
+  it("cancels and deletes the operation, after which a new version can be requested", async () => {
+    const name = uniqueCertName("cancel");
+    await createPending(name);
+    const poller = await h.certificates.getCertificateOperation(name, POLL);
+    await poller.cancelOperation();
+    expect(poller.getOperationState().certificateOperation).toMatchObject({
+      cancellationRequested: true,
+      status: "cancelled",
+    });
+    await h.certificates.deleteCertificateOperation(name);
+    await expect(h.certificates.getCertificateOperation(name, POLL)).rejects.toMatchObject({ statusCode: 404 });
+    const again = await createPending(name);
+    expect(again?.status).toBe("inProgress");
+    const versions: string[] = [];
+    for await (const item of h.certificates.listPropertiesOfCertificateVersions(name)) versions.push(item.version!);
+    expect(versions).toHaveLength(2);
+  });
+});

@@ -1,0 +1,98 @@
+import {
+  GatewayCapacityError,
+  MAX_REVOKED_CERTIFICATES,
+  planSync,
+  revokedEntryName,
+  satisfies,
+} from "../../../src/domain/gateway-config";
+import type { DesiredState, P2sCertificateState } from "../../../src/domain/gateway-config";
+
+const tp = (n: number): string => n.toString(16).toUpperCase().padStart(40, "0");
+const root = { name: "p2s-root-ca", publicCertData: "MIIBroot" };
+const handRoot = { name: "legacy-root", publicCertData: "MIIBlegacy" };
+const handRevoked = { name: "contractor-laptop", thumbprint: tp(999) };
+
+const desired = (over: Partial<DesiredState> = {}): DesiredState => ({
+  roots: [root],
+  revokedThumbprints: [],
+  expiredThumbprints: [],
+  ...over,
+});
+
+describe("planSync", () => {
+  it("adds the managed root and revocations while preserving hand-added entries", () => {
+    const actual: P2sCertificateState = { roots: [handRoot], revoked: [handRevoked] };
+    const plan = planSync(actual, desired({ revokedThumbprints: [tp(2), tp(1)] }));
+    expect(plan.changed).toBe(true);
+    expect(plan.rootsAdded).toEqual(["p2s-root-ca"]);
+    expect(plan.next.roots).toEqual([handRoot, root]);
+    expect(plan.next.revoked).toEqual([
+      handRevoked,
+      { name: revokedEntryName(tp(1)), thumbprint: tp(1) },
+      { name: revokedEntryName(tp(2)), thumbprint: tp(2) },
+    ]);
+    expect(satisfies(plan.next, desired({ revokedThumbprints: [tp(1), tp(2)] }))).toBe(true);
+  });
+
+  it("is a no-op when the gateway already holds the desired state", () => {
+    const actual: P2sCertificateState = {
+      roots: [root],
+      revoked: [{ name: revokedEntryName(tp(1)), thumbprint: tp(1) }],
+    };
+    expect(planSync(actual, desired({ revokedThumbprints: [tp(1)] })).changed).toBe(false);
+  });
+
+  it("counts a hand-added entry for a desired thumbprint as present, whatever its case", () => {
+    const actual: P2sCertificateState = {
+      roots: [root],
+      revoked: [{ name: "by-hand", thumbprint: tp(7).toLowerCase() }],
+    };
+    expect(planSync(actual, desired({ revokedThumbprints: [tp(7)] })).changed).toBe(false);
+  });
+
+  it("prunes app-owned revocations of expired certificates only", () => {
+    const actual: P2sCertificateState = {
+      roots: [root],
+      revoked: [
+        { name: revokedEntryName(tp(1)), thumbprint: tp(1) },
+        { name: revokedEntryName(tp(2)), thumbprint: tp(2) },
+        { name: "by-hand", thumbprint: tp(3) },
+      ],
+    };
+    const plan = planSync(actual, desired({ expiredThumbprints: [tp(1), tp(3)] }));
+    expect(plan.prunedRevocations).toEqual([tp(1)]);
+    // tp(2) is no longer desired but not known to be expired: never dropped. tp(3) is hand-added: preserved.
+    expect(plan.next.revoked.map((r) => r.thumbprint)).toEqual([tp(2), tp(3)]);
+  });
+
+  it("repairs a revocation removed by hand (drift)", () => {
+    const plan = planSync({ roots: [root], revoked: [] }, desired({ revokedThumbprints: [tp(5)] }));
+    expect(plan.addedRevocations).toEqual([tp(5)]);
+  });
+
+  it("updates the managed root's data when it changed", () => {
+    const plan = planSync({ roots: [{ name: "P2S-ROOT-CA", publicCertData: "old" }], revoked: [] }, desired());
+    expect(plan.rootsUpdated).toEqual(["p2s-root-ca"]);
+    expect(plan.next.roots).toEqual([root]);
+  });
+
+  it("refuses to exceed 300 revocations and drops nothing", () => {
+    const hand = Array.from({ length: 10 }, (_, i) => ({ name: `hand-${i}`, thumbprint: tp(10_000 + i) }));
+    const wanted = Array.from({ length: MAX_REVOKED_CERTIFICATES - 9 }, (_, i) => tp(i + 1));
+    const act = () => planSync({ roots: [root], revoked: hand }, desired({ revokedThumbprints: wanted }));
+    expect(act).toThrow(GatewayCapacityError);
+    expect(act).toThrow(/would need 301 revoked certificates but holds at most 300/);
+  });
+
+  it("fits exactly 300", () => {
+    const wanted = Array.from({ length: MAX_REVOKED_CERTIFICATES }, (_, i) => tp(i + 1));
+    expect(planSync({ roots: [root], revoked: [] }, desired({ revokedThumbprints: wanted })).next.revoked).toHaveLength(
+      300,
+    );
+  });
+
+  it("refuses a 21st root", () => {
+    const roots = Array.from({ length: 20 }, (_, i) => ({ name: `r${i}`, publicCertData: `d${i}` }));
+    expect(() => planSync({ roots, revoked: [] }, desired())).toThrow(/at most 20/);
+  });
+});
