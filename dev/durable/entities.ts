@@ -6,7 +6,8 @@ import type { Clock, FunctionInvoker } from "../host/contracts";
 import { findFunction, missingFunctionMessage } from "./functions";
 import { errorMessage, isRecord, toJsonText } from "./json";
 import { entitySchedulerId, parseEntitySchedulerId } from "./protocol";
-import type { EntityBatchResult, EntityResponseMessage, EntityTriggerInput } from "./protocol";
+import type { EntityBatchResult, EntityResponseMessage } from "./protocol";
+import { entityTrigger } from "./triggers";
 import type { WorkItem, WorkScheduler } from "./work-scheduler";
 
 /** Operations per invocation; the rest wait for the next batch. */
@@ -149,17 +150,13 @@ export class EntityEngine {
       for (const operation of operations) operation.reply?.(errorResponse(message));
       return;
     }
-    const trigger: EntityTriggerInput = {
-      self: { name: record.name, key: record.key },
+    const trigger = entityTrigger({
+      name: record.name,
+      key: record.key,
       exists: record.exists,
       ...(record.state === undefined ? {} : { state: record.state }),
-      batch: operations.map((operation) => ({
-        id: operation.id,
-        name: operation.name,
-        signal: operation.signal,
-        ...(operation.input === undefined ? {} : { input: operation.input }),
-      })),
-    };
+      batch: operations,
+    });
     let result: EntityBatchResult;
     try {
       result = readBatchResult((await this.#deps.invoker.invoke(fn.name, trigger)).returnValue);

@@ -11,18 +11,13 @@ import type { TaskFailure } from "./history";
 import { cancelTimers, isRunnable, isTerminal, newExecution } from "./instance";
 import type { Execution, InboxItem, OrchestrationInstance, ParentLink, RuntimeStatus } from "./instance";
 import { errorMessage, toJsonText } from "./json";
-import {
-  DEFAULT_HTTP_ASYNC_REQUEST_SLEEP_MS,
-  LONG_RUNNING_TIMER_INTERVAL_DURATION,
-  MAXIMUM_SHORT_TIMER_DURATION,
-  ReplaySchema,
-  UPPER_SCHEMA_VERSION,
-} from "./protocol";
-import type { FailureDetailsPayload, HistoryEvent, OrchestratorTriggerInput } from "./protocol";
+import { ReplaySchema } from "./protocol";
+import type { FailureDetailsPayload, HistoryEvent } from "./protocol";
 import { readOrchestratorFailure, readOrchestratorState } from "./replies";
 import type { OrchestratorFailure, ReplyState } from "./replies";
 import { TaskDispatcher } from "./task-dispatch";
 import type { Episode, FollowUp } from "./task-dispatch";
+import { orchestratorTrigger } from "./triggers";
 import type { WorkItem, WorkScheduler } from "./work-scheduler";
 
 export interface OrchestrationEngineDeps {
@@ -254,17 +249,13 @@ export class OrchestrationEngine {
     const atMs = this.#deps.clock.now();
     const { batch, followUp } = this.#takeBatch(execution, atMs);
     const events: HistoryEvent[] = [history.orchestratorStarted(atMs), ...batch.map((item) => item.event)];
-    const trigger: OrchestratorTriggerInput = {
-      history: [...execution.history.map((event) => ({ ...event, IsPlayed: true })), ...events],
+    const trigger = orchestratorTrigger({
+      past: execution.history,
+      episode: events,
       input: execution.input,
       instanceId: instance.instanceId,
-      isReplaying: execution.history.length > 0,
       ...(instance.parent === undefined ? {} : { parentInstanceId: instance.parent.instanceId }),
-      upperSchemaVersion: UPPER_SCHEMA_VERSION,
-      maximumShortTimerDuration: MAXIMUM_SHORT_TIMER_DURATION,
-      longRunningTimerIntervalDuration: LONG_RUNNING_TIMER_INTERVAL_DURATION,
-      defaultHttpAsyncRequestSleepTimeMillseconds: DEFAULT_HTTP_ASYNC_REQUEST_SLEEP_MS,
-    };
+    });
     let reply: Reply;
     try {
       const outcome = await this.#deps.invoker.invoke(instance.name, trigger);

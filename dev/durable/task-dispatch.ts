@@ -230,6 +230,11 @@ export class TaskDispatcher {
 
   #arm(instance: OrchestrationInstance, execution: Execution, id: number, fireAtMs: number): void {
     const { clock } = this.#host;
+    if (fireAtMs <= clock.now()) {
+      // Already due (a retry whose timeout passed, a timer in the past): fire now so idle() still covers it.
+      this.#host.deliver(instance, execution, history.timerFired(clock.now(), id, fireAtMs));
+      return;
+    }
     const cancel = clock.schedule(fireAtMs, () => {
       if (!execution.timers.delete(id)) return;
       this.#host.deliver(instance, execution, history.timerFired(clock.now(), id, fireAtMs));

@@ -179,7 +179,12 @@ function withP2sState(gateway: VirtualNetworkGateway, next: P2sCertificateState)
 function classify(error: unknown): GatewayError {
   if (!(error instanceof RestError)) {
     const message = error instanceof Error ? error.message : String(error);
-    return new GatewayError("other", undefined, undefined, message, undefined);
+    // A long-running operation that ends "Failed" surfaces from @azure/core-lro as a plain Error whose message is
+    // the only carrier of the ARM code ("The long-running operation has failed. <Code>. <message>"). Azure reports
+    // AnotherOperationInProgress this way too (AzureTRE#2222), so it must be recognised here as well.
+    const lroCode = /^The long-running operation has failed\. ([A-Za-z]+)\./.exec(message)?.[1];
+    if (lroCode === "AnotherOperationInProgress") return new GatewayError("busy", 409, lroCode, message, undefined);
+    return new GatewayError("other", undefined, lroCode, message, undefined);
   }
   const status = error.statusCode;
   const code = error.code ?? armCode(error);

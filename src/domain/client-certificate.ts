@@ -40,7 +40,7 @@ import { assertRsaPublicKey } from "./rsa-public-key";
 import { assertSerialNumber } from "./serial-number";
 import { signerCrypto } from "./signer";
 import type { Signer } from "./signer";
-import { assertUpn, upnKey } from "./upn";
+import { assertUpn } from "./upn";
 import type { Upn } from "./upn";
 import { checkValidity } from "./validity";
 import type { Validity } from "./validity";
@@ -57,6 +57,11 @@ export interface ClientCertificateRequest {
   readonly serial: string;
   /** The root's key (Key Vault keys/sign). */
   readonly signer: Signer;
+  /**
+   * The CN the CSR must carry when it is not the UPN (e.g. a Key Vault policy subject chosen to keep the UPN out of
+   * the vault). By default the CSR's CN, if any, must be the UPN (compared without case).
+   */
+  readonly expectedCsrCommonName?: string;
 }
 
 export class CertificateRequestRejectedError extends Error {
@@ -66,7 +71,7 @@ export class CertificateRequestRejectedError extends Error {
 /** Builds the client certificate, checks it against the root, and returns its DER. */
 export async function buildClientCertificate(request: ClientCertificateRequest): Promise<Uint8Array> {
   const upn = assertUpn(request.upn);
-  const csr = await readCsr(request.csrDer, upn);
+  const csr = await readCsr(request.csrDer, request.expectedCsrCommonName ?? upn);
   const root = parseCertificate(request.issuer, "issuer certificate");
   const rootKeyId = await issuerKeyIdentifier(root);
   const { notBefore, notAfter } = checkValidity(request.validity);
@@ -106,7 +111,7 @@ export async function buildClientCertificate(request: ClientCertificateRequest):
   return der;
 }
 
-async function readCsr(csrDer: Uint8Array, upn: Upn): Promise<Pkcs10CertificateRequest> {
+async function readCsr(csrDer: Uint8Array, expectedCn: string): Promise<Pkcs10CertificateRequest> {
   let csr: Pkcs10CertificateRequest;
   try {
     csr = new Pkcs10CertificateRequest(copyOf(csrDer));
@@ -123,8 +128,8 @@ async function readCsr(csrDer: Uint8Array, upn: Upn): Promise<Pkcs10CertificateR
   if (commonNames.length > 1) throw new CertificateRequestRejectedError("CSR subject has more than one CN");
   const [cn] = commonNames;
   // An empty subject is fine (the subject is ours to set); a CN naming someone else means a mixed-up request.
-  if (cn !== undefined && cn.toLowerCase() !== upnKey(upn)) {
-    throw new CertificateRequestRejectedError(`CSR subject CN '${cn}' does not match the UPN '${upn}'`);
+  if (cn !== undefined && cn.toLowerCase() !== expectedCn.toLowerCase()) {
+    throw new CertificateRequestRejectedError(`CSR subject CN '${cn}' does not match the expected '${expectedCn}'`);
   }
   return csr;
 }

@@ -18,7 +18,12 @@
 import "reflect-metadata";
 import { createPrivateKey, randomBytes } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { ContentInfo, EncryptedContent, EncryptedContentInfo } from "@peculiar/asn1-cms";
+import {
+  ContentEncryptionAlgorithmIdentifier,
+  ContentInfo,
+  EncryptedContent,
+  EncryptedContentInfo,
+} from "@peculiar/asn1-cms";
 import {
   AuthenticatedSafe,
   CertBag,
@@ -111,7 +116,10 @@ export async function buildPkcs12(input: Pkcs12Input): Promise<Uint8Array> {
       version: 0,
       encryptedContentInfo: new EncryptedContentInfo({
         contentType: OID.data,
-        contentEncryptionAlgorithm: certContents.algorithm,
+        contentEncryptionAlgorithm: new ContentEncryptionAlgorithmIdentifier({
+          algorithm: certContents.algorithm.algorithm,
+          parameters: certContents.algorithm.parameters,
+        }),
         encryptedContent: new EncryptedContent({ value: new OctetString(toArrayBuffer(certContents.ciphertext)) }),
       }),
     });

@@ -66,13 +66,16 @@ export function armControlRoutes(controls: ArmEmulatorControls): EmulatorRoute[]
       path: `${ARM_CONTROL_PREFIX}/gateways`,
       operation: "_emulator.arm.gateways.remove",
       handler: (request) =>
-        guarded(() => (controls.removeGateway(requiredQuery(request, "id")) ? emptyResponse() : notFound("No such gateway."))),
+        guarded(() =>
+          controls.removeGateway(requiredQuery(request, "id")) ? emptyResponse() : notFound("No such gateway."),
+        ),
     }),
     route({
       method: "GET",
       path: `${ARM_CONTROL_PREFIX}/sessions`,
       operation: "_emulator.arm.sessions.list",
-      handler: (request) => guarded(() => jsonResponse(200, { value: controls.sessions(requiredQuery(request, "gatewayId")) })),
+      handler: (request) =>
+        guarded(() => jsonResponse(200, { value: controls.sessions(requiredQuery(request, "gatewayId")) })),
     }),
     route({
       method: "POST",

@@ -2,7 +2,6 @@
 // plan failures. The HTTP control routes call the same methods.
 import type { GatewayRecord } from "./gateway-record";
 import type { GatewayStore } from "./gateway-store";
-import { newEtag } from "./gateway-store";
 import { validateGatewayBody } from "./gateway-validation";
 import { gatewayView } from "./gateway-view";
 import type { JsonObject } from "./json";
@@ -81,9 +80,7 @@ export function createArmControls(
     seedGateway(id, gateway) {
       const ref = parseGatewayId(id);
       const stored = validateGatewayBody(JSON.parse(JSON.stringify(gateway)) as unknown);
-      const record = store.upsert(ref, stored, "Succeeded");
-      record.etag = newEtag();
-      return gatewayView(record);
+      return gatewayView(store.upsert(ref, stored, "Succeeded"));
     },
     gateway(id) {
       const record = store.find(parseGatewayId(id));

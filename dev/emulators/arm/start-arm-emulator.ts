@@ -2,7 +2,14 @@
 // required as ARM does, faults and statistics per operation name), with in-process and HTTP control APIs. The HTTP
 // controls and profile downloads run on a second loopback port (controlUrl) because they must work without a token.
 import { startEmulator, systemClock } from "../framework";
-import type { EmulatorCa, EmulatorClock, EmulatorFaults, EmulatorStats, EmulatorThrottles, ThrottleRule } from "../framework";
+import type {
+  EmulatorCa,
+  EmulatorClock,
+  EmulatorFaults,
+  EmulatorStats,
+  EmulatorThrottles,
+  ThrottleRule,
+} from "../framework";
 import { createArmControls, DEFAULT_SERVER_ROOT_CN } from "./arm-controls";
 import type { ArmEmulatorControls, ControlSettings } from "./arm-controls";
 import { armControlRoutes } from "./arm-control-routes";
@@ -70,7 +77,10 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   const controls = createArmControls(store, settings, serverRootCns, () => {
     profiles.clear();
   });
-  const controlServer = await startControlServer(options.ca, [...armControlRoutes(controls), ...vpnProfileRoutes(profiles)]);
+  const controlServer = await startControlServer(options.ca, [
+    ...armControlRoutes(controls),
+    ...vpnProfileRoutes(profiles),
+  ]);
   controlUrl = controlServer.url;
   const emulator = await startEmulator({
     name: "arm",

@@ -35,8 +35,8 @@ export function publicJwk(pair: RsaKeyPair): { n: string; e: string } {
   return { n: jwk.n, e: jwk.e };
 }
 
-export function spkiDer(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ format: "der", type: "spki" });
+export function spkiDer(publicKey: KeyObject): Buffer {
+  return publicKey.export({ format: "der", type: "spki" });
 }
 
 export type KeyOperation = "sign" | "verify" | "encrypt" | "decrypt" | "wrapKey" | "unwrapKey";

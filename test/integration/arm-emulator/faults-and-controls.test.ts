@@ -41,7 +41,13 @@ async function rejection(promise: Promise<unknown>): Promise<RestError> {
 
 describe("faults", () => {
   it("lets the SDK retry 429 with Retry-After, and counts every attempt", async () => {
-    emulator.faults.add({ operation: OPERATION_NAMES.get, status: 429, code: "TooManyRequests", retryAfterSeconds: 0, count: 2 });
+    emulator.faults.add({
+      operation: OPERATION_NAMES.get,
+      status: 429,
+      code: "TooManyRequests",
+      retryAfterSeconds: 0,
+      count: 2,
+    });
     const gateway = await client.virtualNetworkGateways.get(RESOURCE_GROUP, GATEWAY_NAME);
     expect(gateway.name).toBe(GATEWAY_NAME);
     expect(emulator.stats.operation(OPERATION_NAMES.get)).toMatchObject({
@@ -89,7 +95,11 @@ describe("faults", () => {
   });
 
   it("names each action's operation in the statistics", async () => {
-    await client.virtualNetworkGateways.beginGetVpnclientConnectionHealthAndWait(RESOURCE_GROUP, GATEWAY_NAME, FAST_POLL);
+    await client.virtualNetworkGateways.beginGetVpnclientConnectionHealthAndWait(
+      RESOURCE_GROUP,
+      GATEWAY_NAME,
+      FAST_POLL,
+    );
     await client.virtualNetworkGateways.beginDisconnectVirtualNetworkGatewayVpnConnectionsAndWait(
       RESOURCE_GROUP,
       GATEWAY_NAME,
@@ -168,6 +178,6 @@ describe("HTTP controls", () => {
     expect(unknownGateway.status).toBe(400);
     const badSeed = await control("POST", "/gateways", { id: GATEWAY_ID, gateway: { properties: {} } });
     expect(badSeed.status).toBe(400);
-    expect(badSeed.json()).toMatchObject({ error: { message: expect.stringContaining("location") } });
+    expect(JSON.stringify(badSeed.json())).toContain("location property is required");
   });
 });

@@ -234,6 +234,22 @@ describe("PUT as a long-running operation", () => {
     clock.advance(DURATION_MS);
     await expect(poll()).resolves.toMatchObject({ status: "Succeeded" });
   });
+  it("sends Retry-After on the operation headers and running polls when configured", async () => {
+    emulator.controls.setPollRetryAfterSeconds(7);
+    const response = await rawRequest(ca, "PUT", gatewayUrl(emulator.url), emulator.controls.gateway(GATEWAY_ID));
+    expect(response.headers["retry-after"]).toBe("7");
+    const statusUrl = String(response.headers["azure-asyncoperation"]);
+    expect((await rawRequest(ca, "GET", statusUrl)).headers["retry-after"]).toBe("7");
+    const resultUrl = String(response.headers["location"]);
+    const pending = await rawRequest(ca, "GET", resultUrl);
+    expect(pending.status).toBe(202);
+    clock.advance(DURATION_MS);
+    const done = await rawRequest(ca, "GET", statusUrl);
+    expect(done.headers["retry-after"]).toBeUndefined();
+    const result = await rawRequest(ca, "GET", resultUrl);
+    expect(result.status).toBe(200);
+    expect(result.json()).toMatchObject({ id: GATEWAY_ID, properties: { provisioningState: "Succeeded" } });
+  });
 });
 
 describe("request checks", () => {
@@ -255,7 +271,8 @@ describe("request checks", () => {
     const gateway = emulator.controls.gateway(GATEWAY_ID);
     const stale = await rawRequest(ca, "PUT", gatewayUrl(emulator.url), gateway, { "if-match": 'W/"stale"' });
     expect(stale.status).toBe(412);
-    const etag = String(gateway?.["etag"]);
+    const etag = gateway?.["etag"];
+    if (typeof etag !== "string") throw new Error("the seeded gateway has no etag");
     const current = await rawRequest(ca, "PUT", gatewayUrl(emulator.url), gateway, { "if-match": etag });
     expect(current.status).toBe(200);
   });

@@ -173,7 +173,10 @@ describe("root certificates", () => {
 
   it("refuses data that is not a certificate", async () => {
     const error = await putError(
-      withCertificates([{ name: "junk", publicCertData: Buffer.from("not a certificate").toString("base64") }], undefined),
+      withCertificates(
+        [{ name: "junk", publicCertData: Buffer.from("not a certificate").toString("base64") }],
+        undefined,
+      ),
     );
     expect(error.code).toBe("VpnClientRootCertificateDataInvalid");
   });

@@ -70,17 +70,18 @@ describe("connection health", () => {
     expect(alice).toMatch(/^IKEv2_[0-9a-f-]{36}$/);
     expect(bob).toMatch(/^OpenVPN_/);
     expect(sessions.value).toHaveLength(2);
-    expect(sessions.value?.[0]).toMatchObject({
+    const first = sessions.value?.[0];
+    expect(first).toMatchObject({
       vpnConnectionId: alice,
       vpnUserName: "alice@contoso.com",
       vpnConnectionDuration: 900,
       vpnConnectionTime: connectedAt.toISOString().slice(0, 19),
       privateIpAddress: "192.168.210.1",
-      publicIpAddress: expect.stringMatching(/^203\.0\.113\.\d+:\d+$/),
-      maxBandwidth: expect.any(Number),
-      egressPacketsTransferred: expect.any(Number),
-      ingressBytesTransferred: expect.any(Number),
     });
+    expect(first?.publicIpAddress).toMatch(/^203\.0\.113\.\d+:\d+$/);
+    for (const counter of [first?.maxBandwidth, first?.egressPacketsTransferred, first?.ingressBytesTransferred]) {
+      expect(counter).toBeGreaterThan(0);
+    }
     expect(sessions.value?.[1]?.privateIpAddress).toBe("192.168.210.2");
   });
 
@@ -156,7 +157,9 @@ describe("VPN profiles", () => {
       "Generic/VpnSettings.xml",
       "OpenVPN/vpnconfig.ovpn",
     ]);
-    expect(files.get("Generic/VpnSettings.xml")).toContain("<ServerCertRootCn>Contoso Gateway Root G3</ServerCertRootCn>");
+    expect(files.get("Generic/VpnSettings.xml")).toContain(
+      "<ServerCertRootCn>Contoso Gateway Root G3</ServerCertRootCn>",
+    );
     expect(files.get("Generic/VpnSettings.xml")).toContain("192.168.210.0/24");
     expect(files.get("OpenVPN/vpnconfig.ovpn")).toContain("$PRIVATEKEY");
 
@@ -181,7 +184,9 @@ describe("VPN profiles", () => {
     );
     const files = readStoredZip((await rawRequest(ca, "GET", url, undefined, {}, true)).body);
     expect(files.has("OpenVPN/vpnconfig.ovpn")).toBe(false);
-    expect(files.get("Generic/VpnSettings.xml")).toContain(`<ServerCertRootCn>${DEFAULT_SERVER_ROOT_CN}</ServerCertRootCn>`);
+    expect(files.get("Generic/VpnSettings.xml")).toContain(
+      `<ServerCertRootCn>${DEFAULT_SERVER_ROOT_CN}</ServerCertRootCn>`,
+    );
   });
 
   it("answers 404 for the package URL before any profile was generated", async () => {

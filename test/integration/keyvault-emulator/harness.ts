@@ -27,6 +27,8 @@ export interface Harness {
   readonly keys: KeyClient;
   readonly secrets: SecretClient;
   cryptography(keyId: string): CryptographyClient;
+  /** A fresh client (its own challenge state) with its own credential. */
+  newCertificateClient(credential: RecordingCredential): CertificateClient;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startHarness(options: Omit<KeyVaultEmulatorOptions, "ca"> 
     keys: new KeyClient(vault.url, credential, clientOptions),
     secrets: new SecretClient(vault.url, credential, clientOptions),
     cryptography: (keyId) => new CryptographyClient(keyId, credential, clientOptions),
+    newCertificateClient: (own) => new CertificateClient(vault.url, own, clientOptions),
     stop: () => vault.stop(),
   };
 }

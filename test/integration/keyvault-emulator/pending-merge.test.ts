@@ -29,6 +29,7 @@ async function createPending(name: string) {
       subjectAlternativeNames: { userPrincipalNames: ["alice@contoso.com"], emails: ["alice@contoso.com"] },
       enhancedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
       keyUsage: ["digitalSignature", "keyEncipherment"],
+      contentType: "application/x-pem-file",
     }),
     POLL,
   );
@@ -117,6 +118,14 @@ describe("pending certificates and merge", () => {
       },
     );
     expect(out).toContain("OK");
+    // The secret (PEM by policy here) carries the key and the whole merged chain, leaf first.
+    const pem = (await h.secrets.getSecret(name)).value!;
+    const blocks = pem.match(/-----BEGIN ([A-Z ]+)-----/g);
+    expect(blocks).toEqual([
+      "-----BEGIN PRIVATE KEY-----",
+      "-----BEGIN CERTIFICATE-----",
+      "-----BEGIN CERTIFICATE-----",
+    ]);
     // A merge with nothing pending is refused.
     await expect(h.certificates.mergeCertificate(name, [new Uint8Array(leaf.rawData)])).rejects.toMatchObject({
       statusCode: 403,

@@ -54,7 +54,11 @@ function listen(backend: () => LocalDurableBackend): Promise<http.Server> {
         );
     });
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      resolve(server);
+    });
+  });
 }
 
 /** A DurableClient built the way a function gets one: from the durableClient input binding value. */
@@ -69,10 +73,11 @@ export async function startDurableHarness(): Promise<DurableHarness> {
   const clock = createVirtualClock(HARNESS_START_MS);
   const invoker = new FakeInvoker();
   const logs: string[] = [];
-  let backend: LocalDurableBackend | undefined;
+  // The listener needs the backend and the backend needs the listener's address.
+  const holder: { backend?: LocalDurableBackend } = {};
   const server = await listen(() => {
-    if (backend === undefined) throw new Error("backend not ready");
-    return backend;
+    if (holder.backend === undefined) throw new Error("backend not ready");
+    return holder.backend;
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const created = createDurableBackend({
@@ -82,7 +87,7 @@ export async function startDurableHarness(): Promise<DurableHarness> {
     baseUrl: () => baseUrl,
     log: (line) => logs.push(line),
   });
-  backend = created;
+  holder.backend = created;
   invoker.clientData = () => created.clientBindingData();
   return {
     backend: created,
@@ -95,7 +100,10 @@ export async function startDurableHarness(): Promise<DurableHarness> {
       await created.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.close((error) => {
+          if (error === undefined) resolve();
+          else reject(error);
+        });
       });
     },
   };

@@ -38,7 +38,11 @@ export async function newRsaKey(bits = 2048): Promise<TestKey> {
 /** A PKCS#10 request signed by `key`, with `subject` as an RFC 4514 string (may be empty). */
 export async function csrFor(key: TestKey, subject: string): Promise<Uint8Array> {
   const csr = await Pkcs10CertificateRequestGenerator.create(
-    { name: subject === "" ? undefined : subject, keys: key.pair, signingAlgorithm: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } },
+    {
+      name: subject === "" ? undefined : subject,
+      keys: key.pair,
+      signingAlgorithm: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+    },
     webcrypto,
   );
   return new Uint8Array(csr.rawData);

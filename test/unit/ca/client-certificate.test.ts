@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { readFile } from "node:fs/promises";
 import { webcrypto } from "node:crypto";
-import { Pkcs10CertificateRequestGenerator } from "@peculiar/x509";
+import { ExtendedKeyUsageExtension, Pkcs10CertificateRequestGenerator, X509Certificate } from "@peculiar/x509";
 import { describeCertificate } from "../../../src/domain/certificate-info";
 import { CertificateRequestRejectedError, buildClientCertificate } from "../../../src/domain/client-certificate";
 import type { ClientCertificateRequest } from "../../../src/domain/client-certificate";
@@ -43,7 +43,18 @@ describe("buildClientCertificate", () => {
     const keyFile = await dir.write("user.key", derToPem(userKey.pkcs8, "PRIVATE KEY"));
     const csrFile = `${dir.path}/user.csr`;
     // Key Vault puts its policy subject in the CSR; openssl stands in for it here.
-    const made = await openssl(["req", "-new", "-key", keyFile, "-subj", `/CN=${UPN}`, "-outform", "DER", "-out", csrFile]);
+    const made = await openssl([
+      "req",
+      "-new",
+      "-key",
+      keyFile,
+      "-subj",
+      `/CN=${UPN}`,
+      "-outform",
+      "DER",
+      "-out",
+      csrFile,
+    ]);
     expect(made.code).toBe(0);
     const der = await buildClientCertificate(await request({ csrDer: new Uint8Array(await readFile(csrFile)) }));
     const leaf = await dir.writePem("leaf.pem", der);
@@ -75,28 +86,43 @@ describe("buildClientCertificate", () => {
   it("keeps the serial, validity and the UPN's case, and has an SKI from the CSR key", async () => {
     const serial = generateSerialNumber();
     const validity = clientValidity(new Date("2025-06-01T08:00:00Z"), 90);
-    const info = describeCertificate(await buildClientCertificate(await request({ serial, validity })));
+    const der = await buildClientCertificate(await request({ serial, validity }));
+    const info = describeCertificate(der);
     expect(info).toMatchObject({ serialNumber: serial, commonName: UPN, isCa: false });
     expect(info.notBefore.toISOString()).toBe("2025-06-01T07:55:00.000Z");
     expect(info.notAfter.toISOString()).toBe("2025-08-30T07:55:00.000Z");
     expect(info.authorityKeyIdentifier).toBe(describeCertificate(ca.rootDer).subjectKeyIdentifier);
+    const eku = new X509Certificate(der).extensions.find((e) => e.type === "2.5.29.37");
+    expect(eku).toBeInstanceOf(ExtendedKeyUsageExtension);
+    expect((eku as ExtendedKeyUsageExtension).usages).toEqual(["1.3.6.1.5.5.7.3.2"]);
   });
 
   it("takes the subject from the UPN, not from the CSR, and accepts a CSR with an empty subject", async () => {
-    const lower = describeCertificate(await buildClientCertificate(await request({ csrDer: await csrFor(userKey, "CN=alice.smith@contoso.com") })));
+    const lower = describeCertificate(
+      await buildClientCertificate(await request({ csrDer: await csrFor(userKey, "CN=alice.smith@contoso.com") })),
+    );
     expect(lower.subject).toBe(`CN=${UPN}`);
-    const empty = describeCertificate(await buildClientCertificate(await request({ csrDer: await csrFor(userKey, "") })));
+    const empty = describeCertificate(
+      await buildClientCertificate(await request({ csrDer: await csrFor(userKey, "") })),
+    );
     expect(empty.subject).toBe(`CN=${UPN}`);
   });
 
   it("refuses a CSR for someone else, a forged CSR, small and non-RSA keys", async () => {
-    await expect(buildClientCertificate(await request({ csrDer: await csrFor(userKey, "CN=bob@contoso.com") }))).rejects.toThrow(
-      `CSR subject CN 'bob@contoso.com' does not match the UPN '${UPN}'`,
+    await expect(
+      buildClientCertificate(await request({ csrDer: await csrFor(userKey, "CN=bob@contoso.com") })),
+    ).rejects.toThrow(`CSR subject CN 'bob@contoso.com' does not match the expected '${UPN}'`);
+    // A Key Vault policy subject other than the UPN is accepted when the caller names it.
+    const named = await buildClientCertificate(
+      await request({ csrDer: await csrFor(userKey, "CN=p2s-user-0123"), expectedCsrCommonName: "p2s-user-0123" }),
     );
+    expect(describeCertificate(named).commonName).toBe(UPN);
 
     const forged = await csrFor(userKey, `CN=${UPN}`);
     forged[forged.length - 10] = (forged[forged.length - 10] ?? 0) ^ 0xff; // inside the signature
-    await expect(buildClientCertificate(await request({ csrDer: forged }))).rejects.toThrow("CSR signature does not verify");
+    await expect(buildClientCertificate(await request({ csrDer: forged }))).rejects.toThrow(
+      "CSR signature does not verify",
+    );
 
     const small = await newRsaKey(1024);
     await expect(buildClientCertificate(await request({ csrDer: await csrFor(small, `CN=${UPN}`) }))).rejects.toThrow(
@@ -112,9 +138,9 @@ describe("buildClientCertificate", () => {
       CertificateRequestRejectedError,
     );
 
-    await expect(buildClientCertificate(await request({ csrDer: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]) }))).rejects.toThrow(
-      "CSR is not a readable PKCS#10 request",
-    );
+    await expect(
+      buildClientCertificate(await request({ csrDer: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]) })),
+    ).rejects.toThrow("CSR is not a readable PKCS#10 request");
   });
 
   it("refuses a bad UPN before looking at anything else", async () => {
@@ -125,12 +151,14 @@ describe("buildClientCertificate", () => {
 
   it("refuses an issuer that is not a CA, a signer with another key, and a validity past the root's", async () => {
     const leaf = await buildClientCertificate(await request());
-    await expect(buildClientCertificate(await request({ issuer: leaf }))).rejects.toThrow("issuer certificate is not a CA");
+    await expect(buildClientCertificate(await request({ issuer: leaf }))).rejects.toThrow(
+      "issuer certificate is not a CA",
+    );
 
     const other = await newRsaKey();
-    await expect(buildClientCertificate(await request({ signer: createKeyObjectSigner(other.privateKey) }))).rejects.toThrow(
-      "signature does not verify with the issuer's key",
-    );
+    await expect(
+      buildClientCertificate(await request({ signer: createKeyObjectSigner(other.privateKey) })),
+    ).rejects.toThrow("signature does not verify with the issuer's key");
 
     await expect(buildClientCertificate(await request({ validity: clientValidity(new Date(), 3000) }))).rejects.toThrow(
       "would outlive its root",

@@ -91,7 +91,12 @@ describe("buildPkcs12", () => {
   });
 
   it("uses 100,000 iterations by default for AES and fails with a wrong passphrase", async () => {
-    const pfx = await buildPkcs12({ privateKey: userKey.pkcs8, certificate: leafDer, chain: [ca.rootDer], password: PASSWORD });
+    const pfx = await buildPkcs12({
+      privateKey: userKey.pkcs8,
+      certificate: leafDer,
+      chain: [ca.rootDer],
+      password: PASSWORD,
+    });
     const file = await dir.write("default.p12", pfx);
     const good = await openssl(["pkcs12", "-in", file, "-info", "-noout", "-passin", `pass:${PASSWORD}`]);
     expect(good.stdout + good.stderr).toContain("MAC: sha256, Iteration 100000");
@@ -124,7 +129,10 @@ describe("buildPkcs12", () => {
       expect(contents.privateKeys.map((k) => k.der)).toEqual([userKey.pkcs8]);
       expect(contents.privateKeys[0]?.localKeyId).toBe(thumbprintOf(leafDer));
       expect(contents.privateKeys[0]?.friendlyName).toBe("alice");
-      expect(contents.certificates.map((c) => thumbprintOf(c.der))).toEqual([thumbprintOf(leafDer), thumbprintOf(ca.rootDer)]);
+      expect(contents.certificates.map((c) => thumbprintOf(c.der))).toEqual([
+        thumbprintOf(leafDer),
+        thumbprintOf(ca.rootDer),
+      ]);
     }
   });
 
@@ -153,8 +161,19 @@ describe("buildPkcs12", () => {
     async function opensslExport(name: string, password: string, extra: readonly string[]): Promise<Uint8Array> {
       const out = `${dir.path}/${name}`;
       const result = await openssl([
-        "pkcs12", "-export", "-inkey", keyPem, "-in", leafPem, "-certfile", rootPem, "-out", out,
-        "-passout", `pass:${password}`, ...extra,
+        "pkcs12",
+        "-export",
+        "-inkey",
+        keyPem,
+        "-in",
+        leafPem,
+        "-certfile",
+        rootPem,
+        "-out",
+        out,
+        "-passout",
+        `pass:${password}`,
+        ...extra,
       ]);
       expect(result.stderr).toBe("");
       return new Uint8Array(await readFile(out));
@@ -162,7 +181,16 @@ describe("buildPkcs12", () => {
 
     it("reads a password-less RC2-40 / 3DES PFX (the Windows and legacy default) as a base64 secret", async () => {
       const pfx = await opensslExport("kv-legacy.p12", "", ["-legacy"]);
-      const info = await openssl(["pkcs12", "-in", `${dir.path}/kv-legacy.p12`, "-info", "-noout", "-passin", "pass:", "-legacy"]);
+      const info = await openssl([
+        "pkcs12",
+        "-in",
+        `${dir.path}/kv-legacy.p12`,
+        "-info",
+        "-noout",
+        "-passin",
+        "pass:",
+        "-legacy",
+      ]);
       expect(info.stdout + info.stderr).toContain("pbeWithSHA1And40BitRC2-CBC");
       const secret = await readCertificateSecret(toBase64(pfx), "application/x-pkcs12");
       expect(secret.privateKey).toEqual(userKey.pkcs8);
@@ -170,10 +198,11 @@ describe("buildPkcs12", () => {
       expect(secret.chain.map(thumbprintOf)).toEqual([thumbprintOf(ca.rootDer)]);
     });
 
-    it("reads a password-less AES PFX and an unencrypted one", async () => {
+    it("reads a password-less AES PFX, an unencrypted one and one without a MAC", async () => {
       for (const [name, extra] of [
         ["kv-aes.p12", []],
         ["kv-plain.p12", ["-keypbe", "NONE", "-certpbe", "NONE"]],
+        ["kv-nomac.p12", ["-keypbe", "NONE", "-certpbe", "NONE", "-nomac"]],
       ] as const) {
         const pfx = await opensslExport(name, "", extra);
         const secret = await readCertificateSecret(toBase64(pfx), undefined);
@@ -187,7 +216,10 @@ describe("buildPkcs12", () => {
         type: "pkcs1",
         format: "der",
       });
-      for (const keyBlock of [derToPem(userKey.pkcs8, "PRIVATE KEY"), derToPem(new Uint8Array(pkcs1), "RSA PRIVATE KEY")]) {
+      for (const keyBlock of [
+        derToPem(userKey.pkcs8, "PRIVATE KEY"),
+        derToPem(new Uint8Array(pkcs1), "RSA PRIVATE KEY"),
+      ]) {
         const pem = derToPem(ca.rootDer) + keyBlock + derToPem(leafDer);
         const secret = await readCertificateSecret(pem, "application/x-pem-file");
         expect(secret.privateKey).toEqual(userKey.pkcs8);

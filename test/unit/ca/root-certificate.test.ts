@@ -43,13 +43,31 @@ describe("buildRootCertificate", () => {
   it("carries the serial and validity it was given", async () => {
     const serial = generateSerialNumber();
     const validity = rootValidity(new Date("2025-03-01T12:00:30.123Z"), 10);
-    const der = await buildRootCertificate({ subject: "CN=Serial Root", publicKey: ca.key.spki, validity, serial, signer: ca.signer });
+    const der = await buildRootCertificate({
+      subject: "CN=Serial Root",
+      publicKey: ca.key.spki,
+      validity,
+      serial,
+      signer: ca.signer,
+    });
     const info = describeCertificate(der);
     expect(info.serialNumber).toBe(serial);
     expect(info.notBefore.toISOString()).toBe("2025-03-01T11:55:30.000Z");
     expect(info.notAfter.toISOString()).toBe("2035-03-01T11:55:30.000Z");
     expect(info.isCa).toBe(true);
     expect(info.subjectKeyIdentifier).toBe(info.authorityKeyIdentifier);
+  });
+
+  it("writes a 30-year root past 2049 (GeneralizedTime) that openssl reads", async () => {
+    const der = await buildRootCertificate({
+      subject: "CN=Long Root",
+      publicKey: ca.key.spki,
+      validity: rootValidity(new Date("2030-01-01T00:00:00Z"), 30),
+      serial: generateSerialNumber(),
+      signer: ca.signer,
+    });
+    const text = await openssl(["x509", "-in", await dir.writePem("long.pem", der), "-noout", "-enddate"]);
+    expect(text.stdout.trim()).toBe("notAfter=Dec 31 23:55:00 2059 GMT");
   });
 
   it("accepts a WebCrypto public key and signs with RS384 when the signer says so", async () => {
@@ -109,12 +127,12 @@ describe("buildRootCertificate", () => {
     await expect(buildRootCertificate({ ...base, subject: "CN=Ec", publicKey: ec.publicKey })).rejects.toThrow(
       "root public key is a ec key; only RSA is accepted",
     );
-    await expect(buildRootCertificate({ ...base, subject: "O=No Common Name", publicKey: ca.key.spki })).rejects.toThrow(
-      "has no CN",
-    );
-    await expect(buildRootCertificate({ ...base, subject: "CN=Negative", publicKey: ca.key.spki, serial: "80".repeat(16) })).rejects.toThrow(
-      "positive",
-    );
+    await expect(
+      buildRootCertificate({ ...base, subject: "O=No Common Name", publicKey: ca.key.spki }),
+    ).rejects.toThrow("has no CN");
+    await expect(
+      buildRootCertificate({ ...base, subject: "CN=Negative", publicKey: ca.key.spki, serial: "80".repeat(16) }),
+    ).rejects.toThrow("positive");
   });
 
   it("exports the gateway's one-line base64 form and reads it back", () => {

@@ -1,0 +1,162 @@
+jest.mock(
+  "@azure/functions-core",
+  () =>
+    jest.requireActual<typeof import("../../support/durable/fake-invoker")>("../../support/durable/fake-invoker")
+      .coreStandin,
+  { virtual: true },
+);
+
+import { EventType } from "../../../dev/durable/protocol";
+import { DAY_MS, HOUR_MS, fixtureState, resetFixtureState } from "../../fixtures/durable-app";
+import { HARNESS_START_MS, startDurableHarness } from "../../support/durable/harness";
+import type { DurableHarness } from "../../support/durable/harness";
+
+let harness: DurableHarness;
+
+beforeEach(async () => {
+  resetFixtureState();
+  harness = await startDurableHarness();
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+async function run(name: string, input?: unknown): Promise<string> {
+  const id = await harness.client.startNew(name, input === undefined ? undefined : { input });
+  await harness.backend.idle();
+  return id;
+}
+
+describe("local durable backend: timers", () => {
+  it("fires a ten-day timer in pieces on the clock and not a moment early", async () => {
+    const { client, backend, clock } = harness;
+    const id = await run("LongSleep");
+    await clock.advance(10 * DAY_MS - 1);
+    await backend.idle();
+    expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
+    await clock.advance(1);
+    await backend.idle();
+    const status = await client.getStatus(id);
+    expect(status.runtimeStatus).toBe("Completed");
+    expect(status.output).toBe(new Date(HARNESS_START_MS + 10 * DAY_MS).toISOString());
+    const fireTimes = (backend.inspect(id)?.history ?? [])
+      .filter((event) => event.EventType === EventType.TimerCreated)
+      .map((event) => Date.parse(String(event.FireAt)) - HARNESS_START_MS);
+    expect(fireTimes).toEqual([3 * DAY_MS, 6 * DAY_MS, 10 * DAY_MS]);
+  });
+
+  it("cancels the losing timer of Task.any so nothing stays scheduled", async () => {
+    const { client, backend, clock } = harness;
+    const id = await run("Racer");
+    expect(clock.pending()).toBe(1);
+    await client.raiseEvent(id, "Go", "now");
+    await backend.idle();
+    expect((await client.getStatus(id)).output).toBe("event");
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("lets the timer win Task.any when no event comes", async () => {
+    const { client, backend, clock } = harness;
+    const id = await run("Racer");
+    await clock.advance(HOUR_MS);
+    await backend.idle();
+    expect((await client.getStatus(id)).output).toBe("timeout");
+  });
+});
+
+describe("local durable backend: failures", () => {
+  it("hands an activity's error to the orchestrator as the extension words it", async () => {
+    const id = await run("Catcher");
+    expect((await harness.client.getStatus(id)).output).toMatch(/^Activity function 'Boom' failed: boom \n Error: boom/);
+  });
+
+  it("stops retrying once the retry timeout has passed and fails the task with the last error", async () => {
+    const { client, backend, clock, invoker } = harness;
+    const id = await run("RetryTimeout");
+    expect(invoker.calls.get("Boom")).toBe(1);
+    await clock.advance(1000);
+    await backend.idle();
+    expect(invoker.calls.get("Boom")).toBe(2);
+    await clock.advance(1000);
+    await backend.idle();
+    expect(invoker.calls.get("Boom")).toBe(3);
+    const status = await client.getStatus(id);
+    expect(status.runtimeStatus).toBe("Completed");
+    expect(status.output).toContain(
+      "Activity function 'Boom' was not retried: its retry timeout of 1500 ms had passed. Last failure: Activity function 'Boom' failed: boom",
+    );
+  });
+
+  it("gives up after maxNumberOfAttempts, waiting the backoff delays on the clock", async () => {
+    const { client, backend, clock } = harness;
+    fixtureState.flakyFailuresBeforeSuccess = 10;
+    const id = await client.startNew("MainFlow", { input: { name: "Bo", items: [1] } });
+    await backend.idle();
+    await clock.advance(HOUR_MS);
+    await backend.idle();
+    await client.raiseEvent(id, "Approval", true);
+    await backend.idle();
+    await clock.advance(1000);
+    await backend.idle();
+    await clock.advance(2000);
+    await backend.idle();
+    expect(fixtureState.flakyCalls.get(id)).toBe(3);
+    expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
+    await clock.advance(4000);
+    await backend.idle();
+    const status = await client.getStatus(id);
+    expect(status.runtimeStatus).toBe("Failed");
+    expect(status.output).toMatch(/^Orchestrator function 'MainFlow' failed: Activity function 'Flaky' failed: transient failure 3/);
+    expect(fixtureState.flakyCalls.get(id)).toBe(3);
+  });
+
+  it("fails a sub-orchestration into its parent, which can catch it", async () => {
+    const id = await run("ParentOfFailing");
+    expect((await harness.client.getStatus(id)).output).toMatch(
+      /^Orchestrator function 'FailingChild' failed: child broke/,
+    );
+  });
+
+  it("fails a call to an activity that is not registered", async () => {
+    const id = await run("CallsMissing");
+    expect((await harness.client.getStatus(id)).output).toMatch(
+      /^The function 'NoSuchActivity' doesn't exist, is disabled, or is not an activity function\./,
+    );
+  });
+
+  it("rejects durable HTTP calls clearly", async () => {
+    const id = await run("HttpCaller");
+    const status = await harness.client.getStatus(id);
+    expect(status.runtimeStatus).toBe("Failed");
+    expect(status.output).toBe(
+      "Orchestrator function 'HttpCaller' uses callHttp (durable HTTP), which the local durable backend does not support",
+    );
+  });
+});
+
+describe("local durable backend: nondeterminism", () => {
+  it("fails an instance whose replay schedules something other than its history records", async () => {
+    const { client, backend } = harness;
+    const id = await run("Fickle");
+    expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
+    fixtureState.fickleMode = "shout";
+    await client.raiseEvent(id, "Go", 1);
+    await backend.idle();
+    const status = await client.getStatus(id);
+    expect(status.runtimeStatus).toBe("Failed");
+    expect(status.output).toBe(
+      `Nondeterministic orchestrator 'Fickle' (instance ${id}): history has TaskScheduled 'Greet' at sequence 0 ` +
+        "but the replay scheduled CallActivity 'Shout'",
+    );
+    expect(harness.logs.some((line) => line.includes("Nondeterministic orchestrator 'Fickle'"))).toBe(true);
+  });
+
+  it("accepts a deterministic replay of the same instance", async () => {
+    const { client, backend } = harness;
+    const id = await run("Fickle");
+    await client.raiseEvent(id, "Go", 1);
+    await backend.idle();
+    expect((await client.getStatus(id)).output).toBe("done");
+  });
+});

@@ -1,0 +1,103 @@
+// GatewayClient through the real @azure/arm-network client against the ARM emulator.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createEmulatorCa } from "../../../dev/emulators/framework";
+import type { EmulatorCa } from "../../../dev/emulators/framework";
+import { buildP2sGateway, startArmEmulator } from "../../../dev/emulators/arm";
+import type { ArmEmulator } from "../../../dev/emulators/arm";
+import { GatewayClient, GatewayError, parseGatewayId } from "../../../src/clients/gateway";
+import { parseConfig } from "../../../src/config";
+import { revokedEntryName } from "../../../src/domain/gateway-config";
+import { GATEWAY_ID } from "../arm-emulator/arm-test-support";
+
+const tp = (n: number): string => n.toString(16).toUpperCase().padStart(40, "0");
+const ref = parseGatewayId(GATEWAY_ID);
+
+let ca: EmulatorCa;
+let arm: ArmEmulator;
+let dir: string;
+let client: GatewayClient;
+
+beforeAll(async () => {
+  ca = await createEmulatorCa();
+  dir = mkdtempSync(join(tmpdir(), "p2s-gw-"));
+  await ca.writeCertPem(join(dir, "ca.pem"));
+  arm = await startArmEmulator({ ca, operationDurationMs: 30 });
+  const config = parseConfig({
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    KEY_VAULT_URL: "https://127.0.0.1:1",
+    ARM_ENDPOINT: arm.url,
+    GRAPH_ENDPOINT: "https://127.0.0.1:2",
+    P2S_CREDENTIAL: "localEmulator",
+    P2S_TRUSTED_CA_FILE: join(dir, "ca.pem"),
+  });
+  client = new GatewayClient(config, { pollIntervalMs: 10 });
+});
+
+afterAll(async () => {
+  await arm.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  arm.controls.reset();
+  arm.controls.seedGateway(GATEWAY_ID, buildP2sGateway({ id: GATEWAY_ID }));
+});
+
+describe("GatewayClient", () => {
+  it("reads the P2S state and writes it back in one PUT, keeping the rest of the gateway", async () => {
+    const before = await client.read(ref);
+    expect(before.state.revoked).toEqual([]);
+    const after = await client.write(ref, before, {
+      roots: before.state.roots,
+      revoked: [{ name: revokedEntryName(tp(1)), thumbprint: tp(1) }],
+    });
+    expect(after.state.revoked).toEqual([{ name: revokedEntryName(tp(1)), thumbprint: tp(1) }]);
+    expect(after.gateway.vpnClientConfiguration?.vpnClientAddressPool).toEqual(
+      before.gateway.vpnClientConfiguration?.vpnClientAddressPool,
+    );
+    expect(arm.stats.operation("virtualNetworkGateways.put")?.count).toBe(1);
+  });
+
+  it("refuses a write over a concurrent edit (If-Match) instead of losing it", async () => {
+    const stale = await client.read(ref);
+    const fresh = await client.read(ref);
+    await client.write(ref, fresh, { roots: fresh.state.roots, revoked: [{ name: "by-hand", thumbprint: tp(9) }] });
+    await expect(client.write(ref, stale, { roots: stale.state.roots, revoked: [] })).rejects.toMatchObject({
+      kind: "preconditionFailed",
+      statusCode: 412,
+    });
+    expect((await client.read(ref)).state.revoked).toEqual([{ name: "by-hand", thumbprint: tp(9) }]);
+  });
+
+  it("classifies 409 AnotherOperationInProgress as busy", async () => {
+    arm.controls.setOperationDurationMs(400);
+    const snapshot = await client.read(ref);
+    const first = client.write(ref, snapshot, { roots: snapshot.state.roots, revoked: [] });
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await client.read(ref);
+    const error = await client.write(ref, again, { roots: again.state.roots, revoked: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ kind: "busy", code: "AnotherOperationInProgress" });
+    arm.controls.setOperationDurationMs(30);
+    await first;
+  });
+
+  it("classifies a long-running operation that fails with AnotherOperationInProgress as busy", async () => {
+    arm.controls.failNextOperation(GATEWAY_ID, { code: "AnotherOperationInProgress", message: "busy" });
+    const snapshot = await client.read(ref);
+    await expect(client.write(ref, snapshot, { roots: snapshot.state.roots, revoked: [] })).rejects.toMatchObject({
+      kind: "busy",
+    });
+  });
+
+  it("lists sessions and disconnects only the named ones", async () => {
+    const a = arm.controls.connectSession(GATEWAY_ID, { vpnUserName: "ada@contoso.com" });
+    const b = arm.controls.connectSession(GATEWAY_ID, { vpnUserName: "bob@contoso.com" });
+    const sessions = await client.sessions(ref);
+    expect(sessions.map((s) => s.vpnUserName).sort()).toEqual(["ada@contoso.com", "bob@contoso.com"]);
+    await client.disconnect(ref, [a]);
+    expect(arm.controls.sessions(GATEWAY_ID).map((s) => s.vpnConnectionId)).toEqual([b]);
+  });
+});

@@ -1,0 +1,120 @@
+import {
+  InvalidUpnError,
+  assertUpn,
+  keyVaultCertificateName,
+  parseUpn,
+  sameUpn,
+  upnKey,
+} from "../../../src/domain/upn";
+
+function reasonFor(input: unknown): string {
+  const result = parseUpn(input);
+  if (result.ok) throw new Error(`expected ${String(input)} to be refused`);
+  return result.reason;
+}
+
+describe("parseUpn", () => {
+  it.each([
+    "alice@contoso.com",
+    "Alice.Smith@Contoso.COM",
+    "o'brien@contoso.co.uk",
+    "first_last-2@sub.contoso-eu.com",
+    "x!^~@xn--bcher-kva.example",
+    `${"a".repeat(64)}@${"b".repeat(44)}.com`,
+  ])("accepts %s unchanged", (input) => {
+    expect(parseUpn(input)).toEqual({ ok: true, upn: input });
+  });
+
+  it.each([
+    ["", "UPN is empty"],
+    ["a,O=x@contoso.com", "UPN 'a,O=x@contoso.com' contains ',' which is not allowed"],
+    ["a+b@contoso.com", "UPN 'a+b@contoso.com' contains '+' which is not allowed"],
+    ["a=b@contoso.com", "contains '=' which is not allowed"],
+    ['a"b@contoso.com', `contains '"' which is not allowed`],
+    ["a\\b@contoso.com", "contains '\\' which is not allowed"],
+    ["a<b>@contoso.com", "contains '<' which is not allowed"],
+    ["a;b@contoso.com", "contains ';' which is not allowed"],
+    ["guest_fabrikam.com#EXT#@contoso.onmicrosoft.com", "contains '#' which is not allowed"],
+    ["a/b@contoso.com", "contains '/' which is not allowed"],
+    [
+      "alice\u0000@contoso.com",
+      "UPN 'alice\\u0000@contoso.com' contains the control character U+0000, which is not allowed",
+    ],
+    ["alice\n@contoso.com", "contains the control character U+000A"],
+    ["alice\u007f@contoso.com", "contains the control character U+007F"],
+    ["ali ce@contoso.com", "UPN 'ali\\u0020ce@contoso.com' contains whitespace (U+0020), which is not allowed"],
+    ["alice@contoso.com\u2028", "contains whitespace (U+2028)"],
+    ["alïce@contoso.com", "contains the non-ASCII character U+00EF"],
+    ["alice.contoso.com", "UPN 'alice.contoso.com' has no '@'"],
+    ["a@b@contoso.com", "UPN 'a@b@contoso.com' has more than one '@'"],
+    ["@contoso.com", "has nothing before the '@'"],
+    ["alice@", "has no domain after the '@'"],
+    ["alice@localhost", "has a domain without a '.'"],
+    [".alice@contoso.com", "misplaced '.'"],
+    ["alice.@contoso.com", "misplaced '.'"],
+    ["al..ice@contoso.com", "misplaced '.'"],
+    ["alice@-contoso.com", "invalid domain label '-contoso'"],
+    ["alice@contoso..com", "invalid domain label ''"],
+    ["alice@contoso_eu.com", "invalid domain label 'contoso_eu'"],
+    ["alice@10.0.0.1", "numeric top-level domain"],
+    [`${"a".repeat(65)}@contoso.com`, "65-character name before the '@'; the limit is 64"],
+    [`a@${"b".repeat(46)}.com`, "50-character domain; the limit is 48"],
+    [`${"a".repeat(64)}@${"b".repeat(45)}.com`, "is 114 characters long; the limit is 113"],
+  ])("refuses %j: %s", (input, reason) => {
+    expect(reasonFor(input)).toContain(reason);
+  });
+
+  it("cuts very long input in its reason", () => {
+    const reason = reasonFor(`${"a".repeat(500)}@contoso.com`);
+    expect(reason).toContain("is 512 characters long");
+    expect(reason.length).toBeLessThan(220);
+  });
+
+  it("refuses non-strings", () => {
+    expect(reasonFor(undefined)).toBe("UPN must be a string, got undefined");
+    expect(reasonFor(null)).toBe("UPN must be a string, got null");
+    expect(reasonFor(42)).toBe("UPN must be a string, got number");
+  });
+
+  it("assertUpn throws InvalidUpnError with the reason", () => {
+    expect(() => assertUpn("no-at-sign")).toThrow(InvalidUpnError);
+    expect(() => assertUpn("no-at-sign")).toThrow("UPN 'no-at-sign' has no '@'");
+    expect(assertUpn("a@b.co")).toBe("a@b.co");
+  });
+});
+
+describe("UPN identity", () => {
+  it("compares without case and keys in lower case", () => {
+    const a = assertUpn("Alice.Smith@Contoso.com");
+    const b = assertUpn("alice.smith@CONTOSO.COM");
+    expect(sameUpn(a, b)).toBe(true);
+    expect(upnKey(a)).toBe("alice.smith@contoso.com");
+    expect(sameUpn(a, assertUpn("alice.smyth@contoso.com"))).toBe(false);
+  });
+});
+
+describe("keyVaultCertificateName", () => {
+  const alice = assertUpn("Alice@Contoso.com");
+
+  it("is deterministic, case-insensitive in the UPN, and distinct per request", () => {
+    const name = keyVaultCertificateName(alice, "req-1");
+    expect(name).toMatch(/^p2s-user-[0-9a-f]{32}$/);
+    expect(keyVaultCertificateName(assertUpn("alice@contoso.com"), "req-1")).toBe(name);
+    expect(keyVaultCertificateName(alice, "req-2")).not.toBe(name);
+    expect(keyVaultCertificateName(assertUpn("bob@contoso.com"), "req-1")).not.toBe(name);
+  });
+
+  it("is a valid Key Vault name that does not contain the UPN", () => {
+    const name = keyVaultCertificateName(alice, "req-1", "vpn");
+    expect(name).toMatch(/^[0-9a-zA-Z-]{1,127}$/);
+    expect(name.startsWith("vpn-")).toBe(true);
+    expect(name.toLowerCase()).not.toContain("alice");
+    expect(name.toLowerCase()).not.toContain("contoso");
+  });
+
+  it("refuses prefixes Key Vault would not take and empty request ids", () => {
+    expect(() => keyVaultCertificateName(alice, "r", "9lives")).toThrow("must be a letter");
+    expect(() => keyVaultCertificateName(alice, "r", "has_underscore")).toThrow("must be a letter");
+    expect(() => keyVaultCertificateName(alice, "")).toThrow("request id must be 1-256 characters");
+  });
+});
