@@ -59,7 +59,9 @@ export function createDurableBackend(options: DurableBackendOptions): LocalDurab
       try {
         return Promise.resolve(api.handle(request));
       } catch (error) {
-        log(`durable: HTTP ${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log(
+          `durable: HTTP ${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return Promise.resolve({ status: 500, body: "Something went wrong while processing your request" });
       }
     },

@@ -85,7 +85,10 @@ export const history = {
   subOrchestrationCompleted: (atMs: number, scheduledId: number, result: string): HistoryEvent =>
     event(EventType.SubOrchestrationInstanceCompleted, -1, atMs, { TaskScheduledId: scheduledId, Result: result }),
   subOrchestrationFailed: (atMs: number, scheduledId: number, failure: TaskFailure): HistoryEvent =>
-    event(EventType.SubOrchestrationInstanceFailed, -1, atMs, { TaskScheduledId: scheduledId, ...failureFields(failure) }),
+    event(EventType.SubOrchestrationInstanceFailed, -1, atMs, {
+      TaskScheduledId: scheduledId,
+      ...failureFields(failure),
+    }),
 
   timerCreated: (atMs: number, id: number, fireAtMs: number): HistoryEvent =>
     event(EventType.TimerCreated, id, atMs, { FireAt: isoTime(fireAtMs) }),

@@ -246,7 +246,10 @@ export class DurableHttpApi {
     const instance = this.#deps.orchestrations.get(instanceId);
     if (instance === undefined) return empty(404);
     if (isTerminal(instance.status)) return empty(410);
-    return managementResponse(this.#deps.orchestrations.raiseEvent(instanceId, eventName, jsonBody(request)), instanceId);
+    return managementResponse(
+      this.#deps.orchestrations.raiseEvent(instanceId, eventName, jsonBody(request)),
+      instanceId,
+    );
   }
 
   #operation(instanceId: string, operation: string, query: URLSearchParams): HostHttpResponse {

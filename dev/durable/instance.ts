@@ -7,14 +7,7 @@ import type { FailureDetailsPayload, HistoryEvent } from "./protocol";
 import type { RetryPolicy } from "./retry-policy";
 
 export type RuntimeStatus =
-  | "Pending"
-  | "Running"
-  | "Completed"
-  | "ContinuedAsNew"
-  | "Failed"
-  | "Terminated"
-  | "Suspended"
-  | "Canceled";
+  "Pending" | "Running" | "Completed" | "ContinuedAsNew" | "Failed" | "Terminated" | "Suspended" | "Canceled";
 
 export const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
   "Pending",

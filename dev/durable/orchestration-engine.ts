@@ -50,7 +50,9 @@ export interface InstanceFilter {
   readonly instanceIdPrefix?: string;
 }
 
-type Reply = { readonly kind: "state"; readonly state: ReplyState } | { readonly kind: "failure"; readonly failure: OrchestratorFailure };
+type Reply =
+  | { readonly kind: "state"; readonly state: ReplyState }
+  | { readonly kind: "failure"; readonly failure: OrchestratorFailure };
 
 function isContinueAsNew(leaf: Leaf): leaf is Extract<Leaf, { kind: "continueAsNew" }> {
   return leaf.kind === "continueAsNew";
@@ -232,7 +234,11 @@ export class OrchestrationEngine {
     this.#deps.work().requestPump();
   }
 
-  /** The inbox up to and including the first event whose replay numbers a follow-up. */
+  /**
+   * The inbox up to and including the first event whose replay numbers a follow-up, or the first event a client
+   * raised: one raised event per episode, so an orchestration that continues as new never loses the others (they stay
+   * queued and go to the next execution).
+   */
   #takeBatch(execution: Execution, atMs: number): { batch: InboxItem[]; followUp?: FollowUp } {
     const batch: InboxItem[] = [];
     for (;;) {
@@ -241,6 +247,7 @@ export class OrchestrationEngine {
       batch.push(item);
       const followUp = this.#dispatch.classify(execution, item, atMs);
       if (followUp !== undefined) return { batch, followUp };
+      if (item.external) return { batch };
     }
   }
 
@@ -326,13 +333,18 @@ export class OrchestrationEngine {
   }
 
   /** The replay must reproduce every recorded decision, in order, before making new ones. */
-  #nondeterminism(instance: OrchestrationInstance, execution: Execution, replayed: readonly Leaf[]): string | undefined {
+  #nondeterminism(
+    instance: OrchestrationInstance,
+    execution: Execution,
+    replayed: readonly Leaf[],
+  ): string | undefined {
     const head = `Nondeterministic orchestrator '${instance.name}' (instance ${instance.instanceId})`;
     for (const [position, recorded] of execution.leaves.entries()) {
       const now = replayed[position];
       const was = describeRecorded(recorded.leaf, recorded.sequenceId, position);
       if (now === undefined) return `${head}: history has ${was} but the replay did not schedule it`;
-      if (!sameDecision(recorded.leaf, now)) return `${head}: history has ${was} but the replay scheduled ${describeAction(now)}`;
+      if (!sameDecision(recorded.leaf, now))
+        return `${head}: history has ${was} but the replay scheduled ${describeAction(now)}`;
     }
     return undefined;
   }
@@ -420,7 +432,13 @@ export class OrchestrationEngine {
     this.#deliver(parent, parent.execution, { event, external: false });
   }
 
-  #startChild(episode: Episode, taskId: number, functionName: string, instanceId: string, input: unknown): string | undefined {
+  #startChild(
+    episode: Episode,
+    taskId: number,
+    functionName: string,
+    instanceId: string,
+    input: unknown,
+  ): string | undefined {
     const fn = findOrchestrator(this.#deps.invoker, functionName);
     if (typeof fn !== "string") return fn.problem;
     const parent: ParentLink = {

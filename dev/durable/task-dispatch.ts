@@ -41,7 +41,13 @@ export interface DispatchHost {
   /** Queues an event for the instance's next episode (dropped if that execution is over). */
   deliver(instance: OrchestrationInstance, execution: Execution, event: HistoryEvent): void;
   /** Starts a sub-orchestration; returns why it could not start, if it could not. */
-  startChild(episode: Episode, taskId: number, functionName: string, instanceId: string, input: unknown): string | undefined;
+  startChild(
+    episode: Episode,
+    taskId: number,
+    functionName: string,
+    instanceId: string,
+    input: unknown,
+  ): string | undefined;
 }
 
 function numberField(event: HistoryEvent, field: string): number | undefined {
@@ -202,7 +208,9 @@ export class TaskDispatcher {
     task.lastFailure = failure;
     const now = this.#host.clock.now();
     const event =
-      task.leaf.kind === "activity" ? history.taskFailed(now, id, failure) : history.subOrchestrationFailed(now, id, failure);
+      task.leaf.kind === "activity"
+        ? history.taskFailed(now, id, failure)
+        : history.subOrchestrationFailed(now, id, failure);
     this.#host.deliver(episode.instance, episode.execution, event);
   }
 
@@ -265,7 +273,11 @@ export class TaskDispatcher {
         ? {}
         : {
             reply: (response) => {
-              this.#host.deliver(instance, execution, history.eventRaised(clock.now(), requestId, JSON.stringify(response)));
+              this.#host.deliver(
+                instance,
+                execution,
+                history.eventRaised(clock.now(), requestId, JSON.stringify(response)),
+              );
             },
           }),
     });

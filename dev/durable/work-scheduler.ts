@@ -31,7 +31,9 @@ export class WorkScheduler {
     item
       .run()
       .catch((error: unknown) => {
-        this.#log(`durable: ${item.description} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+        this.#log(
+          `durable: ${item.description} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+        );
       })
       .finally(() => {
         this.#active--;

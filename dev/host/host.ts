@@ -166,6 +166,10 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
     await closeServer();
     throw error;
   }
+  // The platform (and Core Tools) sets WEBSITE_HOSTNAME; without it durable-functions' getClient rewrites the client's
+  // management URLs to http://localhost:7071, the wrong port for any other host.
+  const setHostname = process.env.WEBSITE_HOSTNAME === undefined;
+  if (setHostname) process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
   scheduler.start(timers);
   log(describeFunctions(url, routePrefix, functions, routes));
 
@@ -186,6 +190,7 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
       for (const hook of coreRegistry.hooks("appTerminate")) {
         await hook({ hookData: coreRegistry.appLevelOnlyHookData, appHookData: coreRegistry.appHookData });
       }
+      if (setHostname && process.env.WEBSITE_HOSTNAME === `127.0.0.1:${port}`) delete process.env.WEBSITE_HOSTNAME;
     })();
     return stopping;
   };

@@ -187,6 +187,7 @@ export class WorkerInvoker implements FunctionInvoker {
   }
 
   #inputData(registered: RegisteredFunction, triggerData: RpcTypedData | undefined): RpcParameterBinding[] {
+    this.checkBindings(registered);
     const inputs: RpcParameterBinding[] = [];
     for (const [bindingName, binding] of Object.entries(registered.metadata.bindings)) {
       if (binding.direction !== "in") continue;
@@ -194,7 +195,6 @@ export class WorkerInvoker implements FunctionInvoker {
         inputs.push({ name: bindingName, data: triggerData ?? null });
         continue;
       }
-      this.checkBindings(registered);
       const durable = this.#durable();
       if (durable === undefined) {
         throw new Error(`function "${registered.name}" takes a durable client, but the host has no durable backend`);

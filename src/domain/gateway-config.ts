@@ -1,5 +1,12 @@
 // Desired versus actual P2S configuration of one gateway: what the app owns, what it must preserve, and the one
 // object to write. Pure, so the single writer's decisions are testable without a gateway.
+import { normaliseThumbprint, parseThumbprint } from "./thumbprint";
+
+/** What is on the gateway is compared, never rejected: an odd hand-made entry is kept as it is. */
+function comparable(thumbprint: string): string {
+  const parsed = parseThumbprint(thumbprint);
+  return parsed.ok ? parsed.thumbprint : thumbprint.toUpperCase();
+}
 
 /** Gateway limits (azure-facts: includes/azure-virtual-network-limits.md). */
 export const MAX_ROOT_CERTIFICATES = 20;
@@ -56,10 +63,6 @@ export class GatewayCapacityError extends Error {
   }
 }
 
-export function normaliseThumbprint(value: string): string {
-  return value.replace(/[\s:]/g, "").toUpperCase();
-}
-
 /** The entry name the app uses for a revoked thumbprint: stable, so re-adding it is idempotent. */
 export function revokedEntryName(thumbprint: string): string {
   return `${REVOKED_NAME_PREFIX}${normaliseThumbprint(thumbprint)}`;
@@ -98,7 +101,7 @@ export function planSync(actual: P2sCertificateState, desired: DesiredState): Sy
   const revoked: RevokedEntry[] = [];
   const prunedRevocations: string[] = [];
   for (const entry of actual.revoked) {
-    const thumbprint = normaliseThumbprint(entry.thumbprint);
+    const thumbprint = comparable(entry.thumbprint);
     if (isAppOwnedRevocation(entry) && !wanted.has(thumbprint) && expired.has(thumbprint)) {
       prunedRevocations.push(thumbprint);
       continue;
@@ -122,7 +125,7 @@ export function planSync(actual: P2sCertificateState, desired: DesiredState): Sy
 
 /** True when every desired root and revocation is on the gateway (the post-write verification). */
 export function satisfies(actual: P2sCertificateState, desired: DesiredState): boolean {
-  const present = new Set(actual.revoked.map((r) => normaliseThumbprint(r.thumbprint)));
+  const present = new Set(actual.revoked.map((r) => comparable(r.thumbprint)));
   const rootsOk = desired.roots.every((want) =>
     actual.roots.some(
       (r) => r.name.toLowerCase() === want.name.toLowerCase() && r.publicCertData === want.publicCertData,

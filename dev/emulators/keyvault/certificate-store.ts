@@ -1,13 +1,17 @@
 // The emulated vault's certificates: create (Self or pending), the pending operation, merge, versions, properties,
 // policy, and soft delete (deleted but recoverable, recover, purge). Names compare case-insensitively.
 import type { CertificatePolicy, WirePolicy } from "./policy";
-import { mergePolicy, newPolicy } from "./policy";
+import { isSelfIssuer, isUnknownIssuer, mergePolicy, newPolicy } from "./policy";
 import type { CertificateOperation, CertificateRecord, CertificateVersion, DeletedCertificate } from "./records";
 import { currentVersion, findVersion } from "./records";
 import { createVersion, verifyMergedChain } from "./issuance";
 import { VaultError, badParameter, deletedButRecoverable, notFound } from "./vault-error";
 
 const NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
+/** Key Vault objects take at most 15 tags (about-secrets; a 16th answers 400), names up to 512, values up to 256. */
+const MAX_TAGS = 15;
+const MAX_TAG_NAME = 512;
+const MAX_TAG_VALUE = 256;
 const DAY_SECONDS = 24 * 60 * 60;
 
 export interface CertificateStoreOptions {
@@ -75,6 +79,12 @@ export class CertificateStore {
     } else {
       throw badParameter("Property policy is required to create the first version of a certificate.");
     }
+    if (!isSelfIssuer(policy.issuerName) && !isUnknownIssuer(policy.issuerName)) {
+      throw badParameter(
+        `Issuer '${policy.issuerName}' is not configured in this vault: the emulator issues with "Self" and "Unknown" only.`,
+      );
+    }
+    validateTags(request.tags);
     const previous = existing === undefined ? undefined : currentVersion(existing);
     this.#creating.add(key);
     try {
@@ -154,6 +164,7 @@ export class CertificateStore {
     if (operation?.status !== "inProgress" || pending?.issued !== undefined || pending === undefined) {
       throw new VaultError(403, "Forbidden", `Certificate ${name} has no pending request in progress to merge.`);
     }
+    validateTags(options.tags);
     pending.issued = verifyMergedChain(chain, pending.key);
     pending.enabled = options.enabled ?? true;
     if (options.tags !== undefined) pending.tags = { ...options.tags };
@@ -165,6 +176,7 @@ export class CertificateStore {
 
   update(name: string, version: string, update: PropertiesUpdate): VersionRef {
     const ref = this.version(name, version);
+    validateTags(update.tags);
     const nowSeconds = this.nowSeconds();
     if (update.enabled !== undefined) ref.version.enabled = update.enabled;
     if (update.tags !== undefined) ref.version.tags = { ...update.tags };
@@ -235,5 +247,18 @@ function validateName(name: string): void {
     throw badParameter(
       `The certificate name '${name}' is invalid: use 1 to 127 characters, letters, digits and dashes only.`,
     );
+  }
+}
+
+function validateTags(tags: Readonly<Record<string, string>> | undefined): void {
+  if (tags === undefined) return;
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_TAGS) throw badParameter(`Property tags has invalid value: at most ${MAX_TAGS} tags.`);
+  for (const [name, value] of entries) {
+    if (name.length === 0 || name.length > MAX_TAG_NAME || value.length > MAX_TAG_VALUE) {
+      throw badParameter(
+        `Property tags has invalid value: tag names take 1 to ${MAX_TAG_NAME} characters, values up to ${MAX_TAG_VALUE}.`,
+      );
+    }
   }
 }

@@ -1,14 +1,7 @@
 // RSA key pairs held by the emulated vault, and the two operations the product needs on them: sign a digest the
 // caller computed (RS256/384/512, PKCS#1 v1.5, as Key Vault's keys/sign does) and verify. Private keys live only
 // in memory and are never logged.
-import {
-  constants,
-  createPublicKey,
-  generateKeyPair,
-  privateEncrypt,
-  publicDecrypt,
-  timingSafeEqual,
-} from "node:crypto";
+import { constants, generateKeyPair, privateEncrypt, publicDecrypt, timingSafeEqual } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import type { KeyUsage } from "./policy";
 import { badParameter } from "./vault-error";

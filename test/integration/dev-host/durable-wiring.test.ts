@@ -22,7 +22,7 @@ class RecordingBackend implements DurableBackend {
     return {
       taskHubName: this.options.taskHubName,
       creationUrls: {},
-      managementUrls: {},
+      managementUrls: { id: "INSTANCEID", statusQueryGetUri: `${base}/instances/INSTANCEID?taskHub=x` },
       baseUrl: base,
       requiredQueryStringParameters: "",
       rpcBaseUrl: `${base}/`,
@@ -90,11 +90,17 @@ describe("with a durable backend", () => {
   });
 
   it("fills durableClient inputs so the real durable client reaches the backend through the host", async () => {
+    delete process.env.WEBSITE_HOSTNAME;
     const host = await start();
     try {
       const response = await fetch(`${host.url}/api/probe/abc123`);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ runtimeStatus: "Completed", output: "output of abc123" });
+      expect(await response.json()).toEqual({
+        runtimeStatus: "Completed",
+        output: "output of abc123",
+        // Kept on the host's own port: the host sets WEBSITE_HOSTNAME as the platform does.
+        statusUri: `${host.url}/runtime/webhooks/durabletask/instances/abc123?taskHub=x`,
+      });
       expect(backend?.requests.map((request) => request.method)).toEqual(["GET"]);
       expect(backend?.requests[0]?.url).toMatch(/^\/runtime\/webhooks\/durabletask\/instances\/abc123/);
     } finally {

@@ -61,7 +61,9 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
     const id = await startWaiter("codes-1");
     const running = await fetch(`${baseUrl}${API}/instances/${id}?showHistory=true&showHistoryOutput=true`);
     expect(running.status).toBe(202);
-    expect(running.headers.get("location")).toBe(`${baseUrl}${API}/instances/${id}?showHistory=true&showHistoryOutput=true`);
+    expect(running.headers.get("location")).toBe(
+      `${baseUrl}${API}/instances/${id}?showHistory=true&showHistoryOutput=true`,
+    );
     const body = (await running.json()) as { historyEvents: { EventType: string }[] };
     expect(body.historyEvents.map((event) => event.EventType)).toEqual(["ExecutionStarted"]);
 

@@ -68,7 +68,9 @@ describe("local durable backend: timers", () => {
 describe("local durable backend: failures", () => {
   it("hands an activity's error to the orchestrator as the extension words it", async () => {
     const id = await run("Catcher");
-    expect((await harness.client.getStatus(id)).output).toMatch(/^Activity function 'Boom' failed: boom \n Error: boom/);
+    expect((await harness.client.getStatus(id)).output).toMatch(
+      /^Activity function 'Boom' failed: boom \n Error: boom/,
+    );
   });
 
   it("stops retrying once the retry timeout has passed and fails the task with the last error", async () => {
@@ -107,7 +109,9 @@ describe("local durable backend: failures", () => {
     await backend.idle();
     const status = await client.getStatus(id);
     expect(status.runtimeStatus).toBe("Failed");
-    expect(status.output).toMatch(/^Orchestrator function 'MainFlow' failed: Activity function 'Flaky' failed: transient failure 3/);
+    expect(status.output).toMatch(
+      /^Orchestrator function 'MainFlow' failed: Activity function 'Flaky' failed: transient failure 3/,
+    );
     expect(fixtureState.flakyCalls.get(id)).toBe(3);
   });
 
@@ -132,6 +136,45 @@ describe("local durable backend: failures", () => {
     expect(status.output).toBe(
       "Orchestrator function 'HttpCaller' uses callHttp (durable HTTP), which the local durable backend does not support",
     );
+  });
+});
+
+describe("local durable backend: sequence numbering", () => {
+  it("numbers retries and the calls after them as the library does, with completions arriving together", async () => {
+    const { client, backend, clock } = harness;
+    fixtureState.flakyFailuresBeforeSuccess = 1;
+    const id = await run("MixedFanOut");
+    await clock.advance(500);
+    await backend.idle();
+    const status = await client.getStatus(id);
+    expect(status.runtimeStatus).toBe("Completed");
+    expect(status.output).toEqual(["ok after 2 attempts", "ok after 2 attempts", 42, "Hello, after retries"]);
+    const scheduled = (backend.inspect(id)?.history ?? [])
+      .filter((event) => event.EventType === EventType.TaskScheduled)
+      .map((event) => [event.EventId, event.Name]);
+    // 0-2 the fan-out, 3-4 the retry timers, 5-6 the second attempts, 7 the call after them.
+    expect(scheduled).toEqual([
+      [0, "Flaky"],
+      [1, "Flaky"],
+      [2, "Double"],
+      [5, "Flaky"],
+      [6, "Flaky"],
+      [7, "Greet"],
+    ]);
+  });
+});
+
+describe("local durable backend: continueAsNew", () => {
+  it("keeps events raised while the instance continues as new for the next execution", async () => {
+    const { client, backend } = harness;
+    const id = await run("Accumulator");
+    await Promise.all([
+      client.raiseEvent(id, "Add", 1),
+      client.raiseEvent(id, "Add", 1),
+      client.raiseEvent(id, "Add", 1),
+    ]);
+    await backend.idle();
+    expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: 3 });
   });
 });
 

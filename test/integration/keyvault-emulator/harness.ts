@@ -65,7 +65,7 @@ export function selfPolicy(overrides: Partial<CertificatePolicy> = {}): Certific
     keySize: 2048,
     validityInMonths: 12,
     ...overrides,
-  } as CertificatePolicy;
+  };
 }
 
 export function unknownPolicy(overrides: Partial<CertificatePolicy> = {}): CertificatePolicy {

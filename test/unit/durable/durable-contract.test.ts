@@ -47,7 +47,12 @@ async function replay(fn: OrchestrationHandler, episodes: HistoryEvent[][], inpu
 
 const started = (atMs: number, input: unknown): HistoryEvent[] => [
   history.orchestratorStarted(atMs),
-  history.executionStarted(atMs, { name: "contract", input: JSON.stringify(input), instanceId: "contract-1", executionId: "e1" }),
+  history.executionStarted(atMs, {
+    name: "contract",
+    input: JSON.stringify(input),
+    instanceId: "contract-1",
+    executionId: "e1",
+  }),
 ];
 
 describe("durable-functions contract", () => {
@@ -126,7 +131,11 @@ describe("durable-functions contract", () => {
       history.taskCompleted(t2, 2, "4"),
       history.taskCompleted(t2, 1, "2"),
     );
-    expect(flattenActions(third.actions).at(-1)).toEqual({ kind: "timer", fireAtMs: t2 + 60 * SECOND, isCanceled: false });
+    expect(flattenActions(third.actions).at(-1)).toEqual({
+      kind: "timer",
+      fireAtMs: t2 + 60 * SECOND,
+      isCanceled: false,
+    });
 
     const t3 = t2 + 60 * SECOND;
     const fourth = await step([history.timerCreated(t2, 3, t3)], t3, history.timerFired(t3, 3, t3));

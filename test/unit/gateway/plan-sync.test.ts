@@ -96,3 +96,12 @@ describe("planSync", () => {
     expect(() => planSync({ roots, revoked: [] }, desired())).toThrow(/at most 20/);
   });
 });
+
+describe("planSync with odd hand-made entries", () => {
+  it("keeps an entry whose thumbprint is not 40 hex digits instead of failing", () => {
+    const odd = { name: "odd", thumbprint: "not-a-thumbprint" };
+    const plan = planSync({ roots: [root], revoked: [odd] }, desired({ revokedThumbprints: [tp(1)] }));
+    expect(plan.next.revoked[0]).toEqual(odd);
+    expect(plan.addedRevocations).toEqual([tp(1)]);
+  });
+});
