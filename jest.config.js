@@ -18,5 +18,7 @@ module.exports = {
   projects: [project("unit", 10000), project("integration", 60000), project("e2e", 120000)],
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
+  // Per-project testTimeout is not honoured by jest: the slowest project's limit applies to all.
+  testTimeout: 120000,
   maxWorkers: process.env.CI ? 2 : "50%",
 };

@@ -165,7 +165,7 @@ export const settingsSchema = z
       .regex(/^(\S+\s+){5}\S+$/, "must be a six-field NCRONTAB expression")
       .default("0 */5 * * * *")
       .describe(
-        "NCRONTAB schedule of gatewayReconcile, the safety net that repairs drift and applies anything missed.",
+        "NCRONTAB schedule of gatewayReconcile, the safety net that repairs drift and applies anything missed. The Functions host reads it as %GATEWAY_RECONCILE_SCHEDULE%, so it must be set as an app setting.",
       ),
     GATEWAY_SYNC_QUIET_SECONDS: intInRange(0, 600, 20).describe(
       "How long a gateway writer waits, once in sync, for further changes before it finishes.",
@@ -199,7 +199,8 @@ export const settingsSchema = z
       });
     }
     if (s.P2S_CREDENTIAL === "localEmulator") {
-      for (const key of ["KEY_VAULT_URL", "ARM_ENDPOINT", "GRAPH_ENDPOINT"] as const) {
+      // The endpoints the app sends tokens to today; the fixed local token must never travel to a real service.
+      for (const key of ["KEY_VAULT_URL", "ARM_ENDPOINT"] as const) {
         if (!isLoopbackUrl(s[key])) {
           ctx.addIssue({
             code: "custom",

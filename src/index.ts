@@ -4,3 +4,11 @@ import { app } from "@azure/functions";
 app.setup({ enableHttpStream: false });
 
 import "./functions/health";
+import "./functions/roots-http";
+import "./functions/user-certificates-http";
+import "./functions/user-revocations-http";
+import "./functions/gateways-http";
+import "./functions/gateway-reconcile";
+import "./orchestrations/issue-certificate";
+import "./orchestrations/offboard-user";
+import "./orchestrations/gateway-writer";

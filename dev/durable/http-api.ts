@@ -118,7 +118,9 @@ export class DurableHttpApi {
 
   handle(request: HostHttpRequest): HostHttpResponse {
     const url = new URL(request.url, "http://durable.local");
-    if (url.pathname !== DURABLE_API_PREFIX && !url.pathname.startsWith(`${DURABLE_API_PREFIX}/`)) return empty(404);
+    // Paths are case-insensitive on the Functions host (the docs even spell it durableTask).
+    const lowerPath = url.pathname.toLowerCase();
+    if (lowerPath !== DURABLE_API_PREFIX && !lowerPath.startsWith(`${DURABLE_API_PREFIX}/`)) return empty(404);
     try {
       const segments = url.pathname
         .slice(DURABLE_API_PREFIX.length)

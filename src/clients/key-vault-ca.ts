@@ -53,21 +53,19 @@ function isStatus(error: unknown, status: number, code?: string): boolean {
   return error instanceof RestError && error.statusCode === status && (code === undefined || error.code === code);
 }
 
-/** The configured root as Key Vault holds it, or undefined when it does not exist (or is still pending). */
+/**
+ * The configured root as Key Vault holds it, or undefined when it does not exist yet. Only a CA certificate counts:
+ * the temporary self-signed version of an unfinished bootstrap is not a root.
+ */
 export async function getRootCa(
   kv: KeyVaultClients,
   config: Pick<CaConfig, "CA_ROOT_NAME">,
 ): Promise<RootCa | undefined> {
-  let cert: KeyVaultCertificate;
-  try {
-    cert = await kv.certificates.getCertificate(config.CA_ROOT_NAME);
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
-  if (cert.cer === undefined || cert.cer.length === 0 || cert.keyId === undefined) return undefined;
+  const cert = await latestCertificate(kv, config.CA_ROOT_NAME);
+  if (cert?.cer === undefined || cert.keyId === undefined) return undefined;
   const der = new Uint8Array(cert.cer);
   const info = describeCertificate(der);
+  if (!info.isCa) return undefined;
   return {
     name: config.CA_ROOT_NAME,
     subject: info.subject,
@@ -80,6 +78,17 @@ export async function getRootCa(
   };
 }
 
+/** The latest issued version (with its DER), or undefined when none is issued. */
+async function latestCertificate(kv: KeyVaultClients, name: string): Promise<KeyVaultCertificate | undefined> {
+  try {
+    const cert = await kv.certificates.getCertificate(name);
+    return cert.cer === undefined || cert.cer.length === 0 ? undefined : cert;
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
 /** A signer over a Key Vault key: only the digest crosses the wire. */
 export function keyVaultSigner(kv: KeyVaultClients, keyId: string): Signer {
   return {
@@ -89,50 +98,68 @@ export function keyVaultSigner(kv: KeyVaultClients, keyId: string): Signer {
 }
 
 /**
- * Creates the root CA when absent: a non-exportable RSA key generated in Key Vault, a self-signed certificate
- * (CA:TRUE, pathlen 0) built here and signed through keys/sign, merged back. Idempotent: an existing root is
- * returned; a pending bootstrap is resumed.
+ * Creates the root CA when absent, with a key that never leaves Key Vault. Key Vault cannot self-sign a CA
+ * (its self-signed certificates are CA:FALSE) and a pending certificate's key cannot sign, so the bootstrap has
+ * three steps, each resumable:
+ *  1. a temporary self-signed version makes the non-exportable RSA key usable;
+ *  2. a CSR-flow version with reuseKey carries the same key material, pending;
+ *  3. the root (CA:TRUE, pathlen 0) is built here, signed with the step-1 key through keys/sign, merged; the
+ *     temporary version is then disabled.
  */
 export async function ensureRootCa(kv: KeyVaultClients, config: CaConfig, now: Date): Promise<RootCa> {
   const existing = await getRootCa(kv, config);
   if (existing !== undefined) return existing;
-
-  const policy: CertificatePolicy = {
-    issuerName: "Unknown",
+  const name = config.CA_ROOT_NAME;
+  const base: CertificatePolicy = {
     subject: config.CA_ROOT_SUBJECT,
     exportable: false,
     keyType: "RSA",
     keySize: config.CA_ROOT_KEY_SIZE,
-    reuseKey: false,
     keyUsage: ["keyCertSign", "cRLSign", "digitalSignature"],
     validityInMonths: config.CA_ROOT_VALIDITY_YEARS * 12,
     contentType: "application/x-pem-file",
   };
-  const csr = await createOrResumePending(kv, config.CA_ROOT_NAME, policy, { [OWNER_TAG]: OWNER_VALUE, role: "root" });
-  const request = new Pkcs10CertificateRequest(csr);
-  const spki = new Uint8Array(request.publicKey.rawData);
+  const tags = { [OWNER_TAG]: OWNER_VALUE, role: "root" };
 
-  // The pending certificate's key is the newest version of the key of the same name; check it is the CSR's key.
-  const key = await kv.keys.getKey(config.CA_ROOT_NAME);
-  const keyId = key.id;
+  // Step 1: a usable key (the temporary self-signed version), unless an earlier attempt made it already.
+  let temporary = await latestCertificate(kv, name);
+  if (temporary === undefined) {
+    const poller = await beginOrResume(kv, name, { ...base, issuerName: "Self", reuseKey: false }, tags);
+    await poller.pollUntilDone();
+    temporary = await latestCertificate(kv, name);
+  }
+  const signingKeyId = temporary?.keyId;
+  const temporaryVersion = temporary?.properties.version;
+  if (signingKeyId === undefined || temporaryVersion === undefined) {
+    throw new CaStateError(`Key Vault holds no usable key for root ${name}`);
+  }
+
+  // Step 2: the CSR over the same key material.
+  const csr = await createOrResumePending(kv, name, { ...base, issuerName: "Unknown", reuseKey: true }, tags);
+  const spki = new Uint8Array(new Pkcs10CertificateRequest(csr).publicKey.rawData);
+  const key = await kv.keys.getKey(name, { version: temporaryVersion });
   const n = key.key?.n;
   const e = key.key?.e;
-  if (keyId === undefined || n === undefined || e === undefined) {
-    throw new CaStateError(`Key Vault returned no RSA key for pending root ${config.CA_ROOT_NAME}`);
+  if (
+    n === undefined ||
+    e === undefined ||
+    !sameBytes(rsaSpkiFromModulus(new Uint8Array(n), new Uint8Array(e)), spki)
+  ) {
+    throw new CaStateError(`the pending root ${name} does not carry the key of version ${temporaryVersion}`);
   }
-  if (!sameBytes(rsaSpkiFromModulus(new Uint8Array(n), new Uint8Array(e)), spki)) {
-    throw new CaStateError(`the key of pending root ${config.CA_ROOT_NAME} does not match its CSR`);
-  }
+
+  // Step 3: build and sign the root through keys/sign, merge it, retire the temporary version.
   const der = await buildRootCertificate({
     subject: config.CA_ROOT_SUBJECT,
     publicKey: spki,
     validity: rootValidity(now, config.CA_ROOT_VALIDITY_YEARS),
     serial: generateSerialNumber(),
-    signer: keyVaultSigner(kv, keyId),
+    signer: keyVaultSigner(kv, signingKeyId),
   });
-  await mergeOnce(kv, config.CA_ROOT_NAME, [der]);
+  await mergeOnce(kv, name, [der]);
+  await kv.certificates.updateCertificateProperties(name, temporaryVersion, { enabled: false });
   const root = await getRootCa(kv, config);
-  if (root === undefined) throw new CaStateError(`root ${config.CA_ROOT_NAME} is missing after its merge`);
+  if (root === undefined) throw new CaStateError(`root ${name} is missing after its merge`);
   return root;
 }
 
@@ -262,17 +289,17 @@ function viewOf(certificateName: string, der: Uint8Array, info: CertificateInfo)
   };
 }
 
-/** Starts a CSR-flow certificate, or returns the CSR of the one already pending under that name. */
-async function createOrResumePending(
+/** Starts a certificate operation, or picks up the one already pending under that name (409). */
+async function beginOrResume(
   kv: KeyVaultClients,
   name: string,
   policy: CertificatePolicy,
   tags: Record<string, string>,
-): Promise<Uint8Array> {
+): Promise<Awaited<ReturnType<KeyVaultClients["certificates"]["getCertificateOperation"]>>> {
   try {
     await kv.certificates.beginCreateCertificate(name, policy, { tags });
   } catch (error) {
-    if (isStatus(error, 409, "ObjectIsDeletedButRecoverable")) {
+    if (isStatus(error, 409) && isDeletedButRecoverable(error)) {
       throw new CaStateError(
         `Key Vault certificate ${name} is soft-deleted: recover it or purge it before it can be created again`,
       );
@@ -280,7 +307,27 @@ async function createOrResumePending(
     // 409 while an operation is pending: resume it below.
     if (!isStatus(error, 409)) throw error;
   }
-  const poller = await kv.certificates.getCertificateOperation(name);
+  return kv.certificates.getCertificateOperation(name);
+}
+
+function isDeletedButRecoverable(error: unknown): boolean {
+  if (!(error instanceof RestError)) return false;
+  const body = error.details as { error?: { code?: string; innererror?: { code?: string } } } | undefined;
+  return (
+    error.code === "ObjectIsDeletedButRecoverable" ||
+    body?.error?.innererror?.code === "ObjectIsDeletedButRecoverable" ||
+    body?.error?.code === "ObjectIsDeletedButRecoverable"
+  );
+}
+
+/** Starts a CSR-flow certificate, or returns the CSR of the one already pending under that name. */
+async function createOrResumePending(
+  kv: KeyVaultClients,
+  name: string,
+  policy: CertificatePolicy,
+  tags: Record<string, string>,
+): Promise<Uint8Array> {
+  const poller = await beginOrResume(kv, name, policy, tags);
   const operation = poller.getOperationState().certificateOperation;
   const csr = operation?.csr;
   if (csr === undefined || csr.length === 0) {

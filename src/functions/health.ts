@@ -3,6 +3,8 @@ import { app } from "@azure/functions";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { ConfigError, getConfig } from "../config";
 import type { Config } from "../config";
+import { probeGateways } from "../clients/gateway";
+import { probeKeyVault } from "../clients/keyvault";
 import { probeStorage } from "../clients/storage";
 import { runHealthChecks } from "../domain/health";
 import type { HealthCheck } from "../domain/health";
@@ -12,7 +14,11 @@ const DEFAULT_TIMEOUT_MS = 5000;
 
 /** The probes that need a valid configuration; later capabilities add theirs here. */
 export function dependencyChecks(config: Config): HealthCheck[] {
-  return [{ name: "storage", probe: (signal) => probeStorage(config, signal) }];
+  return [
+    { name: "storage", probe: (signal) => probeStorage(config, signal) },
+    { name: "keyVault", probe: (signal) => probeKeyVault(config, signal) },
+    { name: "gateways", probe: () => probeGateways(config) },
+  ];
 }
 
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

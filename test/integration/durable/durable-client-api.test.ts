@@ -56,6 +56,13 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
     await expect(client.raiseEvent(id, "Go", 1)).resolves.toBeUndefined();
   });
 
+  it("gives an instance started without input the empty string, as axios posts it to the extension", async () => {
+    const { client, backend } = harness;
+    const id = await client.startNew("Waiter");
+    await backend.idle();
+    expect((await client.getStatus(id)).input).toBe("");
+  });
+
   it("answers with the status codes and headers the extension uses", async () => {
     const { baseUrl } = harness;
     const id = await startWaiter("codes-1");

@@ -56,6 +56,15 @@ describe("local durable backend: timers", () => {
     expect(clock.pending()).toBe(0);
   });
 
+  it("cancels pending durable timers and refuses requests once stopped", async () => {
+    const { backend, clock, baseUrl } = harness;
+    await run("Racer");
+    expect(clock.pending()).toBe(1);
+    await backend.stop();
+    expect(clock.pending()).toBe(0);
+    expect((await fetch(`${baseUrl}/runtime/webhooks/durabletask/instances`)).status).toBe(503);
+  });
+
   it("lets the timer win Task.any when no event comes", async () => {
     const { client, backend, clock } = harness;
     const id = await run("Racer");
@@ -167,7 +176,7 @@ describe("local durable backend: sequence numbering", () => {
 describe("local durable backend: continueAsNew", () => {
   it("keeps events raised while the instance continues as new for the next execution", async () => {
     const { client, backend } = harness;
-    const id = await run("Accumulator");
+    const id = await run("Accumulator", 0);
     await Promise.all([
       client.raiseEvent(id, "Add", 1),
       client.raiseEvent(id, "Add", 1),

@@ -44,6 +44,11 @@ describe("local durable backend: one orchestration through every durable feature
     await backend.idle();
     expect((await client.getStatus(id)).customStatus).toEqual({ stage: "retry" });
     expect(fixtureState.flakyCalls.get(id)).toBe(1);
+    const afterFailure = backend.inspect(id)?.history ?? [];
+    const failed = afterFailure.find((event) => event.EventType === EventType.TaskFailed);
+    expect(failed?.Reason).toBe(`Activity function 'Flaky' failed: transient failure 1 for ${id}`);
+    const retryTimer = afterFailure.filter((event) => event.EventType === EventType.TimerCreated).at(-1);
+    expect(Date.parse(String(retryTimer?.FireAt)) - clock.now()).toBe(1000);
 
     await clock.advance(1000);
     await backend.idle();

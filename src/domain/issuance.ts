@@ -1,0 +1,32 @@
+// The inputs and outputs of client certificate issuance (public data only: history is plain text).
+import type { RequestSource } from "./ledger";
+
+export interface IssuanceRequest {
+  readonly upn: string;
+  /** Idempotency key: the same request id never makes a second certificate. */
+  readonly requestId: string;
+  readonly source: RequestSource;
+  readonly sourceId: string;
+  /** Who asked (ticket requester, HR system, admin principal). */
+  readonly actor: string;
+}
+
+export interface IssuanceResult {
+  readonly upn: string;
+  readonly certificateName: string;
+  readonly thumbprint: string;
+  readonly serialNumber: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+}
+
+export interface RevocationRequest {
+  readonly upn: string;
+  readonly requestId: string;
+  readonly reason: string;
+  readonly source: RequestSource;
+  readonly sourceId: string;
+  readonly actor: string;
+  /** Gateways whose writers must apply the revocation (from configuration, passed by the trigger). */
+  readonly gatewayIds: readonly string[];
+}

@@ -1,0 +1,77 @@
+// /api/v1/users/{upn}/certificates: list a user's certificates (public parts only) and request a new one.
+import { app } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { z } from "zod";
+import { services } from "../activities/services";
+import { getClientCertificate } from "../clients/key-vault-ca";
+import type { IssuanceRequest } from "../domain/issuance";
+import { keyVaultCertificateName, upnKey } from "../domain/upn";
+import { ISSUE_CERTIFICATE_ORCHESTRATION } from "../orchestrations/issue-certificate";
+import { jsonBody, requestIdSchema, upnParam } from "./http-validation";
+
+export async function listUserCertificates(request: HttpRequest): Promise<HttpResponseInit> {
+  const upn = upnParam(request);
+  if (!upn.ok) return upn.response;
+  const { ledger, keyVault } = services();
+  const records = await ledger.listUserCertificates(upnKey(upn.value));
+  const body = await Promise.all(
+    records.map(async (r) => {
+      const kv = r.status === "issuing" ? undefined : await getClientCertificate(keyVault, r.certificateName);
+      return {
+        thumbprint: r.thumbprint ?? null,
+        serialNumber: r.serialNumber ?? null,
+        status: r.status,
+        notBefore: r.notBefore?.toISOString() ?? null,
+        notAfter: r.notAfter?.toISOString() ?? null,
+        certificatePem: kv?.certificatePem ?? null,
+      };
+    }),
+  );
+  return { status: 200, jsonBody: body };
+}
+
+const issueBody = z.object({
+  requestId: requestIdSchema,
+  reason: z.string().trim().min(1).max(256).optional(),
+});
+
+export async function requestUserCertificate(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const upn = upnParam(request);
+  if (!upn.ok) return upn.response;
+  const body = await jsonBody(request, issueBody);
+  if (!body.ok) return body.response;
+  const client = df.getClient(context);
+  const instanceId = `issue-${keyVaultCertificateName(upn.value, body.value.requestId)}`;
+  // The same request id never starts a second issuance: answer with the existing instance.
+  const existing = await client.getStatus(instanceId).catch(() => undefined);
+  if (existing === undefined) {
+    const input: IssuanceRequest = {
+      upn: upn.value,
+      requestId: body.value.requestId,
+      source: "api",
+      sourceId: body.value.reason ?? body.value.requestId,
+      actor: "api:function-key",
+    };
+    await client.startNew(ISSUE_CERTIFICATE_ORCHESTRATION, { instanceId, input });
+  }
+  return client.createCheckStatusResponse(request, instanceId);
+}
+
+app.http("listUserCertificates", {
+  route: "v1/users/{upn}/certificates",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: listUserCertificates,
+});
+
+app.http("requestUserCertificate", {
+  route: "v1/users/{upn}/certificates",
+  methods: ["POST"],
+  authLevel: "function",
+  extraInputs: [df.input.durableClient()],
+  handler: requestUserCertificate,
+});

@@ -1,0 +1,68 @@
+// Issues one client certificate for a user: Key Vault makes the key and CSR, the CA (a Key Vault key) signs it, the
+// chain is merged, the ledger records it. Idempotent per request id: a replay or a retry never makes a second one.
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import { run } from "../activities/define";
+import { ensureRoot } from "../activities/ca-root";
+import {
+  beginCertificate,
+  completeCertificate,
+  recordIssued,
+  recordIssuing,
+  signCertificate,
+} from "../activities/ca-issuance";
+import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
+import { assertUpn, keyVaultCertificateName } from "../domain/upn";
+
+export const ISSUE_CERTIFICATE_ORCHESTRATION = "issueClientCertificate";
+
+/** Transient Key Vault failures (throttling beyond the SDK's retries, timeouts) are retried by the framework. */
+const retry = new df.RetryOptions(5000, 5);
+retry.backoffCoefficient = 2;
+retry.maxRetryIntervalInMilliseconds = 60_000;
+
+export const issueClientCertificate: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const request = context.df.getInput<IssuanceRequest>();
+  // The name derives from the UPN and request id, so every retry and replay addresses the same certificate.
+  const upn = assertUpn(request.upn);
+  const certificateName = keyVaultCertificateName(upn, request.requestId);
+  const named = { request, certificateName };
+
+  // The CA root must exist before anything is signed (created on first use, non-exportable).
+  const root = yield* run(ensureRoot, { actor: request.actor }, retry);
+
+  // Record the request first, so an issuance that fails half-way is visible and auditable.
+  yield* run(recordIssuing, named, retry);
+
+  // Key Vault creates the user's key and a CSR (or returns what a previous attempt already made).
+  const begun = yield* run(beginCertificate, { ...named, rootThumbprint: root.thumbprint }, retry);
+
+  let certificate;
+  if (begun.state === "issued") {
+    certificate = begun.certificate;
+  } else {
+    // The CA signs the CSR through keys/sign: Client Authentication first, CN = UPN.
+    const signed = yield* run(signCertificate, { upn, csrBase64: begun.csrBase64, root }, retry);
+    // Merge the signed certificate and its chain into the pending operation.
+    certificate = yield* run(
+      completeCertificate,
+      { certificateName, certificateBase64: signed.certificateBase64, root },
+      retry,
+    );
+  }
+
+  // The ledger's record becomes active (unless a revocation got there first).
+  yield* run(recordIssued, { ...named, certificate, rootThumbprint: root.thumbprint }, retry);
+
+  const result: IssuanceResult = {
+    upn,
+    certificateName,
+    thumbprint: certificate.thumbprint,
+    serialNumber: certificate.serialNumber,
+    notBefore: certificate.notBefore,
+    notAfter: certificate.notAfter,
+  };
+  return result;
+};
+
+df.app.orchestration(ISSUE_CERTIFICATE_ORCHESTRATION, issueClientCertificate);

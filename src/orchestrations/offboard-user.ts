@@ -1,0 +1,37 @@
+// Offboards a user: revokes every certificate in the ledger, disables them in Key Vault and asks every gateway's
+// single writer to apply the revocations (the writer also ends the user's live sessions).
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import { run } from "../activities/define";
+import { disableCertificates, markUserRevoked, requestGatewaySync } from "../activities/revocation";
+import type { GatewayWriterInput } from "../domain/gateway-writer-input";
+import type { RevocationRequest } from "../domain/issuance";
+
+export const OFFBOARD_USER_ORCHESTRATION = "offboardUser";
+
+const retry = new df.RetryOptions(5000, 8);
+retry.backoffCoefficient = 2;
+retry.maxRetryIntervalInMilliseconds = 5 * 60_000;
+
+export interface OffboardInput {
+  readonly request: RevocationRequest;
+  readonly writers: readonly GatewayWriterInput[];
+}
+
+export const offboardUser: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const { request, writers } = context.df.getInput<OffboardInput>();
+
+  // Mark the ledger first: from here on every writer pass, and the reconcile timer, revokes these certificates.
+  const revoked = yield* run(markUserRevoked, request, retry);
+
+  // Disable the certificates in Key Vault so no PFX can be exported or renewed from them.
+  yield* run(disableCertificates, { certificateNames: revoked.certificateNames }, retry);
+
+  // Ask every gateway's writer to run (start or wake it), in parallel.
+  const reason = `offboarding ${request.requestId}`;
+  yield context.df.Task.all(writers.map((writer) => requestGatewaySync.task({ writer, reason }).withRetry(retry)));
+
+  return { upn: request.upn, revokedThumbprints: revoked.thumbprints, gateways: writers.length };
+};
+
+df.app.orchestration(OFFBOARD_USER_ORCHESTRATION, offboardUser);
