@@ -21,7 +21,11 @@ async function runWithCoreTools(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  await new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      resolve();
+    });
+  });
   await azurite.stop();
 }
 

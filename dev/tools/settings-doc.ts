@@ -24,8 +24,7 @@ export interface SettingDoc {
 export function settingDocs(): SettingDoc[] {
   return Object.entries(settingsSchema.shape).map(([name, schema]) => {
     const parsed = schema.safeParse(undefined);
-    const defaultValue =
-      parsed.success && parsed.data !== undefined ? formatDefault(parsed.data as unknown) : undefined;
+    const defaultValue = parsed.success && parsed.data !== undefined ? formatDefault(parsed.data) : undefined;
     return {
       name,
       description: schema.description ?? "",

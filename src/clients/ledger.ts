@@ -270,8 +270,8 @@ function toEntity(r: CertificateRecord): CertificateEntity {
 
 function fromEntity(e: TableEntityResult<CertificateEntity>): CertificateRecord {
   return {
-    userKey: decodeKey(e.partitionKey ?? ""),
-    certificateName: decodeKey(e.rowKey ?? ""),
+    userKey: decodeKey(e.partitionKey),
+    certificateName: decodeKey(e.rowKey),
     upn: e.upn,
     status: oneOf(CERTIFICATE_STATUSES, e.status, "status"),
     requestId: e.requestId,

@@ -76,10 +76,13 @@ export function revokedThumbprints(records: Iterable<CertificateRecord>, now: Da
  * characters. Reversible, and the identity for the usual UPN characters.
  */
 export function tableKey(value: string): string {
-  return value.replace(
-    /[/\\#?%\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  let out = "";
+  for (const c of value) {
+    const code = c.charCodeAt(0);
+    const forbidden = "/\\#?%".includes(c) || code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    out += forbidden ? `%${code.toString(16).padStart(2, "0")}` : c;
+  }
+  return out;
 }
 
 /** Row keys that sort in time order and stay unique for the same instant. */

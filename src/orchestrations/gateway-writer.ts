@@ -116,7 +116,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
       context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: "quiet" });
       const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.quietMs));
       const wake = context.df.waitForExternalEvent(CHANGES_PENDING_EVENT);
-      const winner: Task = yield context.df.Task.any([timer, wake]);
+      const winner = (yield context.df.Task.any([timer, wake])) as Task;
       if (winner === wake) {
         timer.cancel();
         wokenByEvent = true;

@@ -1,21 +1,18 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
-import { resetConfig } from "../../src/config";
 import { health } from "../../src/functions/health";
 import type { HealthReport } from "../../src/domain/health";
-import { azuriteConnectionString } from "../support/azurite";
-import { baseEnv } from "../support/env";
+import { startStack } from "../support/stack";
+import type { Stack } from "../support/stack";
 
-const saved = { ...process.env };
+let stack: Stack;
 
-function useEnv(env: Record<string, string | undefined>): void {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
-  Object.assign(process.env, saved);
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) Reflect.deleteProperty(process.env, key);
-    else process.env[key] = value;
-  }
-  resetConfig();
-}
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack.stop();
+});
 
 async function callHealth(): Promise<{ status: number | undefined; body: HealthReport }> {
   const response = await health(
@@ -25,34 +22,41 @@ async function callHealth(): Promise<{ status: number | undefined; body: HealthR
   return { status: response.status, body: response.jsonBody as HealthReport };
 }
 
-afterAll(() => {
-  useEnv({});
-});
-
 describe("GET /api/v1/health", () => {
-  it("answers 200 with every check passing against Azurite", async () => {
-    useEnv(baseEnv({ AzureWebJobsStorage: azuriteConnectionString() }));
+  it("answers 200 with every dependency probed through the real SDKs", async () => {
+    stack.useProcessEnv();
     const { status, body } = await callHealth();
     expect(status).toBe(200);
     expect(body.status).toBe("healthy");
     expect(body.checks.map((c) => [c.name, c.status])).toEqual([
       ["configuration", "pass"],
       ["storage", "pass"],
+      ["keyVault", "pass"],
+      ["gateways", "pass"],
     ]);
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(stack.keyVault.stats.operation("certificates.list").count).toBeGreaterThan(0);
   });
 
   it("answers 503 naming storage when storage is unreachable", async () => {
-    const closed = azuriteConnectionString().replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:9");
-    useEnv(baseEnv({ AzureWebJobsStorage: closed, HEALTH_CHECK_TIMEOUT_MS: "3000" }));
+    const closed = stack.env.AzureWebJobsStorage?.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:9");
+    stack.useProcessEnv({ AzureWebJobsStorage: closed, HEALTH_CHECK_TIMEOUT_MS: "3000" });
     const { status, body } = await callHealth();
     expect(status).toBe(503);
     expect(body.failing).toEqual(["storage"]);
     expect(body.checks.find((c) => c.name === "storage")?.detail).toMatch(/blob service unreachable/);
   });
 
+  it("answers 503 naming the gateway check when ARM fails", async () => {
+    stack.useProcessEnv();
+    stack.arm.faults.add({ operation: "virtualNetworkGateways.get", status: 404, code: "ResourceNotFound", count: 1 });
+    const { status, body } = await callHealth();
+    expect(status).toBe(503);
+    expect(body.failing).toEqual(["gateways"]);
+  });
+
   it("answers 503 naming configuration and the bad setting when config is invalid", async () => {
-    useEnv(baseEnv({ AzureWebJobsStorage: azuriteConnectionString(), KEY_VAULT_URL: undefined }));
+    stack.useProcessEnv({ KEY_VAULT_URL: undefined });
     const { status, body } = await callHealth();
     expect(status).toBe(503);
     expect(body.failing).toEqual(["configuration"]);

@@ -57,7 +57,7 @@ describe("GatewayClient", () => {
     expect(after.gateway.vpnClientConfiguration?.vpnClientAddressPool).toEqual(
       before.gateway.vpnClientConfiguration?.vpnClientAddressPool,
     );
-    expect(arm.stats.operation("virtualNetworkGateways.put")?.count).toBe(1);
+    expect(arm.stats.operation("virtualNetworkGateways.put").count).toBe(1);
   });
 
   it("refuses a write over a concurrent edit (If-Match) instead of losing it", async () => {

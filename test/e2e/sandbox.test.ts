@@ -1,0 +1,128 @@
+// The sandbox as a user meets it: started whole, driven over HTTP with the real SDKs behind the app.
+jest.mock(
+  "@azure/functions-core",
+  () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi,
+  { virtual: true },
+);
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startTestSandbox } from "../support/sandbox";
+import type { TestSandbox } from "../support/sandbox";
+
+let sandbox: TestSandbox;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  process.stdout.write(`sandbox start-up inside jest: ${Math.round(sandbox.startupMs)} ms\n`);
+});
+
+afterAll(async () => {
+  await sandbox.stop();
+});
+
+describe("the sandbox", () => {
+  it("answers health 200 with every check passing", async () => {
+    const response = await fetch(`${sandbox.endpoints.host}/api/v1/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { failing: string[]; checks: { name: string }[] };
+    expect(body.failing).toEqual([]);
+    expect(body.checks.map((c) => c.name)).toEqual(["configuration", "storage", "keyVault", "gateways"]);
+  });
+
+  it("writes every local endpoint to endpoints.json", () => {
+    const file = join(sandbox.settings.P2S_TRUSTED_CA_FILE ?? "", "..", "endpoints.json");
+    const endpoints = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    for (const key of [
+      "host",
+      "functionKey",
+      "masterKey",
+      "eventGridKey",
+      "ticketSecret",
+      "keyVaultUrl",
+      "armUrl",
+      "storageConnectionString",
+      "caFile",
+      "gatewayIds",
+    ]) {
+      expect(endpoints[key]).toBeDefined();
+    }
+  });
+
+  it("refuses the API without a function key", async () => {
+    const response = await fetch(`${sandbox.endpoints.host}/api/v1/roots`);
+    expect(response.status).toBe(401);
+  });
+
+  it("has bootstrapped the root and uploaded it to the gateway", async () => {
+    const roots = await sandbox.api("GET", "/api/v1/roots");
+    expect(roots.status).toBe(200);
+    const [root] = roots.body as { name: string; publicCertData: string }[];
+    expect(root?.publicCertData).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    await sandbox.host.idle();
+    const gateway = sandbox.arm.controls.gateway(sandbox.endpoints.gatewayIds[0] ?? "") as {
+      properties: {
+        vpnClientConfiguration: { vpnClientRootCertificates: { properties: { publicCertData: string } }[] };
+      };
+    };
+    expect(
+      gateway.properties.vpnClientConfiguration.vpnClientRootCertificates.map((r) => r.properties.publicCertData),
+    ).toContain(root?.publicCertData);
+  });
+
+  it("issues a certificate, then offboards the user: revoked on the gateway and the session ended", async () => {
+    const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";
+    const issue = await sandbox.api("POST", "/api/v1/users/ada@contoso.com/certificates", { requestId: "INC0001" });
+    expect(issue.status).toBe(202);
+    const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
+    expect(issued.runtimeStatus).toBe("Completed");
+    const thumbprint = (issued.output as { thumbprint: string }).thumbprint;
+
+    const ada = sandbox.arm.controls.connectSession(gatewayId, { vpnUserName: "ada@contoso.com" });
+    const bob = sandbox.arm.controls.connectSession(gatewayId, { vpnUserName: "bob@contoso.com" });
+    const revoke = await sandbox.api("POST", "/api/v1/users/ada@contoso.com/revocations", {
+      requestId: "LEAVER-1",
+      reason: "left the company",
+    });
+    expect(revoke.status).toBe(202);
+    expect((await sandbox.waitForInstance((revoke.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+    await waitUntil(async () => {
+      const gateways = (await sandbox.api("GET", "/api/v1/gateways")).body as {
+        revokedCount: number;
+        inSync: boolean;
+      }[];
+      return gateways[0]?.revokedCount === 1 && gateways[0].inSync;
+    });
+    await waitUntil(() =>
+      Promise.resolve(!sandbox.arm.controls.sessions(gatewayId).some((s) => s.vpnConnectionId === ada)),
+    );
+    expect(sandbox.arm.controls.sessions(gatewayId).map((s) => s.vpnConnectionId)).toEqual([bob]);
+    const certificates = (await sandbox.api("GET", "/api/v1/users/ada@contoso.com/certificates")).body as {
+      thumbprint: string;
+      status: string;
+    }[];
+    expect(certificates).toEqual([expect.objectContaining({ thumbprint, status: "revoked" })]);
+  });
+
+  it("refuses a malformed UPN with 400 before anything starts", async () => {
+    const before = sandbox.keyVault.stats.operation("certificates.create").count;
+    const response = await sandbox.api(
+      "POST",
+      `/api/v1/users/${encodeURIComponent("a,O=x@contoso.com")}/certificates`,
+      {
+        requestId: "INC0002",
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(response.text).toContain("','");
+    expect(sandbox.keyVault.stats.operation("certificates.create").count).toBe(before);
+  });
+});
+
+async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,96 @@
+// The whole sandbox inside a jest test: Azurite, the emulators, the real app on the embedded host, driven over HTTP.
+// Test files that use it must mock the worker's core module first (jest hoists this above the imports):
+//   jest.mock("@azure/functions-core", () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi, { virtual: true });
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox } from "../../dev/sandbox/sandbox";
+import type { Sandbox, SandboxOptions } from "../../dev/sandbox/sandbox";
+import type { LocalDurableBackend } from "../../dev/durable";
+
+export interface TestSandbox extends Sandbox {
+  /** Every log line the host wrote. */
+  readonly logs: string[];
+  /** Milliseconds startSandbox took. */
+  readonly startupMs: number;
+  readonly durable: LocalDurableBackend;
+  /** Calls the app with the function key. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown; text: string }>;
+  /** Waits for an orchestration to reach a terminal state and returns its status document. */
+  waitForInstance(instanceId: string, timeoutMs?: number): Promise<InstanceStatus>;
+}
+
+export interface InstanceStatus {
+  readonly runtimeStatus: string;
+  readonly output: unknown;
+  readonly customStatus: unknown;
+}
+
+const TERMINAL = new Set(["Completed", "Failed", "Terminated", "Canceled"]);
+
+export async function startTestSandbox(options: Partial<SandboxOptions> = {}): Promise<TestSandbox> {
+  const dir = mkdtempSync(join(tmpdir(), "p2s-sandbox-"));
+  const logs: string[] = [];
+  const started = performance.now();
+  const sandbox = await startSandbox({
+    port: 0,
+    dir,
+    appEntry: () => import("../../src/index"),
+    rootKeySize: 2048,
+    gatewayOperationMs: 50,
+    log: (line) => {
+      logs.push(line);
+    },
+    ...options,
+    settings: { GATEWAY_POLL_INTERVAL_MS: "10", GATEWAY_BUSY_BACKOFF_MS: "50", ...options.settings },
+  });
+  const startupMs = performance.now() - started;
+  const durable = sandbox.host.durable as LocalDurableBackend | undefined;
+  if (durable === undefined) throw new Error("the sandbox host has no durable backend");
+
+  const api: TestSandbox["api"] = async (method, path, body) => {
+    const response = await fetch(`${sandbox.endpoints.host}${path}`, {
+      method,
+      headers: {
+        "x-functions-key": sandbox.endpoints.functionKey,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text === "" ? undefined : (JSON.parse(text) as unknown);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed, text };
+  };
+
+  const waitForInstance: TestSandbox["waitForInstance"] = async (instanceId, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const snapshot = durable.inspect(instanceId);
+      if (snapshot !== undefined && TERMINAL.has(snapshot.runtimeStatus)) {
+        return { runtimeStatus: snapshot.runtimeStatus, output: snapshot.output, customStatus: snapshot.customStatus };
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`instance ${instanceId} is ${snapshot?.runtimeStatus ?? "unknown"} after ${timeoutMs} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  return {
+    ...sandbox,
+    logs,
+    startupMs,
+    durable,
+    api,
+    waitForInstance,
+    stop: async () => {
+      await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
