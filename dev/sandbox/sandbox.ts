@@ -67,12 +67,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await mkdir(dir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   try {
-    const ca = await createEmulatorCa();
+    const T0=performance.now(); const mark=(n:string)=>{process.stderr.write(`PHASE ${n} ${Math.round(performance.now()-T0)}\n`)};
+    const ca = await createEmulatorCa(); mark("ca");
     const caFile = join(dir, "emulator-ca.pem");
     await ca.writeCertPem(caFile);
     const [azurite, keyVault, arm] = await Promise.all([
-      startAzurite(),
-      startKeyVaultEmulator({ ca }),
+      startAzurite().then((a)=>{mark("azurite");return a;}),
+      startKeyVaultEmulator({ ca }).then((a)=>{mark("kv");return a;}),
       startArmEmulator({ ca, operationDurationMs: options.gatewayOperationMs ?? 2000 }),
     ]);
     stops.push(
@@ -102,7 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // The app reads its settings from process.env, as under the real Functions host.
     Object.assign(process.env, settings);
     const { resetConfig } = await import("../../src/config");
-    resetConfig();
+    resetConfig(); mark("config");
 
     const host = await startHost({
       appEntry: options.appEntry ?? resolve(__dirname, "../../src/index.js"),
@@ -112,15 +113,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       log,
     });
-    stops.push(() => host.stop());
+    stops.push(() => host.stop()); mark("host");
 
     // Bootstrap the root CA in Key Vault (non-exportable key, self-signed through keys/sign).
     const { ensureRootAudited } = await import("../../src/activities/ca-root");
-    const root = await ensureRootAudited("sandbox");
+    mark("importroot"); const root = await ensureRootAudited("sandbox"); mark("root");
     log(`sandbox: root CA ${root.subject} (${root.thumbprint}) ready`);
 
     // Upload it to the seeded gateway through the app's own writer (the reconcile timer, run once now).
-    await adminInvoke(host, "gatewayReconcile");
+    await adminInvoke(host, "gatewayReconcile"); mark("reconcile");
 
     const endpoints: SandboxEndpoints = {
       host: host.url,
@@ -137,7 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     await writeFile(join(dir, "endpoints.json"), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
 
-    let stopped = false;
+    mark("written"); let stopped = false;
     return {
       endpoints,
       host,

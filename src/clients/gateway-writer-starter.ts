@@ -1,6 +1,7 @@
 // Starts a gateway's single writer, or wakes it when it already runs. Called after the ledger has been marked, so
 // whichever path is taken, the writer's next read of the ledger includes the change.
 import type { DurableClient } from "durable-functions";
+import { instanceStatus } from "./durable-start";
 import { gatewayWriterInstanceId } from "../domain/gateway-writer-id";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 
@@ -11,16 +12,6 @@ const ACTIVE = new Set(["Running", "Pending", "ContinuedAsNew"]);
 
 export type WriterRequestResult = "started" | "signalled";
 
-async function statusOf(client: DurableClient, instanceId: string): Promise<string | undefined> {
-  try {
-    return (await client.getStatus(instanceId)).runtimeStatus;
-  } catch (error) {
-    // The client reports an unknown instance as an error whose message carries the 404.
-    if (error instanceof Error && error.message.includes("404")) return undefined;
-    throw error;
-  }
-}
-
 export async function requestGatewayWriter(
   client: DurableClient,
   input: GatewayWriterInput,
@@ -28,12 +19,12 @@ export async function requestGatewayWriter(
 ): Promise<WriterRequestResult> {
   const instanceId = gatewayWriterInstanceId(input.gatewayId);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const status = await statusOf(client, instanceId);
+    const status = await instanceStatus(client, instanceId);
     if (status !== undefined && ACTIVE.has(status)) {
       await client.raiseEvent(instanceId, CHANGES_PENDING_EVENT, { reason });
       // The writer may have been finishing when the event arrived (a finished instance drops it): check again and
       // start a fresh writer if so. A redundant writer pass is harmless; a missed one is not.
-      const after = await statusOf(client, instanceId);
+      const after = await instanceStatus(client, instanceId);
       if (after !== undefined && ACTIVE.has(after)) return "signalled";
       continue;
     }

@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import * as df from "durable-functions";
 import { z } from "zod";
 import { services } from "../activities/services";
+import { startOnce } from "../clients/durable-start";
 import { getClientCertificate } from "../clients/key-vault-ca";
 import type { IssuanceRequest } from "../domain/issuance";
 import { keyVaultCertificateName, upnKey } from "../domain/upn";
@@ -47,17 +48,14 @@ export async function requestUserCertificate(
   const client = df.getClient(context);
   const instanceId = `issue-${keyVaultCertificateName(upn.value, body.value.requestId)}`;
   // The same request id never starts a second issuance: answer with the existing instance.
-  const existing = await client.getStatus(instanceId).catch(() => undefined);
-  if (existing === undefined) {
-    const input: IssuanceRequest = {
-      upn: upn.value,
-      requestId: body.value.requestId,
-      source: "api",
-      sourceId: body.value.reason ?? body.value.requestId,
-      actor: "api:function-key",
-    };
-    await client.startNew(ISSUE_CERTIFICATE_ORCHESTRATION, { instanceId, input });
-  }
+  const input: IssuanceRequest = {
+    upn: upn.value,
+    requestId: body.value.requestId,
+    source: "api",
+    sourceId: body.value.reason ?? body.value.requestId,
+    actor: "api:function-key",
+  };
+  await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
   return client.createCheckStatusResponse(request, instanceId);
 }
 

@@ -5,6 +5,7 @@ import * as df from "durable-functions";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { getConfig } from "../config";
+import { startOnce } from "../clients/durable-start";
 import type { RevocationRequest } from "../domain/issuance";
 import { upnKey } from "../domain/upn";
 import { OFFBOARD_USER_ORCHESTRATION } from "../orchestrations/offboard-user";
@@ -29,23 +30,20 @@ export async function revokeUser(request: HttpRequest, context: InvocationContex
     .digest("hex")
     .slice(0, 32);
   const instanceId = `offboard-${key}`;
-  const existing = await client.getStatus(instanceId).catch(() => undefined);
-  if (existing === undefined) {
-    const revocation: RevocationRequest = {
-      upn: upn.value,
-      requestId: body.value.requestId,
-      reason: body.value.reason,
-      source: "api",
-      sourceId: body.value.requestId,
-      actor: "api:function-key",
-      gatewayIds: config.GATEWAY_RESOURCE_IDS,
-    };
-    const input: OffboardInput = {
-      request: revocation,
-      writers: config.GATEWAY_RESOURCE_IDS.map((id) => writerInput(config, id)),
-    };
-    await client.startNew(OFFBOARD_USER_ORCHESTRATION, { instanceId, input });
-  }
+  const revocation: RevocationRequest = {
+    upn: upn.value,
+    requestId: body.value.requestId,
+    reason: body.value.reason,
+    source: "api",
+    sourceId: body.value.requestId,
+    actor: "api:function-key",
+    gatewayIds: config.GATEWAY_RESOURCE_IDS,
+  };
+  const input: OffboardInput = {
+    request: revocation,
+    writers: config.GATEWAY_RESOURCE_IDS.map((id) => writerInput(config, id)),
+  };
+  await startOnce(client, OFFBOARD_USER_ORCHESTRATION, instanceId, input);
   return client.createCheckStatusResponse(request, instanceId);
 }
 
