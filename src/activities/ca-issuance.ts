@@ -86,29 +86,30 @@ export const completeCertificate = defineActivity<
 
 export const recordIssued = defineActivity<
   NamedRequest & { readonly certificate: ClientCertificateView; readonly rootThumbprint: string },
-  null
+  { readonly status: "active" | "revoked" }
 >("recordIssued", async ({ request, certificateName, certificate, rootThumbprint }) => {
   const { ledger } = services();
   const upn = assertUpn(request.upn);
   const current = await ledger.getCertificate(upnKey(upn), certificateName);
-  // A revocation that raced with issuance wins: never bring the record back to active.
-  if (current?.status !== "revoked") {
-    await ledger.putCertificate({
-      userKey: upnKey(upn),
-      upn,
-      certificateName,
-      status: "active",
-      requestId: request.requestId,
-      source: request.source,
-      sourceId: request.sourceId,
-      thumbprint: certificate.thumbprint,
-      serialNumber: certificate.serialNumber,
-      rootThumbprint,
-      notBefore: new Date(certificate.notBefore),
-      notAfter: new Date(certificate.notAfter),
-      updatedAt: new Date(),
-    });
-  }
+  // A revocation that raced with issuance wins: the record stays revoked, but now carries the thumbprint, so the
+  // gateway writers revoke the certificate that was finished after the user left.
+  const status = current?.status === "revoked" ? "revoked" : "active";
+  await ledger.putCertificate({
+    ...(current ?? {}),
+    userKey: upnKey(upn),
+    upn,
+    certificateName,
+    status,
+    requestId: request.requestId,
+    source: request.source,
+    sourceId: request.sourceId,
+    thumbprint: certificate.thumbprint,
+    serialNumber: certificate.serialNumber,
+    rootThumbprint,
+    notBefore: new Date(certificate.notBefore),
+    notAfter: new Date(certificate.notAfter),
+    updatedAt: new Date(),
+  });
   await ledger.appendAudit({
     id: `${request.requestId}:issued`,
     at: new Date(),
@@ -118,7 +119,7 @@ export const recordIssued = defineActivity<
     reason: request.sourceId,
     source: request.source,
     requestId: request.requestId,
-    details: { certificateName, thumbprint: certificate.thumbprint, notAfter: certificate.notAfter },
+    details: { certificateName, thumbprint: certificate.thumbprint, notAfter: certificate.notAfter, status },
   });
-  return null;
+  return { status };
 });

@@ -13,6 +13,8 @@ export interface IssuanceRequest {
 
 export interface IssuanceResult {
   readonly upn: string;
+  /** "revoked" when the user was offboarded while the certificate was being made. */
+  readonly status: "active" | "revoked";
   readonly certificateName: string;
   readonly thumbprint: string;
   readonly serialNumber: string;

@@ -11,6 +11,7 @@ import {
   recordIssuing,
   signCertificate,
 } from "../activities/ca-issuance";
+import { disableCertificates } from "../activities/revocation";
 import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
 import { assertUpn, keyVaultCertificateName } from "../domain/upn";
 
@@ -52,10 +53,16 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   }
 
   // The ledger's record becomes active (unless a revocation got there first).
-  yield* run(recordIssued, { ...named, certificate, rootThumbprint: root.thumbprint }, retry);
+  const recorded = yield* run(recordIssued, { ...named, certificate, rootThumbprint: root.thumbprint }, retry);
+  if (recorded.status === "revoked") {
+    // The user was offboarded while this certificate was being made: disable it so it can never be exported.
+    // Its thumbprint is now in the ledger as revoked, so the next writer pass puts it on every gateway.
+    yield* run(disableCertificates, { certificateNames: [certificateName] }, retry);
+  }
 
   const result: IssuanceResult = {
     upn,
+    status: recorded.status,
     certificateName,
     thumbprint: certificate.thumbprint,
     serialNumber: certificate.serialNumber,

@@ -1,0 +1,71 @@
+// A user offboarded while their certificate is still being made: the late certificate must still end revoked on
+// the gateway and disabled in Key Vault.
+jest.mock(
+  "@azure/functions-core",
+  () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi,
+  { virtual: true },
+);
+
+import { startTestSandbox } from "../support/sandbox";
+import type { TestSandbox } from "../support/sandbox";
+
+let sandbox: TestSandbox;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+
+afterAll(async () => {
+  await sandbox.stop();
+});
+
+it("revokes a certificate that was finished after the user was offboarded", async () => {
+  const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";
+  // Hold the merge long enough for the offboarding to land first.
+  sandbox.keyVault.faults.add({ operation: "certificates.merge", latencyMs: 1500, count: 1 });
+  const issue = await sandbox.api("POST", "/api/v1/users/eve@contoso.com/certificates", { requestId: "INC0100" });
+  expect(issue.status).toBe(202);
+  await waitUntil(() => Promise.resolve(sandbox.keyVault.stats.operation("certificates.merge").count > 0));
+
+  const revoke = await sandbox.api("POST", "/api/v1/users/eve@contoso.com/revocations", {
+    requestId: "LEAVER-100",
+    reason: "left during onboarding",
+  });
+  expect((await sandbox.waitForInstance((revoke.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+
+  const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
+  expect(issued.runtimeStatus).toBe("Completed");
+  const result = issued.output as { status: string; thumbprint: string; certificateName: string };
+  expect(result.status).toBe("revoked");
+  expect(sandbox.keyVault.vault.describe(result.certificateName).enabled).toBe(false);
+
+  // The safety net (or any later writer pass) puts the late thumbprint on the gateway.
+  const admin = await fetch(`${sandbox.endpoints.host}/admin/functions/gatewayReconcile`, {
+    method: "POST",
+    headers: { "x-functions-key": sandbox.endpoints.masterKey, "content-type": "application/json" },
+    body: JSON.stringify({ input: "" }),
+  });
+  expect(admin.status).toBe(202);
+  await waitUntil(() => {
+    const gateway = sandbox.arm.controls.gateway(gatewayId) as {
+      properties: {
+        vpnClientConfiguration: { vpnClientRevokedCertificates?: { properties: { thumbprint: string } }[] };
+      };
+    };
+    const revoked = gateway.properties.vpnClientConfiguration.vpnClientRevokedCertificates ?? [];
+    return Promise.resolve(revoked.some((r) => r.properties.thumbprint === result.thumbprint));
+  });
+  const [record] = (await sandbox.api("GET", "/api/v1/users/eve@contoso.com/certificates")).body as {
+    status: string;
+    thumbprint: string;
+  }[];
+  expect(record).toMatchObject({ status: "revoked", thumbprint: result.thumbprint });
+});
+
+async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
