@@ -115,6 +115,9 @@ export const settingsSchema = z
       .regex(/^[a-zA-Z][0-9a-zA-Z-]{0,40}$/)
       .default("p2s-user")
       .describe("Prefix of the Key Vault certificate names of client certificates."),
+    KEY_VAULT_CERTIFICATE_CREATES_PER_10S: intInRange(0, 1000, 20).describe(
+      "Certificate creates one app instance starts per vault per 10 seconds; more wait in the app instead of drawing 429s. Key Vault counts a certificate create like an RSA key create: 20 per 10 s for software keys (10 for HSM). Share the budget when several instances or other writers use the vault; 0 turns pacing off.",
+    ),
     PFX_ENCRYPTION: z
       .enum(["aes256", "legacy3des"])
       .default("aes256")

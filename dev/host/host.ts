@@ -198,6 +198,14 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
   return { url, port, keys, invoker, clock, ...(durable === undefined ? {} : { durable }), idle, stop };
 }
 
+/**
+ * Imports the app from a module path ahead of startHost (installing the core module stand-in first), so the import
+ * can overlap other start-up work; startHost given the same path then finds the module already loaded.
+ */
+export async function preloadApp(appEntry: string): Promise<void> {
+  await loadApp(appEntry);
+}
+
 async function loadApp(appEntry: StartHostOptions["appEntry"]): Promise<string> {
   if (typeof appEntry !== "string") {
     await appEntry();

@@ -1,12 +1,43 @@
 // `npm start` without Core Tools: runs the sandbox until Ctrl-C. With `func` on PATH, runs `func start` against a
 // local Azurite instead (the real Functions host, same app).
+// Environment: PORT (host port, default 7071; 0 = any free port), P2S_SANDBOX_DIR (where endpoints.json and the
+// emulator CA go, default .sandbox), P2S_SANDBOX_FORCE=1 (the sandbox even when `func` is installed).
 import { spawn, spawnSync } from "node:child_process";
+import { relative, resolve } from "node:path";
 import { startAzurite } from "../azurite";
 import { startSandbox } from "./sandbox";
+import type { Sandbox } from "./sandbox";
+import { describeStartup } from "./startup-phases";
 
 function funcAvailable(): boolean {
   const probe = spawnSync("func", ["--version"], { stdio: "ignore" });
   return probe.status === 0;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once, for a stop that hangs. */
+function stopRequested(): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received) {
+        process.stderr.write(`${signal} again: exiting without a clean stop\n`);
+        process.exit(130);
+      }
+      received = true;
+      resolveSignal(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === "") return 7071;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a port number (0-65535), got "${value}"`);
+  }
+  return port;
 }
 
 async function runWithCoreTools(): Promise<void> {
@@ -21,44 +52,59 @@ async function runWithCoreTools(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolveExit) => {
     child.once("exit", () => {
-      resolve();
+      resolveExit();
     });
   });
   await azurite.stop();
 }
 
 async function runSandbox(): Promise<void> {
-  const started = performance.now();
-  const sandbox = await startSandbox({ port: Number(process.env.PORT ?? 7071) });
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const port = parsePort(process.env.PORT);
+  const dir = resolve(process.env.P2S_SANDBOX_DIR ?? ".sandbox");
+  // Listening before start-up begins: a Ctrl-C while it runs still stops Azurite and the servers once they are up.
+  const signal = stopRequested();
+  const sandbox: Sandbox = await startSandbox({ port, dir });
+  const endpointsPath = resolve(dir, "endpoints.json");
+  // Short when the file is under the working directory (the usual .sandbox), absolute otherwise.
+  const endpointsFile = relative(process.cwd(), endpointsPath).startsWith("..")
+    ? endpointsPath
+    : relative(process.cwd(), endpointsPath);
+  const { host } = sandbox.endpoints;
   process.stdout.write(
     [
       "",
-      `p2s-lifecycle sandbox ready in ${seconds} s (offline: Azurite, Key Vault and ARM emulators, embedded host)`,
-      `  health:    curl ${sandbox.endpoints.host}/api/v1/health`,
-      `  roots:     curl -H "x-functions-key: $(jq -r .functionKey .sandbox/endpoints.json)" ${sandbox.endpoints.host}/api/v1/roots`,
-      `  endpoints: .sandbox/endpoints.json`,
+      `p2s-lifecycle sandbox ready in ${(sandbox.startup.totalMs / 1000).toFixed(1)} s (offline: Azurite, Key Vault and ARM emulators, embedded host)`,
+      `  start-up:  ${describeStartup(sandbox.startup)}`,
+      `  health:    curl ${host}/api/v1/health`,
+      `  roots:     curl -H "x-functions-key: $(jq -r .functionKey ${endpointsFile})" ${host}/api/v1/roots`,
+      `  endpoints: ${endpointsFile} (keys, URLs, the emulator CA file)`,
       "Ctrl-C stops everything.",
       "",
     ].join("\n"),
   );
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  process.stdout.write("stopping sandbox...\n");
+  const received = await signal;
+  process.stdout.write(`${received}: stopping sandbox...\n`);
   await sandbox.stop();
+  process.stdout.write("sandbox stopped\n");
+}
+
+/** The cause on the first line; the stack after it, for a failure nobody foresaw. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    return `${error.message}: another process holds the port (a sandbox already running?); set PORT to use another one`;
+  }
+  const frames = (error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+  return [error.message, ...frames].join("\n");
 }
 
 const main = process.env.P2S_SANDBOX_FORCE === "1" || !funcAvailable() ? runSandbox : runWithCoreTools;
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(
-      `sandbox failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    process.stderr.write(`sandbox failed to start: ${describeFailure(error)}\n`);
     process.exit(1);
   },
 );

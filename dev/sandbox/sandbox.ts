@@ -2,7 +2,7 @@
 // real app, wired together through the app's own settings, seeded with one P2S gateway and the root CA, with every
 // endpoint written to .sandbox/endpoints.json. Local tooling only: never deployed.
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startAzurite } from "../azurite";
 import type { AzuriteHandle } from "../azurite";
@@ -13,8 +13,12 @@ import { startKeyVaultEmulator } from "../emulators/keyvault";
 import type { KeyVaultEmulator } from "../emulators/keyvault";
 import { createDurableBackend } from "../durable";
 import type { Clock } from "../host/contracts";
-import { startHost } from "../host";
+import { preloadApp, startHost } from "../host";
 import type { DevHost } from "../host";
+import { describeStartup, StartupPhases } from "./startup-phases";
+import type { SandboxStartup } from "./startup-phases";
+
+export type { SandboxStartup, StartupPhase } from "./startup-phases";
 
 export const SANDBOX_GATEWAY_ID =
   "/subscriptions/00000000-0000-0000-0000-00000000c0de/resourceGroups/rg-p2s-sandbox/providers/Microsoft.Network/virtualNetworkGateways/vgw-sandbox";
@@ -45,6 +49,12 @@ export interface SandboxOptions {
   readonly rootKeySize?: 2048 | 3072 | 4096;
   /** Emulated gateway update duration (default 2000 ms). */
   readonly gatewayOperationMs?: number;
+  /**
+   * An Azurite (or storage account) already running, e.g. the test run's, used instead of starting one. It is not
+   * stopped with the sandbox, and the sandbox gives its ledger tables and profile container names of its own so
+   * several sandboxes can share the account.
+   */
+  readonly storageConnectionString?: string;
   /** Extra app settings (override the sandbox's). */
   readonly settings?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
@@ -55,36 +65,61 @@ export interface Sandbox {
   readonly host: DevHost;
   readonly keyVault: KeyVaultEmulator;
   readonly arm: ArmEmulator;
-  readonly azurite: AzuriteHandle;
+  /** The Azurite the sandbox started; undefined when it was given storageConnectionString. */
+  readonly azurite: AzuriteHandle | undefined;
   /** The app settings the host runs with (also set in process.env). */
   readonly settings: Readonly<Record<string, string>>;
+  /** How long start-up took, phase by phase. */
+  readonly startup: SandboxStartup;
   stop(): Promise<void>;
 }
+
+type Stop = () => Promise<void>;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dir = resolve(options.dir ?? ".sandbox");
+  const appEntry = options.appEntry ?? resolve(__dirname, "../../src/index.js");
+  const phases = new StartupPhases();
+  const stops: Stop[] = [];
+  const endpointsFile = join(dir, "endpoints.json");
+  const caFile = join(dir, "emulator-ca.pem");
   await mkdir(dir, { recursive: true });
-  const stops: (() => Promise<void>)[] = [];
+  // A previous run's file would announce endpoints that are gone; the file appears again once this run is ready.
+  await rm(endpointsFile, { force: true });
   try {
-    const T0=performance.now(); const mark=(n:string)=>{process.stderr.write(`PHASE ${n} ${Math.round(performance.now()-T0)}\n`)};
-    const ca = await createEmulatorCa(); mark("ca");
-    const caFile = join(dir, "emulator-ca.pem");
-    await ca.writeCertPem(caFile);
-    const [azurite, keyVault, arm] = await Promise.all([
-      startAzurite().then((a)=>{mark("azurite");return a;}),
-      startKeyVaultEmulator({ ca }).then((a)=>{mark("kv");return a;}),
-      startArmEmulator({ ca, operationDurationMs: options.gatewayOperationMs ?? 2000 }),
-    ]);
-    stops.push(
-      () => azurite.stop(),
-      () => keyVault.stop(),
-      () => arm.stop(),
+    // The slow, independent parts run at once: Azurite is a child process, the CA's key pairs are generated on the
+    // thread pool, and the app import keeps the main thread busy meanwhile. Nothing in the app reads its settings at
+    // import time, so it can load before they are known.
+    const azuriteStarted =
+      options.storageConnectionString === undefined
+        ? owned(
+            stops,
+            phases.time("azurite", () => startAzurite()),
+          )
+        : Promise.resolve(undefined);
+    const caCreated = phases.time("ca", async () => {
+      const ca = await createEmulatorCa();
+      await ca.writeCertPem(caFile);
+      return ca;
+    });
+    const appLoaded = phases.time("app", () =>
+      typeof appEntry === "string" ? preloadApp(appEntry) : Promise.resolve().then(appEntry),
     );
+    await Promise.allSettled([azuriteStarted, caCreated, appLoaded]);
+    const azurite = await azuriteStarted;
+    const ca = await caCreated;
+    await appLoaded;
+    const storageConnectionString = options.storageConnectionString ?? azurite?.connectionString ?? "";
+
+    const keyVaultStarted = owned(stops, startKeyVaultEmulator({ ca }));
+    const armStarted = owned(stops, startArmEmulator({ ca, operationDurationMs: options.gatewayOperationMs ?? 2000 }));
+    await phases.time("emulators", () => Promise.allSettled([keyVaultStarted, armStarted]));
+    const [keyVault, arm] = [await keyVaultStarted, await armStarted];
     arm.controls.seedGateway(SANDBOX_GATEWAY_ID, buildP2sGateway({ id: SANDBOX_GATEWAY_ID }));
 
     const settings: Record<string, string> = {
-      AzureWebJobsStorage: azurite.connectionString,
+      AzureWebJobsStorage: storageConnectionString,
       FUNCTIONS_WORKER_RUNTIME: "node",
       P2S_TASK_HUB: "p2ssandbox",
       P2S_CREDENTIAL: "localEmulator",
@@ -98,30 +133,36 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GATEWAY_BUSY_BACKOFF_MS: "500",
       GATEWAY_SYNC_QUIET_SECONDS: "1",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
+      ...(options.storageConnectionString === undefined ? {} : namesInSharedStorage()),
       ...options.settings,
     };
     // The app reads its settings from process.env, as under the real Functions host.
     Object.assign(process.env, settings);
     const { resetConfig } = await import("../../src/config");
-    resetConfig(); mark("config");
+    resetConfig();
 
-    const host = await startHost({
-      appEntry: options.appEntry ?? resolve(__dirname, "../../src/index.js"),
-      port: options.port ?? 7071,
-      taskHubName: settings.P2S_TASK_HUB ?? "p2ssandbox",
-      createDurableBackend,
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-      log,
-    });
-    stops.push(() => host.stop()); mark("host");
+    const host = await phases.time("host", () =>
+      startHost({
+        // The app is loaded already: a module path is imported once, and a loader is not run twice.
+        appEntry: typeof appEntry === "string" ? appEntry : () => appLoaded,
+        port: options.port ?? 7071,
+        taskHubName: settings.P2S_TASK_HUB ?? "p2ssandbox",
+        createDurableBackend,
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+        log,
+      }),
+    );
+    stops.push(() => host.stop());
 
     // Bootstrap the root CA in Key Vault (non-exportable key, self-signed through keys/sign).
-    const { ensureRootAudited } = await import("../../src/activities/ca-root");
-    mark("importroot"); const root = await ensureRootAudited("sandbox"); mark("root");
+    const root = await phases.time("root", async () => {
+      const { ensureRootAudited } = await import("../../src/activities/ca-root");
+      return ensureRootAudited("sandbox");
+    });
     log(`sandbox: root CA ${root.subject} (${root.thumbprint}) ready`);
 
     // Upload it to the seeded gateway through the app's own writer (the reconcile timer, run once now).
-    await adminInvoke(host, "gatewayReconcile"); mark("reconcile");
+    await phases.time("gateway", () => adminInvoke(host, "gatewayReconcile"));
 
     const endpoints: SandboxEndpoints = {
       host: host.url,
@@ -132,13 +173,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       keyVaultUrl: keyVault.url,
       armUrl: arm.url,
       armControlUrl: arm.controlUrl,
-      storageConnectionString: azurite.connectionString,
+      storageConnectionString,
       caFile,
       gatewayIds: [SANDBOX_GATEWAY_ID],
     };
-    await writeFile(join(dir, "endpoints.json"), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+    // Written whole under another name, then renamed: a reader polling for the file never sees half of it.
+    await writeFile(`${endpointsFile}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+    await rename(`${endpointsFile}.tmp`, endpointsFile);
+    const startup = phases.finish();
+    log(`sandbox: started in ${describeStartup(startup)}`);
 
-    mark("written"); let stopped = false;
+    let stopped = false;
     return {
       endpoints,
       host,
@@ -146,6 +191,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       arm,
       azurite,
       settings,
+      startup,
       stop: async () => {
         if (stopped) return;
         stopped = true;
@@ -158,6 +204,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 }
 
+/** Registers the started thing's stop as soon as it is up, so a failure elsewhere in start-up still stops it. */
+function owned<T extends { stop(): Promise<void> }>(stops: Stop[], starting: Promise<T>): Promise<T> {
+  return starting.then((started) => {
+    stops.push(() => started.stop());
+    return started;
+  });
+}
+
+/** Table and container names of this sandbox alone, for a storage account others use too. */
+function namesInSharedStorage(): Record<string, string> {
+  const suffix = randomBytes(5).toString("hex");
+  return { LEDGER_TABLE_PREFIX: `sandbox${suffix}`, PROFILE_CONTAINER: `vpn-profiles-${suffix}` };
+}
+
 async function adminInvoke(host: DevHost, functionName: string): Promise<void> {
   const response = await fetch(`${host.url}/admin/functions/${functionName}`, {
     method: "POST",
@@ -167,7 +227,7 @@ async function adminInvoke(host: DevHost, functionName: string): Promise<void> {
   if (response.status !== 202) throw new Error(`admin invocation of ${functionName} answered ${response.status}`);
 }
 
-async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+async function stopAll(stops: Stop[]): Promise<void> {
   for (const stop of stops.reverse()) {
     try {
       await stop();

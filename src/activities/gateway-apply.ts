@@ -5,6 +5,7 @@ import { services } from "./services";
 import { GatewayError, parseGatewayId } from "../clients/gateway";
 import { GatewayCapacityError, planSync, satisfies } from "../domain/gateway-config";
 import type { DesiredState } from "../domain/gateway-config";
+import { normaliseThumbprint } from "../domain/thumbprint";
 
 export interface ApplyGatewayInput {
   readonly gatewayId: string;
@@ -41,7 +42,9 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
     try {
       const before = await gateways.read(ref);
       const plan = planSync(before.state, desired);
-      if (!plan.changed) {
+      // A gateway whose last operation failed shows the object it was given, not what it enforces: write it again.
+      const failed = before.provisioningState === "Failed";
+      if (!plan.changed && !failed) {
         return {
           outcome: "inSync",
           addedRevocations: [],
@@ -52,7 +55,7 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
         };
       }
       context.log(
-        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length}`,
+        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length}${failed ? " (after a failed operation)" : ""}`,
       );
       await gateways.write(ref, before, plan.next);
       const after = await gateways.read(ref);
@@ -61,7 +64,8 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
       }
       return {
         outcome: "written",
-        addedRevocations: plan.addedRevocations,
+        // After a failed operation, every desired revocation is newly enforced now: their users' sessions are ended.
+        addedRevocations: failed ? desired.revokedThumbprints.map(normaliseThumbprint) : plan.addedRevocations,
         prunedRevocations: plan.prunedRevocations,
         rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
         revokedCount: after.state.revoked.length,

@@ -6,6 +6,7 @@ import { RestError } from "@azure/core-rest-pipeline";
 import type { CertificatePolicy, KeyVaultCertificate } from "@azure/keyvault-certificates";
 import { Pkcs10CertificateRequest } from "@peculiar/x509";
 import type { Config } from "../config";
+import { certificateCreatePacer } from "./certificate-create-pacer";
 import type { KeyVaultClients } from "./keyvault";
 import { buildClientCertificate } from "../domain/client-certificate";
 import { describeCertificate } from "../domain/certificate-info";
@@ -26,6 +27,7 @@ export type CaConfig = Pick<
   | "CA_ROOT_VALIDITY_YEARS"
   | "CLIENT_CERT_KEY_SIZE"
   | "CLIENT_CERT_VALIDITY_DAYS"
+  | "KEY_VAULT_CERTIFICATE_CREATES_PER_10S"
 >;
 
 /** Tag marking what this app created (checked before it touches a certificate). */
@@ -124,7 +126,7 @@ export async function ensureRootCa(kv: KeyVaultClients, config: CaConfig, now: D
   // Step 1: a usable key (the temporary self-signed version), unless an earlier attempt made it already.
   let temporary = await latestCertificate(kv, name);
   if (temporary === undefined) {
-    const poller = await beginOrResume(kv, name, { ...base, issuerName: "Self", reuseKey: false }, tags);
+    const poller = await beginOrResume(kv, config, name, { ...base, issuerName: "Self", reuseKey: false }, tags);
     await poller.pollUntilDone();
     temporary = await latestCertificate(kv, name);
   }
@@ -135,7 +137,7 @@ export async function ensureRootCa(kv: KeyVaultClients, config: CaConfig, now: D
   }
 
   // Step 2: the CSR over the same key material.
-  const csr = await createOrResumePending(kv, name, { ...base, issuerName: "Unknown", reuseKey: true }, tags);
+  const csr = await createOrResumePending(kv, config, name, { ...base, issuerName: "Unknown", reuseKey: true }, tags);
   const spki = new Uint8Array(new Pkcs10CertificateRequest(csr).publicKey.rawData);
   const key = await kv.keys.getKey(name, { version: temporaryVersion });
   const n = key.key?.n;
@@ -216,7 +218,7 @@ export async function beginClientCertificate(
     // PEM keeps the secret readable without legacy PKCS#12 ciphers.
     contentType: "application/x-pem-file",
   };
-  const csr = await createOrResumePending(kv, certificateName, policy, {
+  const csr = await createOrResumePending(kv, config, certificateName, policy, {
     [OWNER_TAG]: OWNER_VALUE,
     role: "client",
     upn: tags.upn,
@@ -289,15 +291,23 @@ function viewOf(certificateName: string, der: Uint8Array, info: CertificateInfo)
   };
 }
 
-/** Starts a certificate operation, or picks up the one already pending under that name (409). */
+type PacingConfig = Pick<CaConfig, "KEY_VAULT_CERTIFICATE_CREATES_PER_10S">;
+
+/**
+ * Starts a certificate operation, or picks up the one already pending under that name (409). Creates are paced to
+ * the vault's create budget (certificate-create-pacer).
+ */
 async function beginOrResume(
   kv: KeyVaultClients,
+  config: PacingConfig,
   name: string,
   policy: CertificatePolicy,
   tags: Record<string, string>,
 ): Promise<Awaited<ReturnType<KeyVaultClients["certificates"]["getCertificateOperation"]>>> {
+  const pacer = certificateCreatePacer(kv.vaultUrl, config.KEY_VAULT_CERTIFICATE_CREATES_PER_10S);
+  const create = () => kv.certificates.beginCreateCertificate(name, policy, { tags });
   try {
-    await kv.certificates.beginCreateCertificate(name, policy, { tags });
+    await (pacer === undefined ? create() : pacer.run(create));
   } catch (error) {
     if (isStatus(error, 409) && isDeletedButRecoverable(error)) {
       throw new CaStateError(
@@ -323,11 +333,12 @@ function isDeletedButRecoverable(error: unknown): boolean {
 /** Starts a CSR-flow certificate, or returns the CSR of the one already pending under that name. */
 async function createOrResumePending(
   kv: KeyVaultClients,
+  config: PacingConfig,
   name: string,
   policy: CertificatePolicy,
   tags: Record<string, string>,
 ): Promise<Uint8Array> {
-  const poller = await beginOrResume(kv, name, policy, tags);
+  const poller = await beginOrResume(kv, config, name, policy, tags);
   const operation = poller.getOperationState().certificateOperation;
   const csr = operation?.csr;
   if (csr === undefined || csr.length === 0) {

@@ -7,6 +7,7 @@ jest.mock(
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { describeStartup } from "../../dev/sandbox/startup-phases";
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
 
@@ -14,7 +15,9 @@ let sandbox: TestSandbox;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  process.stdout.write(`sandbox start-up inside jest: ${Math.round(sandbox.startupMs)} ms\n`);
+  process.stdout.write(
+    `sandbox start-up inside jest: ${Math.round(sandbox.startupMs)} ms (${describeStartup(sandbox.startup)})\n`,
+  );
 });
 
 afterAll(async () => {

@@ -28,6 +28,10 @@ export interface InstanceStatus {
 
 const TERMINAL = new Set(["Completed", "Failed", "Terminated", "Canceled"]);
 
+/**
+ * Starts the sandbox on a free port with test-sized keys and fast gateway operations. It uses the run's Azurite (from
+ * the global setup) with tables of its own; pass `storageConnectionString: undefined` for an Azurite of its own.
+ */
 export async function startTestSandbox(options: Partial<SandboxOptions> = {}): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), "p2s-sandbox-"));
   const logs: string[] = [];
@@ -38,6 +42,7 @@ export async function startTestSandbox(options: Partial<SandboxOptions> = {}): P
     appEntry: () => import("../../src/index"),
     rootKeySize: 2048,
     gatewayOperationMs: 50,
+    storageConnectionString: process.env.P2S_TEST_AZURITE,
     log: (line) => {
       logs.push(line);
     },

@@ -1,6 +1,7 @@
 // startArmEmulator: Microsoft.Network virtualNetworkGateways over HTTPS on loopback, on the emulator framework (bearer
 // required as ARM does, faults and statistics per operation name), with in-process and HTTP control APIs. The HTTP
-// controls and profile downloads run on a second loopback port (controlUrl) because they must work without a token.
+// controls (/_emulator/arm/...) and profile downloads are framework control routes on the same port: they work
+// without a token (profiles stand in for blob SAS links) and are never faulted or counted.
 import { startEmulator, systemClock } from "../framework";
 import type {
   EmulatorCa,
@@ -14,7 +15,6 @@ import { createArmControls, DEFAULT_SERVER_ROOT_CN } from "./arm-controls";
 import type { ArmEmulatorControls, ControlSettings } from "./arm-controls";
 import { armControlRoutes } from "./arm-control-routes";
 import { armRoutes } from "./arm-routes";
-import { startControlServer } from "./control-server";
 import type { ActionContext } from "./gateway-actions";
 import { GatewayStore } from "./gateway-store";
 import { gatewayKey } from "./resource-id";
@@ -42,7 +42,10 @@ export interface ArmEmulator {
   /** https://127.0.0.1:port: the client's `endpoint`. */
   readonly url: string;
   readonly port: number;
-  /** https://127.0.0.1:port of the HTTP controls (/_emulator/arm/...) and of profile downloads; no token needed. */
+  /**
+   * Base URL of the HTTP controls (/_emulator/arm/...) and of profile downloads, which need no token. The same as
+   * `url` (they share its port); kept so callers need not know that.
+   */
   readonly controlUrl: string;
   readonly faults: EmulatorFaults;
   readonly stats: EmulatorStats;
@@ -65,48 +68,38 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   const profiles = new Map<string, VpnProfileSnapshot>();
   const serverRootCns = new Map<string, string>();
   let url = "";
-  let controlUrl = "";
   const ctx: ActionContext = {
     store,
     baseUrl: () => url,
     retryAfterSeconds: () => settings.retryAfterSeconds,
     profiles,
-    profileUrl: (snapshot) => `${controlUrl}${vpnProfilePath(snapshot)}`,
+    profileUrl: (snapshot) => `${url}${vpnProfilePath(snapshot)}`,
     serverRootCn: (record) => serverRootCns.get(gatewayKey(record.ref)) ?? DEFAULT_SERVER_ROOT_CN,
   };
   const controls = createArmControls(store, settings, serverRootCns, () => {
     profiles.clear();
   });
-  const controlServer = await startControlServer(options.ca, [
-    ...armControlRoutes(controls),
-    ...vpnProfileRoutes(profiles),
-  ]);
-  controlUrl = controlServer.url;
   const emulator = await startEmulator({
     name: "arm",
     ca: options.ca,
     auth: { mode: "required" },
     routes: armRoutes(ctx),
+    controlRoutes: [...armControlRoutes(controls), ...vpnProfileRoutes(profiles)],
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.throttles === undefined ? {} : { throttles: options.throttles }),
     ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
     ...(options.log === undefined ? {} : { log: options.log }),
     clock,
-  }).catch(async (error: unknown) => {
-    await controlServer.stop();
-    throw error;
   });
   url = emulator.url;
   return {
     url: emulator.url,
     port: emulator.port,
-    controlUrl,
+    controlUrl: emulator.url,
     faults: emulator.faults,
     stats: emulator.stats,
     throttles: emulator.throttles,
     controls,
-    stop: async () => {
-      await Promise.all([emulator.stop(), controlServer.stop()]);
-    },
+    stop: () => emulator.stop(),
   };
 }

@@ -1,5 +1,6 @@
 // Downloads of generated VPN profile packages: GET /vpnprofiles/{token}/{gateway}.zip, no token needed, as Azure
-// hands out SAS links to blob storage. Served by the control server, which stands in for that other host.
+// hands out SAS links to blob storage. Served as framework control routes (tokenless, uncounted), standing in for
+// that other host.
 import { errorResponse, route } from "../framework";
 import type { EmulatorRoute } from "../framework";
 import { OPERATION_NAMES } from "./operation";

@@ -50,7 +50,11 @@ export async function createEmulatorCa(options: EmulatorCaOptions = {}): Promise
   const notBefore = new Date(Date.now() - 60 * 60 * 1000); // an hour back absorbs clock skew
   const notAfter = new Date(Date.now() + (options.validityDays ?? 30) * DAY_MS);
 
-  const caKeys = await crypto.subtle.generateKey(algorithm, false, ["sign", "verify"]);
+  // Both key pairs are generated on the thread pool at once: key generation is most of the CA's start-up time.
+  const [caKeys, serverKeys] = await Promise.all([
+    crypto.subtle.generateKey(algorithm, false, ["sign", "verify"]),
+    crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]),
+  ]);
   const caName = `CN=p2s-lifecycle local emulator CA ${randomBytes(4).toString("hex")}`;
   const caCert = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -69,7 +73,6 @@ export async function createEmulatorCa(options: EmulatorCaOptions = {}): Promise
     crypto,
   );
 
-  const serverKeys = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
   const dnsNames = ["localhost", ...(options.dnsNames ?? [])];
   const serverCert = await x509.X509CertificateGenerator.create(
     {

@@ -42,6 +42,12 @@ export interface EmulatorOptions {
   readonly log?: (line: string) => void;
   /** Default 4 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * The emulator's own control routes, served beside /_emulator/faults and /_emulator/stats and like them: no token
+   * or api-version needed, never faulted, throttled or counted. A control route wins over a service route on the
+   * same path, so keep them under /_emulator/<name>/, or on paths Azure serves from another, tokenless host.
+   */
+  readonly controlRoutes?: readonly EmulatorRoute[];
 }
 
 export interface Emulator {
@@ -70,7 +76,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const stats = new StatsRecorder();
   const throttles = new ThrottleRegistry(clock, options.throttles ?? []);
   const router = new Router(options.routes);
-  const control = new Router(controlRoutes(faults, stats));
+  const control = new Router([...controlRoutes(faults, stats), ...(options.controlRoutes ?? [])]);
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const requireApiVersion = options.requireApiVersion ?? true;
   let baseUrl = "";
@@ -83,8 +89,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const url = new URL(incoming.url ?? "/", "https://emulator.invalid");
     const method = incoming.method ?? "GET";
     const path = safeDecode(url.pathname);
-    const isControl = path.toLowerCase().startsWith(CONTROL_PREFIX);
-    const match = (isControl ? control : router).match(method, path);
+    const controlMatch = control.match(method, path);
+    const isControl = path.toLowerCase().startsWith(CONTROL_PREFIX) || controlMatch.kind !== "notFound";
+    const match = isControl ? controlMatch : router.match(method, path);
     const operation = match.kind === "found" ? match.route.operation : UNMATCHED_OPERATION;
     const finish = (kind: Outcome["kind"], response: EmulatorResponse): Outcome => ({
       response,

@@ -1,0 +1,79 @@
+// npm run bench:issue: client certificate issuance throughput against the Key Vault emulator's throttle (certificate
+// creates counted like RSA-2048 software key creates: 20 per 10 s, key-vault-service-limits), for the app's paced
+// creates (KEY_VAULT_CERTIFICATE_CREATES_PER_10S) and for the naive way (all at once, only the SDK's retries).
+// Options: --count N issuances per approach (default 60: three windows' worth); --limit L creates per 10 s
+// (default 20, the documented limit; the app's pacing is set to the same).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createEmulatorCa } from "../dev/emulators/framework";
+import { startKeyVaultEmulator } from "../dev/emulators/keyvault";
+import { ensureRootCa } from "../src/clients/key-vault-ca";
+import { keyVaultClients } from "../src/clients/keyvault";
+import { parseConfig } from "../src/config";
+import { recordCreateAdmissions } from "./issue-admissions";
+import { runIssuance } from "./issue-run";
+import { printReport } from "./issue-report";
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index < 0 ? undefined : Number(process.argv[index + 1]);
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const count = option("count", 60);
+  const windowMs = 10_000;
+  const limit = option("limit", 20);
+  const dir = await mkdtemp(join(tmpdir(), "p2s-bench-"));
+  const ca = await createEmulatorCa();
+  const caFile = join(dir, "emulator-ca.pem");
+  await ca.writeCertPem(caFile);
+  const admissions = recordCreateAdmissions();
+  const vault = await startKeyVaultEmulator({ ca, throttle: false });
+  try {
+    const env = {
+      // Required by the app configuration; the bench never touches storage.
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+      KEY_VAULT_URL: vault.url,
+      ARM_ENDPOINT: "https://127.0.0.1:9",
+      P2S_CREDENTIAL: "localEmulator",
+      P2S_TRUSTED_CA_FILE: caFile,
+      CA_ROOT_KEY_SIZE: "2048",
+    };
+    const paced = parseConfig({ ...env, KEY_VAULT_CERTIFICATE_CREATES_PER_10S: String(limit) });
+    const naive = parseConfig({ ...env, KEY_VAULT_CERTIFICATE_CREATES_PER_10S: "0" });
+    const kv = keyVaultClients(paced);
+    // The root is made before the throttle is on: only issuance is measured.
+    const root = await ensureRootCa(kv, naive, new Date());
+    const throttle = { limits: { windowMs, keyCreate: { 2048: limit, 3072: limit, 4096: limit } } };
+
+    const approaches = [];
+    for (const [name, config] of [
+      ["naive", naive],
+      ["paced", paced],
+    ] as const) {
+      // A fresh window and fresh counters for each approach.
+      vault.throttle.configure(throttle);
+      vault.stats.reset();
+      admissions.reset();
+      const result = await runIssuance(kv, config, root, count, name);
+      const stats = vault.stats.operation("certificates.create");
+      approaches.push({ name, result, stats, admittedAt: admissions.times() });
+    }
+    printReport({ count, windowMs, limit }, approaches);
+  } finally {
+    admissions.restore();
+    await vault.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:issue failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

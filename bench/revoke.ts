@@ -1,0 +1,120 @@
+// npm run bench:revoke: 300 revocations arriving within one second against an emulated gateway whose updates take
+// 2 s. The app runs the whole burst twice (see revoke-app.ts): as ledger marks + writer requests arriving within the
+// second, and end to end through the offboarding API. The naive approach (one read-modify-write per revocation,
+// retrying 409) runs a measured subset in the same process, because at one 2 s write per revocation the full burst
+// would take over ten minutes, and is extrapolated linearly (the gateway serialises writes, one per revocation).
+// Target: at most 2 gateway writes for the burst.
+// Environment: BENCH_REVOCATIONS (300), BENCH_NAIVE_REVOCATIONS (30), BENCH_GATEWAY_MS (2000).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox } from "../dev/sandbox/sandbox";
+import { AppBench } from "./revoke-app";
+import { runNaive } from "./revoke-naive";
+import type { RunFigures } from "./revoke-support";
+
+const BURST_MS = 1000;
+const MAX_APP_WRITES = 2;
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+function row(cells: readonly string[]): string {
+  const widths = [36, 11, 7, 6, 9, 9, 9, 10];
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(" ");
+}
+
+function figuresRow(label: string, f: RunFigures & { readonly lastMarkMs?: number }): string {
+  return row([
+    label,
+    String(f.revocations),
+    String(f.writes),
+    String(f.refusals),
+    f.lastMarkMs === undefined ? "-" : seconds(f.lastMarkMs),
+    seconds(f.wallMs),
+    seconds(f.settledMs),
+    `${String(f.onGateway)}/${String(f.revocations)}`,
+  ]);
+}
+
+const met = (f: RunFigures): boolean => f.writes <= MAX_APP_WRITES && f.onGateway === f.revocations;
+
+async function main(): Promise<void> {
+  const count = positiveInt("BENCH_REVOCATIONS", 300);
+  const naiveCount = Math.min(count, positiveInt("BENCH_NAIVE_REVOCATIONS", 30));
+  const gatewayMs = positiveInt("BENCH_GATEWAY_MS", 2000);
+  const dir = mkdtempSync(join(tmpdir(), "p2s-bench-"));
+  const logs: string[] = [];
+  process.stdout.write(`bench:revoke: starting the sandbox (gateway update ${String(gatewayMs)} ms)...\n`);
+  const sandbox = await startSandbox({
+    port: 0,
+    dir,
+    rootKeySize: 2048,
+    gatewayOperationMs: gatewayMs,
+    log: (line) => logs.push(line),
+    // Only the burst runs the writer: the safety-net timer never fires during the bench.
+    settings: { GATEWAY_RECONCILE_SCHEDULE: "0 0 0 1 1 *", GATEWAY_POLL_INTERVAL_MS: "100" },
+  });
+  try {
+    const bench = new AppBench(sandbox);
+    process.stdout.write(`app: ${String(count)} ledger marks + writer requests within ${String(BURST_MS)} ms...\n`);
+    const app = await bench.run("marks", count, BURST_MS);
+    await bench.expireRevocations();
+    process.stdout.write(`app: ${String(count)} offboardings (API) within ${String(BURST_MS)} ms...\n`);
+    const offboarding = await bench.run("offboarding", count, BURST_MS);
+    process.stdout.write(`naive: ${String(naiveCount)} read-modify-writes within ${String(BURST_MS)} ms...\n`);
+    const naive = await runNaive(sandbox, naiveCount, BURST_MS);
+    const scale = count / naiveCount;
+    const extrapolated: RunFigures = {
+      revocations: count,
+      writes: Math.round(naive.writes * scale),
+      refusals: Math.round(naive.refusals * scale),
+      wallMs: naive.wallMs * scale,
+      settledMs: naive.settledMs * scale,
+      onGateway: Math.round(naive.onGateway * scale),
+    };
+
+    const lines = [
+      "",
+      `bench:revoke — ${String(count)} revocations arriving within ${String(BURST_MS)} ms, emulated gateway update ${String(gatewayMs)} ms`,
+      "",
+      row(["approach", "revocations", "writes", "409s", "marked", "applied", "settled", "on gateway"]),
+      figuresRow("app: marks + writer requests", app),
+      figuresRow("app: offboarding API, end to end", offboarding),
+      figuresRow("naive: RMW per revocation", naive),
+      count === naiveCount
+        ? ""
+        : `${figuresRow(`naive, EXTRAPOLATED ×${scale.toFixed(0)}`, extrapolated)}  (from the ${String(naiveCount)} measured)`,
+      "",
+      "marked: first request → last ledger mark; applied: → every revocation on the gateway; settled: → the writer",
+      "asleep again (it also ends revoked users' sessions, one more gateway operation). Naive: its scripts' end.",
+      `ratio naive/app (marks${count === naiveCount ? "" : "; naive extrapolated"}): writes ${(extrapolated.writes / Math.max(1, app.writes)).toFixed(0)}×, time to applied ${(extrapolated.wallMs / app.wallMs).toFixed(1)}×`,
+      `ratio naive/app (offboarding API${count === naiveCount ? "" : "; naive extrapolated"}): writes ${(extrapolated.writes / Math.max(1, offboarding.writes)).toFixed(0)}×, time to applied ${(extrapolated.wallMs / offboarding.wallMs).toFixed(1)}×`,
+      `naive lost updates (measured): ${String(naive.revocations - naive.onGateway)} of ${String(naive.revocations)}`,
+      `target: at most ${String(MAX_APP_WRITES)} gateway writes for the burst → ${met(app) ? "met" : "MISSED"} (${String(app.writes)} writes)`,
+      "",
+    ];
+    process.stdout.write(lines.filter((line, i) => line !== "" || lines[i - 1] !== "").join("\n"));
+    if (!met(app) || offboarding.onGateway !== offboarding.revocations) process.exitCode = 1;
+  } catch (error) {
+    process.stderr.write(`${logs.slice(-40).join("\n")}\n`);
+    throw error;
+  } finally {
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:revoke failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,62 @@
+// A user's certificate as a password-protected PKCS#12 (PFX) with its full chain, built from the Key Vault secret of
+// a certificate this app issued. The private key exists only in this function's memory: it is zeroised once the PFX
+// is built and never logged or returned except inside the encrypted PFX. (The secret's value arrives as a JS string,
+// which cannot be wiped; it is dropped as soon as it is parsed.)
+import { RestError } from "@azure/core-rest-pipeline";
+import { OWNER_TAG, OWNER_VALUE } from "./key-vault-ca";
+import type { KeyVaultClients } from "./keyvault";
+import { readCertificateSecret } from "../domain/certificate-secret";
+import { buildPkcs12 } from "../domain/pkcs12";
+import type { Pkcs12Encryption } from "../domain/pkcs12";
+
+export class UserPkcs12Error extends Error {
+  override readonly name = "UserPkcs12Error";
+}
+
+/**
+ * The PFX of client certificate `certificateName`: key, leaf and root, encrypted with `passphrase` ("aes256":
+ * PBES2/AES-256 with a SHA-256 MAC; "legacy3des": TripleDES with a SHA-1 MAC, for old key stores). Refuses a
+ * certificate this app did not issue to a user, one that is disabled or still pending, and one whose secret carries
+ * no key or no chain.
+ */
+export async function exportUserPkcs12(
+  kv: KeyVaultClients,
+  certificateName: string,
+  passphrase: string,
+  encryption: Pkcs12Encryption,
+): Promise<Uint8Array> {
+  const certificate = await kv.certificates.getCertificate(certificateName).catch((error: unknown) => {
+    if (error instanceof RestError && error.statusCode === 404) {
+      throw new UserPkcs12Error(`certificate ${certificateName} does not exist`);
+    }
+    throw error;
+  });
+  const { tags, enabled, version } = certificate.properties;
+  if (tags?.[OWNER_TAG] !== OWNER_VALUE || tags.role !== "client") {
+    throw new UserPkcs12Error(`certificate ${certificateName} is not a user certificate issued by ${OWNER_VALUE}`);
+  }
+  if (enabled !== true) throw new UserPkcs12Error(`certificate ${certificateName} is disabled`);
+  if (certificate.cer === undefined || certificate.cer.length === 0 || version === undefined) {
+    throw new UserPkcs12Error(`certificate ${certificateName} is not issued yet`);
+  }
+
+  // The secret of that same version: a renewal in progress must not pair another key with this certificate.
+  const secret = await kv.secrets.getSecret(certificateName, { version });
+  if (secret.value === undefined) throw new UserPkcs12Error(`certificate ${certificateName} has no secret value`);
+  const parts = await readCertificateSecret(secret.value, secret.properties.contentType);
+  try {
+    if (parts.chain.length === 0) {
+      throw new UserPkcs12Error(`certificate ${certificateName} was stored without its issuer chain`);
+    }
+    return await buildPkcs12({
+      privateKey: parts.privateKey,
+      certificate: parts.certificate,
+      chain: parts.chain,
+      friendlyName: tags.upn ?? certificateName,
+      password: passphrase,
+      encryption,
+    });
+  } finally {
+    parts.privateKey.fill(0);
+  }
+}

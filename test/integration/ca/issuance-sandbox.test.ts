@@ -1,0 +1,277 @@
+// Acceptance on the whole sandbox: the real issueClientCertificate orchestration, its HTTP trigger and the ledger,
+// with the real SDKs against the Key Vault emulator. A failure between create and merge is retried by the durable
+// framework into exactly one certificate; a repeated request id makes one certificate; throttling is ridden out; bad
+// UPNs never reach Key Vault; and no private key material shows in logs, the ledger, durable history or responses.
+jest.mock(
+  "@azure/functions-core",
+  () => jest.requireActual<typeof import("../../../dev/host/core-api")>("../../../dev/host/core-api").coreApi,
+  { virtual: true },
+);
+
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import { createVirtualClock } from "../../../dev/host/clock";
+import type { ManualClock } from "../../../dev/host/clock";
+import { keyVaultClients } from "../../../src/clients/keyvault";
+import type { KeyVaultClients } from "../../../src/clients/keyvault";
+import { exportUserPkcs12 } from "../../../src/clients/user-pkcs12";
+import { getConfig } from "../../../src/config";
+import { generatePassphrase } from "../../../src/domain/passphrase";
+import { pemBlocks } from "../../../src/domain/pem";
+import { assertUpn, keyVaultCertificateName } from "../../../src/domain/upn";
+import { startTestSandbox } from "../../support/sandbox";
+import type { TestSandbox } from "../../support/sandbox";
+import { RecordingApi, activityAttempts, dumpTables, settle } from "./sandbox-support";
+
+let sandbox: TestSandbox;
+let clock: ManualClock;
+let api: RecordingApi;
+let kv: KeyVaultClients;
+/** Every issuance instance the tests started, for the no-leak sweep. */
+const instances = new Set<string>();
+
+beforeAll(async () => {
+  clock = createVirtualClock(Date.now());
+  sandbox = await startTestSandbox({ clock });
+  api = new RecordingApi(sandbox);
+  kv = keyVaultClients(getConfig());
+});
+
+afterAll(async () => {
+  await sandbox.stop();
+});
+
+afterEach(() => {
+  sandbox.keyVault.faults.clear();
+});
+
+/** The status link of the last issuance request, as the app handed it out (it carries the system key). */
+let statusLink = "";
+
+async function issue(upn: string, requestId: string): Promise<{ id: string; thumbprint: string }> {
+  const started = await api.requestCertificate(upn, requestId);
+  instances.add(started.id);
+  statusLink = started.statusQueryGetUri;
+  const done = await settle(sandbox, clock, started.id);
+  expect(done.runtimeStatus).toBe("Completed");
+  return { id: started.id, thumbprint: (done.output as { thumbprint: string }).thumbprint };
+}
+
+async function issuedVersions(name: string): Promise<number> {
+  let count = 0;
+  for await (const properties of kv.certificates.listPropertiesOfCertificateVersions(name)) {
+    const cert = await kv.certificates.getCertificateVersion(name, properties.version ?? "");
+    if (cert.cer !== undefined && cert.cer.length > 0) count += 1;
+  }
+  return count;
+}
+
+async function ledgerRecords(upn: string): Promise<{ thumbprint: string | null; status: string }[]> {
+  const listed = await api.call("GET", `/api/v1/users/${encodeURIComponent(upn)}/certificates`);
+  expect(listed.status).toBe(200);
+  return listed.body as { thumbprint: string | null; status: string }[];
+}
+
+function createCount(): number {
+  return sandbox.keyVault.stats.operation("certificates.create").byStatus["202"] ?? 0;
+}
+
+describe("bad UPNs", () => {
+  it.each([
+    ["a DN metacharacter", "a,O=x@contoso.com", "contains ',' which is not allowed"],
+    ["a control character", "ada\u0007@contoso.com", "contains the control character U+0007"],
+    ["a line break", "ada\n@contoso.com", "contains the control character U+000A"],
+    ["an over-long name", `${"a".repeat(120)}@contoso.com`, "is 132 characters long; the limit is 113"],
+    ["no @", "ada.contoso.com", "has no '@'"],
+  ])("with %s are refused with a clear 400 and nothing reaches Key Vault", async (_what, upn, reason) => {
+    await sandbox.host.idle();
+    const before = JSON.stringify(sandbox.keyVault.stats.get());
+    const posted = await api.call("POST", `/api/v1/users/${encodeURIComponent(upn)}/certificates`, {
+      requestId: "INC2000",
+    });
+    expect(posted.status).toBe(400);
+    expect(posted.body).toMatchObject({ title: "Invalid UPN", detail: expect.stringContaining(reason) as unknown });
+    const listed = await api.call("GET", `/api/v1/users/${encodeURIComponent(upn)}/certificates`);
+    expect(listed.status).toBe(400);
+    await sandbox.host.idle();
+    expect(JSON.stringify(sandbox.keyVault.stats.get())).toBe(before);
+  });
+});
+
+describe("a fault between create and merge", () => {
+  it("fails the merge activity, the durable retry merges it: one certificate, one active ledger record", async () => {
+    const upn = "ada@contoso.com";
+    const name = keyVaultCertificateName(assertUpn(upn), "INC1000");
+    // 503 with Retry-After: 0 is retried by the SDK at once, so a standing fault outlasts those retries and the
+    // activity itself fails, as in a longer outage.
+    const fault = sandbox.keyVault.faults.add({ operation: "certificates.merge", status: 503, retryAfterSeconds: 0 });
+    const creates = createCount();
+    const started = await api.requestCertificate(upn, "INC1000");
+    instances.add(started.id);
+
+    await waitFor(() =>
+      activityAttempts(sandbox.durable.inspect(started.id)?.history ?? []).some(
+        (a) => a.name === "completeCertificate" && a.outcome === "failed",
+      ),
+    );
+    expect(sandbox.keyVault.vault.describe(name).pending).toBe(true);
+    sandbox.keyVault.faults.remove(fault.id);
+
+    const done = await settle(sandbox, clock, started.id);
+    expect(done.runtimeStatus).toBe("Completed");
+    const attempts = activityAttempts(sandbox.durable.inspect(started.id)?.history ?? []);
+    expect(attempts.filter((a) => a.name === "beginCertificate")).toEqual([
+      { name: "beginCertificate", outcome: "completed" },
+    ]);
+    expect(attempts.filter((a) => a.name === "completeCertificate").map((a) => a.outcome)).toEqual([
+      "failed",
+      "completed",
+    ]);
+
+    expect(createCount() - creates).toBe(1);
+    expect(sandbox.keyVault.vault.certificateNames().filter((n) => n === name)).toHaveLength(1);
+    expect(sandbox.keyVault.vault.describe(name).pending).toBe(false);
+    expect(await issuedVersions(name)).toBe(1);
+    const thumbprint = (done.output as { thumbprint: string }).thumbprint;
+    expect(await ledgerRecords(upn)).toEqual([expect.objectContaining({ thumbprint, status: "active" })]);
+  });
+});
+
+describe("the same request id twice", () => {
+  it("makes one certificate, whether the requests overlap or come after it is done", async () => {
+    const upn = "grace@contoso.com";
+    const name = keyVaultCertificateName(assertUpn(upn), "INC1001");
+    const creates = createCount();
+    const [first, second] = await Promise.all([
+      api.requestCertificate(upn, "INC1001"),
+      api.requestCertificate(upn, "INC1001"),
+    ]);
+    expect(second.id).toBe(first.id);
+    instances.add(first.id);
+    const done = await settle(sandbox, clock, first.id);
+    expect(done.runtimeStatus).toBe("Completed");
+    const third = await api.requestCertificate(upn, "INC1001");
+    expect(third.id).toBe(first.id);
+    await sandbox.host.idle();
+
+    expect(createCount() - creates).toBe(1);
+    expect(await issuedVersions(name)).toBe(1);
+    const records = await ledgerRecords(upn);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      status: "active",
+      thumbprint: (done.output as { thumbprint: string }).thumbprint,
+    });
+  });
+});
+
+describe("throttling", () => {
+  afterAll(() => {
+    // Back to the documented limits for the tests that follow.
+    sandbox.keyVault.throttle.configure({});
+  });
+
+  it("is ridden out: concurrent issuances over a small create limit all complete after 429s", async () => {
+    // 2 certificate creates per 2 s: six concurrent issuances need three windows.
+    sandbox.keyVault.throttle.configure({
+      limits: { windowMs: 2_000, keyCreate: { 2048: 2, 3072: 2, 4096: 2 } },
+    });
+    const throttledBefore = sandbox.keyVault.stats.operation("certificates.create").byStatus["429"] ?? 0;
+    const users = Array.from({ length: 6 }, (_, i) => `user${i}@contoso.com`);
+    const results = await Promise.all(users.map((upn) => issue(upn, "INC3000")));
+    expect(new Set(results.map((r) => r.thumbprint)).size).toBe(users.length);
+    const throttled = (sandbox.keyVault.stats.operation("certificates.create").byStatus["429"] ?? 0) - throttledBefore;
+    expect(throttled).toBeGreaterThan(0);
+    for (const upn of users) {
+      expect(await ledgerRecords(upn)).toEqual([expect.objectContaining({ status: "active" })]);
+    }
+  });
+});
+
+describe("private key material", () => {
+  it("appears in no log line, ledger row, durable history, output or HTTP response", async () => {
+    const upn = "hedy@contoso.com";
+    const { id } = await issue(upn, "INC4000");
+    const name = keyVaultCertificateName(assertUpn(upn), "INC4000");
+    const passphrase = generatePassphrase();
+    const pfx = Buffer.from(await exportUserPkcs12(kv, name, passphrase, "aes256"));
+    await api.call("GET", `/api/v1/users/${encodeURIComponent(upn)}/certificates`);
+    await api.call("GET", "/api/v1/roots");
+
+    // Every orchestration the host knows, through the durable HTTP API with full history, and through the backend.
+    expect((await api.follow(statusLinkOf(id))).status).toBe(200);
+    const listUrl = statusLink.replace(/\/instances\/[^?]+/, "/instances");
+    const all = (await api.follow(listUrl)).body as { instanceId: string }[];
+    expect(all.map((i) => i.instanceId)).toEqual(expect.arrayContaining([...instances]));
+    const durableText: string[] = [];
+    for (const instance of all) {
+      await api.follow(statusLinkOf(instance.instanceId));
+      durableText.push(JSON.stringify(sandbox.durable.inspect(instance.instanceId)));
+    }
+
+    const haystacks: Record<string, string> = {
+      logs: sandbox.logs.join("\n"),
+      ledger: await dumpTables(sandbox.endpoints.storageConnectionString),
+      durable: durableText.join("\n"),
+      http: api.responses.join("\n"),
+    };
+    expect(haystacks.logs?.length).toBeGreaterThan(0);
+    expect(haystacks.ledger).toContain(name);
+    expect(haystacks.durable).toContain(name);
+
+    const needles = ["PRIVATE KEY", passphrase, ...chunks(pfx.toString("base64"))];
+    for (const certificateName of sandbox.keyVault.vault.certificateNames()) {
+      if (!sandbox.keyVault.vault.describe(certificateName).exportable) continue;
+      needles.push(...(await privateKeyNeedles(certificateName)));
+    }
+    expect(needles.length).toBeGreaterThan(50);
+    for (const [where, text] of Object.entries(haystacks)) {
+      const found = needles.filter((needle) => text.includes(needle));
+      expect({ where, found }).toEqual({ where, found: [] });
+    }
+  });
+});
+
+/** The app's status link for any instance, with its history and the history's outputs. */
+function statusLinkOf(instanceId: string): string {
+  const url = new URL(statusLink.replace(/\/instances\/[^?]+/, `/instances/${encodeURIComponent(instanceId)}`));
+  for (const flag of ["showHistory", "showHistoryOutput", "showInput"]) url.searchParams.set(flag, "true");
+  return url.toString();
+}
+
+/**
+ * 64-character pieces of the key's base64 body, and the key's secret numbers as JWK base64url and hex. Pieces that
+ * lie wholly in the public modulus and exponent (a PKCS#8 RSA key carries them too) are left out: they appear in
+ * the certificate, the CSR and the API's answers by design.
+ */
+async function privateKeyNeedles(certificateName: string): Promise<string[]> {
+  const secret = await kv.secrets.getSecret(certificateName);
+  const block = pemBlocks(secret.value ?? "").find((b) => b.label === "PRIVATE KEY");
+  if (block === undefined) throw new Error(`the secret of ${certificateName} holds no private key`);
+  const key = createPrivateKey({ key: Buffer.from(block.der), format: "der", type: "pkcs8" });
+  const spki = createPublicKey(key).export({ type: "spki", format: "der" });
+  const publicForms = [0, 1, 2].map((shift) => spki.subarray(shift).toString("base64"));
+  const needles = chunks(Buffer.from(block.der).toString("base64")).filter(
+    (piece) => !publicForms.some((form) => form.includes(piece)),
+  );
+  const jwk = key.export({ format: "jwk" });
+  for (const value of [jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq, jwk.qi]) {
+    if (value === undefined) continue;
+    needles.push(value.slice(0, 32), Buffer.from(value, "base64url").subarray(0, 24).toString("hex"));
+  }
+  block.der.fill(0);
+  return needles;
+}
+
+function chunks(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 64 <= text.length; i += 64) out.push(text.slice(i, i + 64));
+  return out;
+}
+
+async function waitFor(predicate: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,160 @@
+// Issue 5 acceptance: the writer survives a busy gateway (409 AnotherOperationInProgress, as an answer and as a failed
+// long-running operation) and throttling (429 with Retry-After) by waiting on durable timers, and never loses a hand
+// edit made between its read and its write (If-Match → 412 → re-read → write again).
+jest.mock(
+  "@azure/functions-core",
+  () => jest.requireActual<typeof import("../../../dev/host/core-api")>("../../../dev/host/core-api").coreApi,
+  { virtual: true },
+);
+
+import { revokedOn, startSyncSandbox, thumbprint } from "./sync-sandbox";
+import type { SyncSandbox, WriterSnapshot } from "./sync-sandbox";
+
+const PUT = "virtualNetworkGateways.put";
+let s: SyncSandbox;
+
+beforeAll(async () => {
+  s = await startSyncSandbox();
+});
+
+afterAll(async () => {
+  await s.stop();
+});
+
+beforeEach(async () => {
+  await s.settle();
+  s.sandbox.arm.faults.clear();
+});
+
+let testStartedAt = 0;
+
+beforeEach(() => {
+  testStartedAt = Date.now();
+});
+
+interface Step {
+  readonly outcome: string;
+  /** The wait the writer scheduled right after this outcome, if any. */
+  waitMs?: number;
+}
+
+/** The writer's applyGatewayState outcomes since the test started, each with the durable wait that followed it. */
+function steps(writer: WriterSnapshot | undefined): Step[] {
+  if (writer === undefined) return [];
+  const scheduled = new Map<number, string>();
+  const result: Step[] = [];
+  for (const event of writer.history) {
+    const at = Date.parse(String(event["Timestamp"]));
+    if (event["EventType"] === 4 && typeof event["EventId"] === "number" && typeof event["Name"] === "string") {
+      scheduled.set(event["EventId"], event["Name"]);
+    }
+    if (at < testStartedAt) continue;
+    if (event["EventType"] === 5 && scheduled.get(event["TaskScheduledId"] as number) === "applyGatewayState") {
+      result.push({ outcome: (JSON.parse(String(event["Result"])) as { outcome: string }).outcome });
+    }
+    const last = result[result.length - 1];
+    if (event["EventType"] === 10 && last !== undefined && last.waitMs === undefined) {
+      last.waitMs = Date.parse(String(event["FireAt"])) - at;
+    }
+  }
+  return result;
+}
+
+const outcomes = (writer: WriterSnapshot): string[] => steps(writer).map((step) => step.outcome);
+
+describe("the gateway writer under a busy or throttling gateway", () => {
+  it("waits out two 409 AnotherOperationInProgress answers and then applies everything in one write", async () => {
+    const before = s.writes();
+    const refusedBefore = s.putStatuses()["409"] ?? 0;
+    s.sandbox.arm.faults.add({
+      operation: PUT,
+      status: 409,
+      code: "AnotherOperationInProgress",
+      message: "Another operation on this or dependent resource is in progress.",
+      count: 2,
+    });
+    const thumbprints = await s.revokeInLedger(5);
+
+    await s.reconcile();
+    const writer = await s.settle();
+
+    expect(writer.runtimeStatus).not.toBe("Failed");
+    expect((s.putStatuses()["409"] ?? 0) - refusedBefore).toBe(2);
+    expect(s.writes() - before).toBe(1);
+    expect(revokedOn(await s.read())).toEqual(expect.arrayContaining(thumbprints));
+    const busy = steps(writer).filter((step) => step.outcome === "busy");
+    expect(busy).toHaveLength(2);
+    // Each refusal was waited out on a durable timer, the second longer (exponential backoff from 50 ms).
+    expect(busy.map((step) => step.waitMs)).toEqual([50, 100]);
+    expect(outcomes(writer)).toContain("written");
+  });
+
+  it("honours 429 with Retry-After beyond the SDK's own retries, then applies everything", async () => {
+    const before = s.writes();
+    const throttledBefore = s.putStatuses()["429"] ?? 0;
+    // The SDK retries 429 three times by itself; the fourth surfaces to the writer, which waits on a durable timer.
+    s.sandbox.arm.faults.add({ operation: PUT, status: 429, code: "TooManyRequests", retryAfterSeconds: 1, count: 4 });
+    const thumbprints = await s.revokeInLedger(3);
+
+    await s.reconcile();
+    const writer = await s.settle();
+
+    expect(writer.runtimeStatus).not.toBe("Failed");
+    expect((s.putStatuses()["429"] ?? 0) - throttledBefore).toBe(4);
+    expect(s.writes() - before).toBe(1);
+    expect(revokedOn(await s.read())).toEqual(expect.arrayContaining(thumbprints));
+    // The writer's own wait honoured Retry-After (1 s), not its 50 ms first backoff.
+    const throttled = steps(writer).filter((step) => step.outcome === "throttled");
+    expect(throttled).toHaveLength(1);
+    expect(throttled[0]?.waitMs).toBe(1000);
+    expect(outcomes(writer)).toContain("written");
+  });
+
+  it("treats a PUT that ends Failed with AnotherOperationInProgress as busy, and leaves the gateway Succeeded", async () => {
+    s.sandbox.arm.controls.failNextOperation(s.gatewayId, {
+      code: "AnotherOperationInProgress",
+      message: "Another operation on this or dependent resource is in progress.",
+    });
+    const thumbprints = await s.revokeInLedger(2, { upn: "mallory@contoso.com" });
+    const mallory = s.sandbox.arm.controls.connectSession(s.gatewayId, { vpnUserName: "mallory@contoso.com" });
+    const trent = s.sandbox.arm.controls.connectSession(s.gatewayId, { vpnUserName: "trent@contoso.com" });
+
+    await s.reconcile();
+    const writer = await s.settle();
+
+    expect(writer.runtimeStatus).not.toBe("Failed");
+    expect(outcomes(writer)).toEqual(expect.arrayContaining(["busy", "written"]));
+    const after = await s.read();
+    expect(revokedOn(after)).toEqual(expect.arrayContaining(thumbprints));
+    // The failed operation left the gateway Failed with the new object: the writer must not take that as applied.
+    expect(after.provisioningState).toBe("Succeeded");
+    const left = s.sandbox.arm.controls.sessions(s.gatewayId).map((session) => session["vpnConnectionId"]);
+    expect(left).not.toContain(mallory);
+    expect(left).toContain(trent);
+  });
+});
+
+describe("the gateway writer and a concurrent hand edit", () => {
+  it("keeps an entry added by hand between its read and its PUT, and still applies its own", async () => {
+    const handAdded = thumbprint();
+    const conflictsBefore = s.putStatuses()["412"] ?? 0;
+    // Hold the writer's PUT long enough for an operator to edit the gateway after the writer has read it.
+    const held = s.sandbox.arm.faults.add({ operation: PUT, latencyMs: 1500, count: 1 });
+    const thumbprints = await s.revokeInLedger(4);
+
+    await s.reconcile();
+    // The rule removes itself when the writer's PUT takes it: from then on that PUT is in flight with the old ETag.
+    while (s.sandbox.arm.faults.list().some((rule) => rule.id === held.id)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await s.handEdit((revoked) => [...revoked, { name: "operator-edit", thumbprint: handAdded }]);
+
+    const writer = await s.settle();
+    expect(writer.runtimeStatus).not.toBe("Failed");
+    expect((s.putStatuses()["412"] ?? 0) - conflictsBefore).toBe(1);
+    expect(outcomes(writer)).toEqual(expect.arrayContaining(["conflict", "written"]));
+    const after = await s.read();
+    expect(after.state.revoked).toContainEqual({ name: "operator-edit", thumbprint: handAdded });
+    expect(revokedOn(after)).toEqual(expect.arrayContaining(thumbprints));
+  });
+});
