@@ -12,7 +12,9 @@ export interface AdmissionRecorder {
 }
 
 export function recordCreateAdmissions(): AdmissionRecorder {
-  const original = KeyVaultThrottle.prototype.charge;
+  // Taken as a plain function and always called with the throttle as `this`.
+  const original = Object.getOwnPropertyDescriptor(KeyVaultThrottle.prototype, "charge")
+    ?.value as KeyVaultThrottle["charge"];
   let admitted: number[] = [];
   KeyVaultThrottle.prototype.charge = function charge(this: KeyVaultThrottle, cost) {
     const verdict = original.call(this, cost);

@@ -170,9 +170,6 @@ export const settingsSchema = z
       .describe(
         "NCRONTAB schedule of gatewayReconcile, the safety net that repairs drift and applies anything missed. The Functions host reads it as %GATEWAY_RECONCILE_SCHEDULE%, so it must be set as an app setting.",
       ),
-    GATEWAY_SYNC_QUIET_SECONDS: intInRange(0, 600, 20).describe(
-      "How long a gateway writer waits, once in sync, for further changes before it finishes.",
-    ),
     GATEWAY_BUSY_BACKOFF_MS: intInRange(10, 600_000, 15_000).describe(
       "First wait after a gateway answers 409 AnotherOperationInProgress (doubles up to 5 minutes; Retry-After wins when longer).",
     ),

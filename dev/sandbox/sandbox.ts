@@ -131,7 +131,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       TICKETING_SHARED_SECRET: randomBytes(32).toString("base64url"),
       GATEWAY_POLL_INTERVAL_MS: "100",
       GATEWAY_BUSY_BACKOFF_MS: "500",
-      GATEWAY_SYNC_QUIET_SECONDS: "1",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
       ...(options.storageConnectionString === undefined ? {} : namesInSharedStorage()),
       ...options.settings,

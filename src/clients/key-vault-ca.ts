@@ -354,7 +354,8 @@ async function mergeOnce(kv: KeyVaultClients, name: string, chain: Uint8Array[])
   try {
     await kv.certificates.mergeCertificate(name, chain);
   } catch (error) {
-    if (isStatus(error, 404) || isStatus(error, 409) || isStatus(error, 400)) {
+    // Nothing pending any more (404/403), or already merged (409/400): done if the certificate is there.
+    if (isStatus(error, 404) || isStatus(error, 403) || isStatus(error, 409) || isStatus(error, 400)) {
       const cert = await kv.certificates.getCertificate(name).catch(() => undefined);
       if (cert?.cer !== undefined && cert.cer.length > 0) return;
     }

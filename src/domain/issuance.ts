@@ -9,6 +9,8 @@ export interface IssuanceRequest {
   readonly sourceId: string;
   /** Who asked (ticket requester, HR system, admin principal). */
   readonly actor: string;
+  /** Prefix of the Key Vault certificate name (CLIENT_CERT_NAME_PREFIX), passed in so the orchestrator reads no config. */
+  readonly certificateNamePrefix: string;
 }
 
 export interface IssuanceResult {

@@ -5,7 +5,6 @@ import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 export function writerInput(config: Config, gatewayId: string): GatewayWriterInput {
   return {
     gatewayId,
-    quietMs: config.GATEWAY_SYNC_QUIET_SECONDS * 1000,
     busyBackoffMs: config.GATEWAY_BUSY_BACKOFF_MS,
   };
 }

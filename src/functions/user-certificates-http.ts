@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import * as df from "durable-functions";
 import { z } from "zod";
 import { services } from "../activities/services";
+import { getConfig } from "../config";
 import { startOnce } from "../clients/durable-start";
 import { getClientCertificate } from "../clients/key-vault-ca";
 import type { IssuanceRequest } from "../domain/issuance";
@@ -46,7 +47,8 @@ export async function requestUserCertificate(
   const body = await jsonBody(request, issueBody);
   if (!body.ok) return body.response;
   const client = df.getClient(context);
-  const instanceId = `issue-${keyVaultCertificateName(upn.value, body.value.requestId)}`;
+  const prefix = getConfig().CLIENT_CERT_NAME_PREFIX;
+  const instanceId = `issue-${keyVaultCertificateName(upn.value, body.value.requestId, prefix)}`;
   // The same request id never starts a second issuance: answer with the existing instance.
   const input: IssuanceRequest = {
     upn: upn.value,
@@ -54,6 +56,7 @@ export async function requestUserCertificate(
     source: "api",
     sourceId: body.value.reason ?? body.value.requestId,
     actor: "api:function-key",
+    certificateNamePrefix: prefix,
   };
   await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
   return client.createCheckStatusResponse(request, instanceId);

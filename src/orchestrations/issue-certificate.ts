@@ -26,7 +26,7 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   const request = context.df.getInput<IssuanceRequest>();
   // The name derives from the UPN and request id, so every retry and replay addresses the same certificate.
   const upn = assertUpn(request.upn);
-  const certificateName = keyVaultCertificateName(upn, request.requestId);
+  const certificateName = keyVaultCertificateName(upn, request.requestId, request.certificateNamePrefix);
   const named = { request, certificateName };
 
   // The CA root must exist before anything is signed (created on first use, non-exportable).

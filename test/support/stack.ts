@@ -50,7 +50,6 @@ export async function startStack(
     CA_ROOT_KEY_SIZE: "2048",
     GATEWAY_POLL_INTERVAL_MS: "10",
     GATEWAY_BUSY_BACKOFF_MS: "50",
-    GATEWAY_SYNC_QUIET_SECONDS: "0",
     GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
   };
   const saved = { ...process.env };

@@ -116,7 +116,7 @@ export function handshake(
     socket.on("data", (chunk: Buffer) => {
       response += chunk.toString("utf8");
     });
-    socket.on("error", (error) => {
+    socket.on("error", (error: Error) => {
       finish({ ok: false, error: error.message });
     });
     socket.on("end", () => {

