@@ -68,6 +68,19 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string):
 export const attributesSchema = z.object({ enabled: z.boolean().nullish() }).nullish();
 export const tagsSchema = z.record(z.string(), z.string()).nullish();
 
+interface AttributeFields {
+  readonly attributes?: z.infer<typeof attributesSchema>;
+  readonly tags?: z.infer<typeof tagsSchema>;
+}
+
+/** The enabled flag and tags a create, merge or update body sets; undefined where the body leaves them alone. */
+export function attributeChanges(body: AttributeFields): {
+  readonly enabled: boolean | undefined;
+  readonly tags: Record<string, string> | undefined;
+} {
+  return { enabled: body.attributes?.enabled ?? undefined, tags: body.tags ?? undefined };
+}
+
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** Decodes base64 or base64url (Key Vault sends either depending on the field), refusing anything else. */

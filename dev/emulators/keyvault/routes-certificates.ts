@@ -1,10 +1,11 @@
 // Certificate routes: create, the pending operation and merge, get/list/versions, properties and policy.
 import { z } from "zod";
-import { jsonResponse, route } from "../framework";
+import { jsonResponse } from "../framework";
 import type { EmulatorRequest, EmulatorResponse, EmulatorRoute } from "../framework";
 import { certificateBundle, certificateItem, operationBundle } from "./bundles";
 import type { VersionRef } from "./certificate-store";
 import {
+  attributeChanges,
   attributesSchema,
   bundleContext,
   charge,
@@ -13,12 +14,15 @@ import {
   pagedList,
   parseBody,
   tagsSchema,
-  vaultHandler,
 } from "./http-support";
 import type { VaultContext } from "./http-support";
 import { parseWirePolicy, policyToWire } from "./policy";
+import type { WirePolicy } from "./policy";
 import { currentVersion } from "./records";
+import type { CertificateOperation, CertificateRecord } from "./records";
 import { throttleKeySize } from "./throttle-model";
+import { OTHER_POOL, vaultRoute, versionedRoutes } from "./vault-routes";
+import type { VersionHandler } from "./vault-routes";
 
 const createSchema = z.object({ policy: z.unknown().optional(), attributes: attributesSchema, tags: tagsSchema });
 const updateSchema = createSchema;
@@ -37,20 +41,37 @@ function mergeChain(x5c: readonly string[]): Buffer[] {
   });
 }
 
+/** A body's policy, or undefined when it sends none (null included). */
+function optionalPolicy(policy: unknown): WirePolicy | undefined {
+  return policy === undefined || policy === null ? undefined : parseWirePolicy(policy);
+}
+
 function bundle(request: EmulatorRequest<unknown>, context: VaultContext, ref: VersionRef): unknown {
   return certificateBundle(bundleContext(request, context), ref.record, ref.version);
 }
 
+function operationResponse(
+  request: EmulatorRequest<unknown>,
+  context: VaultContext,
+  record: CertificateRecord,
+  operation: CertificateOperation,
+): EmulatorResponse {
+  return jsonResponse(200, operationBundle(bundleContext(request, context), record, operation));
+}
+
+function policyResponse(request: EmulatorRequest<unknown>, record: CertificateRecord): EmulatorResponse {
+  return jsonResponse(200, policyToWire(record.policy, `${request.baseUrl}/certificates/${record.name}/policy`));
+}
+
 export function certificateRoutes(context: VaultContext): EmulatorRoute[] {
-  const other = { pool: "other" } as const;
   return [
-    route({
+    vaultRoute(context, {
       method: "POST",
       path: "/certificates/{name}/create",
       operation: "certificates.create",
-      handler: vaultHandler(context, async (request) => {
+      handler: async (request) => {
         const body = parseBody(createSchema, request.body, "body");
-        const policy = body.policy === undefined || body.policy === null ? undefined : parseWirePolicy(body.policy);
+        const policy = optionalPolicy(body.policy);
         const existing = context.store.find(request.params.name)?.policy;
         const keySize = policy?.key_props?.key_size ?? existing?.keySize ?? 2048;
         const keyType = policy?.key_props?.kty ?? existing?.keyType ?? "RSA";
@@ -61,101 +82,90 @@ export function certificateRoutes(context: VaultContext): EmulatorRoute[] {
         });
         const { record, operation } = await context.store.create(request.params.name, {
           policy,
-          enabled: body.attributes?.enabled ?? undefined,
-          tags: body.tags ?? undefined,
+          ...attributeChanges(body),
         });
         return jsonResponse(202, operationBundle(bundleContext(request, context), record, operation), {
           Location: `${request.baseUrl}/certificates/${record.name}/pending?api-version=${request.apiVersion ?? ""}`,
           "Retry-After": "10",
         });
-      }),
+      },
     }),
-    route({
+    vaultRoute(context, {
       method: "GET",
       path: "/certificates/{name}/pending",
       operation: "certificates.getOperation",
-      handler: vaultHandler(context, (request) => {
-        charge(context, other);
+      charge: OTHER_POOL,
+      handler: (request) => {
         const { record, operation } = context.store.operation(request.params.name);
-        return jsonResponse(200, operationBundle(bundleContext(request, context), record, operation));
-      }),
+        return operationResponse(request, context, record, operation);
+      },
     }),
-    route({
+    vaultRoute(context, {
       method: "PATCH",
       path: "/certificates/{name}/pending",
       operation: "certificates.updateOperation",
-      handler: vaultHandler(context, (request) => {
-        charge(context, other);
+      charge: OTHER_POOL,
+      handler: (request) => {
         const body = parseBody(operationUpdateSchema, request.body, "cancellation_requested");
         const operation = context.store.cancelOperation(request.params.name, body.cancellation_requested);
-        const record = context.store.record(request.params.name);
-        return jsonResponse(200, operationBundle(bundleContext(request, context), record, operation));
-      }),
+        return operationResponse(request, context, context.store.record(request.params.name), operation);
+      },
     }),
-    route({
+    vaultRoute(context, {
       method: "DELETE",
       path: "/certificates/{name}/pending",
       operation: "certificates.deleteOperation",
-      handler: vaultHandler(context, (request) => {
-        charge(context, other);
+      charge: OTHER_POOL,
+      handler: (request) => {
         const record = context.store.record(request.params.name);
-        const operation = context.store.deleteOperation(request.params.name);
-        return jsonResponse(200, operationBundle(bundleContext(request, context), record, operation));
-      }),
+        return operationResponse(request, context, record, context.store.deleteOperation(request.params.name));
+      },
     }),
-    route({
+    vaultRoute(context, {
       method: "POST",
       path: "/certificates/{name}/pending/merge",
       operation: "certificates.merge",
-      handler: vaultHandler(context, (request) => {
-        charge(context, other);
+      charge: OTHER_POOL,
+      handler: (request) => {
         const body = parseBody(mergeSchema, request.body, "x5c");
-        const ref = context.store.merge(request.params.name, mergeChain(body.x5c), {
-          enabled: body.attributes?.enabled ?? undefined,
-          tags: body.tags ?? undefined,
-        });
+        const ref = context.store.merge(request.params.name, mergeChain(body.x5c), attributeChanges(body));
         return jsonResponse(201, bundle(request, context, ref));
-      }),
+      },
     }),
-    route({
+    vaultRoute(context, {
       method: "GET",
       path: "/certificates/{name}/policy",
       operation: "certificates.getPolicy",
-      handler: vaultHandler(context, (request) => {
-        charge(context, other);
-        const record = context.store.record(request.params.name);
-        return jsonResponse(200, policyToWire(record.policy, `${request.baseUrl}/certificates/${record.name}/policy`));
-      }),
+      charge: OTHER_POOL,
+      handler: (request) => policyResponse(request, context.store.record(request.params.name)),
     }),
-    route({
+    vaultRoute(context, {
       method: "PATCH",
       path: "/certificates/{name}/policy",
       operation: "certificates.updatePolicy",
-      handler: vaultHandler(context, (request) => {
-        charge(context, other);
-        const record = context.store.updatePolicy(request.params.name, parseWirePolicy(request.body ?? {}));
-        return jsonResponse(200, policyToWire(record.policy, `${request.baseUrl}/certificates/${record.name}/policy`));
-      }),
+      charge: OTHER_POOL,
+      handler: (request) =>
+        policyResponse(request, context.store.updatePolicy(request.params.name, parseWirePolicy(request.body ?? {}))),
     }),
-    route({
+    vaultRoute(context, {
       method: "GET",
       path: "/certificates/{name}/versions",
       operation: "certificates.listVersions",
-      handler: vaultHandler(context, (request) => {
-        charge(context, other);
+      charge: OTHER_POOL,
+      handler: (request) => {
         const record = context.store.record(request.params.name);
         const items = record.versions.map((version) =>
           certificateItem(bundleContext(request, context), record, version, true),
         );
         return pagedList(request, items);
-      }),
+      },
     }),
-    route({
+    vaultRoute(context, {
       method: "GET",
       path: "/certificates",
       operation: "certificates.list",
-      handler: vaultHandler(context, (request) => {
-        charge(context, other);
+      charge: OTHER_POOL,
+      handler: (request) => {
         const items = context.store.list(includePending(request)).flatMap((record) => {
           const version = currentVersion(record);
           return version === undefined
@@ -163,61 +173,38 @@ export function certificateRoutes(context: VaultContext): EmulatorRoute[] {
             : [certificateItem(bundleContext(request, context), record, version, false)];
         });
         return pagedList(request, items);
-      }),
+      },
     }),
-    route({
-      method: "GET",
-      path: "/certificates/{name}",
-      operation: "certificates.get",
-      handler: vaultHandler(context, (request) => getCertificate(request, context, request.params.name, "")),
-    }),
-    route({
-      method: "GET",
-      path: "/certificates/{name}/{version}",
-      operation: "certificates.get",
-      handler: vaultHandler(context, (request) =>
-        getCertificate(request, context, request.params.name, request.params.version),
-      ),
-    }),
-    route({
-      method: "PATCH",
-      path: "/certificates/{name}",
-      operation: "certificates.update",
-      handler: vaultHandler(context, (request) => updateCertificate(request, context, request.params.name, "")),
-    }),
-    route({
-      method: "PATCH",
-      path: "/certificates/{name}/{version}",
-      operation: "certificates.update",
-      handler: vaultHandler(context, (request) =>
-        updateCertificate(request, context, request.params.name, request.params.version),
-      ),
-    }),
+    ...versionedRoutes(
+      context,
+      {
+        method: "GET",
+        latestPath: "/certificates/{name}",
+        versionPath: "/certificates/{name}/{version}",
+        operation: "certificates.get",
+        charge: OTHER_POOL,
+      },
+      getCertificate,
+    ),
+    ...versionedRoutes(
+      context,
+      {
+        method: "PATCH",
+        latestPath: "/certificates/{name}",
+        versionPath: "/certificates/{name}/{version}",
+        operation: "certificates.update",
+        charge: OTHER_POOL,
+      },
+      updateCertificate,
+    ),
   ];
 }
 
-function getCertificate(
-  request: EmulatorRequest<unknown>,
-  context: VaultContext,
-  name: string,
-  version: string,
-): EmulatorResponse {
-  charge(context, { pool: "other" });
-  return jsonResponse(200, bundle(request, context, context.store.version(name, version)));
-}
+const getCertificate: VersionHandler = (request, context, name, version) =>
+  jsonResponse(200, bundle(request, context, context.store.version(name, version)));
 
-function updateCertificate(
-  request: EmulatorRequest<unknown>,
-  context: VaultContext,
-  name: string,
-  version: string,
-): EmulatorResponse {
-  charge(context, { pool: "other" });
+const updateCertificate: VersionHandler = (request, context, name, version) => {
   const body = parseBody(updateSchema, request.body, "body");
-  const ref = context.store.update(name, version, {
-    enabled: body.attributes?.enabled ?? undefined,
-    tags: body.tags ?? undefined,
-    policy: body.policy === undefined || body.policy === null ? undefined : parseWirePolicy(body.policy),
-  });
+  const ref = context.store.update(name, version, { ...attributeChanges(body), policy: optionalPolicy(body.policy) });
   return jsonResponse(200, bundle(request, context, ref));
-}
+};
