@@ -21,4 +21,8 @@ module.exports = {
   // Per-project testTimeout is not honoured by jest: the slowest project's limit applies to all.
   testTimeout: 120000,
   maxWorkers: process.env.CI ? 2 : "50%",
+  // A worker that ran many sandbox tests holds hundreds of MB of not-yet-collected objects (sockets, TLS contexts,
+  // RSA keys), and Node frees each one as the worker exits; that outlasts jest's 500 ms exit grace, so jest reported a
+  // forced exit although nothing was left open. A worker whose heap grows past this is replaced between test files.
+  workerIdleMemoryLimit: "400MB",
 };

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       AzureWebJobsStorage: "UseDevelopmentStorage=true",
       KEY_VAULT_URL: vault.url,
       ARM_ENDPOINT: "https://127.0.0.1:9",
+      GRAPH_ENDPOINT: "https://127.0.0.1:9",
       P2S_CREDENTIAL: "localEmulator",
       P2S_TRUSTED_CA_FILE: caFile,
       CA_ROOT_KEY_SIZE: "2048",

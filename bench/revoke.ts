@@ -3,7 +3,7 @@
 // second, and end to end through the offboarding API. The naive approach (one read-modify-write per revocation,
 // retrying 409) runs a measured subset in the same process, because at one 2 s write per revocation the full burst
 // would take over ten minutes, and is extrapolated linearly (the gateway serialises writes, one per revocation).
-// Target: at most 2 gateway writes for the burst.
+// Target: at most 2 gateway writes for the burst, in both forms. The writers run with the default coalescing window.
 // Environment: BENCH_REVOCATIONS (300), BENCH_NAIVE_REVOCATIONS (30), BENCH_GATEWAY_MS (2000).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +15,8 @@ import type { RunFigures } from "./revoke-support";
 
 const BURST_MS = 1000;
 const MAX_APP_WRITES = 2;
+/** GATEWAY_COALESCE_MS's default: the bench runs the app as it is deployed. */
+const COALESCE_MS = 5000;
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -60,7 +62,12 @@ async function main(): Promise<void> {
     gatewayOperationMs: gatewayMs,
     log: (line) => logs.push(line),
     // Only the burst runs the writer: the safety-net timer never fires during the bench.
-    settings: { GATEWAY_RECONCILE_SCHEDULE: "0 0 0 1 1 *", GATEWAY_POLL_INTERVAL_MS: "100" },
+    // The writers wait the production default before their first read, so the burst shares a write.
+    settings: {
+      GATEWAY_RECONCILE_SCHEDULE: "0 0 0 1 1 *",
+      GATEWAY_POLL_INTERVAL_MS: "100",
+      GATEWAY_COALESCE_MS: String(COALESCE_MS),
+    },
   });
   try {
     const bench = new AppBench(sandbox);
@@ -101,11 +108,11 @@ async function main(): Promise<void> {
       `ratio naive/app (marks${count === naiveCount ? "" : "; naive extrapolated"}): writes ${(extrapolated.writes / Math.max(1, app.writes)).toFixed(0)}×, time to applied ${(extrapolated.wallMs / app.wallMs).toFixed(1)}×`,
       `ratio naive/app (offboarding API${count === naiveCount ? "" : "; naive extrapolated"}): writes ${(extrapolated.writes / Math.max(1, offboarding.writes)).toFixed(0)}×, time to applied ${(extrapolated.wallMs / offboarding.wallMs).toFixed(1)}×`,
       `naive lost updates (measured): ${String(naive.revocations - naive.onGateway)} of ${String(naive.revocations)}`,
-      `target: at most ${String(MAX_APP_WRITES)} gateway writes for the burst → ${met(app) ? "met" : "MISSED"} (${String(app.writes)} writes)`,
+      `target: at most ${String(MAX_APP_WRITES)} gateway writes for the burst → marks ${met(app) ? "met" : "MISSED"} (${String(app.writes)} writes), offboarding API ${met(offboarding) ? "met" : "MISSED"} (${String(offboarding.writes)} writes)`,
       "",
     ];
     process.stdout.write(lines.filter((line, i) => line !== "" || lines[i - 1] !== "").join("\n"));
-    if (!met(app) || offboarding.onGateway !== offboarding.revocations) process.exitCode = 1;
+    if (!met(app) || !met(offboarding)) process.exitCode = 1;
   } catch (error) {
     process.stderr.write(`${logs.slice(-40).join("\n")}\n`);
     throw error;

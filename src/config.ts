@@ -19,7 +19,11 @@ const GATEWAY_ID =
 const httpsUrl = z
   .url()
   .trim()
-  .refine((u) => u.startsWith("https://"), "must be an https:// URL");
+  // Only for a URL: a value that is none is reported once, not again as "not https".
+  .refine((u) => u.startsWith("https://"), {
+    message: "must be an https:// URL",
+    when: (payload) => payload.issues.length === 0,
+  });
 
 const optionalString = z
   .string()
@@ -67,7 +71,7 @@ export const settingsSchema = z
       .default("p2slifecycle")
       .describe("Durable Functions task hub name (host.json reads it)."),
     AZURE_CLIENT_ID: optionalString.describe(
-      "Client id of the user-assigned managed identity. When set, ManagedIdentityCredential with that id is used; otherwise DefaultAzureCredential.",
+      "Client id of the user-assigned managed identity the app runs as. With P2S_CREDENTIAL=managedIdentity, ManagedIdentityCredential uses it (the system-assigned identity when unset); with default, DefaultAzureCredential's managed identity uses it.",
     ),
     P2S_CREDENTIAL: z
       .enum(["default", "managedIdentity", "localEmulator"])
@@ -132,7 +136,7 @@ export const settingsSchema = z
       .trim()
       .regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, "must be letters or digits, starting with a letter")
       .default("p2s")
-      .describe("Prefix of the ledger tables (<prefix>Certificates, <prefix>Audit)."),
+      .describe("Prefix of the ledger tables (<prefix>Certificates, <prefix>Audit, <prefix>Gateways, <prefix>Users)."),
     PROFILE_CONTAINER: z
       .string()
       .trim()
@@ -176,48 +180,89 @@ export const settingsSchema = z
     GATEWAY_POLL_INTERVAL_MS: intInRange(10, 120_000, 10_000).describe(
       "Polling interval of gateway long-running operations (PUT, connection health, disconnect).",
     ),
+    GATEWAY_COALESCE_MS: intInRange(0, 300_000, 5_000).describe(
+      "How long a gateway writer, woken by a request, waits before reading the ledger, so that a burst of offboardings goes into one gateway write (each write can take minutes and has been seen to disconnect P2S users). 0 writes at once.",
+    ),
+    GATEWAY_BUSY_ALERT_MS: intInRange(1_000, 86_400_000, 1_800_000).describe(
+      "Raise a warning alert when a gateway has refused the writer (busy or throttled) for this long; the writer keeps trying.",
+    ),
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
   })
-  .superRefine((s, ctx) => {
-    if (
-      s.AzureWebJobsStorage === undefined &&
-      s.AzureWebJobsStorage__blobServiceUri !== undefined &&
-      s.AzureWebJobsStorage__tableServiceUri === undefined
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["AzureWebJobsStorage__tableServiceUri"],
-        message: "is required with AzureWebJobsStorage__blobServiceUri",
-      });
-    }
-    const kv = new URL(s.KEY_VAULT_URL);
-    if (!isLoopbackUrl(s.KEY_VAULT_URL) && !kv.hostname.endsWith(`.${s.KEY_VAULT_DNS_SUFFIX}`)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["KEY_VAULT_URL"],
-        message: `must be a vault under .${s.KEY_VAULT_DNS_SUFFIX} (see KEY_VAULT_DNS_SUFFIX)`,
-      });
-    }
-    if (s.P2S_CREDENTIAL === "localEmulator") {
-      // The endpoints the app sends tokens to today; the fixed local token must never travel to a real service.
-      for (const key of ["KEY_VAULT_URL", "ARM_ENDPOINT"] as const) {
-        if (!isLoopbackUrl(s[key])) {
+  .superRefine(
+    (s, ctx) => {
+      // zod runs this even when fields failed (see `when`), so that one error names every bad setting. A field with
+      // an issue of its own may be missing or malformed here: each rule reads only fields that passed their checks.
+      const valid = (key: keyof typeof s): boolean => !ctx.issues.some((issue) => issue.path?.[0] === key);
+      if (s.AzureWebJobsStorage === undefined && s.AzureWebJobsStorage__blobServiceUri === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["AzureWebJobsStorage"],
+          message: "is required (or AzureWebJobsStorage__blobServiceUri and __tableServiceUri)",
+        });
+      }
+      if (
+        s.AzureWebJobsStorage === undefined &&
+        s.AzureWebJobsStorage__blobServiceUri !== undefined &&
+        s.AzureWebJobsStorage__tableServiceUri === undefined
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["AzureWebJobsStorage__tableServiceUri"],
+          message: "is required with AzureWebJobsStorage__blobServiceUri",
+        });
+      }
+      if (valid("KEY_VAULT_URL") && valid("KEY_VAULT_DNS_SUFFIX") && !isLoopbackUrl(s.KEY_VAULT_URL)) {
+        const host = hostnameOf(s.KEY_VAULT_URL);
+        if (host === undefined || !host.endsWith(`.${s.KEY_VAULT_DNS_SUFFIX}`)) {
           ctx.addIssue({
             code: "custom",
-            path: [key],
-            message: "must be a loopback URL when P2S_CREDENTIAL=localEmulator",
+            path: ["KEY_VAULT_URL"],
+            message: `must be a vault under .${s.KEY_VAULT_DNS_SUFFIX} (see KEY_VAULT_DNS_SUFFIX)`,
           });
         }
       }
-    }
-    if (s.CLIENT_RENEWAL_DAYS >= s.CLIENT_CERT_VALIDITY_DAYS) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["CLIENT_RENEWAL_DAYS"],
-        message: "must be less than CLIENT_CERT_VALIDITY_DAYS",
-      });
-    }
-  });
+      if (valid("P2S_CREDENTIAL") && s.P2S_CREDENTIAL === "localEmulator") {
+        // Every endpoint the app sends tokens to: the fixed local token must never travel to a real service.
+        const tokenEndpoints = ["KEY_VAULT_URL", "ARM_ENDPOINT", "GRAPH_ENDPOINT"] as const;
+        // Storage takes the credential only when it is identity-based (no connection string).
+        const storageEndpoints =
+          s.AzureWebJobsStorage === undefined
+            ? (["AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__tableServiceUri"] as const)
+            : [];
+        for (const key of [...tokenEndpoints, ...storageEndpoints]) {
+          const url = s[key];
+          if (url !== undefined && valid(key) && !isLoopbackUrl(url)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: "must be a loopback URL when P2S_CREDENTIAL=localEmulator",
+            });
+          }
+        }
+      }
+      if (
+        valid("CLIENT_RENEWAL_DAYS") &&
+        valid("CLIENT_CERT_VALIDITY_DAYS") &&
+        s.CLIENT_RENEWAL_DAYS >= s.CLIENT_CERT_VALIDITY_DAYS
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["CLIENT_RENEWAL_DAYS"],
+          message: "must be less than CLIENT_CERT_VALIDITY_DAYS",
+        });
+      }
+    },
+    // By default zod skips refinements once a field is missing or of the wrong type; run them on any settings object.
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
+
+function hostnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
 
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -245,34 +290,24 @@ export function parseConfig(env: Env): Config {
     const value = env[key];
     if (value !== undefined) input[key] = value;
   }
-  const problems: { setting: string; message: string }[] = [];
-  // Checked on the raw input: zod runs object refinements only once every field is valid, and this must be
-  // reported together with the rest.
-  if (isBlank(input.AzureWebJobsStorage) && isBlank(input.AzureWebJobsStorage__blobServiceUri)) {
-    problems.push({
-      setting: "AzureWebJobsStorage",
-      message: "is required (or AzureWebJobsStorage__blobServiceUri and __tableServiceUri)",
-    });
-  }
   const result = settingsSchema.safeParse(input);
   if (!result.success) {
-    problems.push(
-      ...result.error.issues.map((issue) => ({
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
         setting: issue.path.length > 0 ? issue.path.map(String).join(".") : "(settings)",
-        message: issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message,
+        // zod 4 leaves the input out of its issues, so a missing setting is told from a malformed one by the env.
+        message:
+          issue.code === "invalid_type" && issue.path.length === 1 && input[String(issue.path[0])] === undefined
+            ? "is required"
+            : issue.message,
       })),
     );
   }
-  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     ...result.data,
     GATEWAY_RESOURCE_IDS: Object.freeze([...result.data.GATEWAY_RESOURCE_IDS]),
     TICKETING_CALLBACK_ALLOWLIST: Object.freeze([...result.data.TICKETING_CALLBACK_ALLOWLIST]),
   });
-}
-
-function isBlank(value: string | undefined): boolean {
-  return value === undefined || value.trim() === "";
 }
 
 let cached: Config | undefined;

@@ -6,6 +6,7 @@ app.setup({ enableHttpStream: false });
 import "./functions/health";
 import "./functions/roots-http";
 import "./functions/user-certificates-http";
+import "./functions/user-pkcs12-http";
 import "./functions/user-revocations-http";
 import "./functions/gateways-http";
 import "./functions/gateway-reconcile";

@@ -49,10 +49,12 @@ export function createDurableBackend(options: DurableBackendOptions): LocalDurab
     invoker: options.invoker,
     taskHubName: options.taskHubName,
     baseUrl: options.baseUrl,
+    webhookKey: options.webhookKey,
   });
+  const binding = { webhookKey: options.webhookKey, rpcBaseUrl: options.rpcBaseUrl };
 
   return {
-    clientBindingData: () => clientBindingData(options.baseUrl(), options.taskHubName),
+    clientBindingData: () => clientBindingData(options.baseUrl(), options.taskHubName, binding),
 
     handleHttp(request: HostHttpRequest): Promise<HostHttpResponse> {
       if (work().stopped) return Promise.resolve({ status: 503, body: "The durable backend has stopped." });

@@ -12,14 +12,21 @@ function webhookBase(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, "")}${DURABLE_API_PREFIX}`;
 }
 
-function queryFor(taskHubName: string): string {
-  return `taskHub=${encodeURIComponent(taskHubName)}&connection=Storage`;
+/** The public URLs' query: task hub, connection and, as on Azure, the extension's system key as `code`. */
+function queryFor(taskHubName: string, webhookKey: string | undefined): string {
+  const key = webhookKey === undefined ? "" : `&code=${encodeURIComponent(webhookKey)}`;
+  return `taskHub=${encodeURIComponent(taskHubName)}&connection=Storage${key}`;
 }
 
 /** The links for one instance (`id` placeholder filled), as the start response and createCheckStatusResponse give. */
-export function managementLinks(baseUrl: string, taskHubName: string, instanceId: string): Record<string, string> {
+export function managementLinks(
+  baseUrl: string,
+  taskHubName: string,
+  instanceId: string,
+  webhookKey?: string,
+): Record<string, string> {
   const instance = `${webhookBase(baseUrl)}/instances/${encodeURIComponent(instanceId)}`;
-  const query = queryFor(taskHubName);
+  const query = queryFor(taskHubName, webhookKey);
   return {
     id: instanceId,
     statusQueryGetUri: `${instance}?${query}`,
@@ -33,10 +40,18 @@ export function managementLinks(baseUrl: string, taskHubName: string, instanceId
   };
 }
 
-export function clientBindingData(baseUrl: string, taskHubName: string): Record<string, unknown> {
+/**
+ * `rpcBaseUrl` is where the worker's client calls go: the extension's unauthenticated loopback endpoint. Default: the
+ * public webhook (a host that checks no key).
+ */
+export function clientBindingData(
+  baseUrl: string,
+  taskHubName: string,
+  options: { readonly webhookKey?: string; readonly rpcBaseUrl?: string } = {},
+): Record<string, unknown> {
   const base = webhookBase(baseUrl);
-  const query = queryFor(taskHubName);
-  const templates = managementLinks(baseUrl, taskHubName, INSTANCE_ID_PLACEHOLDER);
+  const query = queryFor(taskHubName, options.webhookKey);
+  const templates = managementLinks(baseUrl, taskHubName, INSTANCE_ID_PLACEHOLDER, options.webhookKey);
   return {
     taskHubName,
     creationUrls: {
@@ -46,7 +61,7 @@ export function clientBindingData(baseUrl: string, taskHubName: string): Record<
     managementUrls: { ...templates, id: INSTANCE_ID_PLACEHOLDER },
     baseUrl: base,
     requiredQueryStringParameters: query,
-    rpcBaseUrl: `${base}/`,
+    rpcBaseUrl: options.rpcBaseUrl ?? `${base}/`,
     httpBaseUrl: "",
     maxGrpcMessageSizeInBytes: 0,
     grpcHttpClientTimeout: "00:01:40",

@@ -18,6 +18,8 @@ export interface DurableHttpApiDeps {
   readonly invoker: FunctionInvoker;
   readonly taskHubName: string;
   readonly baseUrl: () => string;
+  /** The system key the public links carry as `code` (the host checks it before a request gets here). */
+  readonly webhookKey?: string;
 }
 
 const CONTINUATION_HEADER = "x-ms-continuation-token";
@@ -181,7 +183,7 @@ export class DurableHttpApi {
     if (started.kind === "conflict") {
       return problem(409, `An Orchestration instance with the status ${started.status} already exists.`);
     }
-    const links = managementLinks(this.#deps.baseUrl(), this.#deps.taskHubName, instanceId);
+    const links = managementLinks(this.#deps.baseUrl(), this.#deps.taskHubName, instanceId, this.#deps.webhookKey);
     return json(202, links, { location: links.statusQueryGetUri ?? "", "retry-after": "10" });
   }
 

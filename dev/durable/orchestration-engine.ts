@@ -235,9 +235,10 @@ export class OrchestrationEngine {
   }
 
   /**
-   * The inbox up to and including the first event whose replay numbers a follow-up, or the first event a client
-   * raised: one raised event per episode, so an orchestration that continues as new never loses the others (they stay
-   * queued and go to the next execution).
+   * The inbox up to and including the first event whose replay numbers a follow-up. Every event a client raised that
+   * is queued by then goes into the same episode, as the Azure Storage backend hands an instance all its queued
+   * messages at once: an orchestration that continues as new in that episode loses those it did not consume, the
+   * harshest case a design must survive. Events raised after the episode started wait for the next one.
    */
   #takeBatch(execution: Execution, atMs: number): { batch: InboxItem[]; followUp?: FollowUp } {
     const batch: InboxItem[] = [];
@@ -247,7 +248,6 @@ export class OrchestrationEngine {
       batch.push(item);
       const followUp = this.#dispatch.classify(execution, item, atMs);
       if (followUp !== undefined) return { batch, followUp };
-      if (item.external) return { batch };
     }
   }
 

@@ -81,7 +81,8 @@ export interface HostHttpResponse {
 
 /**
  * The in-memory durable task hub. The host creates it with the invoker and the clock, routes requests under
- * `/runtime/webhooks/durabletask/` to `handleHttp`, and fills every `durableClient` input binding with
+ * `/runtime/webhooks/durabletask/` to `handleHttp` (the public webhook once its key is checked, and the worker's
+ * unauthenticated loopback endpoint, rewritten to that path), and fills every `durableClient` input binding with
  * `clientBindingData()`.
  */
 export interface DurableBackend {
@@ -99,5 +100,15 @@ export interface DurableBackendOptions {
   readonly taskHubName: string;
   /** e.g. http://127.0.0.1:7071 — the base the client's URLs point at. */
   readonly baseUrl: () => string;
+  /**
+   * The durable extension's system key. The public URLs (creation and management links, createCheckStatusResponse)
+   * carry it as `code`, as Azure's do; without it they carry none (a host that checks no key).
+   */
+  readonly webhookKey?: string;
+  /**
+   * Where the worker's durable client sends its calls (the binding's rpcBaseUrl, the extension's local endpoint),
+   * ending in "/". Default: the public webhook.
+   */
+  readonly rpcBaseUrl?: string;
   readonly log?: (line: string) => void;
 }

@@ -1,7 +1,10 @@
 // The embedded dev host: loads the app through the @azure/functions-core stand-in exactly as the Node worker does
 // (entry point, then appStart hooks, then the programming model's capabilities), serves its HTTP triggers, the admin
 // API, Event Grid and durable task webhooks on 127.0.0.1, runs timer triggers on a Clock, and mounts a durable backend.
+// Like the Functions host it reads the route prefix from the app's host.json; like the Durable extension it gives the
+// worker's durable client a loopback endpoint of its own, while the public durable webhook needs its system key.
 import { createServer } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createRealClock } from "./clock";
@@ -9,9 +12,16 @@ import type { Clock, DurableBackend, DurableBackendOptions, RegisteredFunction }
 import { coreRegistry, installCoreApi } from "./core-api";
 import { WorkerInvoker, firstLine } from "./invoker";
 import type { HostLog } from "./invoker";
+import { findAppRoot, readHostJson } from "./host-json";
 import { generateKeys } from "./keys";
 import type { HostKeys } from "./keys";
-import { AdminInvocationError, buildRoutes, createRequestListener } from "./server";
+import {
+  AdminInvocationError,
+  DURABLE_RPC_PATH,
+  buildRoutes,
+  createDurableRpcListener,
+  createRequestListener,
+} from "./server";
 import { TimerScheduler, prepareTimer } from "./timers";
 
 export type { HostKeys } from "./keys";
@@ -33,8 +43,12 @@ export interface StartHostOptions {
   readonly createDurableBackend?: (options: DurableBackendOptions) => DurableBackend | Promise<DurableBackend>;
   /** One line per event (invocations, user logs, startup summary). Default: stdout. */
   readonly log?: HostLog;
-  /** host.json extensions.http.routePrefix; default "api". */
-  readonly routePrefix?: string;
+  /**
+   * The function app's root, where host.json is read (extensions.http.routePrefix, default "api") and what appStart
+   * hooks get as functionAppDirectory. Default: the nearest directory holding host.json at or above the entry module
+   * (for a loader, the working directory), else the entry's own directory.
+   */
+  readonly appRoot?: string;
   /** Default "TestHubName", the local default of the Durable extension. */
   readonly taskHubName?: string;
   /** Where "%NAME%" in trigger settings (timer schedules) is resolved; default process.env. */
@@ -69,14 +83,16 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
     createRealClock((error) => {
       log(`Clock callback failed: ${firstLine(error)}`);
     });
-  const routePrefix = (options.routePrefix ?? "api").replace(/^\/+|\/+$/g, "");
   const settings = options.appSettings ?? process.env;
   const keys = generateKeys(options.keys);
 
   coreRegistry.systemLog = (level, message) => {
     if (SHOWN_SYSTEM_LEVELS.has(level)) log(`[system] ${level}: ${message}`);
   };
-  const functionAppDirectory = await loadApp(options.appEntry);
+  const entryDirectory = await loadApp(options.appEntry);
+  const appRoot = options.appRoot ?? findAppRoot(entryDirectory);
+  const functionAppDirectory = appRoot ?? entryDirectory;
+  const { routePrefix } = readHostJson(appRoot, settings);
   const model = coreRegistry.programmingModel;
   if (model === undefined) {
     throw new Error(
@@ -124,6 +140,8 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
     return invoker.invokeRpc(registered.name, { string: input ?? "" }).then(() => undefined);
   };
 
+  const rpcServer =
+    options.createDurableBackend === undefined ? undefined : createServer(createDurableRpcListener(() => durable, log));
   const server = createServer(
     createRequestListener({
       invoker,
@@ -136,30 +154,23 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
       log,
     }),
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 7071, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 7071);
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-
   const closeServer = async (): Promise<void> => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-    });
+    await Promise.all([close(server), rpcServer === undefined ? undefined : close(rpcServer)]);
   };
   try {
+    // A free port rather than the extension's 17071, so that several hosts (parallel tests) can run at once.
+    if (rpcServer !== undefined) await listen(rpcServer, 0);
+    const rpcPort = rpcServer === undefined ? undefined : (rpcServer.address() as AddressInfo).port;
     durable = await options.createDurableBackend?.({
       invoker,
       clock,
       taskHubName: options.taskHubName ?? "TestHubName",
       baseUrl: () => url,
+      webhookKey: keys.durableTaskKey,
+      ...(rpcPort === undefined ? {} : { rpcBaseUrl: `http://127.0.0.1:${rpcPort}${DURABLE_RPC_PATH}/` }),
       log,
     });
   } catch (error) {
@@ -198,6 +209,25 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
   return { url, port, keys, invoker, clock, ...(durable === undefined ? {} : { durable }), idle, stop };
 }
 
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+}
+
 /**
  * Imports the app from a module path ahead of startHost (installing the core module stand-in first), so the import
  * can overlap other start-up work; startHost given the same path then finds the module already loaded.
@@ -206,6 +236,7 @@ export async function preloadApp(appEntry: string): Promise<void> {
   await loadApp(appEntry);
 }
 
+/** Loads the app; returns the entry module's directory (the working directory for a loader). */
 async function loadApp(appEntry: StartHostOptions["appEntry"]): Promise<string> {
   if (typeof appEntry !== "string") {
     await appEntry();

@@ -78,13 +78,10 @@ export class WorkerInvoker implements FunctionInvoker {
     try {
       const response = await this.#run(registered, invocationId, triggerData, options);
       const durationMs = performance.now() - started;
-      this.#log(`Executed 'Functions.${name}' (Succeeded, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`);
+      this.#log(invocationLine(name, invocationId, durationMs));
       return { invocationId, response, durationMs };
     } catch (error) {
-      const durationMs = Math.round(performance.now() - started);
-      this.#log(
-        `Executed 'Functions.${name}' (Failed, Id=${invocationId}, Duration=${durationMs}ms): ${firstLine(error)}`,
-      );
+      this.#log(invocationLine(name, invocationId, performance.now() - started, { error }));
       throw error;
     }
   }
@@ -235,6 +232,21 @@ export class WorkerInvoker implements FunctionInvoker {
     if (shown.has(entry.level))
       this.#log(`[${functionName}] ${entry.level === "information" ? "" : `${entry.level}: `}${entry.message}`);
   }
+}
+
+/**
+ * The one line per invocation, as the Functions host logs it. Both outcomes format the duration here, in whole
+ * milliseconds, so the two cannot drift apart. `failure` given: the invocation failed with its error.
+ */
+export function invocationLine(
+  functionName: string,
+  invocationId: string,
+  durationMs: number,
+  failure?: { readonly error: unknown },
+): string {
+  const outcome = failure === undefined ? "Succeeded" : "Failed";
+  const line = `Executed 'Functions.${functionName}' (${outcome}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
+  return failure === undefined ? line : `${line}: ${firstLine(failure.error)}`;
 }
 
 export function firstLine(error: unknown): string {

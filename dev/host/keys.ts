@@ -1,5 +1,6 @@
 // Host keys: a function key (valid for every function), the master key (admin endpoints and every auth level), and the
-// Event Grid extension's system key ("eventgrid_extension"). Generated per host start unless the caller passes them.
+// extensions' system keys: Event Grid's ("eventgrid_extension") and Durable Functions' ("durabletask_extension"), each
+// opening only its own webhook. Generated per host start unless the caller passes them.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 
@@ -7,6 +8,8 @@ export interface HostKeys {
   readonly functionKey: string;
   readonly masterKey: string;
   readonly eventGridKey: string;
+  /** Opens /runtime/webhooks/durabletask; the status URLs the app hands out carry it as `code`, as in Azure. */
+  readonly durableTaskKey: string;
 }
 
 export type AuthLevel = "anonymous" | "function" | "admin";
@@ -16,6 +19,7 @@ export function generateKeys(given: Partial<HostKeys> = {}): HostKeys {
     functionKey: given.functionKey ?? newKey(),
     masterKey: given.masterKey ?? newKey(),
     eventGridKey: given.eventGridKey ?? newKey(),
+    durableTaskKey: given.durableTaskKey ?? newKey(),
   };
 }
 
@@ -38,6 +42,11 @@ export function authorizes(keys: HostKeys, level: AuthLevel, presented: string |
 /** The Event Grid webhook takes its system key or the master key. */
 export function authorizesEventGrid(keys: HostKeys, presented: string | undefined): boolean {
   return presented !== undefined && (sameKey(presented, keys.eventGridKey) || sameKey(presented, keys.masterKey));
+}
+
+/** The public Durable Functions webhook takes its system key or the master key (not a function key). */
+export function authorizesDurableTask(keys: HostKeys, presented: string | undefined): boolean {
+  return presented !== undefined && (sameKey(presented, keys.durableTaskKey) || sameKey(presented, keys.masterKey));
 }
 
 export function parseAuthLevel(value: unknown, functionName: string): AuthLevel {

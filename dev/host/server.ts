@@ -1,18 +1,22 @@
 // The host's HTTP front door: "/{routePrefix}/{route}" for HTTP triggers (key auth per authLevel), POST
-// /admin/functions/{name} (master key) for non-HTTP functions, the Event Grid webhook, and the durable task API.
+// /admin/functions/{name} (master key) for non-HTTP functions, the Event Grid webhook, and the public durable task
+// webhook (its system key or the master key). The worker's own durable client does not come through here: as with the
+// Durable extension, it calls an unauthenticated loopback listener (createDurableRpcListener).
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { DurableBackend, HostHttpResponse, RegisteredFunction } from "./contracts";
 import { handleEventGrid, EVENT_GRID_PATH } from "./event-grid";
 import { BodyTooLargeError, flattenHeaders, readBody, toRpcHttpRequest, writeRpcHttpResponse } from "./http-bridge";
 import { firstLine } from "./invoker";
 import type { HostLog, WorkerInvoker } from "./invoker";
-import { authorizes, parseAuthLevel, presentedKey } from "./keys";
+import { authorizes, authorizesDurableTask, parseAuthLevel, presentedKey } from "./keys";
 import type { AuthLevel, HostKeys } from "./keys";
 import { comparePrecedence, parseRouteTemplate, splitPath } from "./routes";
 import type { RouteTemplate } from "./routes";
 import type { RpcHttp, RpcInvocationResponse, RpcTypedData } from "./rpc";
 
 export const DURABLE_TASK_PATH = "/runtime/webhooks/durabletask";
+/** The extension's local RPC path (its rpcBaseUrl is http://127.0.0.1:{port}/durabletask/). */
+export const DURABLE_RPC_PATH = "/durabletask";
 const ADMIN_FUNCTIONS_PATH = "/admin/functions/";
 
 export interface HttpRoute {
@@ -84,14 +88,8 @@ async function handle(deps: ServerDependencies, request: IncomingMessage): Promi
   if (lowerPath === DURABLE_TASK_PATH || lowerPath.startsWith(`${DURABLE_TASK_PATH}/`)) {
     const durable = deps.durable();
     if (durable === undefined) return { status: 404 };
-    const body = await readBody(request);
-    const answer = await durable.handleHttp({
-      method,
-      url: request.url ?? "/",
-      headers: flattenHeaders(request.headers),
-      body,
-    });
-    return answer;
+    if (!authorizesDurableTask(deps.keys, presentedKey(request.headers, url.searchParams))) return { status: 401 };
+    return forwardToDurable(durable, request, method, request.url ?? "/");
   }
   if (lowerPath === EVENT_GRID_PATH || lowerPath === `${EVENT_GRID_PATH}/`) {
     const body = await readBody(request);
@@ -109,6 +107,50 @@ async function handle(deps: ServerDependencies, request: IncomingMessage): Promi
     return { status: 404 };
   }
   return invokeHttpFunction(deps, request, url, method, url.pathname.slice(prefix.length - 1));
+}
+
+async function forwardToDurable(
+  durable: DurableBackend,
+  request: IncomingMessage,
+  method: string,
+  pathAndQuery: string,
+): Promise<HostHttpResponse> {
+  const body = await readBody(request);
+  return durable.handleHttp({ method, url: pathAndQuery, headers: flattenHeaders(request.headers), body });
+}
+
+/**
+ * The listener behind the durable client binding's rpcBaseUrl: the Durable HTTP API without a key, for the worker
+ * only, as the extension's LocalHttpListener serves it on 127.0.0.1 (never exposed like the public webhook). Paths
+ * under /durabletask are handed to the backend as the public webhook's, which is the path it routes.
+ */
+export function createDurableRpcListener(durable: () => DurableBackend | undefined, log: HostLog): RequestListener {
+  const handleRpc = async (request: IncomingMessage): Promise<HostHttpResponse> => {
+    const pathAndQuery = request.url ?? "/";
+    const lowerPath = pathOnly(pathAndQuery).toLowerCase();
+    const backend = durable();
+    if (backend === undefined || (lowerPath !== DURABLE_RPC_PATH && !lowerPath.startsWith(`${DURABLE_RPC_PATH}/`))) {
+      return { status: 404 };
+    }
+    const method = (request.method ?? "GET").toUpperCase();
+    return forwardToDurable(
+      backend,
+      request,
+      method,
+      `${DURABLE_TASK_PATH}${pathAndQuery.slice(DURABLE_RPC_PATH.length)}`,
+    );
+  };
+  return (request, response) => {
+    handleRpc(request)
+      .then((answer) => {
+        writeHostResponse(response, answer);
+      })
+      .catch((error: unknown) => {
+        log(`Durable RPC error on ${request.method ?? "?"} ${pathOnly(request.url)}: ${firstLine(error)}`);
+        if (!response.headersSent) response.writeHead(error instanceof BodyTooLargeError ? 413 : 500);
+        response.end();
+      });
+  };
 }
 
 async function invokeHttpFunction(

@@ -1,12 +1,15 @@
-// `npm start` without Core Tools: runs the sandbox until Ctrl-C. With `func` on PATH, runs `func start` against a
-// local Azurite instead (the real Functions host, same app).
+// `npm start` without Core Tools: runs the sandbox until Ctrl-C. With `func` on PATH and a local.settings.json, runs
+// `func start` against a local Azurite instead (the real Functions host, same app) and exits with func's code.
 // Environment: PORT (host port, default 7071; 0 = any free port), P2S_SANDBOX_DIR (where endpoints.json and the
 // emulator CA go, default .sandbox), P2S_SANDBOX_FORCE=1 (the sandbox even when `func` is installed).
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { relative, resolve } from "node:path";
 import { startAzurite } from "../azurite";
 import { startSandbox } from "./sandbox";
 import type { Sandbox } from "./sandbox";
+import { chooseStartMode, exitCodeOf } from "./start-mode";
 import { describeStartup } from "./startup-phases";
 
 function funcAvailable(): boolean {
@@ -40,27 +43,32 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-async function runWithCoreTools(): Promise<void> {
+/** Runs func start until it exits; resolves with the exit code to pass on. */
+async function runWithCoreTools(): Promise<number> {
   const azurite = await startAzurite();
-  process.stdout.write(`Azurite ready; starting func start\n`);
-  const child = spawn("func", ["start"], {
-    stdio: "inherit",
-    env: { ...process.env, AzureWebJobsStorage: azurite.connectionString },
-  });
-  const stop = (): void => {
-    child.kill("SIGINT");
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  await new Promise<void>((resolveExit) => {
-    child.once("exit", () => {
-      resolveExit();
+  try {
+    process.stdout.write(`Azurite ready; starting func start\n`);
+    const child = spawn("func", ["start"], {
+      stdio: "inherit",
+      env: { ...process.env, AzureWebJobsStorage: azurite.connectionString },
     });
-  });
-  await azurite.stop();
+    const stop = (): void => {
+      child.kill("SIGINT");
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return await new Promise<number>((resolveExit, reject) => {
+      child.once("error", reject);
+      child.once("exit", (code, signal) => {
+        resolveExit(exitCodeOf(code, signal, constants.signals));
+      });
+    });
+  } finally {
+    await azurite.stop();
+  }
 }
 
-async function runSandbox(): Promise<void> {
+async function runSandbox(): Promise<number> {
   const port = parsePort(process.env.PORT);
   const dir = resolve(process.env.P2S_SANDBOX_DIR ?? ".sandbox");
   // Listening before start-up begins: a Ctrl-C while it runs still stops Azurite and the servers once they are up.
@@ -88,6 +96,7 @@ async function runSandbox(): Promise<void> {
   process.stdout.write(`${received}: stopping sandbox...\n`);
   await sandbox.stop();
   process.stdout.write("sandbox stopped\n");
+  return 0;
 }
 
 /** The cause on the first line; the stack after it, for a failure nobody foresaw. */
@@ -100,9 +109,21 @@ function describeFailure(error: unknown): string {
   return [error.message, ...frames].join("\n");
 }
 
-const main = process.env.P2S_SANDBOX_FORCE === "1" || !funcAvailable() ? runSandbox : runWithCoreTools;
+function main(): Promise<number> {
+  const forceSandbox = process.env.P2S_SANDBOX_FORCE === "1";
+  const mode = chooseStartMode({
+    forceSandbox,
+    // Probed only when it matters: spawning func costs a moment.
+    funcOnPath: !forceSandbox && funcAvailable(),
+    localSettingsExists: existsSync(resolve("local.settings.json")),
+  });
+  if (mode.kind === "coreTools") return runWithCoreTools();
+  if (mode.note !== undefined) process.stdout.write(`${mode.note}\n`);
+  return runSandbox();
+}
+
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`sandbox failed to start: ${describeFailure(error)}\n`);
     process.exit(1);

@@ -49,6 +49,8 @@ export interface SandboxOptions {
   readonly rootKeySize?: 2048 | 3072 | 4096;
   /** Emulated gateway update duration (default 2000 ms). */
   readonly gatewayOperationMs?: number;
+  /** How many P2S gateways to seed and configure (default 1: vgw-sandbox; then vgw-sandbox-2...). */
+  readonly gateways?: number;
   /**
    * An Azurite (or storage account) already running, e.g. the test run's, used instead of starting one. It is not
    * stopped with the sandbox, and the sandbox gives its ledger tables and profile container names of its own so
@@ -116,7 +118,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const armStarted = owned(stops, startArmEmulator({ ca, operationDurationMs: options.gatewayOperationMs ?? 2000 }));
     await phases.time("emulators", () => Promise.allSettled([keyVaultStarted, armStarted]));
     const [keyVault, arm] = [await keyVaultStarted, await armStarted];
-    arm.controls.seedGateway(SANDBOX_GATEWAY_ID, buildP2sGateway({ id: SANDBOX_GATEWAY_ID }));
+    const gatewayIds = sandboxGatewayIds(options.gateways ?? 1);
+    for (const id of gatewayIds) arm.controls.seedGateway(id, buildP2sGateway({ id }));
 
     const settings: Record<string, string> = {
       AzureWebJobsStorage: storageConnectionString,
@@ -126,11 +129,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       P2S_TRUSTED_CA_FILE: caFile,
       KEY_VAULT_URL: keyVault.url,
       ARM_ENDPOINT: arm.url,
-      GATEWAY_RESOURCE_IDS: SANDBOX_GATEWAY_ID,
+      // No Graph emulator yet and nothing calls Graph: a closed loopback port keeps the local token on this machine.
+      GRAPH_ENDPOINT: "https://127.0.0.1:1",
+      GATEWAY_RESOURCE_IDS: gatewayIds.join(","),
       CA_ROOT_KEY_SIZE: String(options.rootKeySize ?? 4096),
       TICKETING_SHARED_SECRET: randomBytes(32).toString("base64url"),
       GATEWAY_POLL_INTERVAL_MS: "100",
       GATEWAY_BUSY_BACKOFF_MS: "500",
+      GATEWAY_COALESCE_MS: "1000",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
       ...(options.storageConnectionString === undefined ? {} : namesInSharedStorage()),
       ...options.settings,
@@ -174,7 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       armControlUrl: arm.controlUrl,
       storageConnectionString,
       caFile,
-      gatewayIds: [SANDBOX_GATEWAY_ID],
+      gatewayIds,
     };
     // Written whole under another name, then renamed: a reader polling for the file never sees half of it.
     await writeFile(`${endpointsFile}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
@@ -201,6 +207,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await stopAll(stops);
     throw error;
   }
+}
+
+/** The seeded gateways' resource ids: the first is SANDBOX_GATEWAY_ID. */
+function sandboxGatewayIds(count: number): string[] {
+  return Array.from({ length: Math.max(1, count) }, (_, i) =>
+    i === 0 ? SANDBOX_GATEWAY_ID : `${SANDBOX_GATEWAY_ID}-${i + 1}`,
+  );
 }
 
 /** Registers the started thing's stop as soon as it is up, so a failure elsewhere in start-up still stops it. */

@@ -1,5 +1,8 @@
-// Activities of client certificate issuance, one Key Vault or ledger side effect each, all idempotent.
+// Activities of client certificate issuance, one Key Vault or ledger side effect each, all idempotent. The Key Vault
+// ones return a CaOutcome, so a failure no retry can fix ends the issuance at once (ca-outcome.ts).
 import { defineActivity } from "./define";
+import { outcomeOf } from "./ca-outcome";
+import type { CaOutcome } from "./ca-outcome";
 import { services } from "./services";
 import { beginClientCertificate, completeClientCertificate, signClientCertificate } from "../clients/key-vault-ca";
 import type {
@@ -9,16 +12,19 @@ import type {
   RootCa,
 } from "../clients/key-vault-ca";
 import type { IssuanceRequest } from "../domain/issuance";
+import { offboardedSince } from "../domain/ledger";
 import { assertUpn, upnKey } from "../domain/upn";
 
 interface NamedRequest {
   readonly request: IssuanceRequest;
   readonly certificateName: string;
+  /** ISO time the request was accepted; absent in instances started before it was recorded. */
+  readonly requestedAt?: string;
 }
 
 export const recordIssuing = defineActivity<NamedRequest, null>(
   "recordIssuing",
-  async ({ request, certificateName }) => {
+  async ({ request, certificateName, requestedAt }) => {
     const { ledger } = services();
     const upn = assertUpn(request.upn);
     const existing = await ledger.getCertificate(upnKey(upn), certificateName);
@@ -31,6 +37,7 @@ export const recordIssuing = defineActivity<NamedRequest, null>(
         requestId: request.requestId,
         source: request.source,
         sourceId: request.sourceId,
+        requestedAt: requestedAt === undefined ? new Date() : new Date(requestedAt),
         updatedAt: new Date(),
       });
     }
@@ -51,51 +58,65 @@ export const recordIssuing = defineActivity<NamedRequest, null>(
 
 export const beginCertificate = defineActivity<
   NamedRequest & { readonly rootThumbprint: string },
-  PendingClientCertificate | IssuedClientCertificate
->("beginCertificate", ({ request, certificateName, rootThumbprint }) => {
-  const { config, keyVault } = services();
-  const upn = assertUpn(request.upn);
-  return beginClientCertificate(keyVault, config, certificateName, upn, {
-    upn: upnKey(upn),
-    requestId: request.requestId,
-    rootThumbprint,
-  });
-});
+  CaOutcome<PendingClientCertificate | IssuedClientCertificate>
+>("beginCertificate", ({ request, certificateName, rootThumbprint }) =>
+  outcomeOf(() => {
+    const { config, keyVault } = services();
+    const upn = assertUpn(request.upn);
+    return beginClientCertificate(keyVault, config, certificateName, upn, {
+      upn: upnKey(upn),
+      requestId: request.requestId,
+      rootThumbprint,
+    });
+  }),
+);
 
 export const signCertificate = defineActivity<
   { readonly upn: string; readonly csrBase64: string; readonly root: RootCa },
-  { readonly certificateBase64: string }
->("signCertificate", async ({ upn, csrBase64, root }) => {
-  const { config, keyVault } = services();
-  const der = await signClientCertificate(keyVault, config, root, csrBase64, assertUpn(upn), new Date());
-  return { certificateBase64: Buffer.from(der).toString("base64") };
-});
+  CaOutcome<{ readonly certificateBase64: string }>
+>("signCertificate", ({ upn, csrBase64, root }) =>
+  outcomeOf(async () => {
+    const { config, keyVault } = services();
+    const der = await signClientCertificate(keyVault, config, root, csrBase64, assertUpn(upn), new Date());
+    return { certificateBase64: Buffer.from(der).toString("base64") };
+  }),
+);
 
 export const completeCertificate = defineActivity<
   { readonly certificateName: string; readonly certificateBase64: string; readonly root: RootCa },
-  ClientCertificateView
->("completeCertificate", ({ certificateName, certificateBase64, root }) => {
-  const { keyVault } = services();
-  return completeClientCertificate(
-    keyVault,
-    certificateName,
-    new Uint8Array(Buffer.from(certificateBase64, "base64")),
-    root,
-  );
-});
+  CaOutcome<ClientCertificateView>
+>("completeCertificate", ({ certificateName, certificateBase64, root }) =>
+  outcomeOf(() => {
+    const { keyVault } = services();
+    return completeClientCertificate(
+      keyVault,
+      certificateName,
+      new Uint8Array(Buffer.from(certificateBase64, "base64")),
+      root,
+    );
+  }),
+);
 
 export const recordIssued = defineActivity<
   NamedRequest & { readonly certificate: ClientCertificateView; readonly rootThumbprint: string },
   { readonly status: "active" | "revoked" }
->("recordIssued", async ({ request, certificateName, certificate, rootThumbprint }) => {
+>("recordIssued", async ({ request, certificateName, requestedAt: accepted, certificate, rootThumbprint }) => {
   const { ledger } = services();
   const upn = assertUpn(request.upn);
   const current = await ledger.getCertificate(upnKey(upn), certificateName);
   // A revocation that raced with issuance wins: the record stays revoked, but now carries the thumbprint, so the
-  // gateway writers revoke the certificate that was finished after the user left.
-  const status = current?.status === "revoked" ? "revoked" : "active";
+  // gateway writers revoke the certificate that was finished after the user left. That includes an offboarding that
+  // came before this request reached the ledger (its record was not there to revoke).
+  const requestedAt = current?.requestedAt ?? (accepted === undefined ? undefined : new Date(accepted)) ?? new Date();
+  const offboarding = await ledger.getOffboarding(upnKey(upn));
+  const lateRevocation = current?.status !== "revoked" && offboardedSince(offboarding, requestedAt);
+  const status = current?.status === "revoked" || lateRevocation ? "revoked" : "active";
+  const at = new Date();
   await ledger.putCertificate({
     ...(current ?? {}),
+    ...(lateRevocation && offboarding !== undefined
+      ? { revokedAt: at, revocationReason: `offboarded (${offboarding.requestId}) while the certificate was issued` }
+      : {}),
     userKey: upnKey(upn),
     upn,
     certificateName,
@@ -108,7 +129,7 @@ export const recordIssued = defineActivity<
     rootThumbprint,
     notBefore: new Date(certificate.notBefore),
     notAfter: new Date(certificate.notAfter),
-    updatedAt: new Date(),
+    updatedAt: at,
   });
   await ledger.appendAudit({
     id: `${request.requestId}:issued`,
@@ -121,5 +142,18 @@ export const recordIssued = defineActivity<
     requestId: request.requestId,
     details: { certificateName, thumbprint: certificate.thumbprint, notAfter: certificate.notAfter, status },
   });
+  if (lateRevocation && offboarding !== undefined) {
+    await ledger.appendAudit({
+      id: `${offboarding.requestId}:revoked:${certificateName}`,
+      at,
+      actor: "issueClientCertificate",
+      action: "certificate.revoked",
+      subject: upnKey(upn),
+      reason: offboarding.reason,
+      source: request.source,
+      requestId: offboarding.requestId,
+      details: { certificateName, thumbprint: certificate.thumbprint, late: true },
+    });
+  }
   return { status };
 });

@@ -1,14 +1,19 @@
-// Activity: returns the root CA, creating it in Key Vault on first use (idempotent; audited once).
+// Activity: returns the root CA, creating it in Key Vault on first use (idempotent; audited once). The bootstrap is
+// serialised across app instances by a blob lease, so a burst of issuances after a deploy makes one root, one key.
 import { defineActivity } from "./define";
+import { outcomeOf } from "./ca-outcome";
+import type { CaOutcome } from "./ca-outcome";
 import { services } from "./services";
-import { ensureRootCa, getRootCa } from "../clients/key-vault-ca";
+import { rootBootstrapLock } from "../clients/blob-lease-lock";
+import { ensureRootCaDetailed } from "../clients/key-vault-ca";
 import type { RootCa } from "../clients/key-vault-ca";
 
 export async function ensureRootAudited(actor: string): Promise<RootCa> {
   const { config, keyVault, ledger } = services();
-  const existing = await getRootCa(keyVault, config);
-  if (existing !== undefined) return existing;
-  const root = await ensureRootCa(keyVault, config, new Date());
+  const { root, bootstrapped } = await ensureRootCaDetailed(keyVault, config, new Date(), {
+    lock: rootBootstrapLock(config),
+  });
+  if (!bootstrapped) return root;
   await ledger.appendAudit({
     id: `root:${root.thumbprint}:created`,
     at: new Date(),
@@ -22,6 +27,6 @@ export async function ensureRootAudited(actor: string): Promise<RootCa> {
   return root;
 }
 
-export const ensureRoot = defineActivity<{ readonly actor: string }, RootCa>("ensureRoot", ({ actor }) =>
-  ensureRootAudited(actor),
+export const ensureRoot = defineActivity<{ readonly actor: string }, CaOutcome<RootCa>>("ensureRoot", ({ actor }) =>
+  outcomeOf(() => ensureRootAudited(actor)),
 );

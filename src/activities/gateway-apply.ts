@@ -1,5 +1,7 @@
-// Activity: one pass of the single writer. Re-reads the gateway, plans, writes everything pending in ONE PUT
-// (If-Match on the read's ETag), then re-reads to verify. Safe to repeat: a pass on a synced gateway writes nothing.
+// Activities of one writer pass. applyGatewayState re-reads the gateway, plans, and sends everything pending in ONE
+// PUT (If-Match on the read's ETag); awaitGatewayWrite follows that long-running PUT for a bounded time per call and,
+// once it has ended, re-reads the gateway to verify. No activity holds a PUT that runs for minutes, and a writer that
+// restarts resumes nothing blindly: a gateway still Updating is treated as busy. Both are safe to repeat.
 import { defineActivity } from "./define";
 import { services } from "./services";
 import { GatewayError, parseGatewayId } from "../clients/gateway";
@@ -7,87 +9,153 @@ import { GatewayCapacityError, planSync, satisfies } from "../domain/gateway-con
 import type { DesiredState } from "../domain/gateway-config";
 import { normaliseThumbprint } from "../domain/thumbprint";
 
+/**
+ * How long one awaitGatewayWrite call follows the PUT before handing back to the orchestrator: six polls (a minute
+ * at the default interval), well inside any Functions timeout, and between 1 s and 5 minutes.
+ */
+export function writePollBudgetMs(pollIntervalMs: number): number {
+  return Math.min(5 * 60_000, Math.max(1_000, 6 * pollIntervalMs));
+}
+
 export interface ApplyGatewayInput {
   readonly gatewayId: string;
   readonly desired: DesiredState;
+  /** UPN (lower case) of each desired revoked thumbprint: their sessions are marked to be ended. */
+  readonly revokedUsers: Readonly<Record<string, string>>;
 }
 
-export interface AppliedOutcome {
-  readonly outcome: "written" | "inSync";
+/** What a write carries, for the record, the audit and the status. */
+export interface PlannedWrite {
   readonly addedRevocations: readonly string[];
   readonly prunedRevocations: readonly string[];
   readonly rootsAdded: readonly string[];
-  readonly revokedCount: number;
-  readonly rootCount: number;
 }
 
-export function isApplied(result: ApplyGatewayOutcome): result is AppliedOutcome {
-  return result.outcome === "written" || result.outcome === "inSync";
+/** Retry later: the gateway is busy or throttling (wait at least retryAfterMs). */
+export interface RetryLater {
+  readonly outcome: "busy" | "throttled";
+  readonly retryAfterMs: number | undefined;
+  readonly detail: string;
+}
+
+/** Someone changed the gateway since the read, or the write did not end with the desired state: plan again. */
+export interface Disagreement {
+  readonly outcome: "conflict" | "unverified" | "failed";
+  readonly detail: string;
+}
+
+/** Cannot be applied without dropping something valid, or the gateway refused the object: alert. */
+export interface Refusal {
+  readonly outcome: "capacity" | "rejected";
+  readonly detail: string;
 }
 
 export type ApplyGatewayOutcome =
-  | AppliedOutcome
-  /** Retry later: the gateway is busy or throttling (wait at least retryAfterMs). */
-  | { readonly outcome: "busy" | "throttled"; readonly retryAfterMs: number | undefined; readonly detail: string }
-  /** Someone changed the gateway since the read, or the write did not stick: re-read and plan again. */
-  | { readonly outcome: "conflict" | "unverified"; readonly detail: string }
-  /** Cannot be applied without dropping something valid, or the gateway refused the object: alert. */
-  | { readonly outcome: "capacity" | "rejected"; readonly detail: string };
+  | { readonly outcome: "inSync"; readonly revokedCount: number; readonly rootCount: number }
+  | { readonly outcome: "started"; readonly operation: string; readonly plan: PlannedWrite }
+  | RetryLater
+  | Disagreement
+  | Refusal;
 
 export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayOutcome>(
   "applyGatewayState",
-  async ({ gatewayId, desired }, context) => {
-    const { gateways } = services();
+  async ({ gatewayId, desired, revokedUsers }, context) => {
+    const { gateways, ledger } = services();
     const ref = parseGatewayId(gatewayId);
     try {
       const before = await gateways.read(ref);
+      if (before.provisioningState === "Updating") {
+        // Someone's operation (or this writer's own, before a restart) still runs: its object is not yet in force.
+        return { outcome: "busy", retryAfterMs: undefined, detail: "the gateway is Updating" };
+      }
       const plan = planSync(before.state, desired);
       // A gateway whose last operation failed shows the object it was given, not what it enforces: write it again.
       const failed = before.provisioningState === "Failed";
       if (!plan.changed && !failed) {
-        return {
-          outcome: "inSync",
-          addedRevocations: [],
-          prunedRevocations: [],
-          rootsAdded: [],
-          revokedCount: before.state.revoked.length,
-          rootCount: before.state.roots.length,
-        };
+        return { outcome: "inSync", revokedCount: before.state.revoked.length, rootCount: before.state.roots.length };
       }
+      // After a failed operation every desired revocation is newly enforced by this write.
+      const added = failed ? desired.revokedThumbprints.map(normaliseThumbprint) : plan.addedRevocations;
+      // Mark whose sessions to end before the PUT: if the writer fails after it, the next pass still ends them.
+      const users = added.flatMap((t) => revokedUsers[t] ?? []);
+      await ledger.markSessionsToEnd(gatewayId, users, new Date());
       context.log(
         `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length}${failed ? " (after a failed operation)" : ""}`,
       );
-      await gateways.write(ref, before, plan.next);
-      const after = await gateways.read(ref);
-      if (!satisfies(after.state, desired)) {
-        return { outcome: "unverified", detail: "the gateway does not show the written state after the write" };
-      }
+      const progress = await gateways.beginWrite(ref, before, plan.next);
       return {
-        outcome: "written",
-        // After a failed operation, every desired revocation is newly enforced now: their users' sessions are ended.
-        addedRevocations: failed ? desired.revokedThumbprints.map(normaliseThumbprint) : plan.addedRevocations,
-        prunedRevocations: plan.prunedRevocations,
-        rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
-        revokedCount: after.state.revoked.length,
-        rootCount: after.state.roots.length,
+        outcome: "started",
+        operation: progress.state === "running" ? progress.operation : "",
+        plan: {
+          addedRevocations: added,
+          prunedRevocations: plan.prunedRevocations,
+          rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
+        },
       };
     } catch (error) {
       if (error instanceof GatewayCapacityError) return { outcome: "capacity", detail: error.message };
-      if (error instanceof GatewayError) {
-        switch (error.kind) {
-          case "busy":
-          case "throttled":
-            return { outcome: error.kind, retryAfterMs: error.retryAfterMs, detail: error.message };
-          case "preconditionFailed":
-            return { outcome: "conflict", detail: error.message };
-          case "invalid":
-            return { outcome: "rejected", detail: error.message };
-          case "notFound":
-          case "other":
-            break;
-        }
-      }
-      throw error;
+      return classifyOrThrow(error);
     }
   },
 );
+
+export interface AwaitWriteInput {
+  readonly gatewayId: string;
+  /** The serialized operation from applyGatewayState ("" when the PUT had already ended). */
+  readonly operation: string;
+  readonly desired: DesiredState;
+}
+
+export type AwaitWriteOutcome =
+  | { readonly outcome: "running"; readonly operation: string }
+  | { readonly outcome: "written"; readonly revokedCount: number; readonly rootCount: number }
+  | RetryLater
+  | Disagreement
+  | Refusal;
+
+export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutcome>(
+  "awaitGatewayWrite",
+  async ({ gatewayId, operation, desired }) => {
+    const { gateways, config } = services();
+    const ref = parseGatewayId(gatewayId);
+    try {
+      if (operation !== "") {
+        const progress = await gateways.pollWrite(ref, operation, writePollBudgetMs(config.GATEWAY_POLL_INTERVAL_MS));
+        if (progress.state === "running") return { outcome: "running", operation: progress.operation };
+      }
+      // Verify from a fresh read, not from the operation's answer: that is what the gateway enforces now.
+      const after = await gateways.read(ref);
+      if (after.provisioningState !== "Succeeded" || !satisfies(after.state, desired)) {
+        return {
+          outcome: "unverified",
+          detail: `after the write the gateway is ${after.provisioningState ?? "in an unknown state"} and ${satisfies(after.state, desired) ? "shows" : "does not show"} the written state`,
+        };
+      }
+      return { outcome: "written", revokedCount: after.state.revoked.length, rootCount: after.state.roots.length };
+    } catch (error) {
+      return classifyOrThrow(error);
+    }
+  },
+);
+
+/** Maps the gateway failures the writer decides on; anything else is unexpected and propagates (the writer alerts). */
+function classifyOrThrow(error: unknown): RetryLater | Disagreement | Refusal {
+  if (error instanceof GatewayError) {
+    switch (error.kind) {
+      case "busy":
+      case "throttled":
+        return { outcome: error.kind, retryAfterMs: error.retryAfterMs, detail: error.message };
+      case "preconditionFailed":
+        return { outcome: "conflict", detail: error.message };
+      case "invalid":
+        return { outcome: "rejected", detail: error.message };
+      case "operationFailed":
+        // The PUT was accepted and then ended Failed (not for a busy gateway): plan again from a fresh read.
+        return { outcome: "failed", detail: error.message };
+      case "notFound":
+      case "other":
+        break;
+    }
+  }
+  throw error;
+}

@@ -9,6 +9,7 @@ import type { WriterRequestResult } from "../clients/gateway-writer-starter";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 import type { RevocationRequest } from "../domain/issuance";
 import { assertUpn, upnKey } from "../domain/upn";
+import { writerInput } from "../domain/gateway-writer-input";
 
 export interface RevokedCertificates {
   readonly certificateNames: readonly string[];
@@ -21,6 +22,8 @@ export const markUserRevoked = defineActivity<RevocationRequest, RevokedCertific
     const { ledger } = services();
     const userKey = upnKey(assertUpn(request.upn));
     const at = new Date();
+    // First the user's offboarding: an issuance requested before it, even one not in the ledger yet, ends revoked.
+    await ledger.recordOffboarding({ userKey, offboardedAt: at, requestId: request.requestId, reason: request.reason });
     const records = await ledger.listUserCertificates(userKey);
     const revoked = records.filter((r) => r.status !== "expired");
     for (const r of revoked) {
@@ -68,6 +71,21 @@ export const disableCertificates = defineActivity<{ readonly certificateNames: r
     }
     return disabled;
   },
+);
+
+/** Starts or wakes the writer of every configured gateway (the writers re-read the ledger). */
+export const wakeGatewayWriters = defineActivity<{ readonly reason: string }, readonly WriterRequestResult[]>(
+  "wakeGatewayWriters",
+  async ({ reason }, context) => {
+    const { config } = services();
+    const client = df.getClient(context);
+    const results: WriterRequestResult[] = [];
+    for (const gatewayId of config.GATEWAY_RESOURCE_IDS) {
+      results.push(await requestGatewayWriter(client, writerInput(config, gatewayId), reason));
+    }
+    return results;
+  },
+  [df.input.durableClient()],
 );
 
 export const requestGatewaySync = defineActivity<

@@ -1,5 +1,7 @@
-// The one place credentials are built. Managed identity in Azure; DefaultAzureCredential elsewhere; a fixed token
-// only for the local emulators (config refuses it unless every Azure endpoint is on loopback).
+// The one place credentials are built. P2S_CREDENTIAL=managedIdentity: ManagedIdentityCredential, user-assigned when
+// AZURE_CLIENT_ID is set, else system-assigned. default: DefaultAzureCredential (developer sign-ins, workload and
+// managed identity), whose managed identity step uses AZURE_CLIENT_ID. localEmulator: a fixed token, which config
+// refuses unless every endpoint it could reach is on loopback.
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { Config } from "../config";

@@ -10,6 +10,8 @@ export interface DesiredGatewayState {
   readonly desired: DesiredState;
   /** UPN (lower case) of each revoked, unexpired thumbprint, to find the sessions to end. */
   readonly revokedUsers: Readonly<Record<string, string>>;
+  /** Why the managed root is missing from `desired` although one may exist (Key Vault unreachable). */
+  readonly rootError?: string;
 }
 
 export async function loadDesiredGatewayState(
@@ -26,11 +28,19 @@ export async function loadDesiredGatewayState(
     if (r.notAfter !== undefined && r.notAfter.getTime() <= now.getTime()) expiredThumbprints.push(r.thumbprint);
     else revokedUsers[r.thumbprint] = r.userKey;
   }
-  // No root yet (before the first bootstrap): revocations are still applied.
-  const root = await getRootCa(keyVault, config);
-  const roots: RootEntry[] = root === undefined ? [] : [{ name: root.name, publicCertData: root.publicCertData }];
+  // No root yet (before the first bootstrap), or Key Vault unreachable: revocations are still applied, and the
+  // roots already on the gateway are kept as they are (the planner never removes a root).
+  let roots: RootEntry[] = [];
+  let rootError: string | undefined;
+  try {
+    const root = await getRootCa(keyVault, config);
+    if (root !== undefined) roots = [{ name: root.name, publicCertData: root.publicCertData }];
+  } catch (error) {
+    rootError = `the CA root could not be read from Key Vault: ${error instanceof Error ? error.message : String(error)}`;
+  }
   return {
     desired: { roots, revokedThumbprints: revokedThumbprints(revoked, now), expiredThumbprints },
     revokedUsers,
+    ...(rootError === undefined ? {} : { rootError }),
   };
 }

@@ -1,4 +1,5 @@
-// Idempotent orchestration starts keyed by instance id: the same request never starts a second instance.
+// Idempotent orchestration starts keyed by instance id: the same request never runs two instances at once, and a
+// request whose instance failed or was terminated can be repeated to run it again under the same id.
 import type { DurableClient } from "durable-functions";
 
 /** The instance's runtime status, or undefined when no instance has that id. */
@@ -13,16 +14,35 @@ export async function instanceStatus(client: DurableClient, instanceId: string):
 }
 
 /**
- * Starts `orchestration` under `instanceId` unless an instance with that id already exists (whatever its state):
- * a repeated request answers with the existing instance.
+ * States a repeated request starts again (host.json sets overridableExistingInstanceStates to NonRunningStates, so
+ * the extension lets startNew replace them). "Canceled" is the legacy spelling of a terminated instance.
+ */
+const RESTARTABLE = new Set(["Failed", "Terminated", "Canceled"]);
+
+export type StartOutcome = "started" | "restarted" | "existing";
+
+/**
+ * Starts `orchestration` under `instanceId` when no instance has that id, starts it again when the instance
+ * Failed or was Terminated (the orchestration's steps are idempotent and keyed by the same id, so the new run
+ * resumes what the failed one left), and answers "existing" for an instance that is Pending, Running, Suspended or
+ * Completed: a repeated request then points at the same instance and nothing runs twice.
  */
 export async function startOnce(
   client: DurableClient,
   orchestration: string,
   instanceId: string,
   input: unknown,
-): Promise<"started" | "existing"> {
-  if ((await instanceStatus(client, instanceId)) !== undefined) return "existing";
-  await client.startNew(orchestration, { instanceId, input });
-  return "started";
+): Promise<StartOutcome> {
+  const status = await instanceStatus(client, instanceId);
+  if (status !== undefined && !RESTARTABLE.has(status)) return "existing";
+  try {
+    await client.startNew(orchestration, { instanceId, input });
+  } catch (error) {
+    // A concurrent repeat started it first (the extension answers 409 for a Pending or Running instance): the
+    // instance now runs, which is what this request asked for.
+    const now = await instanceStatus(client, instanceId);
+    if (now !== undefined && !RESTARTABLE.has(now)) return "existing";
+    throw error;
+  }
+  return status === undefined ? "started" : "restarted";
 }

@@ -8,9 +8,19 @@ import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 export const GATEWAY_WRITER_ORCHESTRATION = "gatewayWriter";
 export const CHANGES_PENDING_EVENT = "changesPending";
 
-const ACTIVE = new Set(["Running", "Pending", "ContinuedAsNew"]);
+/** The wake-up event: why, and the writer's current settings (a writer never ends, so it takes them from here). */
+export interface ChangesPending {
+  readonly reason: string;
+  readonly settings?: GatewayWriterInput;
+}
 
-export type WriterRequestResult = "started" | "signalled";
+/**
+ * States in which the instance takes the event. A Suspended writer queues it and runs when an operator resumes it
+ * (starting a second one is impossible and would not help); gatewayReconcile reports it as suspended.
+ */
+const ACTIVE = new Set(["Running", "Pending", "ContinuedAsNew", "Suspended"]);
+
+export type WriterRequestResult = "started" | "signalled" | "suspended";
 
 export async function requestGatewayWriter(
   client: DurableClient,
@@ -21,10 +31,12 @@ export async function requestGatewayWriter(
   for (let attempt = 0; attempt < 3; attempt++) {
     const status = await instanceStatus(client, instanceId);
     if (status !== undefined && ACTIVE.has(status)) {
-      await client.raiseEvent(instanceId, CHANGES_PENDING_EVENT, { reason });
+      const event: ChangesPending = { reason, settings: input };
+      await client.raiseEvent(instanceId, CHANGES_PENDING_EVENT, event);
       // The writer may have been finishing when the event arrived (a finished instance drops it): check again and
       // start a fresh writer if so. A redundant writer pass is harmless; a missed one is not.
       const after = await instanceStatus(client, instanceId);
+      if (after === "Suspended") return "suspended";
       if (after !== undefined && ACTIVE.has(after)) return "signalled";
       continue;
     }

@@ -3,6 +3,7 @@
 import { NetworkManagementClient } from "@azure/arm-network";
 import type { VirtualNetworkGateway } from "@azure/arm-network";
 import { RestError } from "@azure/core-rest-pipeline";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { Config } from "../config";
 import { tlsClientOptions } from "./azure-options";
 import { getCredential } from "./credential";
@@ -43,7 +44,15 @@ export interface VpnSession {
 }
 
 /** Why a gateway call failed, for the writer to decide: wait and retry, re-read, or stop and alert. */
-export type GatewayFailureKind = "busy" | "throttled" | "preconditionFailed" | "invalid" | "notFound" | "other";
+export type GatewayFailureKind =
+  | "busy"
+  | "throttled"
+  | "preconditionFailed"
+  | "invalid"
+  | "notFound"
+  /** A long-running operation that was accepted and then ended Failed (its ARM code in `code`). */
+  | "operationFailed"
+  | "other";
 
 export class GatewayError extends Error {
   override readonly name = "GatewayError";
@@ -57,6 +66,30 @@ export class GatewayError extends Error {
     super(message);
   }
 }
+
+/** Where a write stands: still running (poll `operation` again) or done with the gateway as the PUT left it. */
+export type WriteProgress =
+  | { readonly state: "running"; readonly operation: string }
+  | { readonly state: "done"; readonly snapshot: GatewaySnapshot };
+
+/**
+ * The ETag to send as If-Match on the gateway PUT only. The SDK reuses a call's custom headers for every poll of
+ * its long-running operation and for the final GET, where the old ETag would no longer match once the write lands;
+ * a pipeline policy turns this header into If-Match on the PUT and drops it from every other request.
+ */
+export const IF_MATCH_ON_PUT = "x-p2s-if-match-on-put";
+
+export const ifMatchOnPutPolicy: PipelinePolicy = {
+  name: "p2sIfMatchOnPut",
+  sendRequest: (request, next) => {
+    const etag = request.headers.get(IF_MATCH_ON_PUT);
+    if (etag !== undefined) {
+      request.headers.delete(IF_MATCH_ON_PUT);
+      if (request.method === "PUT") request.headers.set("If-Match", etag);
+    }
+    return next(request);
+  },
+};
 
 export interface GatewayClientOptions {
   /** LRO polling interval; Azure's Retry-After is honoured when larger. */
@@ -77,24 +110,66 @@ export class GatewayClient {
   }
 
   /**
-   * Writes `next` into the gateway object read in `from` and waits for the long-running PUT. The ETag of `from` is
-   * sent as If-Match, so an edit made since the read fails the write (preconditionFailed) instead of being lost.
+   * Writes `next` into the gateway object read in `from` and waits for the long-running PUT (a hand edit, a test).
+   * The writer itself uses beginWrite and pollWrite, so that no activity holds a PUT that runs for minutes.
    */
   async write(ref: GatewayRef, from: GatewaySnapshot, next: P2sCertificateState): Promise<GatewaySnapshot> {
+    let progress = await this.beginWrite(ref, from, next);
+    while (progress.state === "running") progress = await this.pollWrite(ref, progress.operation, 60_000);
+    return progress.snapshot;
+  }
+
+  /**
+   * Sends the full-object PUT of `next` into the gateway object read in `from`, with the read's ETag as If-Match, so
+   * an edit made since the read fails the write (preconditionFailed) instead of being lost. Returns the operation
+   * to poll (a serialized poller: URLs only) or, when the gateway answered at once, the result.
+   */
+  async beginWrite(ref: GatewayRef, from: GatewaySnapshot, next: P2sCertificateState): Promise<WriteProgress> {
     const body = withP2sState(from.gateway, next);
-    const result = await this.call(() =>
-      this.client(ref).virtualNetworkGateways.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.name, body, {
-        updateIntervalInMs: this.options.pollIntervalMs ?? 10_000,
-        ...(from.etag === undefined ? {} : { requestOptions: { customHeaders: { "If-Match": from.etag } } }),
-      }),
-    );
-    return snapshot(result);
+    const headers = from.etag === undefined ? undefined : { [IF_MATCH_ON_PUT]: from.etag };
+    return this.call(async () => {
+      const poller = await this.client(ref).virtualNetworkGateways.beginCreateOrUpdate(
+        ref.resourceGroup,
+        ref.name,
+        body,
+        {
+          updateIntervalInMs: this.pollIntervalMs(),
+          ...(headers === undefined ? {} : { requestOptions: { customHeaders: headers } }),
+        },
+      );
+      return progressOf(poller);
+    });
+  }
+
+  /**
+   * Polls a write begun by beginWrite for at most `budgetMs` (Retry-After honoured when the gateway sends it), then
+   * answers where it stands. A failed operation throws GatewayError (busy when it failed AnotherOperationInProgress).
+   */
+  async pollWrite(ref: GatewayRef, operation: string, budgetMs: number): Promise<WriteProgress> {
+    const deadline = Date.now() + budgetMs;
+    return this.call(async () => {
+      // The body is not sent when resuming: the poller only polls the operation it was serialized from.
+      const poller = await this.client(ref).virtualNetworkGateways.beginCreateOrUpdate(
+        ref.resourceGroup,
+        ref.name,
+        {},
+        {
+          resumeFrom: operation,
+          updateIntervalInMs: this.pollIntervalMs(),
+        },
+      );
+      while (!poller.isDone() && Date.now() < deadline) {
+        await sleep(Math.min(this.pollIntervalMs(), Math.max(0, deadline - Date.now())));
+        await poller.poll();
+      }
+      return progressOf(poller);
+    });
   }
 
   async sessions(ref: GatewayRef): Promise<VpnSession[]> {
     const result = await this.call(() =>
       this.client(ref).virtualNetworkGateways.beginGetVpnclientConnectionHealthAndWait(ref.resourceGroup, ref.name, {
-        updateIntervalInMs: this.options.pollIntervalMs ?? 10_000,
+        updateIntervalInMs: this.pollIntervalMs(),
       }),
     );
     return (result.value ?? []).flatMap((s) =>
@@ -117,9 +192,13 @@ export class GatewayClient {
         ref.resourceGroup,
         ref.name,
         { vpnConnectionIds: [...vpnConnectionIds] },
-        { updateIntervalInMs: this.options.pollIntervalMs ?? 10_000 },
+        { updateIntervalInMs: this.pollIntervalMs() },
       ),
     );
+  }
+
+  private pollIntervalMs(): number {
+    return this.options.pollIntervalMs ?? 10_000;
   }
 
   private client(ref: GatewayRef): NetworkManagementClient {
@@ -130,6 +209,7 @@ export class GatewayClient {
         credentialScopes: [this.config.ARM_AUDIENCE],
         ...tlsClientOptions(this.config),
       });
+      client.pipeline.addPolicy(ifMatchOnPutPolicy);
       this.clients.set(ref.subscriptionId, client);
     }
     return client;
@@ -142,6 +222,23 @@ export class GatewayClient {
       throw classify(error);
     }
   }
+}
+
+interface GatewayPoller {
+  isDone(): boolean;
+  getResult(): VirtualNetworkGateway | undefined;
+  toString(): string;
+}
+
+function progressOf(poller: GatewayPoller): WriteProgress {
+  if (!poller.isDone()) return { state: "running", operation: poller.toString() };
+  const result = poller.getResult();
+  if (result === undefined) throw new Error("the gateway write ended without returning the gateway");
+  return { state: "done", snapshot: snapshot(result) };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function snapshot(gateway: VirtualNetworkGateway): GatewaySnapshot {
@@ -184,6 +281,7 @@ function classify(error: unknown): GatewayError {
     // AnotherOperationInProgress this way too (AzureTRE#2222), so it must be recognised here as well.
     const lroCode = /^The long-running operation has failed\. ([A-Za-z]+)\./.exec(message)?.[1];
     if (lroCode === "AnotherOperationInProgress") return new GatewayError("busy", 409, lroCode, message, undefined);
+    if (lroCode !== undefined) return new GatewayError("operationFailed", undefined, lroCode, message, undefined);
     return new GatewayError("other", undefined, lroCode, message, undefined);
   }
   const status = error.statusCode;

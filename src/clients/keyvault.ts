@@ -5,6 +5,7 @@ import type { CertificateClientOptions } from "@azure/keyvault-certificates";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
 import type { KeyClientOptions, SignatureAlgorithm } from "@azure/keyvault-keys";
 import { SecretClient } from "@azure/keyvault-secrets";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { Config } from "../config";
 import { isLoopbackUrl } from "../config";
 import { tlsClientOptions } from "./azure-options";
@@ -24,6 +25,37 @@ export interface KeyVaultClients {
   cryptography(keyId: string): CryptographyClient;
 }
 
+/**
+ * Key Vault's merge takes `tags` in its body (CertificateMergeParameters), but CertificateClient.mergeCertificate
+ * sends only the chain. A caller puts the tags in this header (`requestOptions.headers`); the policy below moves
+ * them into the merge body and removes the header, so it never goes on the wire.
+ */
+export const MERGE_TAGS_HEADER = "x-p2s-merge-tags";
+
+/** Encodes tags for MERGE_TAGS_HEADER. */
+export function mergeTagsHeader(tags: Readonly<Record<string, string>>): Record<string, string> {
+  return { [MERGE_TAGS_HEADER]: Buffer.from(JSON.stringify(tags), "utf8").toString("base64url") };
+}
+
+const MERGE_PATH = /\/certificates\/[^/]+\/pending\/merge$/;
+
+const mergeTagsPolicy: PipelinePolicy = {
+  name: "p2sMergeTagsPolicy",
+  sendRequest: async (request, next) => {
+    const encoded = request.headers.get(MERGE_TAGS_HEADER);
+    if (encoded === undefined) return next(request);
+    request.headers.delete(MERGE_TAGS_HEADER);
+    if (request.method !== "POST" || !MERGE_PATH.test(new URL(request.url).pathname)) {
+      throw new Error(`${MERGE_TAGS_HEADER} is only for certificate merges`);
+    }
+    if (typeof request.body !== "string") throw new Error("the merge body is not JSON text");
+    const body = JSON.parse(request.body) as Record<string, unknown>;
+    body.tags = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")) as unknown;
+    request.body = JSON.stringify(body);
+    return next(request);
+  },
+};
+
 /** Client options for every Key Vault client. */
 function clientOptions(config: KeyVaultConfig): CertificateClientOptions & KeyClientOptions {
   return {
@@ -32,15 +64,25 @@ function clientOptions(config: KeyVaultConfig): CertificateClientOptions & KeyCl
     // loopback emulator, which config allows solely with the local credential, cannot match it.
     disableChallengeResourceVerification: isLoopbackUrl(config.KEY_VAULT_URL),
     retryOptions: { maxRetries: 6, retryDelayInMs: 500, maxRetryDelayInMs: 30_000 },
+    // perCall: it runs once, before the challenge policy stores the body for its authenticated resend.
+    additionalPolicies: [{ policy: mergeTagsPolicy, position: "perCall" }],
   };
 }
 
 const cache = new Map<string, KeyVaultClients>();
 
+/** The process's Key Vault clients for `config` (built once, then shared). */
 export function keyVaultClients(config: KeyVaultConfig): KeyVaultClients {
   const key = `${config.KEY_VAULT_URL}|${config.P2S_CREDENTIAL}|${config.AZURE_CLIENT_ID ?? ""}|${config.P2S_TRUSTED_CA_FILE ?? ""}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
+  const clients = createKeyVaultClients(config);
+  cache.set(key, clients);
+  return clients;
+}
+
+/** New Key Vault clients, not shared (tests that stand for several app instances). */
+export function createKeyVaultClients(config: KeyVaultConfig): KeyVaultClients {
   const credential = getCredential(config);
   const options = clientOptions(config);
   const vaultUrl = config.KEY_VAULT_URL;
@@ -51,7 +93,6 @@ export function keyVaultClients(config: KeyVaultConfig): KeyVaultClients {
     secrets: new SecretClient(vaultUrl, credential, options),
     cryptography: (keyId) => new CryptographyClient(keyId, credential, options),
   };
-  cache.set(key, clients);
   return clients;
 }
 

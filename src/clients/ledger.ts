@@ -10,6 +10,7 @@ import type {
   CertificateRecord,
   CertificateStatus,
   GatewaySyncRecord,
+  OffboardingRecord,
   RequestSource,
 } from "../domain/ledger";
 
@@ -30,6 +31,7 @@ interface CertificateEntity {
   notAfter?: Date;
   revokedAt?: Date;
   revocationReason?: string;
+  requestedAt?: Date;
   updatedAt: Date;
 }
 
@@ -60,6 +62,7 @@ export class Ledger {
     private readonly certificates: TableClient,
     private readonly audit: TableClient,
     private readonly gateways: TableClient,
+    private readonly users: TableClient,
   ) {}
 
   static fromConfig(config: LedgerConfig): Ledger {
@@ -68,12 +71,18 @@ export class Ledger {
       tableClient(config, `${prefix}Certificates`),
       tableClient(config, `${prefix}Audit`),
       tableClient(config, `${prefix}Gateways`),
+      tableClient(config, `${prefix}Users`),
     );
   }
 
   /** Creates the tables when absent (safe to call repeatedly; cached per process). */
   async ensureTables(): Promise<void> {
-    await Promise.all([this.ensure(this.certificates), this.ensure(this.audit), this.ensure(this.gateways)]);
+    await Promise.all([
+      this.ensure(this.certificates),
+      this.ensure(this.audit),
+      this.ensure(this.gateways),
+      this.ensure(this.users),
+    ]);
   }
 
   async recordGatewaySync(record: GatewaySyncRecord): Promise<void> {
@@ -115,6 +124,73 @@ export class Ledger {
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;
+    }
+  }
+
+  /** Records a user's offboarding (the latest one wins): issuances requested before it end revoked. */
+  async recordOffboarding(record: OffboardingRecord): Promise<void> {
+    await this.ensureTables();
+    await this.users.upsertEntity(
+      {
+        partitionKey: tableKey(record.userKey),
+        rowKey: "offboarding",
+        offboardedAt: record.offboardedAt,
+        requestId: record.requestId,
+        reason: record.reason,
+      },
+      "Replace",
+    );
+  }
+
+  async getOffboarding(userKey: string): Promise<OffboardingRecord | undefined> {
+    await this.ensureTables();
+    try {
+      const e = await this.users.getEntity<{ offboardedAt: Date | string; requestId: string; reason: string }>(
+        tableKey(userKey),
+        "offboarding",
+      );
+      return { userKey, offboardedAt: asDate(e.offboardedAt) ?? new Date(0), requestId: e.requestId, reason: e.reason };
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Records that the live sessions of these users must be ended on this gateway, once their revocations are on it.
+   * Written before the gateway PUT that carries the revocations and cleared only after the sessions are ended, so a
+   * writer that fails in between still ends them on its next pass. Idempotent.
+   */
+  async markSessionsToEnd(gatewayId: string, users: readonly string[], at: Date): Promise<void> {
+    if (users.length === 0) return;
+    await this.ensureTables();
+    for (const user of new Set(users.map((u) => u.toLowerCase()))) {
+      await this.gateways.upsertEntity(
+        { partitionKey: sessionsPartition(gatewayId), rowKey: tableKey(user), user, markedAt: at },
+        "Replace",
+      );
+    }
+  }
+
+  /** Users (lower-cased UPNs) whose sessions on this gateway are still to be ended. */
+  async listSessionsToEnd(gatewayId: string): Promise<string[]> {
+    await this.ensureTables();
+    const users: string[] = [];
+    const iter = this.gateways.listEntities<{ user: string }>({
+      queryOptions: { filter: `PartitionKey eq '${odataString(sessionsPartition(gatewayId))}'`, select: ["user"] },
+    });
+    for await (const e of iter) users.push(e.user);
+    return users;
+  }
+
+  async clearSessionsToEnd(gatewayId: string, users: readonly string[]): Promise<void> {
+    await this.ensureTables();
+    for (const user of users) {
+      try {
+        await this.gateways.deleteEntity(sessionsPartition(gatewayId), tableKey(user.toLowerCase()));
+      } catch (error) {
+        if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+      }
     }
   }
 
@@ -244,6 +320,11 @@ export class Ledger {
   }
 }
 
+/** The Gateways table partition of one gateway's pending session ends (the sync records live under "gateway"). */
+function sessionsPartition(gatewayId: string): string {
+  return `sessions-${tableKey(gatewayId.toLowerCase())}`;
+}
+
 function odataString(value: string): string {
   return value.replace(/'/g, "''");
 }
@@ -265,6 +346,7 @@ function toEntity(r: CertificateRecord): CertificateEntity {
     ...(r.notAfter === undefined ? {} : { notAfter: r.notAfter }),
     ...(r.revokedAt === undefined ? {} : { revokedAt: r.revokedAt }),
     ...(r.revocationReason === undefined ? {} : { revocationReason: r.revocationReason }),
+    ...(r.requestedAt === undefined ? {} : { requestedAt: r.requestedAt }),
   };
 }
 
@@ -285,6 +367,7 @@ function fromEntity(e: TableEntityResult<CertificateEntity>): CertificateRecord 
     ...optional("notAfter", asDate(e.notAfter)),
     ...optional("revokedAt", asDate(e.revokedAt)),
     ...optional("revocationReason", e.revocationReason),
+    ...optional("requestedAt", asDate(e.requestedAt)),
   };
 }
 

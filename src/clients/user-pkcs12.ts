@@ -6,6 +6,7 @@ import { RestError } from "@azure/core-rest-pipeline";
 import { OWNER_TAG, OWNER_VALUE } from "./key-vault-ca";
 import type { KeyVaultClients } from "./keyvault";
 import { readCertificateSecret } from "../domain/certificate-secret";
+import { thumbprintOf } from "../domain/thumbprint";
 import { buildPkcs12 } from "../domain/pkcs12";
 import type { Pkcs12Encryption } from "../domain/pkcs12";
 
@@ -13,17 +14,26 @@ export class UserPkcs12Error extends Error {
   override readonly name = "UserPkcs12Error";
 }
 
+/** What the caller (the ledger) says the certificate must be; a Key Vault object that differs is refused. */
+export interface ExpectedCertificate {
+  /** Uppercase SHA-1 thumbprint of the certificate to export. */
+  readonly thumbprint?: string;
+  /** The owner's UPN key (lower case), compared with the certificate's `upn` tag when it has one. */
+  readonly upnKey?: string;
+}
+
 /**
  * The PFX of client certificate `certificateName`: key, leaf and root, encrypted with `passphrase` ("aes256":
  * PBES2/AES-256 with a SHA-256 MAC; "legacy3des": TripleDES with a SHA-1 MAC, for old key stores). Refuses a
- * certificate this app did not issue to a user, one that is disabled or still pending, and one whose secret carries
- * no key or no chain.
+ * certificate this app did not issue to a user, one that is disabled or still pending, one that is not the
+ * `expected` certificate or user's, and one whose secret carries no key or no chain.
  */
 export async function exportUserPkcs12(
   kv: KeyVaultClients,
   certificateName: string,
   passphrase: string,
   encryption: Pkcs12Encryption,
+  expected: ExpectedCertificate = {},
 ): Promise<Uint8Array> {
   const certificate = await kv.certificates.getCertificate(certificateName).catch((error: unknown) => {
     if (error instanceof RestError && error.statusCode === 404) {
@@ -38,6 +48,14 @@ export async function exportUserPkcs12(
   if (enabled !== true) throw new UserPkcs12Error(`certificate ${certificateName} is disabled`);
   if (certificate.cer === undefined || certificate.cer.length === 0 || version === undefined) {
     throw new UserPkcs12Error(`certificate ${certificateName} is not issued yet`);
+  }
+  if (expected.thumbprint !== undefined && thumbprintOf(new Uint8Array(certificate.cer)) !== expected.thumbprint) {
+    throw new UserPkcs12Error(
+      `certificate ${certificateName} in Key Vault is not the certificate ${expected.thumbprint}`,
+    );
+  }
+  if (expected.upnKey !== undefined && tags.upn !== undefined && tags.upn.toLowerCase() !== expected.upnKey) {
+    throw new UserPkcs12Error(`certificate ${certificateName} belongs to another user`);
   }
 
   // The secret of that same version: a renewal in progress must not pair another key with this certificate.

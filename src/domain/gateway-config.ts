@@ -78,6 +78,25 @@ export function isAppOwnedRevocation(entry: RevokedEntry): boolean {
  * GatewayCapacityError rather than drop anything valid.
  */
 export function planSync(actual: P2sCertificateState, desired: DesiredState): SyncPlan {
+  const plan = planUnchecked(actual, desired);
+  if (plan.next.roots.length > MAX_ROOT_CERTIFICATES) {
+    throw new GatewayCapacityError("roots", plan.next.roots.length, MAX_ROOT_CERTIFICATES);
+  }
+  if (plan.next.revoked.length > MAX_REVOKED_CERTIFICATES) {
+    throw new GatewayCapacityError("revocations", plan.next.revoked.length, MAX_REVOKED_CERTIFICATES);
+  }
+  return plan;
+}
+
+/** How many changes the writer still has to apply (revocations to add or prune, roots to add or update), limits aside. */
+export function pendingChangeCount(actual: P2sCertificateState, desired: DesiredState): number {
+  const plan = planUnchecked(actual, desired);
+  return (
+    plan.addedRevocations.length + plan.prunedRevocations.length + plan.rootsAdded.length + plan.rootsUpdated.length
+  );
+}
+
+function planUnchecked(actual: P2sCertificateState, desired: DesiredState): SyncPlan {
   const roots = [...actual.roots];
   const rootsAdded: string[] = [];
   const rootsUpdated: string[] = [];
@@ -90,9 +109,6 @@ export function planSync(actual: P2sCertificateState, desired: DesiredState): Sy
       roots[i] = want;
       rootsUpdated.push(want.name);
     }
-  }
-  if (roots.length > MAX_ROOT_CERTIFICATES) {
-    throw new GatewayCapacityError("roots", roots.length, MAX_ROOT_CERTIFICATES);
   }
 
   const wanted = new Set(desired.revokedThumbprints.map(normaliseThumbprint));
@@ -115,10 +131,6 @@ export function planSync(actual: P2sCertificateState, desired: DesiredState): Sy
     revoked.push({ name: revokedEntryName(thumbprint), thumbprint });
     addedRevocations.push(thumbprint);
   }
-  if (revoked.length > MAX_REVOKED_CERTIFICATES) {
-    throw new GatewayCapacityError("revocations", revoked.length, MAX_REVOKED_CERTIFICATES);
-  }
-
   const changed = rootsAdded.length + rootsUpdated.length + addedRevocations.length + prunedRevocations.length > 0;
   return { next: { roots, revoked }, changed, addedRevocations, prunedRevocations, rootsAdded, rootsUpdated };
 }

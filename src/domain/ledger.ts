@@ -27,7 +27,22 @@ export interface CertificateRecord {
   readonly notAfter?: Date;
   readonly revokedAt?: Date;
   readonly revocationReason?: string;
+  /** When the request was first recorded; an offboarding at or after it revokes the certificate it makes. */
+  readonly requestedAt?: Date;
   readonly updatedAt: Date;
+}
+
+/** The last offboarding of a user: issuances requested before it end revoked, however late they finish. */
+export interface OffboardingRecord {
+  readonly userKey: string;
+  readonly offboardedAt: Date;
+  readonly requestId: string;
+  readonly reason: string;
+}
+
+/** Whether a certificate requested at `requestedAt` must end revoked because its user was offboarded since. */
+export function offboardedSince(offboarding: OffboardingRecord | undefined, requestedAt: Date): boolean {
+  return offboarding !== undefined && offboarding.offboardedAt.getTime() >= requestedAt.getTime();
 }
 
 /** One append-only audit entry: who did what to which subject, when, why, from where. */

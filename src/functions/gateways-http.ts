@@ -4,7 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { services } from "../activities/services";
 import { parseGatewayId } from "../clients/gateway";
 import { loadDesiredGatewayState } from "../clients/desired-gateway-state";
-import { MAX_REVOKED_CERTIFICATES, planSync, GatewayCapacityError } from "../domain/gateway-config";
+import { GatewayCapacityError, MAX_REVOKED_CERTIFICATES, pendingChangeCount, planSync } from "../domain/gateway-config";
 
 export interface GatewayView {
   readonly id: string;
@@ -16,6 +16,8 @@ export interface GatewayView {
   readonly pendingChanges: number;
   readonly lastSyncAt: string | null;
   readonly lastOutcome: string | null;
+  /** The gateway's provisioningState (Succeeded, Updating, Failed); null when it could not be read. */
+  readonly provisioningState: string | null;
   readonly inSync: boolean;
   readonly error?: string;
 }
@@ -37,32 +39,37 @@ export async function listGateways(_request: HttpRequest, context: InvocationCon
       };
       try {
         const snapshot = await gateways.read(ref);
-        let pendingChanges: number;
+        const pendingChanges = pendingChangeCount(snapshot.state, desired);
         let error: string | undefined;
         try {
-          const plan = planSync(snapshot.state, desired);
-          pendingChanges =
-            plan.addedRevocations.length +
-            plan.prunedRevocations.length +
-            plan.rootsAdded.length +
-            plan.rootsUpdated.length;
+          planSync(snapshot.state, desired);
         } catch (e) {
           if (!(e instanceof GatewayCapacityError)) throw e;
-          pendingChanges = e.needed - snapshot.state.revoked.length;
           error = e.message;
         }
+        const provisioningState = snapshot.provisioningState ?? null;
         return {
           ...base,
+          provisioningState,
           roots: snapshot.state.roots.map((r) => ({ name: r.name, managed: managed.has(r.name.toLowerCase()) })),
           revokedCount: snapshot.state.revoked.length,
           pendingChanges,
-          inSync: pendingChanges === 0 && error === undefined,
+          // An Updating or Failed gateway shows the object it was given, not necessarily what it enforces.
+          inSync: pendingChanges === 0 && error === undefined && provisioningState === "Succeeded",
           ...(error === undefined ? {} : { error }),
         };
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         context.warn(`gateways: cannot read ${ref.name}: ${message}`);
-        return { ...base, roots: [], revokedCount: 0, pendingChanges: 0, inSync: false, error: message };
+        return {
+          ...base,
+          provisioningState: null,
+          roots: [],
+          revokedCount: 0,
+          pendingChanges: 0,
+          inSync: false,
+          error: message,
+        };
       }
     }),
   );

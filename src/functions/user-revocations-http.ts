@@ -10,7 +10,7 @@ import type { RevocationRequest } from "../domain/issuance";
 import { upnKey } from "../domain/upn";
 import { OFFBOARD_USER_ORCHESTRATION } from "../orchestrations/offboard-user";
 import type { OffboardInput } from "../orchestrations/offboard-user";
-import { writerInput } from "./gateway-writer-input";
+import { writerInput } from "../domain/gateway-writer-input";
 import { jsonBody, requestIdSchema, upnParam } from "./http-validation";
 
 const revokeBody = z.object({

@@ -5,110 +5,128 @@
 // requester, who saw it still running, would never know. Each wake-up starts a fresh generation (continueAsNew) whose
 // first pass re-reads the ledger, so events that continueAsNew may discard were already covered by that read. The
 // sleep is a bare waitForExternalEvent: Task.any([timer, event]) followed by continueAsNew is durable-functions-js
-// #577. It ends only by failing (refused write, unexpected error); the next request or gatewayReconcile restarts it.
+// #577. It ends only by failing, always with an alert (refused write, unexpected error); the next request or
+// gatewayReconcile restarts it.
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { run } from "../activities/define";
 import { raiseAlert } from "../activities/alert";
-import { applyGatewayState, isApplied } from "../activities/gateway-apply";
+import { applyGatewayState, awaitGatewayWrite } from "../activities/gateway-apply";
+import type { AwaitWriteOutcome, PlannedWrite } from "../activities/gateway-apply";
 import { computeDesiredGatewayState } from "../activities/gateway-desired-state";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
-import { disconnectRevokedSessions } from "../activities/gateway-sessions";
+import { disconnectRevokedSessions, findRevokedSessions } from "../activities/gateway-sessions";
 import { CHANGES_PENDING_EVENT, GATEWAY_WRITER_ORCHESTRATION } from "../clients/gateway-writer-starter";
+import type { ChangesPending } from "../clients/gateway-writer-starter";
 import { backoffDelayMs } from "../domain/backoff";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 
 /** Passes per generation before continueAsNew trims the history under a long stream of changes. */
 const PASSES_PER_GENERATION = 10;
 const MAX_BUSY_WAIT_MS = 5 * 60_000;
-/** Consecutive 412s or unverified writes before the writer stops and alerts rather than rewrite the gateway forever. */
+/** Consecutive 412s, failed or unverified writes before the writer stops and alerts rather than rewrite forever. */
 const MAX_DISAGREEMENTS = 5;
+/** Disconnects refused in a row before the pass starts over (with a fresh lookup) through the busy wait. */
+const MAX_DISCONNECT_ATTEMPTS = 6;
+
+/**
+ * Transient failures of the ledger, Key Vault or ARM get a few retries (from the busy backoff, doubling: about 2
+ * minutes in all by default) before the writer fails loudly.
+ */
+function activityRetry(input: GatewayWriterInput): df.RetryOptions {
+  const retry = new df.RetryOptions(input.busyBackoffMs, 4);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = MAX_BUSY_WAIT_MS;
+  return retry;
+}
+
+/** How one pass ended, as the loop decides on it. */
+type PassOutcome =
+  | { readonly kind: "applied"; readonly written: boolean }
+  | { readonly kind: "wait"; readonly state: string; readonly retryAfterMs: number | undefined }
+  | { readonly kind: "disagree"; readonly outcome: string; readonly detail: string }
+  | { readonly kind: "refuse"; readonly outcome: string; readonly detail: string };
 
 export const gatewayWriter: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<GatewayWriterInput>();
-  const gatewayName = input.gatewayId.split("/").pop() ?? input.gatewayId;
+  const gatewayName = nameOf(input.gatewayId);
+  const retry = activityRetry(input);
+  // Unique per generation, also across restarts after a failure: audit ids built from it are never reused.
+  const generationId = context.df.newGuid(`${context.df.instanceId}:generation`);
   let passes = 0;
   let busyAttempts = 0;
+  let busySince: number | undefined;
+  let busyAlerted = false;
   let disagreements = 0;
+
+  if (!input.continued && input.coalesceMs > 0) {
+    // Woken by a request: let the requests of the same burst reach the ledger, so one write carries them all.
+    context.df.setCustomStatus({ gateway: gatewayName, pass: 0, state: "coalescing" });
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.coalesceMs));
+  }
 
   for (;;) {
     passes++;
-    const passId = `${context.df.instanceId}:${input.generation ?? 0}:${passes}`;
-    context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: "reading" });
+    const passId = `${generationId}:${passes}`;
+    const outcome: PassOutcome = yield* guarded(onePass(context, input, retry, passId, passes));
 
-    // Re-read the desired state every pass: everything marked in the ledger before now goes into this write.
-    const { desired, revokedUsers } = yield* run(computeDesiredGatewayState, {});
-
-    // Read the gateway, plan, write once with If-Match, verify.
-    const result = yield* run(applyGatewayState, { gatewayId: input.gatewayId, desired });
-
-    if (result.outcome === "busy" || result.outcome === "throttled") {
+    if (outcome.kind === "wait") {
       // Another operation runs on the gateway (or ARM throttles): wait on a durable timer, then re-read and retry.
       busyAttempts++;
-      const waitMs = Math.min(
-        MAX_BUSY_WAIT_MS,
-        backoffDelayMs(
-          { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 },
-          busyAttempts,
-          result.retryAfterMs,
-        ),
-      );
-      context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: result.outcome, waitMs });
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitMs));
+      const now = context.df.currentUtcDateTime.getTime();
+      busySince ??= now;
+      if (!busyAlerted && now - busySince >= input.busyAlertMs) {
+        // Still refused after a long while: tell the operators, and keep trying.
+        busyAlerted = true;
+        yield* run(
+          raiseAlert,
+          {
+            severity: "warning",
+            title: `Gateway ${gatewayName}: revocations are waiting`,
+            detail: `the gateway has refused the writer (${outcome.state}) for ${Math.round((now - busySince) / 60_000)} minutes; it keeps trying`,
+            subject: input.gatewayId,
+          },
+          retry,
+        );
+      }
+      const policy = { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 };
+      const waitMs = Math.min(MAX_BUSY_WAIT_MS, backoffDelayMs(policy, busyAttempts, outcome.retryAfterMs));
+      context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: outcome.state, waitMs });
+      yield context.df.createTimer(new Date(now + waitMs));
       continue;
     }
     busyAttempts = 0;
+    busySince = undefined;
+    busyAlerted = false;
 
-    if (result.outcome === "conflict" || result.outcome === "unverified") {
-      // The gateway changed under us (a hand edit) or the write did not stick: plan again from a fresh read, at once
-      // the first time, then after a backoff; a gateway that keeps disagreeing is reported, not rewritten forever.
+    if (outcome.kind === "disagree") {
+      // The gateway changed under us (a hand edit), or the write failed or did not stick: plan again from a fresh
+      // read, at once the first time, then after a backoff; a gateway that keeps disagreeing is reported.
       disagreements++;
       if (disagreements >= MAX_DISAGREEMENTS) {
-        const detail = `${disagreements} writes in a row were refused or did not stick (last: ${result.detail})`;
-        return yield* failLoudly(context, input.gatewayId, passId, result.outcome, detail);
+        const detail = `${disagreements} writes in a row were refused or did not stick (last: ${outcome.detail})`;
+        return yield* failLoudly(context, retry, input.gatewayId, passId, outcome.outcome, detail);
       }
       if (disagreements > 1) {
-        const waitMs = backoffDelayMs(
-          { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 },
-          disagreements - 1,
-        );
-        context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: result.outcome, waitMs });
+        const policy = { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 };
+        const waitMs = backoffDelayMs(policy, disagreements - 1);
+        context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: outcome.outcome, waitMs });
         yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitMs));
       }
       continue;
     }
 
-    if (!isApplied(result)) {
-      // Applying would drop a valid entry, or the gateway refused the object: stop loudly, write nothing.
-      return yield* failLoudly(context, input.gatewayId, passId, result.outcome, result.detail);
+    if (outcome.kind === "refuse") {
+      // Applying would drop a valid entry, the gateway refused the object, or something unexpected failed: stop
+      // loudly, write nothing more.
+      return yield* failLoudly(context, retry, input.gatewayId, passId, outcome.outcome, outcome.detail);
     }
     disagreements = 0;
 
-    // Record the pass (written or already in sync) for the API and the audit.
-    yield* run(recordGatewaySync, {
-      gatewayId: input.gatewayId,
-      passId,
-      outcome: result.outcome,
-      detail:
-        result.outcome === "written"
-          ? `added ${result.addedRevocations.length} revocations, pruned ${result.prunedRevocations.length}`
-          : "in sync",
-      revokedCount: result.revokedCount,
-      rootCount: result.rootCount,
-      addedRevocations: result.addedRevocations,
-      prunedRevocations: result.prunedRevocations,
-    });
-
-    if (result.outcome === "written" && result.addedRevocations.length > 0) {
-      // End the live sessions of the users whose revocations just reached the gateway.
-      const users = [...new Set(result.addedRevocations.flatMap((t) => revokedUsers[t] ?? []))];
-      yield* run(disconnectRevokedSessions, { gatewayId: input.gatewayId, users, passId });
-    }
-
-    if (result.outcome === "written") {
+    if (outcome.written) {
       if (passes >= PASSES_PER_GENERATION) {
         // Keep the history short under a long stream of changes; the next generation re-reads everything.
-        context.df.continueAsNew({ ...input, generation: (input.generation ?? 0) + passes });
+        context.df.continueAsNew({ ...input, generation: (input.generation ?? 0) + passes, continued: true });
         return { gateway: gatewayName, passes, continued: true };
       }
       // Something was written: loop to pick up whatever arrived during the write.
@@ -118,39 +136,171 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     // In sync: sleep until a request (offboarding, gatewayReconcile) wakes it; a request raised during this
     // generation's passes is already waiting and wakes it at once, for one more pass.
     context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: "waiting" });
-    yield context.df.waitForExternalEvent(CHANGES_PENDING_EVENT);
-    context.df.continueAsNew({ ...input, generation: (input.generation ?? 0) + passes });
+    const wake = (yield context.df.waitForExternalEvent(CHANGES_PENDING_EVENT)) as ChangesPending | null | undefined;
+    // A wake-up carries the current settings, so a changed configuration reaches a writer that never ends.
+    const next = wake?.settings?.gatewayId === input.gatewayId ? wake.settings : input;
+    context.df.continueAsNew({ ...next, generation: (input.generation ?? 0) + passes, continued: false });
     return { gateway: gatewayName, passes, continued: true };
   }
 };
 
-/** Records the failed pass for the API, raises a critical alert naming the cause, and fails the instance. */
+/** One pass: desired state, one PUT if anything differs (followed until it ends), the record, the sessions. */
+function* onePass(
+  context: OrchestrationContext,
+  input: GatewayWriterInput,
+  retry: df.RetryOptions,
+  passId: string,
+  pass: number,
+): Generator<Task, PassOutcome, unknown> {
+  const status = (state: string): void => {
+    context.df.setCustomStatus({ gateway: nameOf(input.gatewayId), pass, state });
+  };
+  status("reading");
+
+  // Re-read the desired state every pass: everything marked in the ledger before now goes into this write.
+  const { desired, revokedUsers, rootError } = yield* run(computeDesiredGatewayState, {}, retry);
+
+  // Read the gateway, plan, and send one PUT with If-Match when anything differs.
+  const begun = yield* run(applyGatewayState, { gatewayId: input.gatewayId, desired, revokedUsers }, retry);
+  let written: { plan: PlannedWrite; revokedCount: number; rootCount: number } | undefined;
+  if (begun.outcome === "started") {
+    // Follow the long-running PUT in bounded activity calls until it ends, then verify from a fresh read.
+    status("writing");
+    let progress: AwaitWriteOutcome = yield* run(
+      awaitGatewayWrite,
+      { gatewayId: input.gatewayId, operation: begun.operation, desired },
+      retry,
+    );
+    while (progress.outcome === "running") {
+      progress = yield* run(
+        awaitGatewayWrite,
+        { gatewayId: input.gatewayId, operation: progress.operation, desired },
+        retry,
+      );
+    }
+    if (progress.outcome !== "written") return verdict(progress);
+    written = { plan: begun.plan, revokedCount: progress.revokedCount, rootCount: progress.rootCount };
+  } else if (begun.outcome !== "inSync") {
+    return verdict(begun);
+  }
+
+  // Record the pass (written or already in sync) for the API and the audit.
+  const counts = written ?? (begun.outcome === "inSync" ? begun : { revokedCount: -1, rootCount: -1 });
+  const plan = written?.plan;
+  const summary =
+    plan === undefined
+      ? "in sync"
+      : `added ${plan.addedRevocations.length} revocations, pruned ${plan.prunedRevocations.length}`;
+  yield* run(
+    recordGatewaySync,
+    {
+      gatewayId: input.gatewayId,
+      passId,
+      outcome: written === undefined ? "inSync" : "written",
+      detail: rootError === undefined ? summary : `${summary}; ${rootError}`,
+      revokedCount: counts.revokedCount,
+      rootCount: counts.rootCount,
+      addedRevocations: plan?.addedRevocations ?? [],
+      prunedRevocations: plan?.prunedRevocations ?? [],
+    },
+    retry,
+  );
+
+  // End the live sessions of users whose revocations are now on the gateway (marked before their write).
+  status("ending sessions");
+  const found = yield* run(findRevokedSessions, { gatewayId: input.gatewayId }, retry);
+  if (found.outcome === "busy" || found.outcome === "throttled") {
+    return { kind: "wait", state: found.outcome, retryAfterMs: found.retryAfterMs };
+  }
+  if (found.outcome === "found") {
+    const disconnect = { gatewayId: input.gatewayId, marked: found.marked, sessions: found.sessions, passId };
+    for (let attempt = 1; ; attempt++) {
+      const ended = yield* run(disconnectRevokedSessions, disconnect, retry);
+      if (ended.outcome === "disconnected") break;
+      // Refused right after the lookup (a gateway busy after an operation): wait out the refusal and send the same
+      // disconnect again, rather than look up again and meet the same refusal after that lookup.
+      if (attempt >= MAX_DISCONNECT_ATTEMPTS) {
+        return { kind: "wait", state: ended.outcome, retryAfterMs: ended.retryAfterMs };
+      }
+      const policy = { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 };
+      const waitMs = backoffDelayMs(policy, attempt, ended.retryAfterMs);
+      context.df.setCustomStatus({ gateway: nameOf(input.gatewayId), pass, state: ended.outcome, waitMs });
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitMs));
+    }
+  }
+
+  return { kind: "applied", written: written !== undefined };
+}
+
+function verdict(
+  outcome:
+    | { readonly outcome: "busy" | "throttled"; readonly retryAfterMs: number | undefined }
+    | { readonly outcome: "conflict" | "unverified" | "failed" | "capacity" | "rejected"; readonly detail: string },
+): PassOutcome {
+  switch (outcome.outcome) {
+    case "busy":
+    case "throttled":
+      return { kind: "wait", state: outcome.outcome, retryAfterMs: outcome.retryAfterMs };
+    case "conflict":
+    case "unverified":
+    case "failed":
+      return { kind: "disagree", outcome: outcome.outcome, detail: outcome.detail };
+    case "capacity":
+    case "rejected":
+      return { kind: "refuse", outcome: outcome.outcome, detail: outcome.detail };
+  }
+}
+
+/** Runs a pass; an activity that failed beyond its retries becomes a refusal, so the writer alerts before it stops. */
+function* guarded(pass: Generator<Task, PassOutcome, unknown>): Generator<Task, PassOutcome, unknown> {
+  try {
+    return yield* pass;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { kind: "refuse", outcome: "error", detail: `unexpected failure: ${detail}` };
+  }
+}
+
+/**
+ * Raises a critical alert naming the cause, records the failed pass for the API, and fails the instance. Each step is
+ * attempted even when the other fails (an unreachable table must not silence the alert, nor the reverse).
+ */
 function* failLoudly(
   context: OrchestrationContext,
+  retry: df.RetryOptions,
   gatewayId: string,
   passId: string,
   outcome: string,
   detail: string,
 ): Generator<Task, never, unknown> {
-  const gatewayName = gatewayId.split("/").pop() ?? gatewayId;
-  yield* run(recordGatewaySync, {
-    gatewayId,
-    passId,
-    outcome,
-    detail,
-    revokedCount: -1,
-    rootCount: -1,
-    addedRevocations: [],
-    prunedRevocations: [],
-  });
-  yield* run(raiseAlert, {
-    severity: "critical",
-    title: `Gateway ${gatewayName}: revocations cannot be applied`,
-    detail,
-    subject: gatewayId,
-  });
+  const gatewayName = nameOf(gatewayId);
+  const problems: string[] = [];
+  try {
+    yield* run(
+      raiseAlert,
+      {
+        severity: "critical",
+        title: `Gateway ${gatewayName}: revocations cannot be applied`,
+        detail,
+        subject: gatewayId,
+      },
+      retry,
+    );
+  } catch (error) {
+    problems.push(`the alert could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    const failed = { revokedCount: -1, rootCount: -1, addedRevocations: [], prunedRevocations: [] };
+    yield* run(recordGatewaySync, { gatewayId, passId, outcome, detail, ...failed }, retry);
+  } catch (error) {
+    problems.push(`the pass could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
+  }
   context.df.setCustomStatus({ gateway: gatewayName, state: "failed", outcome });
-  throw new Error(`gateway ${gatewayName}: ${detail}`);
+  throw new Error([`gateway ${gatewayName}: ${detail}`, ...problems].join("; "));
+}
+
+function nameOf(gatewayId: string): string {
+  return gatewayId.split("/").pop() ?? gatewayId;
 }
 
 df.app.orchestration(GATEWAY_WRITER_ORCHESTRATION, gatewayWriter);

@@ -3,6 +3,7 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import { run } from "../activities/define";
+import { runCa } from "../activities/ca-outcome";
 import { ensureRoot } from "../activities/ca-root";
 import {
   beginCertificate,
@@ -11,13 +12,16 @@ import {
   recordIssuing,
   signCertificate,
 } from "../activities/ca-issuance";
-import { disableCertificates } from "../activities/revocation";
+import { disableCertificates, wakeGatewayWriters } from "../activities/revocation";
 import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
 import { assertUpn, keyVaultCertificateName } from "../domain/upn";
 
 export const ISSUE_CERTIFICATE_ORCHESTRATION = "issueClientCertificate";
 
-/** Transient Key Vault failures (throttling beyond the SDK's retries, timeouts) are retried by the framework. */
+/**
+ * Transient Key Vault failures (throttling beyond the SDK's retries, timeouts) are retried by the framework; the CA
+ * activities return terminal failures (bad UPN, refused CSR, soft-deleted name) instead, and runCa fails at once.
+ */
 const retry = new df.RetryOptions(5000, 5);
 retry.backoffCoefficient = 2;
 retry.maxRetryIntervalInMilliseconds = 60_000;
@@ -27,25 +31,27 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   // The name derives from the UPN and request id, so every retry and replay addresses the same certificate.
   const upn = assertUpn(request.upn);
   const certificateName = keyVaultCertificateName(upn, request.requestId, request.certificateNamePrefix);
-  const named = { request, certificateName };
+  // When the request was accepted (this instance's start): an offboarding after it revokes what it makes.
+  const requestedAt = context.df.currentUtcDateTime.toISOString();
+  const named = { request, certificateName, requestedAt };
 
   // The CA root must exist before anything is signed (created on first use, non-exportable).
-  const root = yield* run(ensureRoot, { actor: request.actor }, retry);
+  const root = yield* runCa(ensureRoot, { actor: request.actor }, retry);
 
   // Record the request first, so an issuance that fails half-way is visible and auditable.
   yield* run(recordIssuing, named, retry);
 
   // Key Vault creates the user's key and a CSR (or returns what a previous attempt already made).
-  const begun = yield* run(beginCertificate, { ...named, rootThumbprint: root.thumbprint }, retry);
+  const begun = yield* runCa(beginCertificate, { ...named, rootThumbprint: root.thumbprint }, retry);
 
   let certificate;
   if (begun.state === "issued") {
     certificate = begun.certificate;
   } else {
     // The CA signs the CSR through keys/sign: Client Authentication first, CN = UPN.
-    const signed = yield* run(signCertificate, { upn, csrBase64: begun.csrBase64, root }, retry);
+    const signed = yield* runCa(signCertificate, { upn, csrBase64: begun.csrBase64, root }, retry);
     // Merge the signed certificate and its chain into the pending operation.
-    certificate = yield* run(
+    certificate = yield* runCa(
       completeCertificate,
       { certificateName, certificateBase64: signed.certificateBase64, root },
       retry,
@@ -56,8 +62,9 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   const recorded = yield* run(recordIssued, { ...named, certificate, rootThumbprint: root.thumbprint }, retry);
   if (recorded.status === "revoked") {
     // The user was offboarded while this certificate was being made: disable it so it can never be exported.
-    // Its thumbprint is now in the ledger as revoked, so the next writer pass puts it on every gateway.
     yield* run(disableCertificates, { certificateNames: [certificateName] }, retry);
+    // Its thumbprint is now in the ledger as revoked: wake every gateway's writer to put it on the gateway now.
+    yield* run(wakeGatewayWriters, { reason: `revoked while issuing ${request.requestId}` }, retry);
   }
 
   const result: IssuanceResult = {

@@ -22,10 +22,11 @@ afterAll(async () => {
 it("revokes a certificate that was finished after the user was offboarded", async () => {
   const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";
   // Hold the merge long enough for the offboarding to land first.
-  sandbox.keyVault.faults.add({ operation: "certificates.merge", latencyMs: 1500, count: 1 });
+  const held = sandbox.keyVault.faults.add({ operation: "certificates.merge", latencyMs: 1500, count: 1 });
   const issue = await sandbox.api("POST", "/api/v1/users/eve@contoso.com/certificates", { requestId: "INC0100" });
   expect(issue.status).toBe(202);
-  await waitUntil(() => Promise.resolve(sandbox.keyVault.stats.operation("certificates.merge").count > 0));
+  // The rule removes itself when this issuance's merge takes it: from then on the merge is held in flight.
+  await waitUntil(() => Promise.resolve(!sandbox.keyVault.faults.list().some((rule) => rule.id === held.id)));
 
   const revoke = await sandbox.api("POST", "/api/v1/users/eve@contoso.com/revocations", {
     requestId: "LEAVER-100",
@@ -61,6 +62,49 @@ it("revokes a certificate that was finished after the user was offboarded", asyn
   }[];
   expect(record).toMatchObject({ status: "revoked", thumbprint: result.thumbprint });
 });
+
+it("revokes a certificate requested before its user was offboarded, when the offboarding reached the ledger first", async () => {
+  const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";
+  // Hold the issuance in its first step (the root read), before it has written anything to the ledger.
+  const held = sandbox.keyVault.faults.add({ operation: "certificates.get", latencyMs: 1500, count: 1 });
+  const issue = await sandbox.api("POST", "/api/v1/users/ola@contoso.com/certificates", { requestId: "INC0200" });
+  expect(issue.status).toBe(202);
+  await waitUntil(() => Promise.resolve(!sandbox.keyVault.faults.list().some((rule) => rule.id === held.id)));
+
+  const revoke = await sandbox.api("POST", "/api/v1/users/ola@contoso.com/revocations", {
+    requestId: "LEAVER-200",
+    reason: "offer withdrawn",
+  });
+  const offboarded = await sandbox.waitForInstance((revoke.body as { id: string }).id);
+  expect(offboarded.runtimeStatus).toBe("Completed");
+  // Nothing of the issuance was in the ledger yet: the offboarding revoked nothing by itself.
+  expect((offboarded.output as { revokedThumbprints: string[] }).revokedThumbprints).toEqual([]);
+
+  const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
+  expect(issued.runtimeStatus).toBe("Completed");
+  const result = issued.output as { status: string; thumbprint: string; certificateName: string };
+  expect(result.status).toBe("revoked");
+  expect(sandbox.keyVault.vault.describe(result.certificateName).enabled).toBe(false);
+  // The issuance woke the writers itself: the thumbprint reaches the gateway without the safety-net timer.
+  await waitUntil(() => Promise.resolve(revokedOnGateway(gatewayId).includes(result.thumbprint)));
+});
+
+it("issues an active certificate on a request made after the offboarding (a rehire)", async () => {
+  const issue = await sandbox.api("POST", "/api/v1/users/ola@contoso.com/certificates", { requestId: "INC0201" });
+  expect(issue.status).toBe(202);
+  const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
+  expect(issued.runtimeStatus).toBe("Completed");
+  expect((issued.output as { status: string }).status).toBe("active");
+});
+
+function revokedOnGateway(gatewayId: string): string[] {
+  const gateway = sandbox.arm.controls.gateway(gatewayId) as {
+    properties: { vpnClientConfiguration: { vpnClientRevokedCertificates?: { properties: { thumbprint: string } }[] } };
+  };
+  return (gateway.properties.vpnClientConfiguration.vpnClientRevokedCertificates ?? []).map(
+    (r) => r.properties.thumbprint,
+  );
+}
 
 async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -47,7 +47,13 @@ export async function startTestSandbox(options: Partial<SandboxOptions> = {}): P
       logs.push(line);
     },
     ...options,
-    settings: { GATEWAY_POLL_INTERVAL_MS: "10", GATEWAY_BUSY_BACKOFF_MS: "50", ...options.settings },
+    // Writers apply at once (no coalescing window) unless a test sets one.
+    settings: {
+      GATEWAY_POLL_INTERVAL_MS: "10",
+      GATEWAY_BUSY_BACKOFF_MS: "50",
+      GATEWAY_COALESCE_MS: "0",
+      ...options.settings,
+    },
   });
   const startupMs = performance.now() - started;
   const durable = sandbox.host.durable as LocalDurableBackend | undefined;

@@ -45,6 +45,8 @@ export async function startStack(
     P2S_TRUSTED_CA_FILE: caFile,
     KEY_VAULT_URL: keyVault.url,
     ARM_ENDPOINT: arm.url,
+    // Nothing calls Graph yet; the local credential needs every token endpoint on loopback.
+    GRAPH_ENDPOINT: "https://127.0.0.1:1",
     GATEWAY_RESOURCE_IDS: STACK_GATEWAY_ID,
     LEDGER_TABLE_PREFIX: uniqueName("t").replace(/[^a-z0-9]/g, ""),
     CA_ROOT_KEY_SIZE: "2048",

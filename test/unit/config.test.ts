@@ -98,10 +98,103 @@ describe("parseConfig", () => {
     );
   });
 
-  it("refuses the local emulator credential with non-loopback endpoints", () => {
-    expect(problemsOf(baseEnv({ P2S_CREDENTIAL: "localEmulator" }))).toEqual(
-      expect.arrayContaining(["KEY_VAULT_URL", "ARM_ENDPOINT"]),
+  it("refuses the local emulator credential with any non-loopback endpoint it would send its token to", () => {
+    expect(problemsOf(baseEnv({ P2S_CREDENTIAL: "localEmulator" }))).toEqual([
+      "KEY_VAULT_URL",
+      "ARM_ENDPOINT",
+      "GRAPH_ENDPOINT",
+    ]);
+    const local = {
+      P2S_CREDENTIAL: "localEmulator",
+      KEY_VAULT_URL: "https://127.0.0.1:8443",
+      ARM_ENDPOINT: "https://127.0.0.1:8444",
+      GRAPH_ENDPOINT: "https://[::1]:8445",
+    };
+    expect(parseConfig(baseEnv(local)).GRAPH_ENDPOINT).toBe("https://[::1]:8445");
+    expect(problemsOf(baseEnv({ ...local, GRAPH_ENDPOINT: "https://graph.microsoft.com" }))).toEqual([
+      "GRAPH_ENDPOINT",
+    ]);
+  });
+
+  it("refuses the local emulator credential with identity-based storage on a real account", () => {
+    const local = {
+      P2S_CREDENTIAL: "localEmulator",
+      KEY_VAULT_URL: "https://127.0.0.1:8443",
+      ARM_ENDPOINT: "https://127.0.0.1:8444",
+      GRAPH_ENDPOINT: "https://127.0.0.1:8445",
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__blobServiceUri: "https://st.blob.core.windows.net",
+      AzureWebJobsStorage__tableServiceUri: "https://st.table.core.windows.net",
+    };
+    expect(problemsOf(baseEnv(local))).toEqual([
+      "AzureWebJobsStorage__blobServiceUri",
+      "AzureWebJobsStorage__tableServiceUri",
+    ]);
+    // A connection string carries its own key: the credential never reaches storage then.
+    expect(parseConfig(baseEnv({ ...local, AzureWebJobsStorage: "UseDevelopmentStorage=true" })).P2S_CREDENTIAL).toBe(
+      "localEmulator",
     );
+  });
+
+  it("reports a malformed KEY_VAULT_URL with the other bad settings in one ConfigError", () => {
+    let thrown: unknown;
+    try {
+      parseConfig(baseEnv({ KEY_VAULT_URL: "notaurl", CA_ROOT_KEY_SIZE: "1024" }));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const error = thrown as ConfigError;
+    expect(error.problems.map((p) => p.setting)).toEqual(["KEY_VAULT_URL", "CA_ROOT_KEY_SIZE"]);
+    expect(error.message).toMatch(/^Invalid configuration: KEY_VAULT_URL .*; CA_ROOT_KEY_SIZE must be 2048/);
+  });
+
+  it("runs every cross-setting rule even when other settings are missing or malformed", () => {
+    // Without KEY_VAULT_URL and with a non-number, zod would skip the refinements: their findings must still appear.
+    expect(
+      problemsOf({
+        CLIENT_CERT_VALIDITY_DAYS: "10",
+        CLIENT_RENEWAL_DAYS: "10",
+        CA_ROOT_VALIDITY_YEARS: "ten",
+        P2S_CREDENTIAL: "localEmulator",
+        ARM_ENDPOINT: "not a url",
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        "AzureWebJobsStorage",
+        "KEY_VAULT_URL",
+        "CA_ROOT_VALIDITY_YEARS",
+        "CLIENT_RENEWAL_DAYS",
+        "ARM_ENDPOINT",
+        "GRAPH_ENDPOINT",
+      ]),
+    );
+  });
+
+  it("does not pile a cross-setting finding on a setting that is already invalid", () => {
+    const problems = problemsOf(
+      baseEnv({ P2S_CREDENTIAL: "localEmulator", KEY_VAULT_URL: "notaurl", ARM_ENDPOINT: "https://127.0.0.1:1" }),
+    );
+    expect(problems.filter((setting) => setting === "KEY_VAULT_URL")).toHaveLength(1);
+    expect(problems).toEqual(["KEY_VAULT_URL", "GRAPH_ENDPOINT"]);
+    expect(problemsOf(baseEnv({ CLIENT_CERT_VALIDITY_DAYS: "0", CLIENT_RENEWAL_DAYS: "14" }))).toEqual([
+      "CLIENT_CERT_VALIDITY_DAYS",
+    ]);
+  });
+
+  it("says 'is required' only for settings that are absent", () => {
+    const messages = (() => {
+      try {
+        parseConfig(baseEnv({ CLIENT_CERT_VALIDITY_DAYS: "abc", KEY_VAULT_URL: undefined }));
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+      }
+      return [];
+    })();
+    expect(messages.find((p) => p.setting === "KEY_VAULT_URL")?.message).toBe("is required");
+    const days = messages.find((p) => p.setting === "CLIENT_CERT_VALIDITY_DAYS")?.message;
+    expect(days).toBeDefined();
+    expect(days).not.toBe("is required");
   });
 
   it("requires the table URI with identity-based storage", () => {

@@ -50,7 +50,8 @@ export function armRoutes(ctx: ActionContext): EmulatorRoute[] {
       method: "GET",
       path: GATEWAY,
       operation: OPERATION_NAMES.get,
-      handler: (request) => armHandler(request.apiVersion, () => getGateway(ctx, refOf(request.params))),
+      handler: (request) =>
+        armHandler(request.apiVersion, () => getGateway(ctx, refOf(request.params), headerValue(request, "if-match"))),
     }),
     route({
       method: "PUT",

@@ -20,8 +20,10 @@ export interface ServiceContext {
   readonly retryAfterSeconds: () => number | undefined;
 }
 
-export function getGateway(ctx: ServiceContext, ref: GatewayRef): ArmReply {
+/** GET honours If-Match as HTTP defines it (RFC 9110 13.1.1): a client that sends a stale ETag learns it here. */
+export function getGateway(ctx: ServiceContext, ref: GatewayRef, ifMatch?: string): ArmReply {
   const record = ctx.store.require(ref);
+  if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== record.etag) throw preconditionFailed(ref);
   return { status: 200, body: gatewayView(record), headers: { ETag: record.etag } };
 }
 

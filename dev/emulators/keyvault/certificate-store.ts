@@ -2,7 +2,13 @@
 // policy, and soft delete (deleted but recoverable, recover, purge). Names compare case-insensitively.
 import type { CertificatePolicy, WirePolicy } from "./policy";
 import { isSelfIssuer, isUnknownIssuer, mergePolicy, newPolicy } from "./policy";
-import type { CertificateOperation, CertificateRecord, CertificateVersion, DeletedCertificate } from "./records";
+import type {
+  CertificateOperation,
+  CertificateRecord,
+  CertificateVersion,
+  DeletedCertificate,
+  LatestRule,
+} from "./records";
 import { currentVersion, findVersion } from "./records";
 import { createVersion, verifyMergedChain } from "./issuance";
 import { VaultError, badParameter, deletedButRecoverable, notFound } from "./vault-error";
@@ -33,6 +39,19 @@ export interface PropertiesUpdate {
   readonly policy: WirePolicy | undefined;
 }
 
+/** Behaviours Key Vault does not document, switchable so the app can be tested against either reading. */
+export interface VaultBehaviour {
+  /** Which version GET without a version (certificate, key, secret) and reuseKey take; default "newestIssued". */
+  readonly latest: LatestRule;
+  /**
+   * Whether a merge whose body carries no tags keeps the tags the create gave the version (default true). With
+   * false, such a merge leaves the version without tags; tags sent in the merge body are applied either way.
+   */
+  readonly mergeKeepsCreateTags: boolean;
+}
+
+export const DEFAULT_VAULT_BEHAVIOUR: VaultBehaviour = { latest: "newestIssued", mergeKeepsCreateTags: true };
+
 export interface VersionRef {
   readonly record: CertificateRecord;
   readonly version: CertificateVersion;
@@ -45,6 +64,7 @@ export class CertificateStore {
   readonly #creating = new Set<string>();
   readonly #now: () => number;
   readonly retentionDays: number;
+  behaviour: VaultBehaviour = DEFAULT_VAULT_BEHAVIOUR;
 
   constructor(options: CertificateStoreOptions) {
     this.#now = options.now;
@@ -85,7 +105,7 @@ export class CertificateStore {
       );
     }
     validateTags(request.tags);
-    const previous = existing === undefined ? undefined : currentVersion(existing);
+    const previous = existing === undefined ? undefined : this.latest(existing);
     this.#creating.add(key);
     try {
       const created = await createVersion(policy, {
@@ -120,9 +140,14 @@ export class CertificateStore {
   /** A version by id, or the current one for "" (the SDK's "latest"). */
   version(name: string, version: string): VersionRef {
     const record = this.record(name);
-    const found = version === "" ? currentVersion(record) : findVersion(record, version);
+    const found = version === "" ? this.latest(record) : findVersion(record, version);
     if (found === undefined) throw notFound("Certificate", name, version);
     return { record, version: found };
+  }
+
+  /** The version "latest" addresses, under the configured rule. */
+  latest(record: CertificateRecord): CertificateVersion | undefined {
+    return currentVersion(record, this.behaviour.latest);
   }
 
   operation(name: string): { record: CertificateRecord; operation: CertificateOperation } {
@@ -168,6 +193,7 @@ export class CertificateStore {
     pending.issued = verifyMergedChain(chain, pending.key);
     pending.enabled = options.enabled ?? true;
     if (options.tags !== undefined) pending.tags = { ...options.tags };
+    else if (!this.behaviour.mergeKeepsCreateTags) pending.tags = {};
     pending.updated = this.nowSeconds();
     operation.status = "completed";
     operation.statusDetails = "";

@@ -3,7 +3,8 @@
 import { startEmulator } from "../framework";
 import type { EmulatorCa, EmulatorClock, EmulatorFaults, EmulatorStats } from "../framework";
 import { systemClock } from "../framework";
-import { CertificateStore } from "./certificate-store";
+import { CertificateStore, DEFAULT_VAULT_BEHAVIOUR } from "./certificate-store";
+import type { VaultBehaviour } from "./certificate-store";
 import { describeVersion } from "./inspect";
 import type { VersionDescription } from "./inspect";
 import { certificateRoutes } from "./routes-certificates";
@@ -54,6 +55,11 @@ export interface KeyVaultInspector {
   describe(name: string, version?: string): VersionDescription;
   /** Forgets every certificate, deleted ones included. */
   clear(): void;
+  /** Switches undocumented behaviours (what "latest" means while a version is pending, tags through a merge). */
+  configure(behaviour: Partial<VaultBehaviour>): void;
+  /** Back to the default behaviours. */
+  resetBehaviour(): void;
+  behaviour(): VaultBehaviour;
 }
 
 export interface KeyVaultEmulator {
@@ -119,6 +125,13 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions): P
       clear: () => {
         store.clear();
       },
+      configure: (behaviour) => {
+        store.behaviour = { ...store.behaviour, ...behaviour };
+      },
+      resetBehaviour: () => {
+        store.behaviour = DEFAULT_VAULT_BEHAVIOUR;
+      },
+      behaviour: () => store.behaviour,
     },
     stop: () => emulator.stop(),
   };

@@ -4,3 +4,5 @@ export type { KeyVaultEmulator, KeyVaultEmulatorOptions, KeyVaultInspector, KeyV
 export type { VersionDescription } from "./inspect";
 export { DEFAULT_KEY_VAULT_LIMITS } from "./throttle-model";
 export type { KeyVaultThrottleLimits, KeyVaultThrottleOptions } from "./throttle-model";
+export type { VaultBehaviour } from "./certificate-store";
+export type { LatestRule } from "./records";

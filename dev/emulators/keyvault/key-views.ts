@@ -3,14 +3,14 @@
 // operation the key's key_ops do not grant or a time outside its nbf/exp window.
 import type { CertificateStore, VersionRef } from "./certificate-store";
 import type { KeyOperation } from "./key-material";
-import { currentVersion, findVersion } from "./records";
+import { findVersion } from "./records";
 import { VaultError, disabled, notFound } from "./vault-error";
 
 function lookup(store: CertificateStore, kind: "Key" | "Secret", name: string, version: string): VersionRef {
   let ref: VersionRef;
   try {
     const record = store.record(name);
-    const found = version === "" ? currentVersion(record) : findVersion(record, version);
+    const found = version === "" ? store.latest(record) : findVersion(record, version);
     if (found === undefined) throw notFound(kind, name, version);
     ref = { record, version: found };
   } catch (error) {

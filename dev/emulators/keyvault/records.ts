@@ -57,8 +57,18 @@ export interface DeletedCertificate {
   readonly scheduledPurgeDate: number;
 }
 
-/** The version "latest" means: the newest issued one, else (nothing issued yet) the newest pending one. */
-export function currentVersion(record: CertificateRecord): CertificateVersion | undefined {
+/**
+ * Which version "latest" means. Key Vault does not document it while a new version is pending: "newestIssued"
+ * (default) keeps the current certificate visible during a renewal; "newestVersion" answers the pending one.
+ */
+export type LatestRule = "newestIssued" | "newestVersion";
+
+/** The version "latest" means: by default the newest issued one, else (nothing issued yet) the newest pending one. */
+export function currentVersion(
+  record: CertificateRecord,
+  rule: LatestRule = "newestIssued",
+): CertificateVersion | undefined {
+  if (rule === "newestVersion") return record.versions[record.versions.length - 1];
   for (let i = record.versions.length - 1; i >= 0; i -= 1) {
     const version = record.versions[i];
     if (version?.issued !== undefined) return version;

@@ -18,7 +18,6 @@ import {
 import type { VaultContext } from "./http-support";
 import { parseWirePolicy, policyToWire } from "./policy";
 import type { WirePolicy } from "./policy";
-import { currentVersion } from "./records";
 import type { CertificateOperation, CertificateRecord } from "./records";
 import { throttleKeySize } from "./throttle-model";
 import { OTHER_POOL, vaultRoute, versionedRoutes } from "./vault-routes";
@@ -167,7 +166,7 @@ export function certificateRoutes(context: VaultContext): EmulatorRoute[] {
       charge: OTHER_POOL,
       handler: (request) => {
         const items = context.store.list(includePending(request)).flatMap((record) => {
-          const version = currentVersion(record);
+          const version = context.store.latest(record);
           return version === undefined
             ? []
             : [certificateItem(bundleContext(request, context), record, version, false)];

@@ -222,3 +222,42 @@ describe("a failure between create and merge", () => {
     expect(await issuedVersions(name)).toBe(1);
   });
 });
+
+describe("tags through the merge", () => {
+  afterEach(() => {
+    fixture.stack.keyVault.vault.resetBehaviour();
+  });
+
+  const wantedTags = (upn: string, requestId: string): Record<string, string> => ({
+    managedBy: "p2s-lifecycle",
+    role: "client",
+    upn: upnKey(assertUpn(upn)),
+    requestId,
+    rootThumbprint: root.thumbprint,
+  });
+
+  it("are sent in the merge body: they hold where a merge without tags would drop the create-time ones", async () => {
+    fixture.stack.keyVault.vault.configure({ mergeKeepsCreateTags: false });
+    const updates = fixture.stack.keyVault.stats.operation("certificates.update").count;
+    const issued = await issueForTest(fixture, root, "mary.jackson@contoso.com", "INC0300");
+    expect(fixture.stack.keyVault.vault.describe(issued.certificateName).tags).toEqual(
+      wantedTags("mary.jackson@contoso.com", "INC0300"),
+    );
+    // They came with the merge, not from a repair afterwards.
+    expect(fixture.stack.keyVault.stats.operation("certificates.update").count).toBe(updates);
+  });
+
+  it("are checked after the merge and put back when missing", async () => {
+    const issued = await issueForTest(fixture, root, "dorothy.vaughan@contoso.com", "INC0301");
+    const { version } = fixture.stack.keyVault.vault.describe(issued.certificateName);
+    await fixture.kv.certificates.updateCertificateProperties(issued.certificateName, version, {
+      tags: { managedBy: "p2s-lifecycle", upn: "dorothy.vaughan@contoso.com", requestId: "INC0301", extra: "kept" },
+    });
+    const der = Buffer.from(issued.view.certificatePem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+    await completeClientCertificate(fixture.kv, issued.certificateName, der, root);
+    expect(fixture.stack.keyVault.vault.describe(issued.certificateName).tags).toEqual({
+      ...wantedTags("dorothy.vaughan@contoso.com", "INC0301"),
+      extra: "kept",
+    });
+  });
+});

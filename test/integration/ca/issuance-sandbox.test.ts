@@ -18,6 +18,7 @@ import { getConfig } from "../../../src/config";
 import { generatePassphrase } from "../../../src/domain/passphrase";
 import { pemBlocks } from "../../../src/domain/pem";
 import { assertUpn, keyVaultCertificateName } from "../../../src/domain/upn";
+import { TempDir } from "./ca-support";
 import { startTestSandbox } from "../../support/sandbox";
 import type { TestSandbox } from "../../support/sandbox";
 import { RecordingApi, activityAttempts, dumpTables, settle } from "./sandbox-support";
@@ -184,6 +185,156 @@ describe("throttling", () => {
     for (const upn of users) {
       expect(await ledgerRecords(upn)).toEqual([expect.objectContaining({ status: "active" })]);
     }
+  });
+});
+
+describe("a request repeated after its issuance failed", () => {
+  it("starts the failed instance again under the same id: it resumes the pending CSR, one certificate", async () => {
+    const upn = "margaret@contoso.com";
+    const name = keyVaultCertificateName(assertUpn(upn), "INC1100");
+    // A standing outage of merges outlasts the SDK's and the durable retries: the instance fails.
+    sandbox.keyVault.faults.add({ operation: "certificates.merge", status: 503, retryAfterSeconds: 0 });
+    const creates = createCount();
+    const first = await api.requestCertificate(upn, "INC1100");
+    instances.add(first.id);
+    const failed = await settle(sandbox, clock, first.id);
+    expect(failed.runtimeStatus).toBe("Failed");
+    expect(await ledgerRecords(upn)).toEqual([expect.objectContaining({ status: "issuing" })]);
+    expect(sandbox.keyVault.vault.describe(name).pending).toBe(true);
+
+    // The outage is over; the helpdesk sends the same request again.
+    sandbox.keyVault.faults.clear();
+    const again = await api.requestCertificate(upn, "INC1100");
+    expect(again.id).toBe(first.id);
+    const done = await settle(sandbox, clock, again.id);
+    expect(done.runtimeStatus).toBe("Completed");
+    // The new run resumed the operation the failed one left: no second create, one issued version.
+    expect(createCount() - creates).toBe(1);
+    expect(await issuedVersions(name)).toBe(1);
+    const thumbprint = (done.output as { thumbprint: string }).thumbprint;
+    expect(await ledgerRecords(upn)).toEqual([expect.objectContaining({ thumbprint, status: "active" })]);
+
+    // Completed now: a further repeat is answered with the same instance and runs nothing.
+    const history = sandbox.durable.inspect(first.id)?.history.length;
+    const third = await api.requestCertificate(upn, "INC1100");
+    expect(third.id).toBe(first.id);
+    await sandbox.host.idle();
+    expect(sandbox.durable.inspect(first.id)?.history.length).toBe(history);
+    expect(createCount() - creates).toBe(1);
+  });
+
+  it("starts a terminated instance again under the same id", async () => {
+    const upn = "barbara@contoso.com";
+    const name = keyVaultCertificateName(assertUpn(upn), "INC1101");
+    sandbox.keyVault.faults.add({ operation: "certificates.merge", status: 503, retryAfterSeconds: 0 });
+    const first = await api.requestCertificate(upn, "INC1101");
+    instances.add(first.id);
+    await waitFor(() =>
+      activityAttempts(sandbox.durable.inspect(first.id)?.history ?? []).some(
+        (a) => a.name === "completeCertificate" && a.outcome === "failed",
+      ),
+    );
+    // The operator terminates it through the management link the app handed out.
+    const { terminatePostUri } = first as unknown as { terminatePostUri: string };
+    expect((await fetch(terminatePostUri.replace("{text}", "operator"), { method: "POST" })).status).toBe(202);
+    expect((await settle(sandbox, clock, first.id)).runtimeStatus).toBe("Terminated");
+    sandbox.keyVault.faults.clear();
+
+    const again = await api.requestCertificate(upn, "INC1101");
+    expect(again.id).toBe(first.id);
+    expect((await settle(sandbox, clock, again.id)).runtimeStatus).toBe("Completed");
+    expect(await issuedVersions(name)).toBe(1);
+    expect(await ledgerRecords(upn)).toEqual([expect.objectContaining({ status: "active" })]);
+  });
+});
+
+describe("a terminal failure", () => {
+  it("fails the issuance at once with the reason, without durable retries", async () => {
+    const upn = "ida@contoso.com";
+    const name = keyVaultCertificateName(assertUpn(upn), "INC1200");
+    // The certificate name is soft-deleted: only an operator (recover or purge) can unblock it.
+    const made = await kv.certificates.beginCreateCertificate(
+      name,
+      { issuerName: "Self", subject: "CN=ida@contoso.com", keySize: 2048 },
+      { intervalInMs: 10 },
+    );
+    await made.pollUntilDone();
+    await (await kv.certificates.beginDeleteCertificate(name, { intervalInMs: 10 })).pollUntilDone();
+
+    const started = await api.requestCertificate(upn, "INC1200");
+    instances.add(started.id);
+    const done = await settle(sandbox, clock, started.id);
+    expect(done.runtimeStatus).toBe("Failed");
+    expect(String(done.output)).toContain("soft-deleted: recover it or purge it");
+    const begins = activityAttempts(sandbox.durable.inspect(started.id)?.history ?? []).filter(
+      (a) => a.name === "beginCertificate",
+    );
+    expect(begins).toHaveLength(1);
+  });
+});
+
+describe("GET /api/v1/roots", () => {
+  it("answers every field: name, subject, SHA-1 thumbprint, 10-year validity, one-line base64 DER", async () => {
+    const listed = await api.call("GET", "/api/v1/roots");
+    expect(listed.status).toBe(200);
+    const roots = listed.body as Record<string, string>[];
+    expect(roots).toHaveLength(1);
+    const [root] = roots;
+    if (root === undefined) throw new Error("no root");
+    expect(Object.keys(root).sort()).toEqual(
+      ["name", "notAfter", "notBefore", "publicCertData", "subject", "thumbprint"].sort(),
+    );
+    expect(root.name).toBe("p2s-root-ca");
+    expect(root.subject).toBe("CN=P2S Root CA, O=p2s-lifecycle");
+    expect(root.publicCertData).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+
+    const dir = await TempDir.create();
+    try {
+      const file = await dir.write("root.der", Buffer.from(root.publicCertData ?? "", "base64"));
+      const parsed = await dir.openssl([
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        file,
+        "-noout",
+        "-fingerprint",
+        "-sha1",
+        "-subject",
+        "-dates",
+      ]);
+      expect(parsed.code).toBe(0);
+      const fingerprint = /SHA1 Fingerprint=([0-9A-F:]+)/i.exec(parsed.stdout)?.[1]?.replace(/:/g, "");
+      expect(root.thumbprint).toBe(fingerprint);
+      expect(root.thumbprint).toMatch(/^[0-9A-F]{40}$/);
+      const notBefore = Date.parse(/notBefore=(.+)/.exec(parsed.stdout)?.[1] ?? "");
+      const notAfter = Date.parse(/notAfter=(.+)/.exec(parsed.stdout)?.[1] ?? "");
+      expect(Date.parse(root.notBefore ?? "")).toBe(notBefore);
+      expect(Date.parse(root.notAfter ?? "")).toBe(notAfter);
+      // Ten years by default (CA_ROOT_VALIDITY_YEARS), notBefore slightly backdated.
+      const days = (notAfter - notBefore) / 86_400_000;
+      expect(days).toBeGreaterThanOrEqual(3652);
+      expect(days).toBeLessThanOrEqual(3654);
+      expect(notBefore).toBeLessThanOrEqual(Date.now());
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
+describe("the users routes", () => {
+  it.each([
+    ["GET", "/api/v1/users/ada@contoso.com/certificates"],
+    ["POST", "/api/v1/users/ada@contoso.com/certificates"],
+    ["POST", "/api/v1/users/ada@contoso.com/revocations"],
+    ["POST", `/api/v1/users/ada@contoso.com/certificates/${"AB".repeat(20)}/pkcs12`],
+  ])("%s %s answers 401 without the function key", async (method, path) => {
+    const response = await fetch(`${sandbox.endpoints.host}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(method === "POST" ? { body: JSON.stringify({ requestId: "INC9999", reason: "x" }) } : {}),
+    });
+    expect(response.status).toBe(401);
   });
 });
 

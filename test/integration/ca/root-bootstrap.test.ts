@@ -50,10 +50,6 @@ function expectOneRoot(versions: readonly VersionFacts[]): void {
   for (const other of versions.filter((v) => !v.isCa)) expect(other.enabled).toBe(false);
 }
 
-function configFor(rootName: string) {
-  return { ...fixture.config, CA_ROOT_NAME: rootName };
-}
-
 describe("root CA bootstrap", () => {
   let root: RootCa;
 
@@ -100,48 +96,5 @@ describe("root CA bootstrap", () => {
   it("exports the root in the gateway's format: base64 DER on one line", () => {
     expect(root.publicCertData).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
     expect(root.subject).toBe("CN=P2S Root CA, O=p2s-lifecycle");
-  });
-
-  it("resumes after a failure between the CSR and the merge: one root, no second key", async () => {
-    const config = configFor("p2s-root-resumed");
-    const fault = fixture.stack.keyVault.faults.add({
-      operation: "certificates.merge",
-      status: 503,
-      retryAfterSeconds: 0,
-    });
-    await expect(ensureRootCa(fixture.kv, config, new Date())).rejects.toThrow();
-    expect(fixture.stack.keyVault.stats.operation("certificates.merge").faulted).toBeGreaterThan(0);
-    fixture.stack.keyVault.faults.remove(fault.id);
-    const created = (): { made: number; resumed: number } => {
-      const { byStatus } = fixture.stack.keyVault.stats.operation("certificates.create");
-      return { made: byStatus["202"] ?? 0, resumed: byStatus["409"] ?? 0 };
-    };
-    const before = created();
-
-    const resumed = await ensureRootCa(fixture.kv, config, new Date());
-    // The pending CSR was picked up (the create answered 409), not replaced: no new key was made.
-    expect(created().made).toBe(before.made);
-    expect(created().resumed).toBe(before.resumed + 1);
-    const versions = await versionsOf(config.CA_ROOT_NAME);
-    expect(versions).toHaveLength(2);
-    expectOneRoot(versions);
-    expect(await ensureRootCa(fixture.kv, config, new Date())).toEqual(resumed);
-  });
-
-  it("bootstrapped by two callers at once, then retried as the activity would be, gives one root", async () => {
-    const config = configFor("p2s-root-raced");
-    const first = await Promise.allSettled([
-      ensureRootCa(fixture.kv, config, new Date()),
-      ensureRootCa(fixture.kv, config, new Date()),
-    ]);
-    const thumbprints = new Set<string>();
-    for (const outcome of first) {
-      // A caller that lost the race fails cleanly and its retry finds the winner's root.
-      const result =
-        outcome.status === "fulfilled" ? outcome.value : await ensureRootCa(fixture.kv, config, new Date());
-      thumbprints.add(result.thumbprint);
-    }
-    expect(thumbprints.size).toBe(1);
-    expectOneRoot(await versionsOf(config.CA_ROOT_NAME));
   });
 });

@@ -1,5 +1,6 @@
 // The host's side of the durable seam: it refuses durable apps without a backend, hands the backend its invoker,
-// clock and base URL, fills durableClient inputs with the backend's binding data, and routes the durable task API.
+// clock, base URL, system key and worker endpoint, fills durableClient inputs with the backend's binding data, and
+// routes the durable task API: the public webhook with its key, the worker's loopback endpoint without one.
 jest.mock(
   "@azure/functions-core",
   () => jest.requireActual<typeof import("../../../dev/host/core-api")>("../../../dev/host/core-api").coreApi,
@@ -25,7 +26,7 @@ class RecordingBackend implements DurableBackend {
       managementUrls: { id: "INSTANCEID", statusQueryGetUri: `${base}/instances/INSTANCEID?taskHub=x` },
       baseUrl: base,
       requiredQueryStringParameters: "",
-      rpcBaseUrl: `${base}/`,
+      rpcBaseUrl: this.options.rpcBaseUrl,
     };
   }
 
@@ -83,6 +84,12 @@ describe("with a durable backend", () => {
       expect(backend?.options.clock).toBe(host.clock);
       expect(backend?.options.taskHubName).toBe("WiringHub");
       expect(backend?.options.baseUrl()).toBe(host.url);
+      expect(backend?.options.webhookKey).toBe(host.keys.durableTaskKey);
+      // The worker's endpoint is a loopback listener of its own, as the extension's (not the public port).
+      const rpc = new URL(backend?.options.rpcBaseUrl ?? "");
+      expect(rpc.hostname).toBe("127.0.0.1");
+      expect(rpc.port).not.toBe(String(host.port));
+      expect(rpc.pathname).toBe("/durabletask/");
     } finally {
       await host.stop();
     }
@@ -102,7 +109,9 @@ describe("with a durable backend", () => {
         statusUri: `${host.url}/runtime/webhooks/durabletask/instances/abc123?taskHub=x`,
       });
       expect(backend?.requests.map((request) => request.method)).toEqual(["GET"]);
+      // It came in on the worker's endpoint, without a key, and reached the backend under the webhook's path.
       expect(backend?.requests[0]?.url).toMatch(/^\/runtime\/webhooks\/durabletask\/instances\/abc123/);
+      expect(backend?.requests[0]?.url).not.toContain("code=");
     } finally {
       await host.stop();
     }
@@ -113,7 +122,7 @@ describe("with a durable backend", () => {
     try {
       const response = await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/noopOrchestrator`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", "x-functions-key": host.keys.durableTaskKey },
         body: JSON.stringify({ hello: "world" }),
       });
       expect(response.status).toBe(200);
@@ -124,6 +133,40 @@ describe("with a durable backend", () => {
     } finally {
       await host.stop();
     }
+  });
+
+  it("refuses the public durable webhook without its system key or the master key", async () => {
+    const host = await start();
+    try {
+      const status = `${host.url}/runtime/webhooks/durabletask/instances/abc123?taskHub=x`;
+      expect((await fetch(status)).status).toBe(401);
+      expect((await fetch(`${status}&code=${host.keys.functionKey}`)).status).toBe(401);
+      expect((await fetch(`${status}&code=wrong`)).status).toBe(401);
+      expect(backend?.requests).toEqual([]);
+      expect((await fetch(`${status}&code=${host.keys.durableTaskKey}`)).status).toBe(200);
+      expect((await fetch(status, { headers: { "x-functions-key": host.keys.masterKey } })).status).toBe(200);
+      expect(backend?.requests).toHaveLength(2);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it("serves the worker's endpoint without a key, and only the durable API there", async () => {
+    const host = await start();
+    try {
+      const rpcBase = backend?.options.rpcBaseUrl ?? "";
+      const answered = await fetch(new URL("instances/abc123?taskHub=x", rpcBase));
+      expect(answered.status).toBe(200);
+      expect(backend?.requests[0]?.url).toBe("/runtime/webhooks/durabletask/instances/abc123?taskHub=x");
+      const origin = new URL(rpcBase).origin;
+      expect((await fetch(`${origin}/api/probe/abc123`)).status).toBe(404);
+      expect((await fetch(`${origin}/runtime/webhooks/durabletask/instances/abc123`)).status).toBe(404);
+      expect(backend?.requests).toHaveLength(1);
+    } finally {
+      await host.stop();
+    }
+    // Stopped with the host.
+    await expect(fetch(backend?.options.rpcBaseUrl ?? "")).rejects.toThrow();
   });
 
   it("invokes an activity through the invoker as the worker does", async () => {

@@ -45,7 +45,7 @@ describe("local durable backend inside the dev host", () => {
     expect(started.status).toBe(202);
     const links = (await started.json()) as { id: string; statusQueryGetUri: string; sendEventPostUri: string };
     expect(links.statusQueryGetUri).toBe(
-      `${host.url}/runtime/webhooks/durabletask/instances/${links.id}?taskHub=HostHub&connection=Storage`,
+      `${host.url}/runtime/webhooks/durabletask/instances/${links.id}?taskHub=HostHub&connection=Storage&code=${host.keys.durableTaskKey}`,
     );
     expect(started.headers.get("location")).toBe(links.statusQueryGetUri);
 

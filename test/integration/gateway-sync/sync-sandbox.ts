@@ -60,10 +60,11 @@ export function thumbprint(): string {
 }
 
 export async function startSyncSandbox(
-  options: { settings?: Record<string, string>; gatewayOperationMs?: number } = {},
+  options: { settings?: Record<string, string>; gatewayOperationMs?: number; gateways?: number } = {},
 ): Promise<SyncSandbox> {
   const sandbox = await startTestSandbox({
     ...(options.gatewayOperationMs === undefined ? {} : { gatewayOperationMs: options.gatewayOperationMs }),
+    ...(options.gateways === undefined ? {} : { gateways: options.gateways }),
     settings: { GATEWAY_RECONCILE_SCHEDULE: NEVER, ...options.settings },
   });
   const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";

@@ -38,7 +38,7 @@ interface Step {
   waitMs?: number;
 }
 
-/** The writer's applyGatewayState outcomes since the test started, each with the durable wait that followed it. */
+/** The writer's pass outcomes since the test started (write, verify, sessions), each with the durable wait after it. */
 function steps(writer: WriterSnapshot | undefined): Step[] {
   if (writer === undefined) return [];
   const scheduled = new Map<number, string>();
@@ -49,8 +49,16 @@ function steps(writer: WriterSnapshot | undefined): Step[] {
       scheduled.set(event["EventId"], event["Name"]);
     }
     if (at < testStartedAt) continue;
-    if (event["EventType"] === 5 && scheduled.get(event["TaskScheduledId"] as number) === "applyGatewayState") {
-      result.push({ outcome: (JSON.parse(String(event["Result"])) as { outcome: string }).outcome });
+    const activity = event["EventType"] === 5 ? scheduled.get(event["TaskScheduledId"] as number) : undefined;
+    if (
+      activity === "applyGatewayState" ||
+      activity === "awaitGatewayWrite" ||
+      activity === "findRevokedSessions" ||
+      activity === "disconnectRevokedSessions"
+    ) {
+      const { outcome } = JSON.parse(String(event["Result"])) as { outcome: string };
+      // "started" and "running" are steps of one write, not outcomes the writer decides on.
+      if (outcome !== "started" && outcome !== "running") result.push({ outcome });
     }
     const last = result[result.length - 1];
     if (event["EventType"] === 10 && last !== undefined && last.waitMs === undefined) {

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { CertificateClient } from "@azure/keyvault-certificates";
-import type { CertificatePolicy } from "@azure/keyvault-certificates";
+import type { CertificateClientOptions, CertificatePolicy } from "@azure/keyvault-certificates";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { createEmulatorCa } from "../../../dev/emulators/framework";
@@ -27,8 +27,8 @@ export interface Harness {
   readonly keys: KeyClient;
   readonly secrets: SecretClient;
   cryptography(keyId: string): CryptographyClient;
-  /** A fresh client (its own challenge state) with its own credential. */
-  newCertificateClient(credential: RecordingCredential): CertificateClient;
+  /** A fresh client (its own challenge state) with its own credential, and options of its own if given. */
+  newCertificateClient(credential: RecordingCredential, options?: CertificateClientOptions): CertificateClient;
   stop(): Promise<void>;
 }
 
@@ -49,7 +49,8 @@ export async function startHarness(options: Omit<KeyVaultEmulatorOptions, "ca"> 
     keys: new KeyClient(vault.url, credential, clientOptions),
     secrets: new SecretClient(vault.url, credential, clientOptions),
     cryptography: (keyId) => new CryptographyClient(keyId, credential, clientOptions),
-    newCertificateClient: (own) => new CertificateClient(vault.url, own, clientOptions),
+    newCertificateClient: (own, options = {}) =>
+      new CertificateClient(vault.url, own, { ...clientOptions, ...options }),
     stop: () => vault.stop(),
   };
 }

@@ -162,3 +162,76 @@ describe("pending certificates and merge", () => {
     expect(versions).toHaveLength(2);
   });
 });
+
+describe("undocumented behaviours, switchable", () => {
+  afterEach(() => {
+    h.vault.vault.resetBehaviour();
+  });
+
+  async function issuedThenPending(name: string): Promise<{ issued: string }> {
+    await createPending(name);
+    const leaf = await signCsr(outside, (await operationOf(name))!.csr!);
+    const merged = await h.certificates.mergeCertificate(name, [new Uint8Array(leaf.rawData)]);
+    await h.certificates.beginCreateCertificate(name, unknownPolicy({ subject: "CN=alice@contoso.com" }), POLL);
+    return { issued: merged.properties.version! };
+  }
+
+  it("latest = newestIssued (default): GET without a version answers the issued version while another is pending", async () => {
+    const name = uniqueCertName("latest-issued");
+    const { issued } = await issuedThenPending(name);
+    const latest = await h.certificates.getCertificate(name);
+    expect(latest.properties.version).toBe(issued);
+    expect(latest.cer?.length).toBeGreaterThan(0);
+  });
+
+  it("latest = newestVersion: GET without a version answers the pending version, and the latest key is its (disabled) key", async () => {
+    h.vault.vault.configure({ latest: "newestVersion" });
+    const name = uniqueCertName("latest-newest");
+    const { issued } = await issuedThenPending(name);
+    const latest = await h.certificates.getCertificate(name);
+    expect(latest.properties.version).not.toBe(issued);
+    expect(latest.cer).toBeUndefined();
+    await expect(h.keys.getKey(name)).rejects.toMatchObject({ statusCode: 403 });
+    expect((await h.keys.getKey(name, { version: issued })).properties.enabled).toBe(true);
+  });
+
+  it("tags: a merge without tags keeps the create-time ones, unless told to drop them; tags sent are applied", async () => {
+    const tagged = async (name: string): Promise<Uint8Array> => {
+      await h.certificates.beginCreateCertificate(name, unknownPolicy({ subject: "CN=alice@contoso.com" }), {
+        ...POLL,
+        tags: { owner: "app" },
+      });
+      return new Uint8Array((await signCsr(outside, (await operationOf(name))!.csr!)).rawData);
+    };
+    const kept = uniqueCertName("tags-kept");
+    await h.certificates.mergeCertificate(kept, [await tagged(kept)]);
+    expect(h.vault.vault.describe(kept).tags).toEqual({ owner: "app" });
+
+    h.vault.vault.configure({ mergeKeepsCreateTags: false });
+    const dropped = uniqueCertName("tags-dropped");
+    await h.certificates.mergeCertificate(dropped, [await tagged(dropped)]);
+    expect(h.vault.vault.describe(dropped).tags).toEqual({});
+
+    // Tags in the merge body (which CertificateClient.mergeCertificate does not send itself) are applied.
+    const sent = uniqueCertName("tags-sent");
+    const leaf = await tagged(sent);
+    const withTags = h.newCertificateClient(h.credential, {
+      additionalPolicies: [
+        {
+          position: "perCall",
+          policy: {
+            name: "mergeTags",
+            sendRequest: (request, next) => {
+              if (request.url.includes("/pending/merge") && typeof request.body === "string") {
+                request.body = JSON.stringify({ ...(JSON.parse(request.body) as object), tags: { owner: "merge" } });
+              }
+              return next(request);
+            },
+          },
+        },
+      ],
+    });
+    await withTags.mergeCertificate(sent, [leaf]);
+    expect(h.vault.vault.describe(sent).tags).toEqual({ owner: "merge" });
+  });
+});

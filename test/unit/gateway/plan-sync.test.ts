@@ -1,6 +1,7 @@
 import {
   GatewayCapacityError,
   MAX_REVOKED_CERTIFICATES,
+  pendingChangeCount,
   planSync,
   revokedEntryName,
   satisfies,
@@ -103,5 +104,19 @@ describe("planSync with odd hand-made entries", () => {
     const plan = planSync({ roots: [root], revoked: [odd] }, desired({ revokedThumbprints: [tp(1)] }));
     expect(plan.next.revoked[0]).toEqual(odd);
     expect(plan.addedRevocations).toEqual([tp(1)]);
+  });
+});
+
+describe("pendingChangeCount", () => {
+  it("counts what the writer still has to apply, also when applying it would exceed the gateway's limit", () => {
+    const full: P2sCertificateState = {
+      roots: [root],
+      revoked: Array.from({ length: MAX_REVOKED_CERTIFICATES }, (_, i) => ({ name: `hand-${i}`, thumbprint: tp(i) })),
+    };
+    const wanted = desired({ revokedThumbprints: [tp(1000), tp(1001), tp(1)] });
+    expect(() => planSync(full, wanted)).toThrow(GatewayCapacityError);
+    // tp(1) is on the gateway already (by hand): two revocations are missing.
+    expect(pendingChangeCount(full, wanted)).toBe(2);
+    expect(pendingChangeCount(full, desired({ revokedThumbprints: [tp(1)] }))).toBe(0);
   });
 });
