@@ -1,7 +1,7 @@
 // The ledger in Azure Table Storage: the certificate inventory (system of record for gateway sync, expiry checks and
 // the API) and the append-only audit table. Writes are idempotent so activity retries are safe.
 import { RestError, TableClient } from "@azure/data-tables";
-import type { TableEntityResult } from "@azure/data-tables";
+import type { TableEntityResult, TransactionAction } from "@azure/data-tables";
 import type { Config } from "../config";
 import { tableClient } from "./storage";
 import { auditRowKey, canTransition, CERTIFICATE_STATUSES, REQUEST_SOURCES, tableKey } from "../domain/ledger";
@@ -50,6 +50,8 @@ interface AuditEntity {
 }
 
 const MAX_CONCURRENCY_ATTEMPTS = 5;
+/** Entities in one table transaction (the service's limit). */
+const MAX_BATCH = 100;
 
 export class LedgerConflictError extends Error {
   override readonly name = "LedgerConflictError";
@@ -164,11 +166,15 @@ export class Ledger {
   async markSessionsToEnd(gatewayId: string, users: readonly string[], at: Date): Promise<void> {
     if (users.length === 0) return;
     await this.ensureTables();
-    for (const user of new Set(users.map((u) => u.toLowerCase()))) {
-      await this.gateways.upsertEntity(
-        { partitionKey: sessionsPartition(gatewayId), rowKey: tableKey(user), user, markedAt: at },
-        "Replace",
-      );
+    const partitionKey = sessionsPartition(gatewayId);
+    const actions: TransactionAction[] = [...new Set(users.map((u) => u.toLowerCase()))].map((user) => [
+      "upsert",
+      { partitionKey, rowKey: tableKey(user), user, markedAt: at },
+      "Replace",
+    ]);
+    // One partition, so a burst of offboardings is marked in a few batch requests rather than one each.
+    for (let i = 0; i < actions.length; i += MAX_BATCH) {
+      await this.gateways.submitTransaction(actions.slice(i, i + MAX_BATCH));
     }
   }
 
@@ -185,12 +191,25 @@ export class Ledger {
 
   async clearSessionsToEnd(gatewayId: string, users: readonly string[]): Promise<void> {
     await this.ensureTables();
-    for (const user of users) {
+    const partitionKey = sessionsPartition(gatewayId);
+    const keys = [...new Set(users.map((u) => tableKey(u.toLowerCase())))];
+    for (let i = 0; i < keys.length; i += MAX_BATCH) {
+      const chunk = keys.slice(i, i + MAX_BATCH);
       try {
-        await this.gateways.deleteEntity(sessionsPartition(gatewayId), tableKey(user.toLowerCase()));
+        await this.gateways.submitTransaction(chunk.map((rowKey) => ["delete", { partitionKey, rowKey }]));
       } catch (error) {
+        // A batch fails whole when one entity is already gone (a retried clear): delete those one by one.
         if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+        for (const rowKey of chunk) await this.deleteIfPresent(this.gateways, partitionKey, rowKey);
       }
+    }
+  }
+
+  private async deleteIfPresent(table: TableClient, partitionKey: string, rowKey: string): Promise<void> {
+    try {
+      await table.deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
     }
   }
 

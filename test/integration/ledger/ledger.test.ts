@@ -118,4 +118,47 @@ describe("revokedThumbprints", () => {
       ),
     ).toEqual(["C".repeat(40)]);
   });
+
+  it("marks sessions to end per gateway in batches, lists them, and clears them, also when some are gone", async () => {
+    const ledger = newLedger();
+    const gatewayA = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworkGateways/a";
+    const gatewayB = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworkGateways/b";
+    const users = Array.from({ length: 150 }, (_, i) => `User${i}@Contoso.com`);
+    await ledger.markSessionsToEnd(gatewayA, users, new Date());
+    await ledger.markSessionsToEnd(gatewayA, users.slice(0, 10), new Date());
+    await ledger.markSessionsToEnd(gatewayB, ["ada@contoso.com"], new Date());
+    const marked = await ledger.listSessionsToEnd(gatewayA);
+    expect(marked.sort()).toEqual(users.map((u) => u.toLowerCase()).sort());
+
+    // One of them was cleared already (a retried clear): the rest still go.
+    await ledger.clearSessionsToEnd(gatewayA, [marked[0] ?? ""]);
+    await ledger.clearSessionsToEnd(gatewayA, marked);
+    expect(await ledger.listSessionsToEnd(gatewayA)).toEqual([]);
+    expect(await ledger.listSessionsToEnd(gatewayB)).toEqual(["ada@contoso.com"]);
+  });
+
+  it("keeps a user's latest offboarding", async () => {
+    const ledger = newLedger();
+    expect(await ledger.getOffboarding("ada@contoso.com")).toBeUndefined();
+    const first = new Date("2026-11-01T10:00:00Z");
+    const second = new Date("2026-11-20T10:00:00Z");
+    await ledger.recordOffboarding({
+      userKey: "ada@contoso.com",
+      offboardedAt: first,
+      requestId: "L-1",
+      reason: "left",
+    });
+    await ledger.recordOffboarding({
+      userKey: "ada@contoso.com",
+      offboardedAt: second,
+      requestId: "L-2",
+      reason: "again",
+    });
+    expect(await ledger.getOffboarding("ada@contoso.com")).toEqual({
+      userKey: "ada@contoso.com",
+      offboardedAt: second,
+      requestId: "L-2",
+      reason: "again",
+    });
+  });
 });
