@@ -25,6 +25,20 @@ const httpsUrl = z
     when: (payload) => payload.issues.length === 0,
   });
 
+/** An https origin (scheme, host, optional port; no path, query or fragment), normalised as URL.origin writes it. */
+const httpsOrigin = httpsUrl
+  .refine(
+    (u) => {
+      const url = new URL(u);
+      return url.pathname === "/" && url.search === "" && url.hash === "" && url.username === "" && url.password === "";
+    },
+    {
+      message: "must be an https origin (no path, query or credentials)",
+      when: (payload) => payload.issues.length === 0,
+    },
+  )
+  .transform((u) => new URL(u).origin);
+
 const optionalString = z
   .string()
   .trim()
@@ -149,7 +163,7 @@ export const settingsSchema = z
         "Shared secret the ticketing system signs its requests with (HMAC-SHA256). Keep it in Key Vault and reference it. Ticket requests are refused while it is unset.",
       ),
     TICKETING_CALLBACK_ALLOWLIST: csv
-      .pipe(z.array(httpsUrl))
+      .pipe(z.array(httpsOrigin))
       .describe("Comma-separated https origins the app may call back with ticket results."),
     ENTRA_VPN_GROUP_ID: optionalString
       .pipe(z.uuid("must be a group object id (GUID)").optional())

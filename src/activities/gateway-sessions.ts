@@ -43,9 +43,11 @@ export const findRevokedSessions = defineActivity<{ readonly gatewayId: string }
 
     const wanted = new Set<string>();
     const kept: string[] = [];
+    const now = Date.now();
     for (const user of marked) {
       const certificates = await ledger.listUserCertificates(user);
-      if (certificates.some((c) => c.status === "active")) kept.push(user);
+      const valid = certificates.some((c) => c.status === "active" && (c.notAfter?.getTime() ?? now + 1) > now);
+      if (valid) kept.push(user);
       else wanted.add(user);
     }
     for (const user of kept) {

@@ -142,8 +142,7 @@ export class GatewayClient {
   }
 
   /**
-   * Polls a write begun by beginWrite for at most `budgetMs` (Retry-After honoured when the gateway sends it), then
-   * answers where it stands. A failed operation throws GatewayError (busy when it failed AnotherOperationInProgress).
+   * Polls a write begun by beginWrite every poll interval for at most `budgetMs`, then answers where it stands. A failed operation throws GatewayError (busy when it failed AnotherOperationInProgress).
    */
   async pollWrite(ref: GatewayRef, operation: string, budgetMs: number): Promise<WriteProgress> {
     const deadline = Date.now() + budgetMs;
@@ -279,7 +278,7 @@ function classify(error: unknown): GatewayError {
     // A long-running operation that ends "Failed" surfaces from @azure/core-lro as a plain Error whose message is
     // the only carrier of the ARM code ("The long-running operation has failed. <Code>. <message>"). Azure reports
     // AnotherOperationInProgress this way too (AzureTRE#2222), so it must be recognised here as well.
-    const lroCode = /^The long-running operation has failed\. ([A-Za-z]+)\./.exec(message)?.[1];
+    const lroCode = /^The long-running operation has failed\. ([A-Za-z0-9_]+)\./.exec(message)?.[1];
     if (lroCode === "AnotherOperationInProgress") return new GatewayError("busy", 409, lroCode, message, undefined);
     if (lroCode !== undefined) return new GatewayError("operationFailed", undefined, lroCode, message, undefined);
     return new GatewayError("other", undefined, lroCode, message, undefined);

@@ -15,6 +15,10 @@ export interface GatewayWriterInput {
    * it has nothing to coalesce.
    */
   readonly continued?: boolean;
+  /** Carried across the history trim of a long busy spell: since when (epoch ms) the gateway refuses the writer. */
+  readonly busySince?: number;
+  /** Carried likewise: the warning for this busy spell was raised already. */
+  readonly busyAlerted?: boolean;
 }
 
 /** A writer's input from the current configuration (triggers and activities read it; orchestrators do not). */

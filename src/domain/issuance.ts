@@ -11,6 +11,11 @@ export interface IssuanceRequest {
   readonly actor: string;
   /** Prefix of the Key Vault certificate name (CLIENT_CERT_NAME_PREFIX), passed in so the orchestrator reads no config. */
   readonly certificateNamePrefix: string;
+  /**
+   * ISO time the request was accepted at the edge: an offboarding at or after it revokes the certificate it makes,
+   * however long the request waited in the queue. Absent in instances started before it was recorded.
+   */
+  readonly requestedAt?: string;
 }
 
 export interface IssuanceResult {

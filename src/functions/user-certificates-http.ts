@@ -57,6 +57,7 @@ export async function requestUserCertificate(
     sourceId: body.value.reason ?? body.value.requestId,
     actor: "api:function-key",
     certificateNamePrefix: prefix,
+    requestedAt: new Date().toISOString(),
   };
   await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
   return client.createCheckStatusResponse(request, instanceId);

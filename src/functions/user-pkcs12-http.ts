@@ -109,21 +109,27 @@ export async function exportUserCertificate(
   }
 
   // Audited before the bytes leave: an export that cannot be recorded is not delivered.
-  await ledger.appendAudit({
-    id: `${record.certificateName}:exported:${context.invocationId}`,
-    at: new Date(),
-    actor: ACTOR,
-    action: "certificate.exported",
-    subject: userKey,
-    reason: body.value.reason ?? "PKCS#12 download",
-    source: "api",
-    details: {
-      certificateName: record.certificateName,
-      thumbprint: thumbprint.thumbprint,
-      encryption,
-      ...(body.value.requestedBy === undefined ? {} : { requestedBy: body.value.requestedBy }),
-    },
-  });
+  await ledger
+    .appendAudit({
+      id: `${record.certificateName}:exported:${context.invocationId}`,
+      at: new Date(),
+      actor: ACTOR,
+      action: "certificate.exported",
+      subject: userKey,
+      reason: body.value.reason ?? "PKCS#12 download",
+      source: "api",
+      details: {
+        certificateName: record.certificateName,
+        thumbprint: thumbprint.thumbprint,
+        encryption,
+        ...(body.value.requestedBy === undefined ? {} : { requestedBy: body.value.requestedBy }),
+      },
+    })
+    .catch((error: unknown) => {
+      // Not delivered: the bytes do not outlive the failed call.
+      pfx.fill(0);
+      throw error;
+    });
   return {
     status: 200,
     body: pfx,

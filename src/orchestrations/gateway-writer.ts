@@ -26,6 +26,8 @@ const PASSES_PER_GENERATION = 10;
 const MAX_BUSY_WAIT_MS = 5 * 60_000;
 /** Consecutive 412s, failed or unverified writes before the writer stops and alerts rather than rewrite forever. */
 const MAX_DISAGREEMENTS = 5;
+/** awaitGatewayWrite calls (six polls each: about three hours by default) before a write is no longer followed. */
+const MAX_WRITE_FOLLOW_UPS = 180;
 /** Disconnects refused in a row before the pass starts over (with a fresh lookup) through the busy wait. */
 const MAX_DISCONNECT_ATTEMPTS = 6;
 
@@ -55,8 +57,8 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
   const generationId = context.df.newGuid(`${context.df.instanceId}:generation`);
   let passes = 0;
   let busyAttempts = 0;
-  let busySince: number | undefined;
-  let busyAlerted = false;
+  let busySince: number | undefined = input.busySince;
+  let busyAlerted = input.busyAlerted ?? false;
   let disagreements = 0;
 
   if (!input.continued && input.coalesceMs > 0) {
@@ -78,16 +80,22 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
       if (!busyAlerted && now - busySince >= input.busyAlertMs) {
         // Still refused after a long while: tell the operators, and keep trying.
         busyAlerted = true;
-        yield* run(
-          raiseAlert,
-          {
-            severity: "warning",
-            title: `Gateway ${gatewayName}: revocations are waiting`,
-            detail: `the gateway has refused the writer (${outcome.state}) for ${Math.round((now - busySince) / 60_000)} minutes; it keeps trying`,
-            subject: input.gatewayId,
-          },
-          retry,
-        );
+        const minutes = Math.round((now - busySince) / 60_000);
+        yield* warn(context, retry, input.gatewayId, {
+          title: `Gateway ${gatewayName}: revocations are waiting`,
+          detail: `the gateway has refused the writer (${outcome.state}) for ${minutes} minutes; it keeps trying`,
+        });
+      }
+      if (passes >= PASSES_PER_GENERATION) {
+        // Keep the history short through a long busy spell, carrying the spell's start and its warning.
+        context.df.continueAsNew({
+          ...input,
+          generation: (input.generation ?? 0) + passes,
+          continued: true,
+          busySince,
+          busyAlerted,
+        });
+        return { gateway: gatewayName, passes, continued: true };
       }
       const policy = { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 };
       const waitMs = Math.min(MAX_BUSY_WAIT_MS, backoffDelayMs(policy, busyAttempts, outcome.retryAfterMs));
@@ -126,7 +134,13 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     if (outcome.written) {
       if (passes >= PASSES_PER_GENERATION) {
         // Keep the history short under a long stream of changes; the next generation re-reads everything.
-        context.df.continueAsNew({ ...input, generation: (input.generation ?? 0) + passes, continued: true });
+        context.df.continueAsNew({
+          ...input,
+          generation: (input.generation ?? 0) + passes,
+          continued: true,
+          busySince: undefined,
+          busyAlerted: false,
+        });
         return { gateway: gatewayName, passes, continued: true };
       }
       // Something was written: loop to pick up whatever arrived during the write.
@@ -139,7 +153,13 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     const wake = (yield context.df.waitForExternalEvent(CHANGES_PENDING_EVENT)) as ChangesPending | null | undefined;
     // A wake-up carries the current settings, so a changed configuration reaches a writer that never ends.
     const next = wake?.settings?.gatewayId === input.gatewayId ? wake.settings : input;
-    context.df.continueAsNew({ ...next, generation: (input.generation ?? 0) + passes, continued: false });
+    context.df.continueAsNew({
+      ...next,
+      generation: (input.generation ?? 0) + passes,
+      continued: false,
+      busySince: undefined,
+      busyAlerted: false,
+    });
     return { gateway: gatewayName, passes, continued: true };
   }
 };
@@ -171,7 +191,12 @@ function* onePass(
       { gatewayId: input.gatewayId, operation: begun.operation, desired },
       retry,
     );
-    while (progress.outcome === "running") {
+    for (let call = 1; progress.outcome === "running"; call++) {
+      if (call > MAX_WRITE_FOLLOW_UPS) {
+        // A PUT that has not ended after hours: stop following it and plan again (the gateway still Updating is
+        // then waited for as busy), so the history stays bounded and the warning below comes from the busy wait.
+        return { kind: "disagree", outcome: "unverified", detail: "the gateway write did not end in time" };
+      }
       progress = yield* run(
         awaitGatewayWrite,
         { gatewayId: input.gatewayId, operation: progress.operation, desired },
@@ -258,6 +283,21 @@ function* guarded(pass: Generator<Task, PassOutcome, unknown>): Generator<Task, 
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     return { kind: "refuse", outcome: "error", detail: `unexpected failure: ${detail}` };
+  }
+}
+
+/** Raises a warning; one that cannot be sent is logged in the status, never a reason for the writer to stop. */
+function* warn(
+  context: OrchestrationContext,
+  retry: df.RetryOptions,
+  gatewayId: string,
+  alert: { readonly title: string; readonly detail: string },
+): Generator<Task, void, unknown> {
+  try {
+    yield* run(raiseAlert, { severity: "warning", ...alert, subject: gatewayId }, retry);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    context.df.setCustomStatus({ gateway: nameOf(gatewayId), state: "warning not sent", detail: why });
   }
 }
 

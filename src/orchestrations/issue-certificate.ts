@@ -31,15 +31,17 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   // The name derives from the UPN and request id, so every retry and replay addresses the same certificate.
   const upn = assertUpn(request.upn);
   const certificateName = keyVaultCertificateName(upn, request.requestId, request.certificateNamePrefix);
-  // When the request was accepted (this instance's start): an offboarding after it revokes what it makes.
-  const requestedAt = context.df.currentUtcDateTime.toISOString();
+  // When the request was accepted (at the edge, or this instance's start for older inputs): an offboarding at or
+  // after it revokes what this issuance makes.
+  const requestedAt = request.requestedAt ?? context.df.currentUtcDateTime.toISOString();
   const named = { request, certificateName, requestedAt };
+
+  // Record the request first, so an issuance that fails half-way is visible and auditable, and an offboarding from
+  // now on finds it in the ledger.
+  yield* run(recordIssuing, named, retry);
 
   // The CA root must exist before anything is signed (created on first use, non-exportable).
   const root = yield* runCa(ensureRoot, { actor: request.actor }, retry);
-
-  // Record the request first, so an issuance that fails half-way is visible and auditable.
-  yield* run(recordIssuing, named, retry);
 
   // Key Vault creates the user's key and a CSR (or returns what a previous attempt already made).
   const begun = yield* runCa(beginCertificate, { ...named, rootThumbprint: root.thumbprint }, retry);

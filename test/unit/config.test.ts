@@ -26,6 +26,26 @@ describe("parseConfig", () => {
     expect(config.TICKETING_CALLBACK_ALLOWLIST).toEqual([]);
   });
 
+  it("takes ticket callback origins, normalised, and refuses anything more than an https origin", () => {
+    const config = parseConfig(
+      baseEnv({ TICKETING_CALLBACK_ALLOWLIST: "https://Tickets.Contoso.com, https://itsm.contoso.com:8443/" }),
+    );
+    expect(config.TICKETING_CALLBACK_ALLOWLIST).toEqual([
+      "https://tickets.contoso.com",
+      "https://itsm.contoso.com:8443",
+    ]);
+    for (const bad of [
+      "https://tickets.contoso.com/api/callback",
+      "https://tickets.contoso.com/?x=1",
+      "https://user:pw@tickets.contoso.com",
+      "http://tickets.contoso.com",
+      "tickets.contoso.com",
+    ]) {
+      // The problem names the setting and the entry's position in the list.
+      expect(problemsOf(baseEnv({ TICKETING_CALLBACK_ALLOWLIST: bad }))).toEqual(["TICKETING_CALLBACK_ALLOWLIST.0"]);
+    }
+  });
+
   it("returns a frozen object", () => {
     const config = parseConfig(baseEnv());
     expect(Object.isFrozen(config)).toBe(true);
