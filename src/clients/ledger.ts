@@ -106,27 +106,24 @@ export class Ledger {
 
   async getGatewaySync(gatewayId: string): Promise<GatewaySyncRecord | undefined> {
     await this.ensureTables();
-    try {
-      const e = await this.gateways.getEntity<{
-        gatewayId: string;
-        lastSyncAt: Date | string;
-        outcome: string;
-        detail: string;
-        revokedCount: number;
-        rootCount: number;
-      }>("gateway", tableKey(gatewayId.toLowerCase()));
-      return {
-        gatewayId: e.gatewayId,
-        lastSyncAt: asDate(e.lastSyncAt) ?? new Date(0),
-        outcome: e.outcome,
-        detail: e.detail,
-        revokedCount: e.revokedCount,
-        rootCount: e.rootCount,
-      };
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    const e = await entityOrUndefined<{
+      gatewayId: string;
+      lastSyncAt: Date | string;
+      outcome: string;
+      detail: string;
+      revokedCount: number;
+      rootCount: number;
+    }>(this.gateways, "gateway", tableKey(gatewayId.toLowerCase()));
+    return e === undefined
+      ? undefined
+      : {
+          gatewayId: e.gatewayId,
+          lastSyncAt: asDate(e.lastSyncAt) ?? new Date(0),
+          outcome: e.outcome,
+          detail: e.detail,
+          revokedCount: e.revokedCount,
+          rootCount: e.rootCount,
+        };
   }
 
   /** Records a user's offboarding (the latest one wins): issuances requested before it end revoked. */
@@ -146,16 +143,14 @@ export class Ledger {
 
   async getOffboarding(userKey: string): Promise<OffboardingRecord | undefined> {
     await this.ensureTables();
-    try {
-      const e = await this.users.getEntity<{ offboardedAt: Date | string; requestId: string; reason: string }>(
-        tableKey(userKey),
-        "offboarding",
-      );
-      return { userKey, offboardedAt: asDate(e.offboardedAt) ?? new Date(0), requestId: e.requestId, reason: e.reason };
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    const e = await entityOrUndefined<{ offboardedAt: Date | string; requestId: string; reason: string }>(
+      this.users,
+      tableKey(userKey),
+      "offboarding",
+    );
+    return e === undefined
+      ? undefined
+      : { userKey, offboardedAt: asDate(e.offboardedAt) ?? new Date(0), requestId: e.requestId, reason: e.reason };
   }
 
   /**
@@ -247,16 +242,11 @@ export class Ledger {
     return entity === undefined ? undefined : fromEntity(entity);
   }
 
-  private async readEntity(
+  private readEntity(
     userKey: string,
     certificateName: string,
   ): Promise<TableEntityResult<CertificateEntity> | undefined> {
-    try {
-      return await this.certificates.getEntity<CertificateEntity>(tableKey(userKey), tableKey(certificateName));
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    return entityOrUndefined<CertificateEntity>(this.certificates, tableKey(userKey), tableKey(certificateName));
   }
 
   async listUserCertificates(userKey: string): Promise<CertificateRecord[]> {
@@ -342,6 +332,20 @@ export class Ledger {
 /** The Gateways table partition of one gateway's pending session ends (the sync records live under "gateway"). */
 function sessionsPartition(gatewayId: string): string {
   return `sessions-${tableKey(gatewayId.toLowerCase())}`;
+}
+
+/** One entity, or undefined when the table has none under these keys. */
+async function entityOrUndefined<T extends object>(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<TableEntityResult<T> | undefined> {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (error instanceof RestError && error.statusCode === 404) return undefined;
+    throw error;
+  }
 }
 
 function odataString(value: string): string {
