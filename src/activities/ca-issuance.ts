@@ -18,13 +18,11 @@ import { assertUpn, upnKey } from "../domain/upn";
 interface NamedRequest {
   readonly request: IssuanceRequest;
   readonly certificateName: string;
-  /** ISO time the request was accepted; absent in instances started before it was recorded. */
-  readonly requestedAt?: string;
 }
 
 export const recordIssuing = defineActivity<NamedRequest, null>(
   "recordIssuing",
-  async ({ request, certificateName, requestedAt }) => {
+  async ({ request, certificateName }) => {
     const { ledger } = services();
     const upn = assertUpn(request.upn);
     const existing = await ledger.getCertificate(upnKey(upn), certificateName);
@@ -37,7 +35,7 @@ export const recordIssuing = defineActivity<NamedRequest, null>(
         requestId: request.requestId,
         source: request.source,
         sourceId: request.sourceId,
-        requestedAt: requestedAt === undefined ? new Date() : new Date(requestedAt),
+        requestedAt: new Date(request.requestedAt),
         updatedAt: new Date(),
       });
     }
@@ -100,14 +98,14 @@ export const completeCertificate = defineActivity<
 export const recordIssued = defineActivity<
   NamedRequest & { readonly certificate: ClientCertificateView; readonly rootThumbprint: string },
   { readonly status: "active" | "revoked" }
->("recordIssued", async ({ request, certificateName, requestedAt: accepted, certificate, rootThumbprint }) => {
+>("recordIssued", async ({ request, certificateName, certificate, rootThumbprint }) => {
   const { ledger } = services();
   const upn = assertUpn(request.upn);
   const current = await ledger.getCertificate(upnKey(upn), certificateName);
   // A revocation that raced with issuance wins: the record stays revoked, but now carries the thumbprint, so the
   // gateway writers revoke the certificate that was finished after the user left. That includes an offboarding that
   // came before this request reached the ledger (its record was not there to revoke).
-  const requestedAt = current?.requestedAt ?? (accepted === undefined ? undefined : new Date(accepted)) ?? new Date();
+  const requestedAt = current?.requestedAt ?? new Date(request.requestedAt);
   const offboarding = await ledger.getOffboarding(upnKey(upn));
   const lateRevocation = current?.status !== "revoked" && offboardedSince(offboarding, requestedAt);
   const status = current?.status === "revoked" || lateRevocation ? "revoked" : "active";

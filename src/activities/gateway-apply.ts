@@ -50,12 +50,13 @@ export interface Refusal {
   readonly detail: string;
 }
 
+/** The outcomes that end a pass without a verified write, for the writer to decide on. */
+export type PassSetback = RetryLater | Disagreement | Refusal;
+
 export type ApplyGatewayOutcome =
   | { readonly outcome: "inSync"; readonly revokedCount: number; readonly rootCount: number }
   | { readonly outcome: "started"; readonly operation: string; readonly plan: PlannedWrite }
-  | RetryLater
-  | Disagreement
-  | Refusal;
+  | PassSetback;
 
 export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayOutcome>(
   "applyGatewayState",
@@ -109,9 +110,7 @@ export interface AwaitWriteInput {
 export type AwaitWriteOutcome =
   | { readonly outcome: "running"; readonly operation: string }
   | { readonly outcome: "written"; readonly revokedCount: number; readonly rootCount: number }
-  | RetryLater
-  | Disagreement
-  | Refusal;
+  | PassSetback;
 
 export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutcome>(
   "awaitGatewayWrite",
@@ -139,7 +138,7 @@ export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutco
 );
 
 /** Maps the gateway failures the writer decides on; anything else is unexpected and propagates (the writer alerts). */
-function classifyOrThrow(error: unknown): RetryLater | Disagreement | Refusal {
+function classifyOrThrow(error: unknown): PassSetback {
   if (error instanceof GatewayError) {
     switch (error.kind) {
       case "busy":

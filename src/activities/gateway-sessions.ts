@@ -6,6 +6,7 @@
 // looking up again. A mark is cleared only once its sessions are gone.
 import { defineActivity } from "./define";
 import { services } from "./services";
+import type { RetryLater } from "./gateway-apply";
 import { GatewayError, parseGatewayId } from "../clients/gateway";
 
 export interface LiveSession {
@@ -15,11 +16,7 @@ export interface LiveSession {
 }
 
 /** The gateway refuses for now (busy right after an operation, or throttling): wait and come back. */
-export interface SessionsRefused {
-  readonly outcome: "busy" | "throttled";
-  readonly retryAfterMs: number | undefined;
-  readonly detail: string;
-}
+type SessionsRefused = RetryLater;
 
 export type FindSessionsOutcome =
   | {

@@ -4,12 +4,11 @@ import * as df from "durable-functions";
 import { RestError } from "@azure/core-rest-pipeline";
 import { defineActivity } from "./define";
 import { services } from "./services";
-import { requestGatewayWriter } from "../clients/gateway-writer-starter";
-import type { WriterRequestResult } from "../clients/gateway-writer-starter";
+import { assertAllRequested, requestAllGatewayWriters, requestGatewayWriter } from "../clients/gateway-writer-starter";
+import type { WriterRequestOutcome, WriterRequestResult } from "../clients/gateway-writer-starter";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 import type { RevocationRequest } from "../domain/issuance";
 import { assertUpn, upnKey } from "../domain/upn";
-import { writerInput } from "../domain/gateway-writer-input";
 
 export interface RevokedCertificates {
   readonly certificateNames: readonly string[];
@@ -74,16 +73,13 @@ export const disableCertificates = defineActivity<{ readonly certificateNames: r
 );
 
 /** Starts or wakes the writer of every configured gateway (the writers re-read the ledger). */
-export const wakeGatewayWriters = defineActivity<{ readonly reason: string }, readonly WriterRequestResult[]>(
+export const wakeGatewayWriters = defineActivity<{ readonly reason: string }, readonly WriterRequestOutcome[]>(
   "wakeGatewayWriters",
   async ({ reason }, context) => {
-    const { config } = services();
-    const client = df.getClient(context);
-    const results: WriterRequestResult[] = [];
-    for (const gatewayId of config.GATEWAY_RESOURCE_IDS) {
-      results.push(await requestGatewayWriter(client, writerInput(config, gatewayId), reason));
-    }
-    return results;
+    const outcomes = await requestAllGatewayWriters(df.getClient(context), services().config, reason);
+    // Thrown so the durable retry tries again; the writers already reached are merely woken once more.
+    assertAllRequested(outcomes, "wakeGatewayWriters");
+    return outcomes;
   },
   [df.input.durableClient()],
 );

@@ -3,7 +3,9 @@
 import type { DurableClient } from "durable-functions";
 import { instanceStatus } from "./durable-start";
 import { gatewayWriterInstanceId } from "../domain/gateway-writer-id";
-import type { GatewayWriterInput } from "../domain/gateway-writer-input";
+import type { Config } from "../config";
+import { writerInput } from "../domain/gateway-writer-input";
+import type { GatewayWriterInput, WriterSettings } from "../domain/gateway-writer-input";
 
 export const GATEWAY_WRITER_ORCHESTRATION = "gatewayWriter";
 export const CHANGES_PENDING_EVENT = "changesPending";
@@ -49,4 +51,36 @@ export async function requestGatewayWriter(
     }
   }
   throw new Error(`could not start or signal the writer of ${input.gatewayId}`);
+}
+
+export interface WriterRequestOutcome {
+  readonly gatewayId: string;
+  readonly result?: WriterRequestResult;
+  /** Why this gateway's writer could not be started or signalled. */
+  readonly error?: string;
+}
+
+/** Starts or wakes the writer of every configured gateway; each is tried, whatever happens to another. */
+export async function requestAllGatewayWriters(
+  client: DurableClient,
+  config: WriterSettings & Pick<Config, "GATEWAY_RESOURCE_IDS">,
+  reason: string,
+): Promise<WriterRequestOutcome[]> {
+  const outcomes: WriterRequestOutcome[] = [];
+  for (const gatewayId of config.GATEWAY_RESOURCE_IDS) {
+    try {
+      outcomes.push({ gatewayId, result: await requestGatewayWriter(client, writerInput(config, gatewayId), reason) });
+    } catch (error) {
+      outcomes.push({ gatewayId, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return outcomes;
+}
+
+/** Throws naming every gateway whose writer could not be reached. */
+export function assertAllRequested(outcomes: readonly WriterRequestOutcome[], what: string): void {
+  const failures = outcomes.flatMap((o) =>
+    o.error === undefined ? [] : [`${o.gatewayId.split("/").pop() ?? o.gatewayId}: ${o.error}`],
+  );
+  if (failures.length > 0) throw new Error(`${what} could not reach every writer: ${failures.join("; ")}`);
 }

@@ -21,11 +21,11 @@ export interface GatewayWriterInput {
   readonly busyAlerted?: boolean;
 }
 
+/** The settings a writer's input is made from. */
+export type WriterSettings = Pick<Config, "GATEWAY_BUSY_BACKOFF_MS" | "GATEWAY_COALESCE_MS" | "GATEWAY_BUSY_ALERT_MS">;
+
 /** A writer's input from the current configuration (triggers and activities read it; orchestrators do not). */
-export function writerInput(
-  config: Pick<Config, "GATEWAY_BUSY_BACKOFF_MS" | "GATEWAY_COALESCE_MS" | "GATEWAY_BUSY_ALERT_MS">,
-  gatewayId: string,
-): GatewayWriterInput {
+export function writerInput(config: WriterSettings, gatewayId: string): GatewayWriterInput {
   return {
     gatewayId,
     busyBackoffMs: config.GATEWAY_BUSY_BACKOFF_MS,

@@ -13,9 +13,9 @@ export interface IssuanceRequest {
   readonly certificateNamePrefix: string;
   /**
    * ISO time the request was accepted at the edge: an offboarding at or after it revokes the certificate it makes,
-   * however long the request waited in the queue. Absent in instances started before it was recorded.
+   * however long the request waited in the queue.
    */
-  readonly requestedAt?: string;
+  readonly requestedAt: string;
 }
 
 export interface IssuanceResult {

@@ -12,13 +12,14 @@ import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-f
 import { run } from "../activities/define";
 import { raiseAlert } from "../activities/alert";
 import { applyGatewayState, awaitGatewayWrite } from "../activities/gateway-apply";
-import type { AwaitWriteOutcome, PlannedWrite } from "../activities/gateway-apply";
+import type { AwaitWriteOutcome, PassSetback, PlannedWrite } from "../activities/gateway-apply";
 import { computeDesiredGatewayState } from "../activities/gateway-desired-state";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
 import { disconnectRevokedSessions, findRevokedSessions } from "../activities/gateway-sessions";
 import { CHANGES_PENDING_EVENT, GATEWAY_WRITER_ORCHESTRATION } from "../clients/gateway-writer-starter";
 import type { ChangesPending } from "../clients/gateway-writer-starter";
 import { backoffDelayMs } from "../domain/backoff";
+import type { BackoffPolicy } from "../domain/backoff";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 
 /** Passes per generation before continueAsNew trims the history under a long stream of changes. */
@@ -88,17 +89,9 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
       }
       if (passes >= PASSES_PER_GENERATION) {
         // Keep the history short through a long busy spell, carrying the spell's start and its warning.
-        context.df.continueAsNew({
-          ...input,
-          generation: (input.generation ?? 0) + passes,
-          continued: true,
-          busySince,
-          busyAlerted,
-        });
-        return { gateway: gatewayName, passes, continued: true };
+        return continueWith(context, input, passes, { continued: true, busySince, busyAlerted });
       }
-      const policy = { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 };
-      const waitMs = Math.min(MAX_BUSY_WAIT_MS, backoffDelayMs(policy, busyAttempts, outcome.retryAfterMs));
+      const waitMs = Math.min(MAX_BUSY_WAIT_MS, backoffDelayMs(busyBackoff(input), busyAttempts, outcome.retryAfterMs));
       context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: outcome.state, waitMs });
       yield context.df.createTimer(new Date(now + waitMs));
       continue;
@@ -116,8 +109,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
         return yield* failLoudly(context, retry, input.gatewayId, passId, outcome.outcome, detail);
       }
       if (disagreements > 1) {
-        const policy = { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 };
-        const waitMs = backoffDelayMs(policy, disagreements - 1);
+        const waitMs = backoffDelayMs(busyBackoff(input), disagreements - 1);
         context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: outcome.outcome, waitMs });
         yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitMs));
       }
@@ -134,14 +126,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     if (outcome.written) {
       if (passes >= PASSES_PER_GENERATION) {
         // Keep the history short under a long stream of changes; the next generation re-reads everything.
-        context.df.continueAsNew({
-          ...input,
-          generation: (input.generation ?? 0) + passes,
-          continued: true,
-          busySince: undefined,
-          busyAlerted: false,
-        });
-        return { gateway: gatewayName, passes, continued: true };
+        return continueWith(context, input, passes, { continued: true });
       }
       // Something was written: loop to pick up whatever arrived during the write.
       continue;
@@ -152,15 +137,8 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: "waiting" });
     const wake = (yield context.df.waitForExternalEvent(CHANGES_PENDING_EVENT)) as ChangesPending | null | undefined;
     // A wake-up carries the current settings, so a changed configuration reaches a writer that never ends.
-    const next = wake?.settings?.gatewayId === input.gatewayId ? wake.settings : input;
-    context.df.continueAsNew({
-      ...next,
-      generation: (input.generation ?? 0) + passes,
-      continued: false,
-      busySince: undefined,
-      busyAlerted: false,
-    });
-    return { gateway: gatewayName, passes, continued: true };
+    const settings = wake?.settings?.gatewayId === input.gatewayId ? wake.settings : input;
+    return continueWith(context, { ...input, ...settings }, passes, { continued: false });
   }
 };
 
@@ -247,8 +225,7 @@ function* onePass(
       if (attempt >= MAX_DISCONNECT_ATTEMPTS) {
         return { kind: "wait", state: ended.outcome, retryAfterMs: ended.retryAfterMs };
       }
-      const policy = { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 };
-      const waitMs = backoffDelayMs(policy, attempt, ended.retryAfterMs);
+      const waitMs = backoffDelayMs(busyBackoff(input), attempt, ended.retryAfterMs);
       context.df.setCustomStatus({ gateway: nameOf(input.gatewayId), pass, state: ended.outcome, waitMs });
       yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitMs));
     }
@@ -257,11 +234,7 @@ function* onePass(
   return { kind: "applied", written: written !== undefined };
 }
 
-function verdict(
-  outcome:
-    | { readonly outcome: "busy" | "throttled"; readonly retryAfterMs: number | undefined }
-    | { readonly outcome: "conflict" | "unverified" | "failed" | "capacity" | "rejected"; readonly detail: string },
-): PassOutcome {
+function verdict(outcome: PassSetback): PassOutcome {
   switch (outcome.outcome) {
     case "busy":
     case "throttled":
@@ -337,6 +310,31 @@ function* failLoudly(
   }
   context.df.setCustomStatus({ gateway: gatewayName, state: "failed", outcome });
   throw new Error([`gateway ${gatewayName}: ${detail}`, ...problems].join("; "));
+}
+
+/** The waits after a refusal: from the configured first wait, doubling, at most MAX_BUSY_WAIT_MS (before Retry-After). */
+function busyBackoff(input: GatewayWriterInput): BackoffPolicy {
+  return { firstMs: input.busyBackoffMs, maxMs: MAX_BUSY_WAIT_MS, factor: 2 };
+}
+
+/**
+ * Ends this generation and starts the next from `input`: passes counted on, a busy spell carried only when `next`
+ * says so (any other continuation starts without one).
+ */
+function continueWith(
+  context: OrchestrationContext,
+  input: GatewayWriterInput,
+  passes: number,
+  next: Pick<GatewayWriterInput, "continued" | "busySince" | "busyAlerted">,
+): { gateway: string; passes: number; continued: true } {
+  context.df.continueAsNew({
+    ...input,
+    generation: (input.generation ?? 0) + passes,
+    busySince: undefined,
+    busyAlerted: false,
+    ...next,
+  });
+  return { gateway: nameOf(input.gatewayId), passes, continued: true };
 }
 
 function nameOf(gatewayId: string): string {

@@ -31,10 +31,7 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   // The name derives from the UPN and request id, so every retry and replay addresses the same certificate.
   const upn = assertUpn(request.upn);
   const certificateName = keyVaultCertificateName(upn, request.requestId, request.certificateNamePrefix);
-  // When the request was accepted (at the edge, or this instance's start for older inputs): an offboarding at or
-  // after it revokes what this issuance makes.
-  const requestedAt = request.requestedAt ?? context.df.currentUtcDateTime.toISOString();
-  const named = { request, certificateName, requestedAt };
+  const named = { request, certificateName };
 
   // Record the request first, so an issuance that fails half-way is visible and auditable, and an offboarding from
   // now on finds it in the ledger.

@@ -7,32 +7,22 @@ jest.mock(
   { virtual: true },
 );
 
-import { createDurableBackend } from "../../../dev/durable";
 import type { LocalDurableBackend } from "../../../dev/durable";
 import { createVirtualClock } from "../../../dev/host/clock";
-import { startHost } from "../../../dev/host/host";
 import type { DevHost } from "../../../dev/host/host";
-import { resetFixtureState } from "../../fixtures/durable-app";
+import { fixtureBackend, startFixtureHost } from "../../support/durable/fixture-host";
 
 const API = "/runtime/webhooks/durabletask";
 let host: DevHost;
 
 beforeAll(async () => {
-  resetFixtureState();
-  host = await startHost({
-    appEntry: () => import("../../fixtures/durable-app"),
-    port: 0,
-    clock: createVirtualClock(Date.UTC(2030, 0, 1)),
-    log: () => undefined,
-    taskHubName: "AuthHub",
-    createDurableBackend,
-  });
+  host = await startFixtureHost("AuthHub", createVirtualClock(Date.UTC(2030, 0, 1)));
 });
 
 afterAll(() => host.stop());
 
 function backend(): LocalDurableBackend {
-  return host.durable as LocalDurableBackend;
+  return fixtureBackend(host);
 }
 
 type Links = Record<string, string>;

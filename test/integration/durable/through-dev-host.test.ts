@@ -7,33 +7,24 @@ jest.mock(
 );
 
 import * as df from "durable-functions";
-import { createDurableBackend } from "../../../dev/durable";
 import type { LocalDurableBackend } from "../../../dev/durable";
 import { createVirtualClock } from "../../../dev/host/clock";
-import { startHost } from "../../../dev/host/host";
 import type { DevHost } from "../../../dev/host/host";
-import { HOUR_MS, resetFixtureState } from "../../fixtures/durable-app";
+import { fixtureBackend, startFixtureHost } from "../../support/durable/fixture-host";
+import { HOUR_MS } from "../../fixtures/durable-app";
 import { durableClientFor } from "../../support/durable/harness";
 
 const clock = createVirtualClock(Date.UTC(2030, 0, 1));
 let host: DevHost;
 
 beforeAll(async () => {
-  resetFixtureState();
-  host = await startHost({
-    appEntry: () => import("../../fixtures/durable-app"),
-    port: 0,
-    clock,
-    log: () => undefined,
-    taskHubName: "HostHub",
-    createDurableBackend,
-  });
+  host = await startFixtureHost("HostHub", clock);
 });
 
 afterAll(() => host.stop());
 
 function backend(): LocalDurableBackend {
-  return host.durable as LocalDurableBackend;
+  return fixtureBackend(host);
 }
 
 describe("local durable backend inside the dev host", () => {
