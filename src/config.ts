@@ -200,6 +200,23 @@ export const settingsSchema = z
     GATEWAY_BUSY_ALERT_MS: intInRange(1_000, 86_400_000, 1_800_000).describe(
       "Raise a warning alert when a gateway has refused the writer (busy or throttled) for this long; the writer keeps trying.",
     ),
+    GATEWAY_PRUNE_MARGIN_HOURS: intInRange(0, 8760, 24).describe(
+      "A revoked certificate's entry is pruned from the gateways only this many hours after the certificate's notAfter: the gateway judges expiry by its own clock, not ours.",
+    ),
+    GATEWAY_RADIUS_SECRET_NAME: optionalString
+      .pipe(
+        z
+          .string()
+          .max(127)
+          .regex(
+            /^[0-9a-zA-Z-]*(\{gateway\}[0-9a-zA-Z-]*)*$/,
+            "must be a Key Vault secret name (letters, digits, dashes), optionally with {gateway}",
+          )
+          .optional(),
+      )
+      .describe(
+        "Key Vault secret (in KEY_VAULT_URL) holding the RADIUS server secret of gateways configured with RADIUS; {gateway} is replaced by the gateway's name (characters other than letters, digits and dashes become dashes), for one secret per gateway. A gateway GET never returns the secret and every write is a full-object PUT, so a RADIUS gateway is not written (critical alert, revocations kept pending) until this names a secret that exists.",
+      ),
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
   })
   .superRefine(

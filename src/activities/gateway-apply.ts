@@ -5,8 +5,10 @@
 import { defineActivity } from "./define";
 import { services } from "./services";
 import { GatewayError, parseGatewayId } from "../clients/gateway";
+import { gatewayWithRadiusSecret, RadiusSecretMissingError } from "../clients/radius-secret";
 import { GatewayCapacityError, planSync, satisfies } from "../domain/gateway-config";
 import type { DesiredState } from "../domain/gateway-config";
+import type { ExpiredRoot } from "../domain/expired-roots";
 import { normaliseThumbprint } from "../domain/thumbprint";
 
 /**
@@ -29,6 +31,8 @@ export interface PlannedWrite {
   readonly addedRevocations: readonly string[];
   readonly prunedRevocations: readonly string[];
   readonly rootsAdded: readonly string[];
+  /** Expired roots left out of the write (Azure refuses a PUT that carries one): warned about and audited. */
+  readonly rootsRemoved: readonly ExpiredRoot[];
 }
 
 /** Retry later: the gateway is busy or throttling (wait at least retryAfterMs). */
@@ -44,9 +48,12 @@ export interface Disagreement {
   readonly detail: string;
 }
 
-/** Cannot be applied without dropping something valid, or the gateway refused the object: alert. */
+/**
+ * Cannot be applied without dropping something valid (capacity, a RADIUS secret that cannot be supplied), or the
+ * gateway refused the object: alert.
+ */
 export interface Refusal {
-  readonly outcome: "capacity" | "rejected";
+  readonly outcome: "capacity" | "rejected" | "radiusSecret";
   readonly detail: string;
 }
 
@@ -61,7 +68,7 @@ export type ApplyGatewayOutcome =
 export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayOutcome>(
   "applyGatewayState",
   async ({ gatewayId, desired, revokedUsers }, context) => {
-    const { gateways, ledger } = services();
+    const { gateways, ledger, config, keyVault } = services();
     const ref = parseGatewayId(gatewayId);
     try {
       const before = await gateways.read(ref);
@@ -69,21 +76,23 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
         // Someone's operation (or this writer's own, before a restart) still runs: its object is not yet in force.
         return { outcome: "busy", retryAfterMs: undefined, detail: "the gateway is Updating" };
       }
-      const plan = planSync(before.state, desired);
+      const plan = planSync(before.state, desired, new Date());
       // A gateway whose last operation failed shows the object it was given, not what it enforces: write it again.
       const failed = before.provisioningState === "Failed";
       if (!plan.changed && !failed) {
         return { outcome: "inSync", revokedCount: before.state.revoked.length, rootCount: before.state.roots.length };
       }
+      // Before any side effect: a RADIUS gateway is written only with its secret (a GET never returns it).
+      const gateway = await gatewayWithRadiusSecret(config, keyVault.secrets, ref.name, before.gateway);
       // After a failed operation every desired revocation is newly enforced by this write.
       const added = failed ? desired.revokedThumbprints.map(normaliseThumbprint) : plan.addedRevocations;
       // Mark whose sessions to end before the PUT: if the writer fails after it, the next pass still ends them.
       const users = added.flatMap((t) => revokedUsers[t] ?? []);
       await ledger.markSessionsToEnd(gatewayId, users, new Date());
       context.log(
-        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length}${failed ? " (after a failed operation)" : ""}`,
+        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length} -${plan.rootsRemoved.length} expired${failed ? " (after a failed operation)" : ""}`,
       );
-      const progress = await gateways.beginWrite(ref, before, plan.next);
+      const progress = await gateways.beginWrite(ref, { ...before, gateway }, plan.next);
       return {
         outcome: "started",
         operation: progress.state === "running" ? progress.operation : "",
@@ -91,10 +100,12 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
           addedRevocations: added,
           prunedRevocations: plan.prunedRevocations,
           rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
+          rootsRemoved: plan.rootsRemoved,
         },
       };
     } catch (error) {
       if (error instanceof GatewayCapacityError) return { outcome: "capacity", detail: error.message };
+      if (error instanceof RadiusSecretMissingError) return { outcome: "radiusSecret", detail: error.message };
       return classifyOrThrow(error);
     }
   },
@@ -124,10 +135,11 @@ export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutco
       }
       // Verify from a fresh read, not from the operation's answer: that is what the gateway enforces now.
       const after = await gateways.read(ref);
-      if (after.provisioningState !== "Succeeded" || !satisfies(after.state, desired)) {
+      const now = new Date();
+      if (after.provisioningState !== "Succeeded" || !satisfies(after.state, desired, now)) {
         return {
           outcome: "unverified",
-          detail: `after the write the gateway is ${after.provisioningState ?? "in an unknown state"} and ${satisfies(after.state, desired) ? "shows" : "does not show"} the written state`,
+          detail: `after the write the gateway is ${after.provisioningState ?? "in an unknown state"} and ${satisfies(after.state, desired, now) ? "shows" : "does not show"} the written state`,
         };
       }
       return { outcome: "written", revokedCount: after.state.revoked.length, rootCount: after.state.roots.length };

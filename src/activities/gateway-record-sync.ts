@@ -2,6 +2,8 @@
 import { defineActivity } from "./define";
 import { services } from "./services";
 import { parseGatewayId } from "../clients/gateway";
+import { describeExpiredRoots } from "../domain/expired-roots";
+import type { ExpiredRoot } from "../domain/expired-roots";
 
 export interface RecordSyncInput {
   readonly gatewayId: string;
@@ -12,6 +14,8 @@ export interface RecordSyncInput {
   readonly rootCount: number;
   readonly addedRevocations: readonly string[];
   readonly prunedRevocations: readonly string[];
+  /** Expired roots the write left out (removed from the gateway); audited one entry per write. */
+  readonly rootsRemoved?: readonly ExpiredRoot[];
 }
 
 export const recordGatewaySync = defineActivity<RecordSyncInput, null>("recordGatewaySync", async (input) => {
@@ -42,6 +46,19 @@ export const recordGatewaySync = defineActivity<RecordSyncInput, null>("recordGa
         firstAdded: input.addedRevocations[0] ?? "",
       },
     });
+    const removed = input.rootsRemoved ?? [];
+    if (removed.length > 0) {
+      await ledger.appendAudit({
+        id: `${input.passId}:expired-roots-removed`,
+        at,
+        actor: "gatewayWriter",
+        action: "gateway.expiredRootsRemoved",
+        subject: `gateway:${name.toLowerCase()}`,
+        reason: `removed ${describeExpiredRoots(removed)}: Azure refuses a gateway write that carries an expired root`,
+        source: "gateway-sync",
+        details: { count: removed.length, roots: removed.map((r) => r.name).join(",") },
+      });
+    }
   }
   return null;
 });

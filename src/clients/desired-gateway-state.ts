@@ -4,7 +4,7 @@ import type { KeyVaultClients } from "./keyvault";
 import { getRootCa } from "./key-vault-ca";
 import type { Ledger } from "./ledger";
 import type { DesiredState, RootEntry } from "../domain/gateway-config";
-import { revokedThumbprints } from "../domain/ledger";
+import { revocationWindow } from "../domain/revocation-window";
 
 export interface DesiredGatewayState {
   readonly desired: DesiredState;
@@ -15,19 +15,13 @@ export interface DesiredGatewayState {
 }
 
 export async function loadDesiredGatewayState(
-  config: Pick<Config, "CA_ROOT_NAME">,
+  config: Pick<Config, "CA_ROOT_NAME" | "GATEWAY_PRUNE_MARGIN_HOURS">,
   ledger: Ledger,
   keyVault: KeyVaultClients,
   now: Date,
 ): Promise<DesiredGatewayState> {
   const revoked = await ledger.listByStatus("revoked");
-  const revokedUsers: Record<string, string> = {};
-  const expiredThumbprints: string[] = [];
-  for (const r of revoked) {
-    if (r.thumbprint === undefined) continue;
-    if (r.notAfter !== undefined && r.notAfter.getTime() <= now.getTime()) expiredThumbprints.push(r.thumbprint);
-    else revokedUsers[r.thumbprint] = r.userKey;
-  }
+  const window = revocationWindow(revoked, now, config.GATEWAY_PRUNE_MARGIN_HOURS * 3_600_000);
   // No root yet (before the first bootstrap), or Key Vault unreachable: revocations are still applied, and the
   // roots already on the gateway are kept as they are (the planner never removes a root).
   let roots: RootEntry[] = [];
@@ -39,8 +33,8 @@ export async function loadDesiredGatewayState(
     rootError = `the CA root could not be read from Key Vault: ${error instanceof Error ? error.message : String(error)}`;
   }
   return {
-    desired: { roots, revokedThumbprints: revokedThumbprints(revoked, now), expiredThumbprints },
-    revokedUsers,
+    desired: { roots, revokedThumbprints: window.revokedThumbprints, expiredThumbprints: window.expiredThumbprints },
+    revokedUsers: window.revokedUsers,
     ...(rootError === undefined ? {} : { rootError }),
   };
 }

@@ -1,5 +1,7 @@
 // Desired versus actual P2S configuration of one gateway: what the app owns, what it must preserve, and the one
 // object to write. Pure, so the single writer's decisions are testable without a gateway.
+import { isExpiredRoot, splitExpiredRoots } from "./expired-roots";
+import type { ExpiredRoot } from "./expired-roots";
 import { normaliseThumbprint, parseThumbprint } from "./thumbprint";
 
 /** What is on the gateway is compared, never rejected: an odd hand-made entry is kept as it is. */
@@ -46,6 +48,11 @@ export interface SyncPlan {
   readonly prunedRevocations: readonly string[];
   readonly rootsAdded: readonly string[];
   readonly rootsUpdated: readonly string[];
+  /**
+   * Expired roots left out of `next` (Azure refuses a PUT that carries one). Not a change by itself: a write, which
+   * can disconnect P2S users, is never made only to remove them; they go with the next write.
+   */
+  readonly rootsRemoved: readonly ExpiredRoot[];
 }
 
 export class GatewayCapacityError extends Error {
@@ -74,11 +81,11 @@ export function isAppOwnedRevocation(entry: RevokedEntry): boolean {
 
 /**
  * Computes the next state: managed roots present with current data, every desired revocation present, app-owned
- * revocations that are no longer desired pruned only when expired, hand-added entries untouched. Throws
- * GatewayCapacityError rather than drop anything valid.
+ * revocations that are no longer desired pruned only when expired, hand-added entries untouched, and, given `now`,
+ * every root whose certificate has expired left out. Throws GatewayCapacityError rather than drop anything valid.
  */
-export function planSync(actual: P2sCertificateState, desired: DesiredState): SyncPlan {
-  const plan = planUnchecked(actual, desired);
+export function planSync(actual: P2sCertificateState, desired: DesiredState, now?: Date): SyncPlan {
+  const plan = planUnchecked(actual, desired, now);
   if (plan.next.roots.length > MAX_ROOT_CERTIFICATES) {
     throw new GatewayCapacityError("roots", plan.next.roots.length, MAX_ROOT_CERTIFICATES);
   }
@@ -89,18 +96,19 @@ export function planSync(actual: P2sCertificateState, desired: DesiredState): Sy
 }
 
 /** How many changes the writer still has to apply (revocations to add or prune, roots to add or update), limits aside. */
-export function pendingChangeCount(actual: P2sCertificateState, desired: DesiredState): number {
-  const plan = planUnchecked(actual, desired);
+export function pendingChangeCount(actual: P2sCertificateState, desired: DesiredState, now?: Date): number {
+  const plan = planUnchecked(actual, desired, now);
   return (
     plan.addedRevocations.length + plan.prunedRevocations.length + plan.rootsAdded.length + plan.rootsUpdated.length
   );
 }
 
-function planUnchecked(actual: P2sCertificateState, desired: DesiredState): SyncPlan {
+function planUnchecked(actual: P2sCertificateState, desired: DesiredState, now: Date | undefined): SyncPlan {
   const roots = [...actual.roots];
   const rootsAdded: string[] = [];
   const rootsUpdated: string[] = [];
-  for (const want of desired.roots) {
+  // An expired managed root is not wanted either: sending it would fail the whole write.
+  for (const want of liveRoots(desired.roots, now)) {
     const i = roots.findIndex((r) => r.name.toLowerCase() === want.name.toLowerCase());
     if (i < 0) {
       roots.push(want);
@@ -132,13 +140,29 @@ function planUnchecked(actual: P2sCertificateState, desired: DesiredState): Sync
     addedRevocations.push(thumbprint);
   }
   const changed = rootsAdded.length + rootsUpdated.length + addedRevocations.length + prunedRevocations.length > 0;
-  return { next: { roots, revoked }, changed, addedRevocations, prunedRevocations, rootsAdded, rootsUpdated };
+  const split = now === undefined ? { kept: roots, expired: [] } : splitExpiredRoots(roots, now);
+  return {
+    next: { roots: split.kept, revoked },
+    changed,
+    addedRevocations,
+    prunedRevocations,
+    rootsAdded,
+    rootsUpdated,
+    rootsRemoved: split.expired,
+  };
 }
 
-/** True when every desired root and revocation is on the gateway (the post-write verification). */
-export function satisfies(actual: P2sCertificateState, desired: DesiredState): boolean {
+function liveRoots(roots: readonly RootEntry[], now: Date | undefined): readonly RootEntry[] {
+  return now === undefined ? roots : roots.filter((r) => !isExpiredRoot(r, now));
+}
+
+/**
+ * True when every desired root and revocation is on the gateway (the post-write verification). Given `now`, a desired
+ * root that has expired is not expected (the planner leaves it out).
+ */
+export function satisfies(actual: P2sCertificateState, desired: DesiredState, now?: Date): boolean {
   const present = new Set(actual.revoked.map((r) => comparable(r.thumbprint)));
-  const rootsOk = desired.roots.every((want) =>
+  const rootsOk = liveRoots(desired.roots, now).every((want) =>
     actual.roots.some(
       (r) => r.name.toLowerCase() === want.name.toLowerCase() && r.publicCertData === want.publicCertData,
     ),

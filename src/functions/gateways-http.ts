@@ -24,7 +24,8 @@ export interface GatewayView {
 
 export async function listGateways(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { config, ledger, keyVault, gateways } = services();
-  const { desired } = await loadDesiredGatewayState(config, ledger, keyVault, new Date());
+  const now = new Date();
+  const { desired } = await loadDesiredGatewayState(config, ledger, keyVault, now);
   const managed = new Set(desired.roots.map((r) => r.name.toLowerCase()));
   const views = await Promise.all(
     config.GATEWAY_RESOURCE_IDS.map(async (id): Promise<GatewayView> => {
@@ -39,10 +40,10 @@ export async function listGateways(_request: HttpRequest, context: InvocationCon
       };
       try {
         const snapshot = await gateways.read(ref);
-        const pendingChanges = pendingChangeCount(snapshot.state, desired);
+        const pendingChanges = pendingChangeCount(snapshot.state, desired, now);
         let error: string | undefined;
         try {
-          planSync(snapshot.state, desired);
+          planSync(snapshot.state, desired, now);
         } catch (e) {
           if (!(e instanceof GatewayCapacityError)) throw e;
           error = e.message;

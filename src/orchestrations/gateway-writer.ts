@@ -20,6 +20,7 @@ import { CHANGES_PENDING_EVENT, GATEWAY_WRITER_ORCHESTRATION } from "../clients/
 import type { ChangesPending } from "../clients/gateway-writer-starter";
 import { backoffDelayMs } from "../domain/backoff";
 import type { BackoffPolicy } from "../domain/backoff";
+import { describeExpiredRoots } from "../domain/expired-roots";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 
 /** Passes per generation before continueAsNew trims the history under a long stream of changes. */
@@ -205,9 +206,17 @@ function* onePass(
       rootCount: counts.rootCount,
       addedRevocations: plan?.addedRevocations ?? [],
       prunedRevocations: plan?.prunedRevocations ?? [],
+      rootsRemoved: plan?.rootsRemoved ?? [],
     },
     retry,
   );
+  if (plan !== undefined && plan.rootsRemoved.length > 0) {
+    // An expired root (often one added by hand) would have made Azure refuse the write: it was left out. Say so.
+    yield* warn(context, retry, input.gatewayId, {
+      title: `Gateway ${nameOf(input.gatewayId)}: expired root certificates removed`,
+      detail: `removed ${describeExpiredRoots(plan.rootsRemoved)}: Azure refuses every gateway write that carries an expired root (VpnClientRootCertificateExpired), and no client can authenticate with one`,
+    });
+  }
 
   // End the live sessions of users whose revocations are now on the gateway (marked before their write).
   status("ending sessions");
@@ -245,6 +254,7 @@ function verdict(outcome: PassSetback): PassOutcome {
       return { kind: "disagree", outcome: outcome.outcome, detail: outcome.detail };
     case "capacity":
     case "rejected":
+    case "radiusSecret":
       return { kind: "refuse", outcome: outcome.outcome, detail: outcome.detail };
   }
 }

@@ -4,6 +4,7 @@ import type { GatewayRecord } from "./gateway-record";
 import type { GatewayStore } from "./gateway-store";
 import { validateGatewayBody } from "./gateway-validation";
 import { gatewayView } from "./gateway-view";
+import { requireRadiusSecrets } from "./radius-secrets";
 import type { JsonObject } from "./json";
 import { nextClientAddress } from "./client-address-pool";
 import type { OperationFailure, OperationStatus } from "./operation";
@@ -34,6 +35,8 @@ export interface ArmEmulatorControls {
   seedGateway(id: string, gateway: object): JsonObject;
   /** The gateway as GET returns it, or undefined. */
   gateway(id: string): JsonObject | undefined;
+  /** The object as stored: what the last PUT wrote, secrets included (which GET never returns). */
+  storedGateway(id: string): JsonObject | undefined;
   gatewayIds(): string[];
   removeGateway(id: string): boolean;
   /** Adds a connected P2S session; returns its vpnConnectionId. */
@@ -80,11 +83,16 @@ export function createArmControls(
     seedGateway(id, gateway) {
       const ref = parseGatewayId(id);
       const stored = validateGatewayBody(JSON.parse(JSON.stringify(gateway)) as unknown);
+      requireRadiusSecrets(stored);
       return gatewayView(store.upsert(ref, stored, "Succeeded"));
     },
     gateway(id) {
       const record = store.find(parseGatewayId(id));
       return record === undefined ? undefined : gatewayView(record);
+    },
+    storedGateway(id) {
+      const record = store.find(parseGatewayId(id));
+      return record === undefined ? undefined : structuredClone(record.resource);
     },
     gatewayIds: () => store.all().map((g) => g.id),
     removeGateway: (id) => store.remove(parseGatewayId(id)),

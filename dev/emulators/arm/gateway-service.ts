@@ -11,7 +11,10 @@ import { stringAt } from "./json";
 import { OPERATION_NAMES, operationStatusBody } from "./operation";
 import type { GatewayOperation } from "./operation";
 import { operationHeaders, operationResultUrl } from "./operation-urls";
+import { requireRadiusSecrets } from "./radius-secrets";
+import { gatewayId } from "./resource-id";
 import type { GatewayRef } from "./resource-id";
+import { rejectExpiredRoots } from "./root-certificate-expiry";
 
 export interface ServiceContext {
   readonly store: GatewayStore;
@@ -41,6 +44,8 @@ export function putGateway(
 ): ArmReply {
   const existing = ctx.store.find(ref);
   const stored = validateGatewayBody(body);
+  rejectExpiredRoots(stored, existing?.id ?? gatewayId(ref), ctx.store.now());
+  requireRadiusSecrets(stored);
   if (existing === undefined) {
     if (ifMatch !== undefined && ifMatch !== "*") throw preconditionFailed(ref);
   } else {

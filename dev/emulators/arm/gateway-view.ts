@@ -3,6 +3,7 @@
 import type { GatewayRecord } from "./gateway-record";
 import { isJsonObject, objectAt } from "./json";
 import type { Json, JsonObject } from "./json";
+import { withoutRadiusSecrets } from "./radius-secrets";
 import { GATEWAY_TYPE } from "./resource-id";
 
 export function gatewayView(record: GatewayRecord): JsonObject {
@@ -25,7 +26,8 @@ export function gatewayView(record: GatewayRecord): JsonObject {
   view["properties"] = {
     provisioningState: record.provisioningState,
     resourceGuid: record.resourceGuid,
-    ...properties,
+    // Secrets are written, never read back (as in Azure).
+    ...withoutRadiusSecrets(properties),
   };
   return view;
 }

@@ -9,7 +9,8 @@ import { describeVersion } from "./inspect";
 import type { VersionDescription } from "./inspect";
 import { certificateRoutes } from "./routes-certificates";
 import { deletedCertificateRoutes } from "./routes-deleted";
-import { keyAndSecretRoutes } from "./routes-keys-secrets";
+import { getSecret, keyAndSecretRoutes } from "./routes-keys-secrets";
+import { StandaloneSecrets, standaloneSecretRoutes } from "./standalone-secrets";
 import { KeyVaultThrottle } from "./throttle-model";
 import type { KeyVaultThrottleLimits, KeyVaultThrottleOptions } from "./throttle-model";
 
@@ -53,7 +54,7 @@ export interface KeyVaultInspector {
   deletedCertificateNames(): string[];
   /** A version ("" or omitted: the latest, as GET /certificates/{name} picks it). Throws when absent. */
   describe(name: string, version?: string): VersionDescription;
-  /** Forgets every certificate, deleted ones included. */
+  /** Forgets every certificate, deleted ones included, and every standalone secret. */
   clear(): void;
   /** Switches undocumented behaviours (what "latest" means while a version is pending, tags through a merge). */
   configure(behaviour: Partial<VaultBehaviour>): void;
@@ -81,6 +82,7 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions): P
   );
   const throttle = new KeyVaultThrottle(now, options.throttle);
   const context = { store, throttle };
+  const secrets = new StandaloneSecrets();
   const emulator = await startEmulator({
     name: "keyvault",
     ca: options.ca,
@@ -89,7 +91,12 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions): P
         ? { mode: "challenge", resource: KEY_VAULT_RESOURCE }
         : { mode: "challenge", resource: KEY_VAULT_RESOURCE, tenantId: options.tenantId },
     // Order matters: literal segments (pending, policy, versions) before the {version} catch-all.
-    routes: [...certificateRoutes(context), ...deletedCertificateRoutes(context), ...keyAndSecretRoutes(context)],
+    routes: [
+      ...certificateRoutes(context),
+      ...deletedCertificateRoutes(context),
+      ...standaloneSecretRoutes(context, secrets, getSecret),
+      ...keyAndSecretRoutes(context),
+    ],
     clock,
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
@@ -124,6 +131,7 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions): P
       },
       clear: () => {
         store.clear();
+        secrets.clear();
       },
       configure: (behaviour) => {
         store.behaviour = { ...store.behaviour, ...behaviour };

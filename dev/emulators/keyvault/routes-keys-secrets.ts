@@ -62,7 +62,7 @@ const verify: VersionHandler = (request, context, name, version) => {
   return jsonResponse(200, { value: valid });
 };
 
-const getSecret: VersionHandler = (request, context, name, version) => {
+export const getSecret: VersionHandler = (request, context, name, version) => {
   const ref = secretFor(context.store, name, version);
   return jsonResponse(200, secretBundle(bundleContext(request, context), ref.record, ref.version));
 };

@@ -1,0 +1,75 @@
+// Issue 8: a revoked entry leaves the gateways only once its certificate has expired by the gateway's clock too:
+// after notAfter plus the margin (GATEWAY_PRUNE_MARGIN_HOURS, default one day), never at notAfter by our clock.
+import { loadDesiredGatewayState } from "../../../src/clients/desired-gateway-state";
+import type { KeyVaultClients } from "../../../src/clients/keyvault";
+import type { Ledger } from "../../../src/clients/ledger";
+import { parseConfig } from "../../../src/config";
+import type { CertificateRecord } from "../../../src/domain/ledger";
+import { revocationWindow } from "../../../src/domain/revocation-window";
+
+const HOUR = 3_600_000;
+const NOW = new Date("2026-12-06T10:00:00Z");
+const tp = (n: number): string => n.toString(16).toUpperCase().padStart(40, "0");
+
+function revoked(n: number, notAfter: Date): CertificateRecord {
+  return {
+    userKey: `user${n}@contoso.com`,
+    upn: `user${n}@contoso.com`,
+    certificateName: `c${n}`,
+    status: "revoked",
+    requestId: `R${n}`,
+    source: "api",
+    sourceId: `R${n}`,
+    thumbprint: tp(n),
+    notBefore: new Date(notAfter.getTime() - 100 * 24 * HOUR),
+    notAfter,
+    revokedAt: NOW,
+    updatedAt: NOW,
+  };
+}
+
+const records = [
+  revoked(1, new Date(NOW.getTime() + HOUR)), // still valid
+  revoked(2, new Date(NOW.getTime() - HOUR)), // expired by our clock an hour ago
+  revoked(3, new Date(NOW.getTime() - 25 * HOUR)), // expired more than a day ago
+];
+
+describe("revocationWindow", () => {
+  it("keeps a revocation that expired within the margin, and prunes only past it", () => {
+    const window = revocationWindow(records, NOW, 24 * HOUR);
+    expect(window.revokedThumbprints).toEqual([tp(1), tp(2)]);
+    expect(window.expiredThumbprints).toEqual([tp(3)]);
+    expect(window.revokedUsers).toEqual({ [tp(1)]: "user1@contoso.com", [tp(2)]: "user2@contoso.com" });
+  });
+
+  it("prunes at notAfter only with a zero margin", () => {
+    expect(revocationWindow(records, NOW, 0).expiredThumbprints).toEqual([tp(2), tp(3)]);
+  });
+});
+
+describe("loadDesiredGatewayState", () => {
+  const ledger = { listByStatus: () => Promise.resolve(records) } as unknown as Ledger;
+  // No root yet: the certificate client answers 404 as Key Vault would before the first bootstrap.
+  const keyVault = {
+    certificates: {
+      getCertificate: () => Promise.reject(Object.assign(new Error("not found"), { statusCode: 404 })),
+    },
+  } as unknown as KeyVaultClients;
+  const env = {
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    KEY_VAULT_URL: "https://vault.vault.azure.net",
+  };
+
+  it("waits a day past notAfter by default before pruning", async () => {
+    const state = await loadDesiredGatewayState(parseConfig(env), ledger, keyVault, NOW);
+    expect(state.desired.revokedThumbprints).toEqual([tp(1), tp(2)]);
+    expect(state.desired.expiredThumbprints).toEqual([tp(3)]);
+  });
+
+  it("follows GATEWAY_PRUNE_MARGIN_HOURS", async () => {
+    const config = parseConfig({ ...env, GATEWAY_PRUNE_MARGIN_HOURS: "48" });
+    const state = await loadDesiredGatewayState(config, ledger, keyVault, NOW);
+    expect(state.desired.revokedThumbprints).toEqual([tp(1), tp(2), tp(3)]);
+    expect(state.desired.expiredThumbprints).toEqual([]);
+  });
+});
