@@ -104,6 +104,12 @@ export class RootCertificates {
     );
   }
 
+  /** An RSA root valid from `notBefore` to `notAfter` (an expired one, for instance). */
+  async rsaRootValid(commonName: string, notBefore: Date, notAfter: Date): Promise<string> {
+    const signing = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+    return (await this.selfSigned(commonName, this.rsaKeys, signing, { notBefore, notAfter })).toString("base64");
+  }
+
   async rsaRootPem(commonName: string): Promise<string> {
     return (await this.selfSigned(commonName, this.rsaKeys, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" })).toString(
       "pem",
@@ -118,13 +124,14 @@ export class RootCertificates {
     commonName: string,
     keys: webcrypto.CryptoKeyPair,
     signingAlgorithm: { name: string; hash: string },
+    validity?: { notBefore: Date; notAfter: Date },
   ): Promise<x509.X509Certificate> {
     return x509.X509CertificateGenerator.createSelfSigned(
       {
         serialNumber: `01${randomBytes(8).toString("hex")}`,
         name: `CN=${commonName}`,
-        notBefore: new Date(Date.now() - 60_000),
-        notAfter: new Date(Date.now() + 86_400_000),
+        notBefore: validity?.notBefore ?? new Date(Date.now() - 60_000),
+        notAfter: validity?.notAfter ?? new Date(Date.now() + 86_400_000),
         keys,
         signingAlgorithm,
         extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
