@@ -78,7 +78,7 @@ describe("the gateway writer", () => {
     expect(after.state.revoked).toContainEqual({ name: "added-by-hand", thumbprint: handAdded });
   });
 
-  it("prunes an app-owned revocation once its certificate has expired, leaving hand-added entries", async () => {
+  it("prunes an app-owned revocation a day after its certificate expired, leaving hand-added entries", async () => {
     const [soon] = await s.revokeInLedger(1, { upn: "expiring@contoso.com" });
     const handAdded = thumbprint();
     await s.handEdit((revoked) => [...revoked, { name: "hand-kept", thumbprint: handAdded }]);
@@ -86,11 +86,17 @@ describe("the gateway writer", () => {
     await s.settle();
     expect(revokedOn(await s.read())).toEqual(expect.arrayContaining([soon, handAdded]));
 
-    // The certificate's validity ends: its record keeps "revoked", with a notAfter in the past.
+    // The certificate's validity ends: its record keeps "revoked", with a notAfter in the past. The gateway judges
+    // expiry by its own clock, so the entry stays until notAfter plus the margin (a day by default) has passed.
     const [record] = await s.ledger.findByThumbprint(soon ?? "");
     if (record === undefined) throw new Error("the revoked record is missing");
     await s.ledger.putCertificate({ ...record, notAfter: new Date(Date.now() - 1000), updatedAt: new Date() });
+    await s.reconcile();
+    await s.settle();
+    expect(revokedOn(await s.read())).toContain(soon);
 
+    const dayAndHourAgo = new Date(Date.now() - 25 * 60 * 60 * 1000);
+    await s.ledger.putCertificate({ ...record, notAfter: dayAndHourAgo, updatedAt: new Date() });
     await s.reconcile();
     await s.settle();
     const after = await s.read();
