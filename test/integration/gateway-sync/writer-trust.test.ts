@@ -155,3 +155,50 @@ describe("a gateway with an expired hand-added root and RADIUS", () => {
     expect(JSON.stringify(await s.ledger.getGatewaySync(s.gatewayId))).not.toContain(SECRET);
   });
 });
+
+describe("each rule on its own", () => {
+  it("an expired root alone no longer blocks revocations: it is removed, with a warning naming it", async () => {
+    await s.settle();
+    const gateway = stored();
+    const vpn = vpnOf(gateway);
+    delete vpn["radiusServers"];
+    vpn["vpnAuthenticationTypes"] = ["Certificate"];
+    vpn["vpnClientRootCertificates"] = [
+      ...(vpn["vpnClientRootCertificates"] as JsonObject[]),
+      { name: "old-partner-root", properties: { publicCertData: await expiredRoot() } },
+    ];
+    s.sandbox.arm.controls.seedGateway(s.gatewayId, gateway);
+    const [pending] = await s.revokeInLedger(1);
+    const alertsBefore = alerts().length;
+
+    await s.reconcile();
+    expect((await s.settle()).runtimeStatus).toBe("Running");
+    const after = await s.read();
+    expect(revokedOn(after)).toContain(pending);
+    expect(after.state.roots.map((r) => r.name)).not.toContain("old-partner-root");
+    expect(alerts().slice(alertsBefore).join("\n")).toContain("old-partner-root (expired ");
+  });
+
+  it("a single RADIUS server keeps its secret through the write", async () => {
+    await s.settle();
+    await keyVaultClients(getConfig()).secrets.setSecret("radius-vgw-sandbox", SECRET);
+    const gateway = stored();
+    const vpn = vpnOf(gateway);
+    vpn["vpnAuthenticationTypes"] = ["Certificate", "Radius"];
+    // Only the app's root: this case stands on its own, whatever the one before left.
+    const appRoot = getConfig().CA_ROOT_NAME;
+    vpn["vpnClientRootCertificates"] = (vpn["vpnClientRootCertificates"] as JsonObject[]).filter(
+      (r) => r["name"] === appRoot,
+    );
+    vpn["radiusServerAddress"] = "10.2.0.9";
+    vpn["radiusServerSecret"] = SECRET;
+    s.sandbox.arm.controls.seedGateway(s.gatewayId, gateway);
+    const [pending] = await s.revokeInLedger(1);
+
+    await s.reconcile();
+    expect((await s.settle()).runtimeStatus).toBe("Running");
+    expect(revokedOn(await s.read())).toContain(pending);
+    expect(vpnOf(stored())).toMatchObject({ radiusServerAddress: "10.2.0.9", radiusServerSecret: SECRET });
+    expect(s.sandbox.logs.join("\n")).not.toContain(SECRET);
+  });
+});
