@@ -37,8 +37,14 @@ export async function gatewayWithRadiusSecret(
   try {
     value = (await secrets.getSecret(name)).value;
   } catch (error) {
-    if (error instanceof RestError && (error.statusCode === 404 || error.statusCode === 403)) {
-      const state = error.statusCode === 404 ? "was not found" : "cannot be read (disabled or access denied)";
+    // Answers no retry can change: absent, disabled or not allowed, or a name Key Vault refuses.
+    const states: Record<number, string> = {
+      400: "is not a name Key Vault accepts",
+      403: "cannot be read (disabled or access denied)",
+      404: "was not found",
+    };
+    const state = error instanceof RestError ? states[error.statusCode ?? 0] : undefined;
+    if (state !== undefined) {
       throw new RadiusSecretMissingError(
         `${why}: the Key Vault secret '${name}' named by GATEWAY_RADIUS_SECRET_NAME ${state}. Revocations stay pending.`,
       );

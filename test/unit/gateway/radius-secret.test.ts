@@ -4,6 +4,7 @@
 import type { VirtualNetworkGateway } from "@azure/arm-network";
 import { RestError } from "@azure/core-rest-pipeline";
 import { gatewayWithRadiusSecret, RadiusSecretMissingError } from "../../../src/clients/radius-secret";
+import { ConfigError, parseConfig } from "../../../src/config";
 import { needsRadiusSecret, radiusSecretName } from "../../../src/domain/radius-config";
 
 const SECRET = "s3cr3t-Radius-Value";
@@ -92,6 +93,7 @@ describe("RADIUS secret", () => {
   it.each([
     ["absent", () => Promise.reject(new RestError("nope", { statusCode: 404 })), "was not found"],
     ["disabled", () => Promise.reject(new RestError("nope", { statusCode: 403 })), "cannot be read"],
+    ["a refused name", () => Promise.reject(new RestError("nope", { statusCode: 400 })), "is not a name"],
     ["empty", () => Promise.resolve({ value: "" }), "is empty"],
   ])("refuses when the Key Vault secret is %s", async (_label, answer, says) => {
     const error = await gatewayWithRadiusSecret(
@@ -124,6 +126,18 @@ describe("RADIUS secret", () => {
   it("names secrets per gateway or one for all", () => {
     expect(radiusSecretName("radius-{gateway}", "vgw.hub_1")).toBe("radius-vgw-hub-1");
     expect(radiusSecretName("radius-all", "vgw-hub")).toBe("radius-all");
+  });
+
+  it("takes GATEWAY_RADIUS_SECRET_NAME only as a Key Vault name, optionally with {gateway}", () => {
+    const env = { AzureWebJobsStorage: "UseDevelopmentStorage=true", KEY_VAULT_URL: "https://v.vault.azure.net" };
+    expect(parseConfig(env).GATEWAY_RADIUS_SECRET_NAME).toBeUndefined();
+    expect(parseConfig({ ...env, GATEWAY_RADIUS_SECRET_NAME: "radius-{gateway}" }).GATEWAY_RADIUS_SECRET_NAME).toBe(
+      "radius-{gateway}",
+    );
+    expect(() => parseConfig({ ...env, GATEWAY_RADIUS_SECRET_NAME: "radius_{name}" })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...env, GATEWAY_RADIUS_SECRET_NAME: "radius_{name}" })).toThrow(
+      /GATEWAY_RADIUS_SECRET_NAME must be a Key Vault secret name/,
+    );
   });
 });
 
