@@ -10,12 +10,11 @@ import type { DesiredState } from "../domain/gateway-config";
 import { normaliseThumbprint } from "../domain/thumbprint";
 
 /**
- * How long one awaitGatewayWrite call follows the PUT before handing back to the orchestrator: six polls (a minute
- * at the default interval), well inside any Functions timeout, and between 1 s and 5 minutes.
+ * How far one awaitGatewayWrite call follows the PUT before handing back to the orchestrator: six polls at the pace
+ * the gateway sets (Retry-After 10 s from Azure, which the SDK puts in place of GATEWAY_POLL_INTERVAL_MS), so about
+ * a minute, and never more than five minutes, well inside any Functions timeout.
  */
-export function writePollBudgetMs(pollIntervalMs: number): number {
-  return Math.min(5 * 60_000, Math.max(1_000, 6 * pollIntervalMs));
-}
+export const WRITE_POLL_LIMITS = { polls: 6, maxMs: 5 * 60_000 } as const;
 
 export interface ApplyGatewayInput {
   readonly gatewayId: string;
@@ -115,11 +114,11 @@ export type AwaitWriteOutcome =
 export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutcome>(
   "awaitGatewayWrite",
   async ({ gatewayId, operation, desired }) => {
-    const { gateways, config } = services();
+    const { gateways } = services();
     const ref = parseGatewayId(gatewayId);
     try {
       if (operation !== "") {
-        const progress = await gateways.pollWrite(ref, operation, writePollBudgetMs(config.GATEWAY_POLL_INTERVAL_MS));
+        const progress = await gateways.pollWrite(ref, operation, WRITE_POLL_LIMITS);
         if (progress.state === "running") return { outcome: "running", operation: progress.operation };
       }
       // Verify from a fresh read, not from the operation's answer: that is what the gateway enforces now.

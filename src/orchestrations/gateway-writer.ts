@@ -27,7 +27,12 @@ const PASSES_PER_GENERATION = 10;
 const MAX_BUSY_WAIT_MS = 5 * 60_000;
 /** Consecutive 412s, failed or unverified writes before the writer stops and alerts rather than rewrite forever. */
 const MAX_DISAGREEMENTS = 5;
-/** awaitGatewayWrite calls (six polls each: about three hours by default) before a write is no longer followed. */
+/**
+ * A write is followed for at most three hours (durable clock, from its first follow-up) and at most 180
+ * awaitGatewayWrite calls. Each call is six polls at the gateway's Retry-After (10 s from Azure): a minute, so both
+ * limits are three hours in Azure; the count bounds the history when polls come faster (no Retry-After).
+ */
+const MAX_WRITE_FOLLOW_MS = 3 * 60 * 60_000;
 const MAX_WRITE_FOLLOW_UPS = 180;
 /** Disconnects refused in a row before the pass starts over (with a fresh lookup) through the busy wait. */
 const MAX_DISCONNECT_ATTEMPTS = 6;
@@ -164,13 +169,15 @@ function* onePass(
   if (begun.outcome === "started") {
     // Follow the long-running PUT in bounded activity calls until it ends, then verify from a fresh read.
     status("writing");
+    const followedSince = context.df.currentUtcDateTime.getTime();
     let progress: AwaitWriteOutcome = yield* run(
       awaitGatewayWrite,
       { gatewayId: input.gatewayId, operation: begun.operation, desired },
       retry,
     );
     for (let call = 1; progress.outcome === "running"; call++) {
-      if (call > MAX_WRITE_FOLLOW_UPS) {
+      const followedMs = context.df.currentUtcDateTime.getTime() - followedSince;
+      if (call > MAX_WRITE_FOLLOW_UPS || followedMs >= MAX_WRITE_FOLLOW_MS) {
         // A PUT that has not ended after hours: stop following it and plan again (the gateway still Updating is
         // then waited for as busy), so the history stays bounded and the warning below comes from the busy wait.
         return { kind: "disagree", outcome: "unverified", detail: "the gateway write did not end in time" };
