@@ -6,7 +6,8 @@ import { defineActivity } from "./define";
 import { services } from "./services";
 import { GatewayError, parseGatewayId } from "../clients/gateway";
 import { GatewayCapacityError, planSync, satisfies } from "../domain/gateway-config";
-import type { DesiredState } from "../domain/gateway-config";
+import type { DesiredState, P2sCertificateState } from "../domain/gateway-config";
+import { NOTHING, entriesToKeep, isEmpty, lostEntries, withRestored } from "../domain/gateway-restore";
 import { normaliseThumbprint } from "../domain/thumbprint";
 
 /**
@@ -21,6 +22,8 @@ export interface ApplyGatewayInput {
   readonly desired: DesiredState;
   /** UPN (lower case) of each desired revoked thumbprint: their sessions are marked to be ended. */
   readonly revokedUsers: Readonly<Record<string, string>>;
+  /** Entries an earlier write carried that a concurrent write dropped: put back when missing (gateway-restore). */
+  readonly restore?: P2sCertificateState;
 }
 
 /** What a write carries, for the record, the audit and the status. */
@@ -28,6 +31,8 @@ export interface PlannedWrite {
   readonly addedRevocations: readonly string[];
   readonly prunedRevocations: readonly string[];
   readonly rootsAdded: readonly string[];
+  /** Entries put back after a concurrent write dropped them. */
+  readonly restored: readonly string[];
 }
 
 /** Retry later: the gateway is busy or throttling (wait at least retryAfterMs). */
@@ -41,6 +46,8 @@ export interface RetryLater {
 export interface Disagreement {
   readonly outcome: "conflict" | "unverified" | "failed";
   readonly detail: string;
+  /** Entries the write carried that the gateway no longer shows after it (a concurrent write dropped them). */
+  readonly lost?: P2sCertificateState;
 }
 
 /** Cannot be applied without dropping something valid, or the gateway refused the object: alert. */
@@ -54,12 +61,18 @@ export type PassSetback = RetryLater | Disagreement | Refusal;
 
 export type ApplyGatewayOutcome =
   | { readonly outcome: "inSync"; readonly revokedCount: number; readonly rootCount: number }
-  | { readonly outcome: "started"; readonly operation: string; readonly plan: PlannedWrite }
+  | {
+      readonly outcome: "started";
+      readonly operation: string;
+      readonly plan: PlannedWrite;
+      /** What the write carries beyond what the ledger gives back (awaitGatewayWrite checks it survived). */
+      readonly kept: P2sCertificateState;
+    }
   | PassSetback;
 
 export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayOutcome>(
   "applyGatewayState",
-  async ({ gatewayId, desired, revokedUsers }, context) => {
+  async ({ gatewayId, desired, revokedUsers, restore }, context) => {
     const { gateways, ledger } = services();
     const ref = parseGatewayId(gatewayId);
     try {
@@ -68,10 +81,11 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
         // Someone's operation (or this writer's own, before a restart) still runs: its object is not yet in force.
         return { outcome: "busy", retryAfterMs: undefined, detail: "the gateway is Updating" };
       }
-      const plan = planSync(before.state, desired);
+      const { state: actual, restored } = withRestored(before.state, restore ?? NOTHING);
+      const plan = planSync(actual, desired);
       // A gateway whose last operation failed shows the object it was given, not what it enforces: write it again.
       const failed = before.provisioningState === "Failed";
-      if (!plan.changed && !failed) {
+      if (!plan.changed && restored.length === 0 && !failed) {
         return { outcome: "inSync", revokedCount: before.state.revoked.length, rootCount: before.state.roots.length };
       }
       // After a failed operation every desired revocation is newly enforced by this write.
@@ -80,7 +94,7 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
       const users = added.flatMap((t) => revokedUsers[t] ?? []);
       await ledger.markSessionsToEnd(gatewayId, users, new Date());
       context.log(
-        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length}${failed ? " (after a failed operation)" : ""}`,
+        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length}, restored ${restored.length}${failed ? " (after a failed operation)" : ""}`,
       );
       const progress = await gateways.beginWrite(ref, before, plan.next);
       return {
@@ -90,7 +104,9 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
           addedRevocations: added,
           prunedRevocations: plan.prunedRevocations,
           rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
+          restored,
         },
+        kept: entriesToKeep(plan.next, desired),
       };
     } catch (error) {
       if (error instanceof GatewayCapacityError) return { outcome: "capacity", detail: error.message };
@@ -104,16 +120,23 @@ export interface AwaitWriteInput {
   /** The serialized operation from applyGatewayState ("" when the PUT had already ended). */
   readonly operation: string;
   readonly desired: DesiredState;
+  /** What the write carried beyond the desired state; any of it missing afterwards is reported as lost. */
+  readonly kept?: P2sCertificateState;
 }
 
 export type AwaitWriteOutcome =
   | { readonly outcome: "running"; readonly operation: string }
-  | { readonly outcome: "written"; readonly revokedCount: number; readonly rootCount: number }
+  | {
+      readonly outcome: "written";
+      readonly revokedCount: number;
+      readonly rootCount: number;
+      readonly lost?: P2sCertificateState;
+    }
   | PassSetback;
 
 export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutcome>(
   "awaitGatewayWrite",
-  async ({ gatewayId, operation, desired }) => {
+  async ({ gatewayId, operation, desired, kept }) => {
     const { gateways } = services();
     const ref = parseGatewayId(gatewayId);
     try {
@@ -123,13 +146,22 @@ export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutco
       }
       // Verify from a fresh read, not from the operation's answer: that is what the gateway enforces now.
       const after = await gateways.read(ref);
+      // If-Match is not documented for gateways: a write from an older read may have landed over this one.
+      const lost = lostEntries(kept ?? NOTHING, after.state);
+      const lostPart = isEmpty(lost) ? {} : { lost };
       if (after.provisioningState !== "Succeeded" || !satisfies(after.state, desired)) {
         return {
+          ...lostPart,
           outcome: "unverified",
           detail: `after the write the gateway is ${after.provisioningState ?? "in an unknown state"} and ${satisfies(after.state, desired) ? "shows" : "does not show"} the written state`,
         };
       }
-      return { outcome: "written", revokedCount: after.state.revoked.length, rootCount: after.state.roots.length };
+      return {
+        outcome: "written",
+        revokedCount: after.state.revoked.length,
+        rootCount: after.state.roots.length,
+        ...lostPart,
+      };
     } catch (error) {
       return classifyOrThrow(error);
     }

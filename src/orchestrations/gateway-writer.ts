@@ -15,11 +15,14 @@ import { applyGatewayState, awaitGatewayWrite } from "../activities/gateway-appl
 import type { AwaitWriteOutcome, PassSetback, PlannedWrite } from "../activities/gateway-apply";
 import { computeDesiredGatewayState } from "../activities/gateway-desired-state";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
+import { auditRestoredEntries } from "../activities/gateway-restored";
 import { disconnectRevokedSessions, findRevokedSessions } from "../activities/gateway-sessions";
 import { CHANGES_PENDING_EVENT, GATEWAY_WRITER_ORCHESTRATION } from "../clients/gateway-writer-starter";
 import type { ChangesPending } from "../clients/gateway-writer-starter";
 import { backoffDelayMs } from "../domain/backoff";
 import type { BackoffPolicy } from "../domain/backoff";
+import type { P2sCertificateState } from "../domain/gateway-config";
+import { NOTHING, describeEntries, isEmpty, mergeEntries } from "../domain/gateway-restore";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 
 /** Passes per generation before continueAsNew trims the history under a long stream of changes. */
@@ -48,6 +51,11 @@ function activityRetry(input: GatewayWriterInput): df.RetryOptions {
   return retry;
 }
 
+/** Entries a concurrent write dropped, to be put back by the next passes until a verified write holds them. */
+interface RestoreBook {
+  restore: P2sCertificateState | undefined;
+}
+
 /** How one pass ended, as the loop decides on it. */
 type PassOutcome =
   | { readonly kind: "applied"; readonly written: boolean }
@@ -66,6 +74,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
   let busySince: number | undefined = input.busySince;
   let busyAlerted = input.busyAlerted ?? false;
   let disagreements = 0;
+  const book: RestoreBook = { restore: input.restore };
 
   if (!input.continued && input.coalesceMs > 0) {
     // Woken by a request: let the requests of the same burst reach the ledger, so one write carries them all.
@@ -76,7 +85,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
   for (;;) {
     passes++;
     const passId = `${generationId}:${passes}`;
-    const outcome: PassOutcome = yield* guarded(onePass(context, input, retry, passId, passes));
+    const outcome: PassOutcome = yield* guarded(onePass(context, input, retry, passId, passes, book));
 
     if (outcome.kind === "wait") {
       // Another operation runs on the gateway (or ARM throttles): wait on a durable timer, then re-read and retry.
@@ -94,7 +103,12 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
       }
       if (passes >= PASSES_PER_GENERATION) {
         // Keep the history short through a long busy spell, carrying the spell's start and its warning.
-        return continueWith(context, input, passes, { continued: true, busySince, busyAlerted });
+        return continueWith(context, input, passes, {
+          continued: true,
+          busySince,
+          busyAlerted,
+          restore: book.restore,
+        });
       }
       const waitMs = Math.min(MAX_BUSY_WAIT_MS, backoffDelayMs(busyBackoff(input), busyAttempts, outcome.retryAfterMs));
       context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: outcome.state, waitMs });
@@ -131,7 +145,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     if (outcome.written) {
       if (passes >= PASSES_PER_GENERATION) {
         // Keep the history short under a long stream of changes; the next generation re-reads everything.
-        return continueWith(context, input, passes, { continued: true });
+        return continueWith(context, input, passes, { continued: true, restore: book.restore });
       }
       // Something was written: loop to pick up whatever arrived during the write.
       continue;
@@ -143,7 +157,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     const wake = (yield context.df.waitForExternalEvent(CHANGES_PENDING_EVENT)) as ChangesPending | null | undefined;
     // A wake-up carries the current settings, so a changed configuration reaches a writer that never ends.
     const settings = wake?.settings?.gatewayId === input.gatewayId ? wake.settings : input;
-    return continueWith(context, { ...input, ...settings }, passes, { continued: false });
+    return continueWith(context, { ...input, ...settings }, passes, { continued: false, restore: book.restore });
   }
 };
 
@@ -154,6 +168,7 @@ function* onePass(
   retry: df.RetryOptions,
   passId: string,
   pass: number,
+  book: RestoreBook,
 ): Generator<Task, PassOutcome, unknown> {
   const status = (state: string): void => {
     context.df.setCustomStatus({ gateway: nameOf(input.gatewayId), pass, state });
@@ -164,7 +179,8 @@ function* onePass(
   const { desired, revokedUsers, rootError } = yield* run(computeDesiredGatewayState, {}, retry);
 
   // Read the gateway, plan, and send one PUT with If-Match when anything differs.
-  const begun = yield* run(applyGatewayState, { gatewayId: input.gatewayId, desired, revokedUsers }, retry);
+  const restore = book.restore === undefined ? {} : { restore: book.restore };
+  const begun = yield* run(applyGatewayState, { gatewayId: input.gatewayId, desired, revokedUsers, ...restore }, retry);
   let written: { plan: PlannedWrite; revokedCount: number; rootCount: number } | undefined;
   if (begun.outcome === "started") {
     // Follow the long-running PUT in bounded activity calls until it ends, then verify from a fresh read.
@@ -172,7 +188,7 @@ function* onePass(
     const followedSince = context.df.currentUtcDateTime.getTime();
     let progress: AwaitWriteOutcome = yield* run(
       awaitGatewayWrite,
-      { gatewayId: input.gatewayId, operation: begun.operation, desired },
+      { gatewayId: input.gatewayId, operation: begun.operation, desired, kept: begun.kept },
       retry,
     );
     for (let call = 1; progress.outcome === "running"; call++) {
@@ -184,13 +200,32 @@ function* onePass(
       }
       progress = yield* run(
         awaitGatewayWrite,
-        { gatewayId: input.gatewayId, operation: progress.operation, desired },
+        { gatewayId: input.gatewayId, operation: progress.operation, desired, kept: begun.kept },
         retry,
       );
     }
-    if (progress.outcome !== "written") return verdict(progress);
+    const lost = progress.outcome === "written" || progress.outcome === "unverified" ? progress.lost : undefined;
+    if (lost !== undefined && !isEmpty(lost)) {
+      // If-Match is not documented for gateways: someone's write from an older read landed over ours. Put back what
+      // it dropped on the next pass (the ledger's own entries come back by themselves) and say so.
+      yield* warn(context, retry, input.gatewayId, {
+        title: `Gateway ${nameOf(input.gatewayId)}: a concurrent write dropped entries`,
+        detail: `entries that were on the gateway before the writer's write are gone after it; the writer puts them back: ${describeEntries(lost)}`,
+      });
+    }
+    if (progress.outcome !== "written") {
+      book.restore = mergeEntries(book.restore ?? NOTHING, lost ?? NOTHING);
+      return verdict(progress);
+    }
+    if (begun.plan.restored.length > 0) {
+      yield* run(auditRestoredEntries, { gatewayId: input.gatewayId, passId, restored: begun.plan.restored }, retry);
+    }
+    // A verified write holds what it restored; only what this write lost is still to be put back.
+    book.restore = lost === undefined || isEmpty(lost) ? undefined : lost;
     written = { plan: begun.plan, revokedCount: progress.revokedCount, rootCount: progress.rootCount };
-  } else if (begun.outcome !== "inSync") {
+  } else if (begun.outcome === "inSync") {
+    book.restore = undefined;
+  } else {
     return verdict(begun);
   }
 
@@ -332,13 +367,14 @@ function continueWith(
   context: OrchestrationContext,
   input: GatewayWriterInput,
   passes: number,
-  next: Pick<GatewayWriterInput, "continued" | "busySince" | "busyAlerted">,
+  next: Pick<GatewayWriterInput, "continued" | "busySince" | "busyAlerted" | "restore">,
 ): { gateway: string; passes: number; continued: true } {
   context.df.continueAsNew({
     ...input,
     generation: (input.generation ?? 0) + passes,
     busySince: undefined,
     busyAlerted: false,
+    restore: undefined,
     ...next,
   });
   return { gateway: nameOf(input.gatewayId), passes, continued: true };
