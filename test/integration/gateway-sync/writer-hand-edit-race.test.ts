@@ -4,6 +4,8 @@
 // write and the writer's next read, B writes its own edit from its older read. Where If-Match is enforced, B gets 412,
 // re-reads and edits again; where it is ignored, B's write lands over the writer's and drops A's entry and the
 // revocation. Either way the revocation lands, B's edit stays, A's entry is back, and what was done is audited.
+// (The other order, an edit landing between the writer's read and its PUT, is caught only by an enforced If-Match:
+// see writer-faults. Where If-Match is ignored the writer's PUT replaces that edit, and no later read can show it.)
 jest.mock(
   "@azure/functions-core",
   () => jest.requireActual<typeof import("../../../dev/host/core-api")>("../../../dev/host/core-api").coreApi,

@@ -71,18 +71,22 @@ describe("GatewayClient", () => {
     expect((await client.read(ref)).state.revoked).toEqual([{ name: "by-hand", thumbprint: tp(9) }]);
   });
 
-  it("classifies 409 AnotherOperationInProgress as busy", async () => {
-    arm.controls.setOperationDurationMs(400);
-    const snapshot = await client.read(ref);
-    const first = client.write(ref, snapshot, { roots: snapshot.state.roots, revoked: [] });
-    await new Promise((r) => setTimeout(r, 50));
-    const again = await client.read(ref);
-    const error = await client.write(ref, again, { roots: again.state.roots, revoked: [] }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GatewayError);
-    expect(error).toMatchObject({ kind: "busy", code: "AnotherOperationInProgress" });
-    arm.controls.setOperationDurationMs(30);
-    await first;
-  });
+  it.each(["failedOperation", "synchronous"] as const)(
+    "classifies AnotherOperationInProgress as busy (%s)",
+    async (form) => {
+      arm.controls.setConflictForm(form);
+      arm.controls.setOperationDurationMs(400);
+      const snapshot = await client.read(ref);
+      const first = client.write(ref, snapshot, { roots: snapshot.state.roots, revoked: [] });
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await client.read(ref);
+      const error = await client.write(ref, again, { roots: again.state.roots, revoked: [] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error).toMatchObject({ kind: "busy", code: "AnotherOperationInProgress" });
+      arm.controls.setOperationDurationMs(30);
+      await first;
+    },
+  );
 
   it("classifies a long-running operation that fails with AnotherOperationInProgress as busy", async () => {
     arm.controls.failNextOperation(GATEWAY_ID, { code: "AnotherOperationInProgress", message: "busy" });
