@@ -161,7 +161,7 @@ describe("the gateway writer under a gateway that stays busy", () => {
   });
 
   it("follows a PUT that outlasts one activity call to its end, then verifies it", async () => {
-    // One awaitGatewayWrite call follows the PUT for at most 1 s here (six 10 ms polls, floored at 1 s).
+    // One awaitGatewayWrite call is six polls, each 10 ms apart here (no Retry-After in tests; Azure sends 10 s).
     s.sandbox.arm.controls.setOperationDurationMs(2500);
     const writesBefore = s.writes();
     const thumbprints = await s.revokeInLedger(4);
