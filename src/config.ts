@@ -192,7 +192,7 @@ export const settingsSchema = z
       "First wait after a gateway answers 409 AnotherOperationInProgress (doubles up to 5 minutes; Retry-After wins when longer).",
     ),
     GATEWAY_POLL_INTERVAL_MS: intInRange(10, 120_000, 10_000).describe(
-      "Polling interval of gateway long-running operations (PUT, connection health, disconnect).",
+      "Polling interval of gateway long-running operations (PUT, connection health, disconnect) until the gateway sends Retry-After, which replaces it (Azure sends 10 s).",
     ),
     GATEWAY_COALESCE_MS: intInRange(0, 300_000, 5_000).describe(
       "How long a gateway writer, woken by a request, waits before reading the ledger, so that a burst of offboardings goes into one gateway write (each write can take minutes and has been seen to disconnect P2S users). 0 writes at once.",

@@ -49,6 +49,8 @@ export interface SandboxOptions {
   readonly rootKeySize?: 2048 | 3072 | 4096;
   /** Emulated gateway update duration (default 2000 ms). */
   readonly gatewayOperationMs?: number;
+  /** Retry-After (s) on gateway operation polls; default 10 as Azure sends, null none (tests, to run fast). */
+  readonly gatewayRetryAfterSeconds?: number | null;
   /** How many P2S gateways to seed and configure (default 1: vgw-sandbox; then vgw-sandbox-2...). */
   readonly gateways?: number;
   /**
@@ -115,7 +117,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const storageConnectionString = options.storageConnectionString ?? azurite?.connectionString ?? "";
 
     const keyVaultStarted = owned(stops, startKeyVaultEmulator({ ca }));
-    const armStarted = owned(stops, startArmEmulator({ ca, operationDurationMs: options.gatewayOperationMs ?? 2000 }));
+    const armStarted = owned(
+      stops,
+      startArmEmulator({
+        ca,
+        operationDurationMs: options.gatewayOperationMs ?? 2000,
+        ...(options.gatewayRetryAfterSeconds === undefined
+          ? {}
+          : { pollRetryAfterSeconds: options.gatewayRetryAfterSeconds }),
+      }),
+    );
     await phases.time("emulators", () => Promise.allSettled([keyVaultStarted, armStarted]));
     const [keyVault, arm] = [await keyVaultStarted, await armStarted];
     const gatewayIds = sandboxGatewayIds(options.gateways ?? 1);

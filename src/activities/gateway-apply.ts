@@ -7,23 +7,25 @@ import { services } from "./services";
 import { GatewayError, parseGatewayId } from "../clients/gateway";
 import { gatewayWithRadiusSecret, RadiusSecretMissingError } from "../clients/radius-secret";
 import { GatewayCapacityError, planSync, satisfies } from "../domain/gateway-config";
-import type { DesiredState } from "../domain/gateway-config";
+import type { DesiredState, P2sCertificateState } from "../domain/gateway-config";
 import type { ExpiredRoot } from "../domain/expired-roots";
+import { NOTHING, entriesToKeep, isEmpty, lostEntries, withRestored } from "../domain/gateway-restore";
 import { normaliseThumbprint } from "../domain/thumbprint";
 
 /**
- * How long one awaitGatewayWrite call follows the PUT before handing back to the orchestrator: six polls (a minute
- * at the default interval), well inside any Functions timeout, and between 1 s and 5 minutes.
+ * How far one awaitGatewayWrite call follows the PUT before handing back to the orchestrator: six polls at the pace
+ * the gateway sets (Retry-After 10 s from Azure, which the SDK puts in place of GATEWAY_POLL_INTERVAL_MS), so about
+ * a minute, and never more than five minutes, well inside any Functions timeout.
  */
-export function writePollBudgetMs(pollIntervalMs: number): number {
-  return Math.min(5 * 60_000, Math.max(1_000, 6 * pollIntervalMs));
-}
+export const WRITE_POLL_LIMITS = { polls: 6, maxMs: 5 * 60_000 } as const;
 
 export interface ApplyGatewayInput {
   readonly gatewayId: string;
   readonly desired: DesiredState;
   /** UPN (lower case) of each desired revoked thumbprint: their sessions are marked to be ended. */
   readonly revokedUsers: Readonly<Record<string, string>>;
+  /** Entries an earlier write carried that a concurrent write dropped: put back when missing (gateway-restore). */
+  readonly restore?: P2sCertificateState;
 }
 
 /** What a write carries, for the record, the audit and the status. */
@@ -33,6 +35,8 @@ export interface PlannedWrite {
   readonly rootsAdded: readonly string[];
   /** Expired roots left out of the write (Azure refuses a PUT that carries one): warned about and audited. */
   readonly rootsRemoved: readonly ExpiredRoot[];
+  /** Entries put back after a concurrent write dropped them. */
+  readonly restored: readonly string[];
 }
 
 /** Retry later: the gateway is busy or throttling (wait at least retryAfterMs). */
@@ -46,6 +50,8 @@ export interface RetryLater {
 export interface Disagreement {
   readonly outcome: "conflict" | "unverified" | "failed";
   readonly detail: string;
+  /** Entries the write carried that the gateway no longer shows after it (a concurrent write dropped them). */
+  readonly lost?: P2sCertificateState;
 }
 
 /**
@@ -62,12 +68,18 @@ export type PassSetback = RetryLater | Disagreement | Refusal;
 
 export type ApplyGatewayOutcome =
   | { readonly outcome: "inSync"; readonly revokedCount: number; readonly rootCount: number }
-  | { readonly outcome: "started"; readonly operation: string; readonly plan: PlannedWrite }
+  | {
+      readonly outcome: "started";
+      readonly operation: string;
+      readonly plan: PlannedWrite;
+      /** What the write carries beyond what the ledger gives back (awaitGatewayWrite checks it survived). */
+      readonly kept: P2sCertificateState;
+    }
   | PassSetback;
 
 export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayOutcome>(
   "applyGatewayState",
-  async ({ gatewayId, desired, revokedUsers }, context) => {
+  async ({ gatewayId, desired, revokedUsers, restore }, context) => {
     const { gateways, ledger, config, keyVault } = services();
     const ref = parseGatewayId(gatewayId);
     try {
@@ -76,10 +88,11 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
         // Someone's operation (or this writer's own, before a restart) still runs: its object is not yet in force.
         return { outcome: "busy", retryAfterMs: undefined, detail: "the gateway is Updating" };
       }
-      const plan = planSync(before.state, desired, new Date());
+      const { state: actual, restored } = withRestored(before.state, restore ?? NOTHING);
+      const plan = planSync(actual, desired, new Date());
       // A gateway whose last operation failed shows the object it was given, not what it enforces: write it again.
       const failed = before.provisioningState === "Failed";
-      if (!plan.changed && !failed) {
+      if (!plan.changed && restored.length === 0 && !failed) {
         return { outcome: "inSync", revokedCount: before.state.revoked.length, rootCount: before.state.roots.length };
       }
       // Before any side effect: a RADIUS gateway is written only with its secret (a GET never returns it).
@@ -90,7 +103,7 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
       const users = added.flatMap((t) => revokedUsers[t] ?? []);
       await ledger.markSessionsToEnd(gatewayId, users, new Date());
       context.log(
-        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length} -${plan.rootsRemoved.length} expired${failed ? " (after a failed operation)" : ""}`,
+        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length} -${plan.rootsRemoved.length} expired, restored ${restored.length}${failed ? " (after a failed operation)" : ""}`,
       );
       const progress = await gateways.beginWrite(ref, { ...before, gateway }, plan.next);
       return {
@@ -101,7 +114,9 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
           prunedRevocations: plan.prunedRevocations,
           rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
           rootsRemoved: plan.rootsRemoved,
+          restored,
         },
+        kept: entriesToKeep(plan.next, desired),
       };
     } catch (error) {
       if (error instanceof GatewayCapacityError) return { outcome: "capacity", detail: error.message };
@@ -116,33 +131,49 @@ export interface AwaitWriteInput {
   /** The serialized operation from applyGatewayState ("" when the PUT had already ended). */
   readonly operation: string;
   readonly desired: DesiredState;
+  /** What the write carried beyond the desired state; any of it missing afterwards is reported as lost. */
+  readonly kept?: P2sCertificateState;
 }
 
 export type AwaitWriteOutcome =
   | { readonly outcome: "running"; readonly operation: string }
-  | { readonly outcome: "written"; readonly revokedCount: number; readonly rootCount: number }
+  | {
+      readonly outcome: "written";
+      readonly revokedCount: number;
+      readonly rootCount: number;
+      readonly lost?: P2sCertificateState;
+    }
   | PassSetback;
 
 export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutcome>(
   "awaitGatewayWrite",
-  async ({ gatewayId, operation, desired }) => {
-    const { gateways, config } = services();
+  async ({ gatewayId, operation, desired, kept }) => {
+    const { gateways } = services();
     const ref = parseGatewayId(gatewayId);
     try {
       if (operation !== "") {
-        const progress = await gateways.pollWrite(ref, operation, writePollBudgetMs(config.GATEWAY_POLL_INTERVAL_MS));
+        const progress = await gateways.pollWrite(ref, operation, WRITE_POLL_LIMITS);
         if (progress.state === "running") return { outcome: "running", operation: progress.operation };
       }
       // Verify from a fresh read, not from the operation's answer: that is what the gateway enforces now.
       const after = await gateways.read(ref);
       const now = new Date();
+      // If-Match is not documented for gateways: a write from an older read may have landed over this one.
+      const lost = lostEntries(kept ?? NOTHING, after.state);
+      const lostPart = isEmpty(lost) ? {} : { lost };
       if (after.provisioningState !== "Succeeded" || !satisfies(after.state, desired, now)) {
         return {
+          ...lostPart,
           outcome: "unverified",
           detail: `after the write the gateway is ${after.provisioningState ?? "in an unknown state"} and ${satisfies(after.state, desired, now) ? "shows" : "does not show"} the written state`,
         };
       }
-      return { outcome: "written", revokedCount: after.state.revoked.length, rootCount: after.state.roots.length };
+      return {
+        outcome: "written",
+        revokedCount: after.state.revoked.length,
+        rootCount: after.state.roots.length,
+        ...lostPart,
+      };
     } catch (error) {
       return classifyOrThrow(error);
     }

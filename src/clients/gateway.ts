@@ -92,8 +92,19 @@ export const ifMatchOnPutPolicy: PipelinePolicy = {
 };
 
 export interface GatewayClientOptions {
-  /** LRO polling interval; Azure's Retry-After is honoured when larger. */
+  /**
+   * LRO polling interval until the gateway says otherwise: @azure/core-lro replaces it with the Retry-After of a
+   * running poll, larger or smaller (Microsoft.Network sends 10 s); a Retry-After of 0 is ignored.
+   */
   readonly pollIntervalMs?: number;
+}
+
+/** How far one pollWrite call follows a write. */
+export interface WritePollLimits {
+  /** Polls at most, the first at once (the SDK polls when resuming), each later one after the SDK's delay. */
+  readonly polls: number;
+  /** The call never runs longer than this (a guard against the Functions timeout). */
+  readonly maxMs: number;
 }
 
 export class GatewayClient {
@@ -115,7 +126,9 @@ export class GatewayClient {
    */
   async write(ref: GatewayRef, from: GatewaySnapshot, next: P2sCertificateState): Promise<GatewaySnapshot> {
     let progress = await this.beginWrite(ref, from, next);
-    while (progress.state === "running") progress = await this.pollWrite(ref, progress.operation, 60_000);
+    while (progress.state === "running") {
+      progress = await this.pollWrite(ref, progress.operation, { polls: 6, maxMs: 5 * 60_000 });
+    }
     return progress.snapshot;
   }
 
@@ -142,10 +155,14 @@ export class GatewayClient {
   }
 
   /**
-   * Polls a write begun by beginWrite every poll interval for at most `budgetMs`, then answers where it stands. A failed operation throws GatewayError (busy when it failed AnotherOperationInProgress).
+   * Follows a write begun by beginWrite for at most `limits.polls` polls, spaced as the SDK spaces them (the last
+   * Retry-After, else the poll interval), and waits that delay once more before handing back, so the next call's
+   * immediate poll keeps the gateway's pace: with Retry-After 10 s, six polls are one minute. A failed operation
+   * throws GatewayError (busy when it failed AnotherOperationInProgress).
    */
-  async pollWrite(ref: GatewayRef, operation: string, budgetMs: number): Promise<WriteProgress> {
-    const deadline = Date.now() + budgetMs;
+  async pollWrite(ref: GatewayRef, operation: string, limits: WritePollLimits): Promise<WriteProgress> {
+    const started = Date.now();
+    let retryAfterMs: number | undefined;
     return this.call(async () => {
       // The body is not sent when resuming: the poller only polls the operation it was serialized from.
       const poller = await this.client(ref).virtualNetworkGateways.beginCreateOrUpdate(
@@ -155,10 +172,18 @@ export class GatewayClient {
         {
           resumeFrom: operation,
           updateIntervalInMs: this.pollIntervalMs(),
+          // Sees every poll's answer: the SDK keeps the last non-zero Retry-After as its delay (core-lro setDelay).
+          onResponse: (raw) => {
+            const ms = retryAfterHeaderMs(raw.headers.get("retry-after"));
+            if (ms !== undefined && ms > 0) retryAfterMs = ms;
+          },
         },
       );
-      while (!poller.isDone() && Date.now() < deadline) {
-        await sleep(Math.min(this.pollIntervalMs(), Math.max(0, deadline - Date.now())));
+      for (let polls = 1; !poller.isDone(); polls++) {
+        const delayMs = retryAfterMs ?? this.pollIntervalMs();
+        if (Date.now() - started + delayMs > limits.maxMs) break;
+        await sleep(delayMs);
+        if (polls >= limits.polls) break;
         await poller.poll();
       }
       return progressOf(poller);
@@ -303,7 +328,11 @@ function armCode(error: RestError): string | undefined {
 }
 
 function retryAfter(error: RestError): number | undefined {
-  const header = error.response?.headers.get("retry-after");
+  return retryAfterHeaderMs(error.response?.headers.get("retry-after"));
+}
+
+/** A Retry-After header (seconds or an HTTP date) in milliseconds. */
+function retryAfterHeaderMs(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return seconds * 1000;

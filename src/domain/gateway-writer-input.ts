@@ -1,5 +1,6 @@
 // The gateway writer's input: its gateway and timings (from configuration, passed in so the orchestrator reads none).
 import type { Config } from "../config";
+import type { P2sCertificateState } from "./gateway-config";
 export interface GatewayWriterInput {
   readonly gatewayId: string;
   /** First wait after 409 AnotherOperationInProgress or 429; doubles up to 5 minutes. */
@@ -19,6 +20,8 @@ export interface GatewayWriterInput {
   readonly busySince?: number;
   /** Carried likewise: the warning for this busy spell was raised already. */
   readonly busyAlerted?: boolean;
+  /** Carried likewise: entries a concurrent write dropped that are still to be put back (gateway-restore). */
+  readonly restore?: P2sCertificateState;
 }
 
 /** The settings a writer's input is made from. */

@@ -15,12 +15,15 @@ import { applyGatewayState, awaitGatewayWrite } from "../activities/gateway-appl
 import type { AwaitWriteOutcome, PassSetback, PlannedWrite } from "../activities/gateway-apply";
 import { computeDesiredGatewayState } from "../activities/gateway-desired-state";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
+import { auditRestoredEntries } from "../activities/gateway-restored";
 import { disconnectRevokedSessions, findRevokedSessions } from "../activities/gateway-sessions";
 import { CHANGES_PENDING_EVENT, GATEWAY_WRITER_ORCHESTRATION } from "../clients/gateway-writer-starter";
 import type { ChangesPending } from "../clients/gateway-writer-starter";
 import { backoffDelayMs } from "../domain/backoff";
 import type { BackoffPolicy } from "../domain/backoff";
 import { describeExpiredRoots } from "../domain/expired-roots";
+import type { P2sCertificateState } from "../domain/gateway-config";
+import { NOTHING, describeEntries, isEmpty, mergeEntries } from "../domain/gateway-restore";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 
 /** Passes per generation before continueAsNew trims the history under a long stream of changes. */
@@ -28,7 +31,12 @@ const PASSES_PER_GENERATION = 10;
 const MAX_BUSY_WAIT_MS = 5 * 60_000;
 /** Consecutive 412s, failed or unverified writes before the writer stops and alerts rather than rewrite forever. */
 const MAX_DISAGREEMENTS = 5;
-/** awaitGatewayWrite calls (six polls each: about three hours by default) before a write is no longer followed. */
+/**
+ * A write is followed for at most three hours (durable clock, from its first follow-up) and at most 180
+ * awaitGatewayWrite calls. Each call is six polls at the gateway's Retry-After (10 s from Azure): a minute, so both
+ * limits are three hours in Azure; the count bounds the history when polls come faster (no Retry-After).
+ */
+const MAX_WRITE_FOLLOW_MS = 3 * 60 * 60_000;
 const MAX_WRITE_FOLLOW_UPS = 180;
 /** Disconnects refused in a row before the pass starts over (with a fresh lookup) through the busy wait. */
 const MAX_DISCONNECT_ATTEMPTS = 6;
@@ -42,6 +50,11 @@ function activityRetry(input: GatewayWriterInput): df.RetryOptions {
   retry.backoffCoefficient = 2;
   retry.maxRetryIntervalInMilliseconds = MAX_BUSY_WAIT_MS;
   return retry;
+}
+
+/** Entries a concurrent write dropped, to be put back by the next passes until a verified write holds them. */
+interface RestoreBook {
+  restore: P2sCertificateState | undefined;
 }
 
 /** How one pass ended, as the loop decides on it. */
@@ -62,6 +75,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
   let busySince: number | undefined = input.busySince;
   let busyAlerted = input.busyAlerted ?? false;
   let disagreements = 0;
+  const book: RestoreBook = { restore: input.restore };
 
   if (!input.continued && input.coalesceMs > 0) {
     // Woken by a request: let the requests of the same burst reach the ledger, so one write carries them all.
@@ -72,7 +86,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
   for (;;) {
     passes++;
     const passId = `${generationId}:${passes}`;
-    const outcome: PassOutcome = yield* guarded(onePass(context, input, retry, passId, passes));
+    const outcome: PassOutcome = yield* guarded(onePass(context, input, retry, passId, passes, book));
 
     if (outcome.kind === "wait") {
       // Another operation runs on the gateway (or ARM throttles): wait on a durable timer, then re-read and retry.
@@ -90,7 +104,12 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
       }
       if (passes >= PASSES_PER_GENERATION) {
         // Keep the history short through a long busy spell, carrying the spell's start and its warning.
-        return continueWith(context, input, passes, { continued: true, busySince, busyAlerted });
+        return continueWith(context, input, passes, {
+          continued: true,
+          busySince,
+          busyAlerted,
+          restore: book.restore,
+        });
       }
       const waitMs = Math.min(MAX_BUSY_WAIT_MS, backoffDelayMs(busyBackoff(input), busyAttempts, outcome.retryAfterMs));
       context.df.setCustomStatus({ gateway: gatewayName, pass: passes, state: outcome.state, waitMs });
@@ -127,7 +146,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     if (outcome.written) {
       if (passes >= PASSES_PER_GENERATION) {
         // Keep the history short under a long stream of changes; the next generation re-reads everything.
-        return continueWith(context, input, passes, { continued: true });
+        return continueWith(context, input, passes, { continued: true, restore: book.restore });
       }
       // Something was written: loop to pick up whatever arrived during the write.
       continue;
@@ -139,7 +158,7 @@ export const gatewayWriter: OrchestrationHandler = function* (context: Orchestra
     const wake = (yield context.df.waitForExternalEvent(CHANGES_PENDING_EVENT)) as ChangesPending | null | undefined;
     // A wake-up carries the current settings, so a changed configuration reaches a writer that never ends.
     const settings = wake?.settings?.gatewayId === input.gatewayId ? wake.settings : input;
-    return continueWith(context, { ...input, ...settings }, passes, { continued: false });
+    return continueWith(context, { ...input, ...settings }, passes, { continued: false, restore: book.restore });
   }
 };
 
@@ -150,6 +169,7 @@ function* onePass(
   retry: df.RetryOptions,
   passId: string,
   pass: number,
+  book: RestoreBook,
 ): Generator<Task, PassOutcome, unknown> {
   const status = (state: string): void => {
     context.df.setCustomStatus({ gateway: nameOf(input.gatewayId), pass, state });
@@ -160,31 +180,53 @@ function* onePass(
   const { desired, revokedUsers, rootError } = yield* run(computeDesiredGatewayState, {}, retry);
 
   // Read the gateway, plan, and send one PUT with If-Match when anything differs.
-  const begun = yield* run(applyGatewayState, { gatewayId: input.gatewayId, desired, revokedUsers }, retry);
+  const restore = book.restore === undefined ? {} : { restore: book.restore };
+  const begun = yield* run(applyGatewayState, { gatewayId: input.gatewayId, desired, revokedUsers, ...restore }, retry);
   let written: { plan: PlannedWrite; revokedCount: number; rootCount: number } | undefined;
   if (begun.outcome === "started") {
     // Follow the long-running PUT in bounded activity calls until it ends, then verify from a fresh read.
     status("writing");
+    const followedSince = context.df.currentUtcDateTime.getTime();
     let progress: AwaitWriteOutcome = yield* run(
       awaitGatewayWrite,
-      { gatewayId: input.gatewayId, operation: begun.operation, desired },
+      { gatewayId: input.gatewayId, operation: begun.operation, desired, kept: begun.kept },
       retry,
     );
     for (let call = 1; progress.outcome === "running"; call++) {
-      if (call > MAX_WRITE_FOLLOW_UPS) {
+      const followedMs = context.df.currentUtcDateTime.getTime() - followedSince;
+      if (call > MAX_WRITE_FOLLOW_UPS || followedMs >= MAX_WRITE_FOLLOW_MS) {
         // A PUT that has not ended after hours: stop following it and plan again (the gateway still Updating is
         // then waited for as busy), so the history stays bounded and the warning below comes from the busy wait.
         return { kind: "disagree", outcome: "unverified", detail: "the gateway write did not end in time" };
       }
       progress = yield* run(
         awaitGatewayWrite,
-        { gatewayId: input.gatewayId, operation: progress.operation, desired },
+        { gatewayId: input.gatewayId, operation: progress.operation, desired, kept: begun.kept },
         retry,
       );
     }
-    if (progress.outcome !== "written") return verdict(progress);
+    const lost = progress.outcome === "written" || progress.outcome === "unverified" ? progress.lost : undefined;
+    if (lost !== undefined && !isEmpty(lost)) {
+      // If-Match is not documented for gateways: someone's write from an older read landed over ours. Put back what
+      // it dropped on the next pass (the ledger's own entries come back by themselves) and say so.
+      yield* warn(context, retry, input.gatewayId, {
+        title: `Gateway ${nameOf(input.gatewayId)}: a concurrent write dropped entries`,
+        detail: `entries that were on the gateway before the writer's write are gone after it; the writer puts them back: ${describeEntries(lost)}`,
+      });
+    }
+    if (progress.outcome !== "written") {
+      book.restore = mergeEntries(book.restore ?? NOTHING, lost ?? NOTHING);
+      return verdict(progress);
+    }
+    if (begun.plan.restored.length > 0) {
+      yield* run(auditRestoredEntries, { gatewayId: input.gatewayId, passId, restored: begun.plan.restored }, retry);
+    }
+    // A verified write holds what it restored; only what this write lost is still to be put back.
+    book.restore = lost === undefined || isEmpty(lost) ? undefined : lost;
     written = { plan: begun.plan, revokedCount: progress.revokedCount, rootCount: progress.rootCount };
-  } else if (begun.outcome !== "inSync") {
+  } else if (begun.outcome === "inSync") {
+    book.restore = undefined;
+  } else {
     return verdict(begun);
   }
 
@@ -335,13 +377,14 @@ function continueWith(
   context: OrchestrationContext,
   input: GatewayWriterInput,
   passes: number,
-  next: Pick<GatewayWriterInput, "continued" | "busySince" | "busyAlerted">,
+  next: Pick<GatewayWriterInput, "continued" | "busySince" | "busyAlerted" | "restore">,
 ): { gateway: string; passes: number; continued: true } {
   context.df.continueAsNew({
     ...input,
     generation: (input.generation ?? 0) + passes,
     busySince: undefined,
     busyAlerted: false,
+    restore: undefined,
     ...next,
   });
   return { gateway: nameOf(input.gatewayId), passes, continued: true };

@@ -42,6 +42,8 @@ export async function startTestSandbox(options: Partial<SandboxOptions> = {}): P
     appEntry: () => import("../../src/index"),
     rootKeySize: 2048,
     gatewayOperationMs: 50,
+    // No Retry-After on gateway polls (Azure sends 10 s), so writes end in milliseconds; tests of the pace set one.
+    gatewayRetryAfterSeconds: null,
     storageConnectionString: process.env.P2S_TEST_AZURITE,
     log: (line) => {
       logs.push(line);

@@ -37,7 +37,7 @@ export async function startStack(
   await ca.writeCertPem(caFile);
   const [keyVault, arm] = await Promise.all([
     startKeyVaultEmulator({ ca, ...(options.keyVaultThrottle === true ? {} : { throttle: false as const }) }),
-    startArmEmulator({ ca, operationDurationMs: options.gatewayOperationMs ?? 30 }),
+    startArmEmulator({ ca, operationDurationMs: options.gatewayOperationMs ?? 30, pollRetryAfterSeconds: null }),
   ]);
   const env: Record<string, string> = {
     AzureWebJobsStorage: azuriteConnectionString(),

@@ -5,6 +5,10 @@ import { z } from "zod";
 import { emptyResponse, errorResponse, jsonResponse, route } from "../framework";
 import type { EmulatorRequest, EmulatorResponse, EmulatorRoute } from "../framework";
 import type { ArmEmulatorControls } from "./arm-controls";
+import { CONFLICT_FORMS } from "./conflict";
+import type { ConflictForm } from "./conflict";
+import { IF_MATCH_MODES } from "./if-match";
+import type { IfMatchMode } from "./if-match";
 
 export const ARM_CONTROL_PREFIX = "/_emulator/arm";
 
@@ -31,6 +35,8 @@ const settingsSchema = z
     operationDurationMs: z.number().nonnegative().optional(),
     conflictTailMs: z.number().nonnegative().optional(),
     pollRetryAfterSeconds: z.number().int().nonnegative().nullable().optional(),
+    conflictForm: z.enum(CONFLICT_FORMS as [ConflictForm, ...ConflictForm[]]).optional(),
+    ifMatch: z.enum(IF_MATCH_MODES as [IfMatchMode, ...IfMatchMode[]]).optional(),
   })
   .strict();
 const failureSchema = z
@@ -114,6 +120,8 @@ export function armControlRoutes(controls: ArmEmulatorControls): EmulatorRoute[]
           if (input.pollRetryAfterSeconds !== undefined) {
             controls.setPollRetryAfterSeconds(input.pollRetryAfterSeconds ?? undefined);
           }
+          if (input.conflictForm !== undefined) controls.setConflictForm(input.conflictForm);
+          if (input.ifMatch !== undefined) controls.setIfMatchMode(input.ifMatch);
           return settings();
         }),
     }),

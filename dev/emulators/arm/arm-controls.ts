@@ -1,5 +1,6 @@
 // The in-process control surface: seed gateways and connected sessions, inspect state, tune operation timing and
 // plan failures. The HTTP control routes call the same methods.
+import type { ConflictForm } from "./conflict";
 import type { GatewayRecord } from "./gateway-record";
 import type { GatewayStore } from "./gateway-store";
 import { validateGatewayBody } from "./gateway-validation";
@@ -7,7 +8,9 @@ import { gatewayView } from "./gateway-view";
 import { requireRadiusSecrets } from "./radius-secrets";
 import type { JsonObject } from "./json";
 import { nextClientAddress } from "./client-address-pool";
+import type { IfMatchMode } from "./if-match";
 import type { OperationFailure, OperationStatus } from "./operation";
+import type { GatedRequest, RequestGate, RequestGates } from "./request-gates";
 import { gatewayKey, parseGatewayId } from "./resource-id";
 import { createSession, healthDetail } from "./vpn-session";
 import type { VpnSessionSeed } from "./vpn-session";
@@ -28,6 +31,8 @@ export interface ArmEmulatorSettings {
   conflictTailMs: number;
   /** null: no Retry-After, clients poll at their own interval. */
   pollRetryAfterSeconds: number | null;
+  conflictForm: ConflictForm;
+  ifMatch: IfMatchMode;
 }
 
 export interface ArmEmulatorControls {
@@ -49,8 +54,14 @@ export interface ArmEmulatorControls {
   setOperationDurationMs(ms: number): void;
   /** Keeps a gateway refusing writes for this long after each operation ends (default 0). */
   setConflictTailMs(ms: number): void;
-  /** Retry-After (seconds) on operation headers and polls; undefined (default) lets clients poll at their own pace. */
+  /** Retry-After (seconds) on operation headers and polls (default 10, as Azure); undefined sends none. */
   setPollRetryAfterSeconds(seconds: number | undefined): void;
+  /** How a busy gateway refuses writes and actions: a failed operation (default) or a synchronous 409. */
+  setConflictForm(form: ConflictForm): void;
+  /** Whether If-Match is enforced (default) or ignored on the gateway. */
+  setIfMatchMode(mode: IfMatchMode): void;
+  /** Holds the next GET or PUT of the gateway until released (see request-gates.ts). */
+  holdNext(gatewayId: string, request: GatedRequest): RequestGate;
   /** The next long-running operation on this gateway ends Failed with this error (a PUT leaves it Failed). */
   failNextOperation(gatewayId: string, failure: OperationFailure): void;
   /** The operation occupying the gateway, if any. */
@@ -65,12 +76,15 @@ export interface ControlSettings {
   operationDurationMs: number;
   conflictTailMs: number;
   retryAfterSeconds: number | undefined;
+  conflictForm: ConflictForm;
+  ifMatch: IfMatchMode;
 }
 
 export function createArmControls(
   store: GatewayStore,
   settings: ControlSettings,
   serverRootCns: Map<string, string>,
+  gates: RequestGates,
   onReset: () => void,
 ): ArmEmulatorControls {
   const initial = { ...settings };
@@ -114,6 +128,8 @@ export function createArmControls(
       operationDurationMs: settings.operationDurationMs,
       conflictTailMs: settings.conflictTailMs,
       pollRetryAfterSeconds: settings.retryAfterSeconds ?? null,
+      conflictForm: settings.conflictForm,
+      ifMatch: settings.ifMatch,
     }),
     setOperationDurationMs(ms) {
       settings.operationDurationMs = nonNegative(ms, "operationDurationMs");
@@ -124,6 +140,13 @@ export function createArmControls(
     setPollRetryAfterSeconds(seconds) {
       settings.retryAfterSeconds = seconds === undefined ? undefined : nonNegative(seconds, "retryAfterSeconds");
     },
+    setConflictForm(form) {
+      settings.conflictForm = form;
+    },
+    setIfMatchMode(mode) {
+      settings.ifMatch = mode;
+    },
+    holdNext: (gatewayId, request) => gates.hold(parseGatewayId(gatewayId), request),
     failNextOperation(gatewayId, failure) {
       store.planFailure(required(gatewayId).ref, { code: failure.code, message: failure.message });
     },
@@ -144,6 +167,7 @@ export function createArmControls(
     reset() {
       store.clear();
       serverRootCns.clear();
+      gates.clear();
       Object.assign(settings, initial);
       onReset();
     },

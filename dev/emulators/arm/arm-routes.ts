@@ -6,6 +6,7 @@ import { ACTION_OPERATION_NAMES, runGatewayAction } from "./gateway-actions";
 import { getGateway, getOperationResult, getOperationStatus, listGateways, putGateway } from "./gateway-service";
 import { armHandler } from "./http-reply";
 import { OPERATION_NAMES } from "./operation";
+import type { RequestGates } from "./request-gates";
 import type { GatewayRef } from "./resource-id";
 
 const GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network";
@@ -34,7 +35,7 @@ const ACTION_PATHS: Record<GatewayAction, string> = {
   getvpnprofilepackageurl: "getvpnprofilepackageurl",
 };
 
-export function armRoutes(ctx: ActionContext): EmulatorRoute[] {
+export function armRoutes(ctx: ActionContext, gates: RequestGates): EmulatorRoute[] {
   const actionRoute = (action: GatewayAction): EmulatorRoute =>
     route({
       method: "POST",
@@ -50,17 +51,23 @@ export function armRoutes(ctx: ActionContext): EmulatorRoute[] {
       method: "GET",
       path: GATEWAY,
       operation: OPERATION_NAMES.get,
-      handler: (request) =>
-        armHandler(request.apiVersion, () => getGateway(ctx, refOf(request.params), headerValue(request, "if-match"))),
+      handler: async (request) => {
+        await gates.pass(refOf(request.params), "get");
+        return armHandler(request.apiVersion, () =>
+          getGateway(ctx, refOf(request.params), headerValue(request, "if-match")),
+        );
+      },
     }),
     route({
       method: "PUT",
       path: GATEWAY,
       operation: OPERATION_NAMES.put,
-      handler: (request) =>
-        armHandler(request.apiVersion, (v) =>
+      handler: async (request) => {
+        await gates.pass(refOf(request.params), "put");
+        return armHandler(request.apiVersion, (v) =>
           putGateway(ctx, refOf(request.params), v, request.body, headerValue(request, "if-match")),
-        ),
+        );
+      },
     }),
     route({
       method: "GET",

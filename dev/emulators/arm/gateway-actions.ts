@@ -3,7 +3,7 @@
 // location), so the initial answer is 202 with no body.
 import { ArmError, badRequest } from "./arm-error";
 import type { ArmReply } from "./arm-reply";
-import { anotherOperationInProgress } from "./conflict";
+import { refuseBusy } from "./conflict";
 import type { GatewayRecord } from "./gateway-record";
 import type { ServiceContext } from "./gateway-service";
 import { isJsonObject, objectAt, stringAt } from "./json";
@@ -44,7 +44,8 @@ export function runGatewayAction(
   const record = ctx.store.require(ref);
   const succeed = actionEffect(ctx, record, action, body);
   const running = ctx.store.occupying(record);
-  if (running !== undefined) throw anotherOperationInProgress(ctx.baseUrl(), running);
+  if (running !== undefined)
+    return refuseBusy(ctx, record, running, ACTION_OPERATION_NAMES[action], apiVersion, { status: 202 });
   const operation = ctx.store.start(record, ACTION_OPERATION_NAMES[action], apiVersion, { succeed });
   return { status: 202, headers: operationHeaders(ctx.baseUrl(), operation, ctx.retryAfterSeconds()) };
 }

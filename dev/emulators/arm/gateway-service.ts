@@ -2,11 +2,14 @@
 // Handlers take parsed inputs and return an ArmReply or throw ArmError; the routes only translate HTTP.
 import { ArmError } from "./arm-error";
 import type { ArmReply } from "./arm-reply";
-import { anotherOperationInProgress } from "./conflict";
+import { refuseBusy } from "./conflict";
+import type { ConflictForm } from "./conflict";
 import type { GatewayStore } from "./gateway-store";
 import { newEtag, normaliseLocation } from "./gateway-store";
 import { validateGatewayBody } from "./gateway-validation";
 import { gatewayView } from "./gateway-view";
+import { checkIfMatch } from "./if-match";
+import type { IfMatchMode } from "./if-match";
 import { stringAt } from "./json";
 import { OPERATION_NAMES, operationStatusBody } from "./operation";
 import type { GatewayOperation } from "./operation";
@@ -21,13 +24,20 @@ export interface ServiceContext {
   readonly baseUrl: () => string;
   /** Retry-After sent with operation headers and polls; undefined leaves polling to the client's own interval. */
   readonly retryAfterSeconds: () => number | undefined;
+  /** How a busy gateway refuses a write or an action (conflict.ts). */
+  readonly conflictForm: () => ConflictForm;
+  /** Whether If-Match is enforced (if-match.ts). */
+  readonly ifMatch: () => IfMatchMode;
 }
 
-/** GET honours If-Match as HTTP defines it (RFC 9110 13.1.1): a client that sends a stale ETag learns it here. */
+/**
+ * GET honours If-Match as HTTP defines it (RFC 9110 13.1.1) when If-Match is enforced. As Microsoft.Network answers,
+ * there is no ETag header: the etag is in the body only.
+ */
 export function getGateway(ctx: ServiceContext, ref: GatewayRef, ifMatch?: string): ArmReply {
   const record = ctx.store.require(ref);
-  if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== record.etag) throw preconditionFailed(ref);
-  return { status: 200, body: gatewayView(record), headers: { ETag: record.etag } };
+  checkIfMatch(ctx.ifMatch(), ref, ifMatch, record.etag);
+  return { status: 200, body: gatewayView(record) };
 }
 
 export function listGateways(ctx: ServiceContext, subscriptionId: string, resourceGroup: string): ArmReply {
@@ -46,12 +56,16 @@ export function putGateway(
   const stored = validateGatewayBody(body);
   rejectExpiredRoots(stored, existing?.id ?? gatewayId(ref), ctx.store.now());
   requireRadiusSecrets(stored);
-  if (existing === undefined) {
-    if (ifMatch !== undefined && ifMatch !== "*") throw preconditionFailed(ref);
-  } else {
-    if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== existing.etag) throw preconditionFailed(ref);
+  checkIfMatch(ctx.ifMatch(), ref, ifMatch, existing?.etag);
+  if (existing !== undefined) {
     const running = ctx.store.occupying(existing);
-    if (running !== undefined) throw anotherOperationInProgress(ctx.baseUrl(), running);
+    if (running !== undefined) {
+      // Refused: the gateway keeps its object (guess: the answer shows it as it is).
+      return refuseBusy(ctx, existing, running, OPERATION_NAMES.put, apiVersion, {
+        status: 200,
+        body: gatewayView(existing),
+      });
+    }
     const before = normaliseLocation(stringAt(existing.resource, "location") ?? "");
     const after = normaliseLocation(stringAt(stored, "location") ?? "");
     if (before !== after) {
@@ -111,12 +125,4 @@ function requireOperation(ctx: ServiceContext, subscriptionId: string, operation
     throw new ArmError(404, "OperationNotFound", `Operation '${operationId}' was not found.`);
   }
   return operation;
-}
-
-function preconditionFailed(ref: GatewayRef): ArmError {
-  return new ArmError(
-    412,
-    "PreconditionFailed",
-    `The If-Match condition does not match the current etag of virtual network gateway '${ref.name}'.`,
-  );
 }

@@ -117,7 +117,7 @@ export class GatewayStore {
     const key = gatewayKey(record.ref);
     const now = this.now();
     for (const operation of this.operations.values()) {
-      if (operation.gatewayKey !== key) continue;
+      if (operation.gatewayKey !== key || operation.refusal) continue;
       if (operation.status === "InProgress" || now < operation.endsAtMs + this.timing.conflictTailMs) return operation;
     }
     return undefined;
@@ -153,6 +153,7 @@ export class GatewayStore {
       apiVersion,
       startedAtMs,
       endsAtMs: startedAtMs + this.timing.operationDurationMs,
+      refusal: false,
       plannedFailure: this.plannedFailures.get(key)?.shift(),
       succeed: effects.succeed,
       fail:
@@ -163,6 +164,31 @@ export class GatewayStore {
       status: "InProgress",
       outcome: undefined,
       error: undefined,
+    };
+    this.operations.set(operation.id, operation);
+    return operation;
+  }
+
+  /** Records a request refused for a busy gateway as an operation that has already failed (see conflict.ts). */
+  refuse(record: GatewayRecord, name: LongRunningName, apiVersion: string, error: OperationFailure): GatewayOperation {
+    const now = this.now();
+    const operation: GatewayOperation = {
+      id: randomUUID(),
+      name,
+      gatewayKey: gatewayKey(record.ref),
+      gatewayId: record.id,
+      subscriptionId: record.ref.subscriptionId,
+      location: normaliseLocation(stringAt(record.resource, "location") ?? "westeurope"),
+      apiVersion,
+      startedAtMs: now,
+      endsAtMs: now,
+      refusal: true,
+      plannedFailure: undefined,
+      succeed: () => ({ status: 200, body: undefined }),
+      fail: () => undefined,
+      status: "Failed",
+      outcome: undefined,
+      error,
     };
     this.operations.set(operation.id, operation);
     return operation;

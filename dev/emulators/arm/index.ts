@@ -1,5 +1,12 @@
 // The ARM (Microsoft.Network virtualNetworkGateways) emulator's public surface: import from here.
-export { DEFAULT_OPERATION_DURATION_MS, startArmEmulator } from "./start-arm-emulator";
+export {
+  DEFAULT_OPERATION_DURATION_MS,
+  DEFAULT_POLL_RETRY_AFTER_SECONDS,
+  startArmEmulator,
+} from "./start-arm-emulator";
+export type { ConflictForm } from "./conflict";
+export type { IfMatchMode } from "./if-match";
+export type { GatedRequest, RequestGate } from "./request-gates";
 export type { ArmEmulator, ArmEmulatorOptions } from "./start-arm-emulator";
 export { DEFAULT_SERVER_ROOT_CN } from "./arm-controls";
 export type { ArmEmulatorControls, RunningOperationInfo } from "./arm-controls";

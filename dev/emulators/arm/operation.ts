@@ -46,6 +46,8 @@ export interface GatewayOperation {
   readonly apiVersion: string;
   readonly startedAtMs: number;
   readonly endsAtMs: number;
+  /** A request refused for a busy gateway: Failed from the start, it never occupies the gateway. */
+  readonly refusal: boolean;
   /** Failure planned at start (from failNextOperation); applied when the operation ends. */
   readonly plannedFailure: OperationFailure | undefined;
   /** Applies the effect on success and returns the final result. */
@@ -57,15 +59,12 @@ export interface GatewayOperation {
   error: OperationFailure | undefined;
 }
 
-/** The Azure-AsyncOperation status resource body. */
+/**
+ * The Azure-AsyncOperation status resource body as Microsoft.Network sends it: bare `{ status }`, with `error` once
+ * the operation has failed (no id, name or times, which other providers add).
+ */
 export function operationStatusBody(operation: GatewayOperation): JsonObject {
-  const body: JsonObject = {
-    id: `/subscriptions/${operation.subscriptionId}/providers/Microsoft.Network/locations/${operation.location}/operations/${operation.id}`,
-    name: operation.id,
-    status: operation.status,
-    startTime: new Date(operation.startedAtMs).toISOString(),
-  };
-  if (operation.status !== "InProgress") body["endTime"] = new Date(operation.endsAtMs).toISOString();
+  const body: JsonObject = { status: operation.status };
   if (operation.error !== undefined) body["error"] = { code: operation.error.code, message: operation.error.message };
   return body;
 }

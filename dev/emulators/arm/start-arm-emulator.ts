@@ -16,7 +16,10 @@ import type { ArmEmulatorControls, ControlSettings } from "./arm-controls";
 import { armControlRoutes } from "./arm-control-routes";
 import { armRoutes } from "./arm-routes";
 import type { ActionContext } from "./gateway-actions";
+import type { ConflictForm } from "./conflict";
 import { GatewayStore } from "./gateway-store";
+import type { IfMatchMode } from "./if-match";
+import { RequestGates } from "./request-gates";
 import { gatewayKey } from "./resource-id";
 import type { VpnProfileSnapshot } from "./vpn-profile";
 import { vpnProfilePath, vpnProfileRoutes } from "./vpn-profile-routes";
@@ -29,8 +32,15 @@ export interface ArmEmulatorOptions {
   readonly operationDurationMs?: number;
   /** How long a gateway keeps refusing writes after an operation ends; default 0. */
   readonly conflictTailMs?: number;
-  /** Retry-After seconds on operation headers and polls; default none, so clients poll at their own interval. */
-  readonly pollRetryAfterSeconds?: number;
+  /**
+   * Retry-After seconds on operation headers and running polls; default 10, as the network provider sends. null sends
+   * none (clients then poll at their own interval): tests use it, or a small value, to run fast.
+   */
+  readonly pollRetryAfterSeconds?: number | null;
+  /** How a busy gateway refuses writes and actions; default "failedOperation", as Azure mostly does. */
+  readonly conflictForm?: ConflictForm;
+  /** Whether If-Match is enforced on the gateway; default "enforced". */
+  readonly ifMatch?: IfMatchMode;
   /** Default the system clock; a virtual clock ends operations when the test advances it. */
   readonly clock?: EmulatorClock;
   readonly throttles?: readonly ThrottleRule[];
@@ -55,6 +65,8 @@ export interface ArmEmulator {
 }
 
 export const DEFAULT_OPERATION_DURATION_MS = 2000;
+/** The Retry-After the network provider sends on operation polls (azure-powershell#20530). */
+export const DEFAULT_POLL_RETRY_AFTER_SECONDS = 10;
 
 export async function startArmEmulator(options: ArmEmulatorOptions): Promise<ArmEmulator> {
   const clock = options.clock ?? systemClock;
@@ -62,8 +74,14 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     clock: () => clock.now(),
     operationDurationMs: options.operationDurationMs ?? DEFAULT_OPERATION_DURATION_MS,
     conflictTailMs: options.conflictTailMs ?? 0,
-    retryAfterSeconds: options.pollRetryAfterSeconds,
+    retryAfterSeconds:
+      options.pollRetryAfterSeconds === undefined
+        ? DEFAULT_POLL_RETRY_AFTER_SECONDS
+        : (options.pollRetryAfterSeconds ?? undefined),
+    conflictForm: options.conflictForm ?? "failedOperation",
+    ifMatch: options.ifMatch ?? "enforced",
   };
+  const gates = new RequestGates();
   const store = new GatewayStore(settings);
   const profiles = new Map<string, VpnProfileSnapshot>();
   const serverRootCns = new Map<string, string>();
@@ -72,19 +90,21 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     store,
     baseUrl: () => url,
     retryAfterSeconds: () => settings.retryAfterSeconds,
+    conflictForm: () => settings.conflictForm,
+    ifMatch: () => settings.ifMatch,
     profiles,
     profileUrl: (snapshot) => `${url}${vpnProfilePath(snapshot)}`,
     serverRootCn: (record) => serverRootCns.get(gatewayKey(record.ref)) ?? DEFAULT_SERVER_ROOT_CN,
   };
-  const controls = createArmControls(store, settings, serverRootCns, () => {
+  const controls = createArmControls(store, settings, serverRootCns, gates, () => {
     profiles.clear();
   });
   const emulator = await startEmulator({
     name: "arm",
     ca: options.ca,
     auth: { mode: "required" },
-    routes: armRoutes(ctx),
-    controlRoutes: [...armControlRoutes(controls), ...vpnProfileRoutes(profiles)],
+    routes: armRoutes(ctx, gates),
+    controlRoutes: [...armControlRoutes(controls), ...vpnProfileRoutes(profiles, () => clock.now())],
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.throttles === undefined ? {} : { throttles: options.throttles }),
     ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
@@ -100,6 +120,9 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     stats: emulator.stats,
     throttles: emulator.throttles,
     controls,
-    stop: () => emulator.stop(),
+    stop: async () => {
+      gates.clear();
+      await emulator.stop();
+    },
   };
 }

@@ -5,10 +5,15 @@ import type { GatewayRecord } from "./gateway-record";
 import { isJsonObject, objectAt, stringAt } from "./json";
 import type { Json } from "./json";
 
+/** How long a profile package URL works (a SAS link to blob storage; about an hour in Azure). */
+export const PROFILE_URL_LIFETIME_MS = 60 * 60 * 1000;
+
 export interface VpnProfileSnapshot {
   readonly token: string;
   readonly gatewayName: string;
   readonly generatedAtMs: number;
+  /** After this the URL refuses downloads, as an expired SAS does. */
+  readonly expiresAtMs: number;
   readonly authenticationMethod: string;
   readonly vpnClientProtocols: readonly string[];
   readonly vpnAuthenticationTypes: readonly string[];
@@ -33,6 +38,7 @@ export function snapshotProfile(
     token: randomBytes(16).toString("hex"),
     gatewayName: record.ref.name,
     generatedAtMs: nowMs,
+    expiresAtMs: nowMs + PROFILE_URL_LIFETIME_MS,
     authenticationMethod,
     vpnClientProtocols: strings(vpn["vpnClientProtocols"]),
     vpnAuthenticationTypes: strings(vpn["vpnAuthenticationTypes"]),

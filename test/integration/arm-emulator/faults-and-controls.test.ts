@@ -15,7 +15,7 @@ let client: NetworkManagementClient;
 
 beforeAll(async () => {
   ca = await createEmulatorCa();
-  emulator = await startArmEmulator({ ca, operationDurationMs: 0 });
+  emulator = await startArmEmulator({ ca, operationDurationMs: 0, pollRetryAfterSeconds: null });
   client = networkClient(emulator.url, ca);
 });
 
@@ -151,7 +151,13 @@ describe("HTTP controls", () => {
     expect(emulator.controls.sessions(GATEWAY_ID)).toEqual([]);
 
     const settings = await control("PATCH", "/settings", { operationDurationMs: 1234, conflictTailMs: 10 });
-    expect(settings.json()).toEqual({ operationDurationMs: 1234, conflictTailMs: 10, pollRetryAfterSeconds: null });
+    expect(settings.json()).toEqual({
+      operationDurationMs: 1234,
+      conflictTailMs: 10,
+      pollRetryAfterSeconds: null,
+      conflictForm: "failedOperation",
+      ifMatch: "enforced",
+    });
     expect(emulator.controls.operationDurationMs()).toBe(1234);
   });
 

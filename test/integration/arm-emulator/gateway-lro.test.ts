@@ -33,7 +33,7 @@ beforeAll(async () => {
   [ca, roots] = await Promise.all([createEmulatorCa(), RootCertificates.create()]);
   [rootA, rootB] = await Promise.all([roots.rsaRoot("root-a"), roots.rsaRoot("root-b")]);
   clock = createVirtualClock();
-  emulator = await startArmEmulator({ ca, clock, operationDurationMs: DURATION_MS });
+  emulator = await startArmEmulator({ ca, clock, operationDurationMs: DURATION_MS, pollRetryAfterSeconds: null });
   client = networkClient(emulator.url, ca);
 });
 
@@ -76,6 +76,13 @@ function replaced(current: VirtualNetworkGateway): VirtualNetworkGateway {
 }
 
 describe("GET", () => {
+  it("carries the etag in the body only, with no ETag header, as Microsoft.Network answers", async () => {
+    const response = await rawRequest(ca, "GET", gatewayUrl(emulator.url));
+    expect(response.status).toBe(200);
+    expect(response.headers["etag"]).toBeUndefined();
+    expect((response.json() as { etag?: unknown }).etag).toMatch(/^W\/"[0-9a-f-]{36}"$/);
+  });
+
   it("returns the seeded gateway in the SDK's model, with ids and Succeeded", async () => {
     const gateway = await client.virtualNetworkGateways.get(RESOURCE_GROUP, GATEWAY_NAME);
     expect(gateway.id).toBe(GATEWAY_ID);
@@ -153,7 +160,41 @@ describe("PUT as a long-running operation", () => {
     expect(created.provisioningState).toBe("Succeeded");
   });
 
-  it("refuses a second PUT and any action with 409 AnotherOperationInProgress while one runs", async () => {
+  it("accepts a second PUT and any action while one runs, and ends them Failed AnotherOperationInProgress", async () => {
+    const current = await client.virtualNetworkGateways.get(RESOURCE_GROUP, GATEWAY_NAME);
+    const poller = await client.virtualNetworkGateways.beginCreateOrUpdate(
+      RESOURCE_GROUP,
+      GATEWAY_NAME,
+      replaced(current),
+      FAST_POLL,
+    );
+    const statuses: number[] = [];
+    const second = client.virtualNetworkGateways.beginCreateOrUpdateAndWait(RESOURCE_GROUP, GATEWAY_NAME, current, {
+      ...FAST_POLL,
+      onResponse: (raw) => statuses.push(raw.status),
+    });
+    await expect(second).rejects.toThrow(
+      /^The long-running operation has failed\. AnotherOperationInProgress\..*virtualNetworkGateways\.put/,
+    );
+    expect(statuses[0]).toBe(200);
+    const action = client.virtualNetworkGateways.beginGetVpnclientConnectionHealthAndWait(
+      RESOURCE_GROUP,
+      GATEWAY_NAME,
+      FAST_POLL,
+    );
+    await expect(action).rejects.toThrow(/AnotherOperationInProgress/);
+
+    // The refusals changed nothing and occupy nothing: the first PUT still runs, then lands.
+    expect(emulator.controls.runningOperation(GATEWAY_ID)?.name).toBe("virtualNetworkGateways.put");
+    clock.advance(DURATION_MS);
+    await poller.pollUntilDone();
+    const after = await client.virtualNetworkGateways.get(RESOURCE_GROUP, GATEWAY_NAME);
+    expect(after.provisioningState).toBe("Succeeded");
+    expect(after.vpnClientConfiguration?.vpnClientRootCertificates?.map((r) => r.name)).toEqual(["root-b"]);
+  });
+
+  it("refuses a second PUT and any action with a synchronous 409 when set to", async () => {
+    emulator.controls.setConflictForm("synchronous");
     const current = await client.virtualNetworkGateways.get(RESOURCE_GROUP, GATEWAY_NAME);
     const poller = await client.virtualNetworkGateways.beginCreateOrUpdate(
       RESOURCE_GROUP,
@@ -182,6 +223,7 @@ describe("PUT as a long-running operation", () => {
   });
 
   it("keeps refusing writes for the conflict tail after an operation reports success", async () => {
+    emulator.controls.setConflictForm("synchronous");
     emulator.controls.setConflictTailMs(5_000);
     const current = await client.virtualNetworkGateways.get(RESOURCE_GROUP, GATEWAY_NAME);
     const poller = await client.virtualNetworkGateways.beginCreateOrUpdate(
@@ -230,9 +272,35 @@ describe("PUT as a long-running operation", () => {
     expect(typeof statusUrl).toBe("string");
     expect(response.headers["location"]).toEqual(expect.stringContaining("/operationResults/"));
     const poll = async (): Promise<unknown> => (await rawRequest(ca, "GET", String(statusUrl))).json();
-    await expect(poll()).resolves.toMatchObject({ status: "InProgress" });
+    // Microsoft.Network's status body is bare: the status, and the error once failed.
+    await expect(poll()).resolves.toEqual({ status: "InProgress" });
     clock.advance(DURATION_MS);
-    await expect(poll()).resolves.toMatchObject({ status: "Succeeded" });
+    await expect(poll()).resolves.toEqual({ status: "Succeeded" });
+  });
+
+  it("answers a failed operation's status as a bare status and error", async () => {
+    emulator.controls.failNextOperation(GATEWAY_ID, { code: "InternalServerError", message: "update failed" });
+    const response = await rawRequest(ca, "PUT", gatewayUrl(emulator.url), emulator.controls.gateway(GATEWAY_ID));
+    clock.advance(DURATION_MS);
+    const status = await rawRequest(ca, "GET", String(response.headers["azure-asyncoperation"]));
+    expect(status.json()).toEqual({
+      status: "Failed",
+      error: { code: "InternalServerError", message: "update failed" },
+    });
+  });
+
+  it("sends Retry-After: 10 on the operation and its running polls by default, as the network provider does", async () => {
+    const defaults = await startArmEmulator({ ca, clock, operationDurationMs: DURATION_MS });
+    try {
+      defaults.controls.seedGateway(GATEWAY_ID, buildP2sGateway({ id: GATEWAY_ID }));
+      expect(defaults.controls.settings().pollRetryAfterSeconds).toBe(10);
+      const response = await rawRequest(ca, "PUT", gatewayUrl(defaults.url), defaults.controls.gateway(GATEWAY_ID));
+      expect(response.headers["retry-after"]).toBe("10");
+      const status = await rawRequest(ca, "GET", String(response.headers["azure-asyncoperation"]));
+      expect(status.headers["retry-after"]).toBe("10");
+    } finally {
+      await defaults.stop();
+    }
   });
   it("sends Retry-After on the operation headers and running polls when configured", async () => {
     emulator.controls.setPollRetryAfterSeconds(7);
@@ -265,6 +333,27 @@ describe("request checks", () => {
   it("requires a bearer token", async () => {
     const response = await rawRequest(ca, "GET", gatewayUrl(emulator.url), undefined, {}, true);
     expect(response.status).toBe(401);
+  });
+
+  it("ignores If-Match when set to (the gateway spec declares none): a stale etag is accepted", async () => {
+    emulator.controls.setIfMatchMode("ignored");
+    const gateway = emulator.controls.gateway(GATEWAY_ID);
+    const stale = await rawRequest(ca, "PUT", gatewayUrl(emulator.url), gateway, { "if-match": 'W/"stale"' });
+    expect(stale.status).toBe(200);
+  });
+
+  it("holds the next PUT at a gate until released, so an edit can be placed before it", async () => {
+    const gate = emulator.controls.holdNext(GATEWAY_ID, "put");
+    const gateway = emulator.controls.gateway(GATEWAY_ID);
+    const etag = gateway?.["etag"];
+    if (typeof etag !== "string") throw new Error("the seeded gateway has no etag");
+    const held = rawRequest(ca, "PUT", gatewayUrl(emulator.url), gateway, { "if-match": etag });
+    await gate.reached;
+    // While the PUT is held, an operator's edit lands first (seeded: no operation), so the held PUT meets a new etag.
+    emulator.controls.seedGateway(GATEWAY_ID, buildP2sGateway({ id: GATEWAY_ID, tags: { edited: "by hand" } }));
+    gate.release();
+    expect((await held).status).toBe(412);
+    expect(emulator.controls.gateway(GATEWAY_ID)?.["tags"]).toEqual({ edited: "by hand" });
   });
 
   it("answers 412 when If-Match names another etag, and accepts the current one", async () => {

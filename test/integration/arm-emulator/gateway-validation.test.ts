@@ -29,7 +29,7 @@ let base: VirtualNetworkGateway;
 beforeAll(async () => {
   [ca, roots] = await Promise.all([createEmulatorCa(), RootCertificates.create()]);
   rootA = await roots.rsaRoot("root-a");
-  emulator = await startArmEmulator({ ca, operationDurationMs: 0 });
+  emulator = await startArmEmulator({ ca, operationDurationMs: 0, pollRetryAfterSeconds: null });
   client = networkClient(emulator.url, ca);
 });
 

@@ -29,7 +29,7 @@ beforeAll(async () => {
   ca = createdCa;
   rootA = await roots.rsaRoot("root-a");
   clock = createVirtualClock(Date.UTC(2025, 5, 1, 12, 0, 0));
-  emulator = await startArmEmulator({ ca, clock, operationDurationMs: 0 });
+  emulator = await startArmEmulator({ ca, clock, operationDurationMs: 0, pollRetryAfterSeconds: null });
   client = networkClient(emulator.url, ca);
 });
 
@@ -187,6 +187,24 @@ describe("VPN profiles", () => {
     expect(files.get("Generic/VpnSettings.xml")).toContain(
       `<ServerCertRootCn>${DEFAULT_SERVER_ROOT_CN}</ServerCertRootCn>`,
     );
+  });
+
+  it("hands out a package URL that expires after an hour, as a blob SAS link does", async () => {
+    const { body: url } = await client.virtualNetworkGateways.beginGenerateVpnProfileAndWait(
+      RESOURCE_GROUP,
+      GATEWAY_NAME,
+      {},
+      FAST_POLL,
+    );
+    expect(new URL(url).searchParams.get("se")).toBe(
+      new Date(clock.now() + 60 * 60 * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    );
+    clock.advance(60 * 60 * 1000 - 1);
+    expect((await rawRequest(ca, "GET", url, undefined, {}, true)).status).toBe(200);
+    clock.advance(1);
+    const expired = await rawRequest(ca, "GET", url, undefined, {}, true);
+    expect(expired.status).toBe(403);
+    expect(expired.json()).toMatchObject({ error: { code: "AuthenticationFailed" } });
   });
 
   it("answers 404 for the package URL before any profile was generated", async () => {

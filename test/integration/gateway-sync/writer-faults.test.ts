@@ -146,16 +146,14 @@ describe("the gateway writer and a concurrent hand edit", () => {
   it("keeps an entry added by hand between its read and its PUT, and still applies its own", async () => {
     const handAdded = thumbprint();
     const conflictsBefore = s.putStatuses()["412"] ?? 0;
-    // Hold the writer's PUT long enough for an operator to edit the gateway after the writer has read it.
-    const held = s.sandbox.arm.faults.add({ operation: PUT, latencyMs: 1500, count: 1 });
+    // Hold the writer's PUT at a gate: the writer has read the gateway, and the operator edits it before the PUT.
+    const held = s.sandbox.arm.controls.holdNext(s.gatewayId, "put");
     const thumbprints = await s.revokeInLedger(4);
 
     await s.reconcile();
-    // The rule removes itself when the writer's PUT takes it: from then on that PUT is in flight with the old ETag.
-    while (s.sandbox.arm.faults.list().some((rule) => rule.id === held.id)) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await held.reached;
     await s.handEdit((revoked) => [...revoked, { name: "operator-edit", thumbprint: handAdded }]);
+    held.release();
 
     const writer = await s.settle();
     expect(writer.runtimeStatus).not.toBe("Failed");

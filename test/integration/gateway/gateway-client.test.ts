@@ -23,7 +23,7 @@ beforeAll(async () => {
   ca = await createEmulatorCa();
   dir = mkdtempSync(join(tmpdir(), "p2s-gw-"));
   await ca.writeCertPem(join(dir, "ca.pem"));
-  arm = await startArmEmulator({ ca, operationDurationMs: 30 });
+  arm = await startArmEmulator({ ca, operationDurationMs: 30, pollRetryAfterSeconds: null });
   const config = parseConfig({
     AzureWebJobsStorage: "UseDevelopmentStorage=true",
     KEY_VAULT_URL: "https://127.0.0.1:1",
@@ -71,18 +71,22 @@ describe("GatewayClient", () => {
     expect((await client.read(ref)).state.revoked).toEqual([{ name: "by-hand", thumbprint: tp(9) }]);
   });
 
-  it("classifies 409 AnotherOperationInProgress as busy", async () => {
-    arm.controls.setOperationDurationMs(400);
-    const snapshot = await client.read(ref);
-    const first = client.write(ref, snapshot, { roots: snapshot.state.roots, revoked: [] });
-    await new Promise((r) => setTimeout(r, 50));
-    const again = await client.read(ref);
-    const error = await client.write(ref, again, { roots: again.state.roots, revoked: [] }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GatewayError);
-    expect(error).toMatchObject({ kind: "busy", code: "AnotherOperationInProgress" });
-    arm.controls.setOperationDurationMs(30);
-    await first;
-  });
+  it.each(["failedOperation", "synchronous"] as const)(
+    "classifies AnotherOperationInProgress as busy (%s)",
+    async (form) => {
+      arm.controls.setConflictForm(form);
+      arm.controls.setOperationDurationMs(400);
+      const snapshot = await client.read(ref);
+      const first = client.write(ref, snapshot, { roots: snapshot.state.roots, revoked: [] });
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await client.read(ref);
+      const error = await client.write(ref, again, { roots: again.state.roots, revoked: [] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error).toMatchObject({ kind: "busy", code: "AnotherOperationInProgress" });
+      arm.controls.setOperationDurationMs(30);
+      await first;
+    },
+  );
 
   it("classifies a long-running operation that fails with AnotherOperationInProgress as busy", async () => {
     arm.controls.failNextOperation(GATEWAY_ID, { code: "AnotherOperationInProgress", message: "busy" });
@@ -91,6 +95,40 @@ describe("GatewayClient", () => {
       kind: "busy",
     });
   });
+
+  it("follows a write at the gateway's Retry-After, not its own interval: six polls, six delays per call", async () => {
+    // Azure sends Retry-After: 10 (a minute per call); shortened to 1 s here. The client's own interval is 10 ms.
+    arm.controls.setPollRetryAfterSeconds(1);
+    arm.controls.setOperationDurationMs(60_000);
+    const snapshot = await client.read(ref);
+    const begun = await client.beginWrite(ref, snapshot, snapshot.state);
+    if (begun.state !== "running") throw new Error("the write ended at once");
+    const polls = (): number => arm.stats.operation("virtualNetworkGateways.operationStatus").count;
+    const before = polls();
+    const started = Date.now();
+
+    const progress = await client.pollWrite(ref, begun.operation, { polls: 6, maxMs: 60_000 });
+
+    expect(progress.state).toBe("running");
+    expect(polls() - before).toBe(6);
+    // Five delays between the six polls and one after the last (so the next call keeps the pace): at least 6 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(6_000);
+  }, 30_000);
+
+  it("stops following a write when the next delay would pass the call's time limit", async () => {
+    arm.controls.setPollRetryAfterSeconds(1);
+    arm.controls.setOperationDurationMs(60_000);
+    const snapshot = await client.read(ref);
+    const begun = await client.beginWrite(ref, snapshot, snapshot.state);
+    if (begun.state !== "running") throw new Error("the write ended at once");
+    const polls = (): number => arm.stats.operation("virtualNetworkGateways.operationStatus").count;
+    const before = polls();
+
+    await client.pollWrite(ref, begun.operation, { polls: 6, maxMs: 2_500 });
+
+    // The poll on resuming, then two more a second apart; a third delay would pass 2.5 s.
+    expect(polls() - before).toBe(3);
+  }, 30_000);
 
   it("lists sessions and disconnects only the named ones", async () => {
     const a = arm.controls.connectSession(GATEWAY_ID, { vpnUserName: "ada@contoso.com" });

@@ -1,0 +1,82 @@
+// Issue 8: a busy gateway refuses the writer as Azure mostly does (the PUT accepted, then its operation Failed with
+// AnotherOperationInProgress, Azure/bicep#5132) or with a synchronous 409. In both forms the writer waits and the
+// revocation lands. An emulator gate holds the writer's PUT (after its read) while an operator's action starts, so
+// the PUT meets a busy gateway that does not show Updating, whatever the timing.
+jest.mock(
+  "@azure/functions-core",
+  () => jest.requireActual<typeof import("../../../dev/host/core-api")>("../../../dev/host/core-api").coreApi,
+  { virtual: true },
+);
+
+import { OPERATION_NAMES } from "../../../dev/emulators/arm";
+import type { ConflictForm } from "../../../dev/emulators/arm";
+import { GatewayClient } from "../../../src/clients/gateway";
+import { getConfig } from "../../../src/config";
+import { revokedOn, startSyncSandbox } from "./sync-sandbox";
+import type { SyncSandbox, WriterSnapshot } from "./sync-sandbox";
+
+let s: SyncSandbox;
+let operator: GatewayClient;
+
+beforeAll(async () => {
+  s = await startSyncSandbox();
+  operator = new GatewayClient(getConfig(), { pollIntervalMs: 10 });
+});
+
+afterAll(async () => {
+  await s.stop();
+});
+
+/** Outcomes of one activity in the writer's current generation. */
+function outcomesOf(writer: WriterSnapshot, activity: string): string[] {
+  const scheduled = new Map<number, string>();
+  const result: string[] = [];
+  for (const event of writer.history) {
+    if (event["EventType"] === 4) scheduled.set(event["EventId"] as number, String(event["Name"]));
+    if (event["EventType"] === 5 && scheduled.get(event["TaskScheduledId"] as number) === activity) {
+      result.push((JSON.parse(String(event["Result"])) as { outcome: string }).outcome);
+    }
+  }
+  return result;
+}
+
+async function untilOccupiedBy(name: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (s.sandbox.arm.controls.runningOperation(s.gatewayId)?.name !== name) {
+    if (Date.now() > deadline) throw new Error(`the gateway was not occupied by ${name} within 10 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe.each<ConflictForm>(["failedOperation", "synchronous"])("a busy gateway refusing the writer: %s", (form) => {
+  it("is waited out, and the revocation lands", async () => {
+    await s.settle();
+    const controls = s.sandbox.arm.controls;
+    controls.setConflictForm(form);
+    controls.setOperationDurationMs(300);
+    const statusesBefore = { ...s.putStatuses() };
+    const [revocation] = await s.revokeInLedger(1, { upn: `busy-${form}@contoso.com` });
+
+    const writerPut = controls.holdNext(s.gatewayId, "put");
+    await s.reconcile();
+    await writerPut.reached;
+    // The writer has read a Succeeded gateway; an operator's session lookup now occupies it, then the PUT goes on.
+    const lookup = operator.sessions(s.ref);
+    await untilOccupiedBy(OPERATION_NAMES.getVpnclientConnectionHealth);
+    writerPut.release();
+    await lookup;
+
+    const writer = await s.settle();
+    expect(writer.runtimeStatus).toBe("Running");
+    expect(outcomesOf(writer, "applyGatewayState")[0]).toBe("busy");
+    expect(revokedOn(await s.read())).toContain(revocation);
+    const added = (status: string): number => (s.putStatuses()[status] ?? 0) - (statusesBefore[status] ?? 0);
+    if (form === "synchronous") {
+      expect(added("409")).toBeGreaterThanOrEqual(1);
+    } else {
+      // Accepted (200) and then failed: no 409 at all, and the refused PUT changed nothing.
+      expect(added("409")).toBe(0);
+      expect(added("200")).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
