@@ -201,6 +201,9 @@ export const settingsSchema = z
       "Raise a warning alert when a gateway has refused the writer (busy or throttled) for this long; the writer keeps trying.",
     ),
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
+    HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
+      "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",
+    ),
   })
   .superRefine(
     (s, ctx) => {
