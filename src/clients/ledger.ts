@@ -8,8 +8,10 @@ import type {
   CertificateRecord,
   CertificateStatus,
   GatewaySyncRecord,
+  HireRecord,
   OffboardingRecord,
 } from "../domain/ledger";
+import type { UserStanding } from "../domain/user-standing";
 import { tableClient } from "./storage";
 import { AuditTable } from "./ledger-audit";
 import { CertificateTable } from "./ledger-certificates";
@@ -80,6 +82,15 @@ export class Ledger {
 
   getOffboarding(userKey: string): Promise<OffboardingRecord | undefined> {
     return this.userTable.getOffboarding(userKey);
+  }
+
+  recordHire(record: HireRecord): Promise<void> {
+    return this.userTable.recordHire(record);
+  }
+
+  /** The user's latest offboarding and rehire: whether they may get a new certificate. */
+  getStanding(userKey: string): Promise<UserStanding> {
+    return this.userTable.getStanding(userKey);
   }
 
   /** ETag-guarded insert or merge; refuses a transition the state machine does not allow (LedgerConflictError). */

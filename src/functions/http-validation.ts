@@ -87,3 +87,25 @@ export const requestIdSchema = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "must be 1-64 letters, digits, '.', '_', ':' or '-'");
+
+/** Upstream clocks may run a little ahead of ours, never further: a future time is a scheduled change we do not take. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** An older time is a mistake (a default date, a wrong year), not a late event. */
+export const MAX_EFFECTIVE_AGE_DAYS = 366;
+
+/**
+ * `effectiveAt`: when the upstream system says the change took effect (HR effective date, ticket creation), ISO 8601
+ * with a zone (`Z` or an offset). Compared with the user's other offboardings and rehires, instead of our acceptance time.
+ */
+export const effectiveAtSchema = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
+  const at = Date.parse(value);
+  const now = Date.now();
+  if (at > now + MAX_CLOCK_SKEW_MS) {
+    ctx.addIssue({
+      code: "custom",
+      message: `is in the future (more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead)`,
+    });
+  } else if (at < now - MAX_EFFECTIVE_AGE_DAYS * 86_400_000) {
+    ctx.addIssue({ code: "custom", message: `is more than ${MAX_EFFECTIVE_AGE_DAYS} days old` });
+  }
+});
