@@ -12,7 +12,7 @@ import type {
   RootCa,
 } from "../clients/key-vault-ca";
 import type { IssuanceRequest } from "../domain/issuance";
-import { offboardedSince } from "../domain/ledger";
+import { isOffboarded } from "../domain/user-standing";
 import { assertUpn, upnKey } from "../domain/upn";
 
 interface NamedRequest {
@@ -38,6 +38,11 @@ export const recordIssuing = defineActivity<NamedRequest, null>(
         requestedAt: new Date(request.requestedAt),
         updatedAt: new Date(),
       });
+    }
+    if (request.rehire === true) {
+      // The rehire lifts an earlier offboarding; an offboarding effective at or after it still wins.
+      const hiredAt = new Date(request.effectiveAt ?? request.requestedAt);
+      await ledger.recordHire({ userKey: upnKey(upn), hiredAt, requestId: request.requestId });
     }
     await ledger.appendAudit({
       id: `${request.requestId}:requested`,
@@ -104,10 +109,11 @@ export const recordIssued = defineActivity<
   const current = await ledger.getCertificate(upnKey(upn), certificateName);
   // A revocation that raced with issuance wins: the record stays revoked, but now carries the thumbprint, so the
   // gateway writers revoke the certificate that was finished after the user left. That includes an offboarding that
-  // came before this request reached the ledger (its record was not there to revoke).
-  const requestedAt = current?.requestedAt ?? new Date(request.requestedAt);
-  const offboarding = await ledger.getOffboarding(upnKey(upn));
-  const lateRevocation = current?.status !== "revoked" && offboardedSince(offboarding, requestedAt);
+  // came before this request reached the ledger (its record was not there to revoke), and one that took effect
+  // earlier than this request but arrived later: the user is offboarded unless rehired after it.
+  const standing = await ledger.getStanding(upnKey(upn));
+  const offboarding = standing.offboarding;
+  const lateRevocation = current?.status !== "revoked" && isOffboarded(standing);
   const status = current?.status === "revoked" || lateRevocation ? "revoked" : "active";
   const at = new Date();
   await ledger.putCertificate({

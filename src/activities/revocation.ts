@@ -8,6 +8,7 @@ import { assertAllRequested, requestAllGatewayWriters, requestGatewayWriter } fr
 import type { WriterRequestOutcome, WriterRequestResult } from "../clients/gateway-writer-starter";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 import type { RevocationRequest } from "../domain/issuance";
+import { isLive } from "../domain/ledger";
 import { assertUpn, upnKey } from "../domain/upn";
 
 export interface RevokedCertificates {
@@ -21,10 +22,13 @@ export const markUserRevoked = defineActivity<RevocationRequest, RevokedCertific
     const { ledger } = services();
     const userKey = upnKey(assertUpn(request.upn));
     const at = new Date();
-    // First the user's offboarding: an issuance requested before it, even one not in the ledger yet, ends revoked.
-    await ledger.recordOffboarding({ userKey, offboardedAt: at, requestId: request.requestId, reason: request.reason });
+    // First the user's offboarding, at the time it took effect: from now on no certificate is issued without a later
+    // rehire, and one still being made, even one not in the ledger yet, ends revoked.
+    const offboardedAt = request.effectiveAt === undefined ? at : new Date(request.effectiveAt);
+    await ledger.recordOffboarding({ userKey, offboardedAt, requestId: request.requestId, reason: request.reason });
     const records = await ledger.listUserCertificates(userKey);
-    const revoked = records.filter((r) => r.status !== "expired");
+    // Every certificate that is or may become usable (issuing, active, superseded); revoked ones are audited again.
+    const revoked = records.filter((r) => isLive(r) || r.status === "revoked");
     for (const r of revoked) {
       if (r.status !== "revoked") {
         await ledger.putCertificate({

@@ -16,6 +16,13 @@ export interface IssuanceRequest {
    * however long the request waited in the queue.
    */
   readonly requestedAt: string;
+  /** The request says the user is rehired: it may issue after an offboarding that took effect before `effectiveAt`. */
+  readonly rehire?: boolean;
+  /**
+   * ISO time the upstream system gives (HR effective date, ticket creation); `requestedAt` when it gave none. A rehire
+   * is recorded at this time.
+   */
+  readonly effectiveAt?: string;
 }
 
 export interface IssuanceResult {
@@ -36,6 +43,11 @@ export interface RevocationRequest {
   readonly source: RequestSource;
   readonly sourceId: string;
   readonly actor: string;
+  /**
+   * ISO time the offboarding took effect: the upstream time (HR effective date, ticket creation), else when the request
+   * was accepted. Absent only in requests accepted before the field existed (the activity then uses its own time).
+   */
+  readonly effectiveAt?: string;
   /** Gateways whose writers must apply the revocation (from configuration, passed by the trigger). */
   readonly gatewayIds: readonly string[];
 }

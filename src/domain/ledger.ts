@@ -32,7 +32,10 @@ export interface CertificateRecord {
   readonly updatedAt: Date;
 }
 
-/** The last offboarding of a user: issuances requested before it end revoked, however late they finish. */
+/**
+ * A user's latest offboarding, by the time it took effect (the upstream time, or when the request was accepted): with
+ * no later (re)hire, the user gets no new certificate, and one still being made ends revoked.
+ */
 export interface OffboardingRecord {
   readonly userKey: string;
   readonly offboardedAt: Date;
@@ -40,9 +43,18 @@ export interface OffboardingRecord {
   readonly reason: string;
 }
 
-/** Whether a certificate requested at `requestedAt` must end revoked because its user was offboarded since. */
-export function offboardedSince(offboarding: OffboardingRecord | undefined, requestedAt: Date): boolean {
-  return offboarding !== undefined && offboarding.offboardedAt.getTime() >= requestedAt.getTime();
+/** A user's latest rehire, by the time it took effect: a certificate request that said `rehire: true`. */
+export interface HireRecord {
+  readonly userKey: string;
+  readonly hiredAt: Date;
+  readonly requestId: string;
+}
+
+/** Certificates an offboarding revokes: every one that is or may become usable. */
+export const LIVE_STATUSES: readonly CertificateStatus[] = ["issuing", "active", "superseded"];
+
+export function isLive(record: Pick<CertificateRecord, "status">): boolean {
+  return LIVE_STATUSES.includes(record.status);
 }
 
 /** One append-only audit entry: who did what to which subject, when, why, from where. */

@@ -1,15 +1,27 @@
-// Timer gatewayReconcile: the safety net. Starts (or wakes) every gateway's writer, which repairs drift (a
-// revocation removed by hand comes back), prunes expired entries and applies anything a lost request missed.
+// Timer gatewayReconcile: the safety net. Starts again every offboarding that failed, then starts (or wakes) every
+// gateway's writer, which repairs drift (a revocation removed by hand comes back), prunes expired entries and applies
+// anything a lost request missed.
 import { app } from "@azure/functions";
 import type { InvocationContext, Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { getConfig } from "../config";
 import { sendAlert } from "../clients/alerts";
 import { assertAllRequested, requestAllGatewayWriters } from "../clients/gateway-writer-starter";
+import { restartFailedOffboardings } from "../clients/offboarding-restart";
+import { writerInput } from "../domain/gateway-writer-input";
 
 export async function gatewayReconcile(_timer: Timer, context: InvocationContext): Promise<void> {
   const config = getConfig();
-  const outcomes = await requestAllGatewayWriters(df.getClient(context), config, "gatewayReconcile timer");
+  const client = df.getClient(context);
+  // First the offboardings that failed: they mark the ledger the writers then read.
+  const writers = config.GATEWAY_RESOURCE_IDS.map((id) => writerInput(config, id));
+  const restarts = await restartFailedOffboardings(client, writers);
+  for (const r of restarts) {
+    const what = `offboarding of ${r.upn ?? "?"} (request ${r.requestId ?? "?"}, instance ${r.instanceId})`;
+    if (r.error === undefined) context.warn(`gatewayReconcile: failed ${what} ${r.outcome ?? "restarted"}`);
+    else context.error(`gatewayReconcile: failed ${what} could not be restarted: ${r.error}`);
+  }
+  const outcomes = await requestAllGatewayWriters(client, config, "gatewayReconcile timer");
   for (const { gatewayId, result } of outcomes) {
     if (result === undefined) continue;
     const name = gatewayId.split("/").pop() ?? gatewayId;
@@ -30,6 +42,12 @@ export async function gatewayReconcile(_timer: Timer, context: InvocationContext
     }
   }
   assertAllRequested(outcomes, "gatewayReconcile");
+  const stuck = restarts.filter((r) => r.error !== undefined);
+  if (stuck.length > 0) {
+    throw new Error(
+      `gatewayReconcile: ${stuck.length} failed offboarding(s) could not be restarted: ${stuck[0]?.error}`,
+    );
+  }
 }
 
 app.timer("gatewayReconcile", {

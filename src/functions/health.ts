@@ -1,4 +1,6 @@
-// GET /api/v1/health: anonymous liveness and dependency probe for load balancers and operators.
+// GET /api/v1/health (anonymous): only { status }, 200 or 503, for load balancers and probes; the probe results are
+// reused for HEALTH_CACHE_MS so anonymous traffic cannot drive calls to Key Vault, ARM and storage.
+// GET /api/v1/health/details (function key): the full report (checks, hosts, error text), probed afresh.
 import { app } from "@azure/functions";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { ConfigError, getConfig } from "../config";
@@ -7,10 +9,12 @@ import { probeGateways } from "../clients/gateway";
 import { probeKeyVault } from "../clients/keyvault";
 import { probeStorage } from "../clients/storage";
 import { runHealthChecks } from "../domain/health";
-import type { HealthCheck } from "../domain/health";
+import type { HealthCheck, HealthReport } from "../domain/health";
+import { HealthCache } from "../domain/health-cache";
 import { APP_VERSION } from "../version";
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_CACHE_MS = 5000;
 
 /** The probes that need a valid configuration; later capabilities add theirs here. */
 export function dependencyChecks(config: Config): HealthCheck[] {
@@ -21,14 +25,18 @@ export function dependencyChecks(config: Config): HealthCheck[] {
   ];
 }
 
-export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  let config: Config | undefined;
-  let configProblem: string | undefined;
+const cache = new HealthCache<HealthReport>();
+
+/** The configuration, or why it is invalid; either keys the cache (a changed configuration is probed afresh). */
+function currentConfig(): { config?: Config; problem?: string } {
   try {
-    config = getConfig();
+    return { config: getConfig() };
   } catch (error) {
-    configProblem = error instanceof ConfigError ? error.message : String(error);
+    return { problem: error instanceof ConfigError ? error.message : String(error) };
   }
+}
+
+function probeAll(config: Config | undefined, configProblem: string | undefined): Promise<HealthReport> {
   const checks: HealthCheck[] = [
     {
       name: "configuration",
@@ -36,13 +44,33 @@ export async function health(_request: HttpRequest, context: InvocationContext):
     },
     ...(config === undefined ? [] : dependencyChecks(config)),
   ];
-  const report = await runHealthChecks(checks, APP_VERSION, config?.HEALTH_CHECK_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
+  return runHealthChecks(checks, APP_VERSION, config?.HEALTH_CHECK_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
+}
+
+function answer(report: HealthReport, body: unknown): HttpResponseInit {
+  return { status: report.status === "healthy" ? 200 : 503, jsonBody: body, headers: { "cache-control": "no-store" } };
+}
+
+export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { config, problem } = currentConfig();
+  const ttl = config?.HEALTH_CACHE_MS ?? DEFAULT_CACHE_MS;
+  const report = await cache.get(config ?? problem, ttl, () => probeAll(config, problem));
   if (report.status !== "healthy") context.warn(`health: failing ${report.failing.join(", ")}`);
-  return {
-    status: report.status === "healthy" ? 200 : 503,
-    jsonBody: report,
-    headers: { "cache-control": "no-store" },
-  };
+  // Anonymous callers learn only whether the app is healthy: the checks name hosts and carry error text.
+  return answer(report, { status: report.status });
+}
+
+export async function healthDetails(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { config, problem } = currentConfig();
+  const report = await cache.refresh(config ?? problem, () => probeAll(config, problem));
+  if (report.status !== "healthy") context.warn(`health: failing ${report.failing.join(", ")}`);
+  return answer(report, report);
 }
 
 app.http("health", { route: "v1/health", methods: ["GET"], authLevel: "anonymous", handler: health });
+app.http("healthDetails", {
+  route: "v1/health/details",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: healthDetails,
+});

@@ -22,17 +22,28 @@ export function upnParam(request: HttpRequest): Validated<Upn> {
     : { ok: false, response: problem(400, "Invalid UPN", result.reason) };
 }
 
-const MAX_BODY_BYTES = 16 * 1024;
+/** Request bodies larger than this are refused: every JSON body of this API is a few hundred bytes. */
+export const MAX_BODY_BYTES = 16 * 1024;
 
-export async function jsonBody<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<Validated<T>> {
+const tooLarge = (): Validated<never> => ({
+  ok: false,
+  response: problem(413, "Body too large", `at most ${MAX_BODY_BYTES} bytes`),
+});
+
+/** What jsonBody reads of a request (an HttpRequest, or a fetch Request in tests). */
+export type JsonRequest = Pick<HttpRequest, "headers" | "body">;
+
+export async function jsonBody<T>(request: JsonRequest, schema: z.ZodType<T>): Promise<Validated<T>> {
   const type = request.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
     return { ok: false, response: problem(415, "Unsupported media type", "send application/json") };
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    return { ok: false, response: problem(413, "Body too large", `at most ${MAX_BODY_BYTES} bytes`) };
-  }
+  // A declared length over the limit is refused before a byte is read; a chunked body is counted as it arrives.
+  const declared = Number(request.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return tooLarge();
+  const bytes = await readAtMost(request.body, MAX_BODY_BYTES);
+  if (bytes === undefined) return tooLarge();
+  const text = bytes.toString("utf8");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -49,8 +60,52 @@ export async function jsonBody<T>(request: HttpRequest, schema: z.ZodType<T>): P
   return { ok: true, value: result.data };
 }
 
+/**
+ * Reads a body stream up to `limit` bytes. Past the limit it stops reading, cancels the stream (the rest is never
+ * pulled) and answers undefined.
+ */
+async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer | undefined> {
+  if (body === null) return Buffer.alloc(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel("request body over the limit");
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+
 /** Idempotency keys callers choose (ticket numbers, event ids): safe in table keys and instance ids. */
 export const requestIdSchema = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "must be 1-64 letters, digits, '.', '_', ':' or '-'");
+
+/** Upstream clocks may run a little ahead of ours, never further: a future time is a scheduled change we do not take. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** An older time is a mistake (a default date, a wrong year), not a late event. */
+export const MAX_EFFECTIVE_AGE_DAYS = 366;
+
+/**
+ * `effectiveAt`: when the upstream system says the change took effect (HR effective date, ticket creation), ISO 8601
+ * with a zone (`Z` or an offset). Compared with the user's other offboardings and rehires, instead of our acceptance time.
+ */
+export const effectiveAtSchema = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
+  const at = Date.parse(value);
+  const now = Date.now();
+  if (at > now + MAX_CLOCK_SKEW_MS) {
+    ctx.addIssue({
+      code: "custom",
+      message: `is in the future (more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead)`,
+    });
+  } else if (at < now - MAX_EFFECTIVE_AGE_DAYS * 86_400_000) {
+    ctx.addIssue({ code: "custom", message: `is more than ${MAX_EFFECTIVE_AGE_DAYS} days old` });
+  }
+});

@@ -9,8 +9,9 @@ import { startOnce } from "../clients/durable-start";
 import { getClientCertificate } from "../clients/key-vault-ca";
 import type { IssuanceRequest } from "../domain/issuance";
 import { keyVaultCertificateName, upnKey } from "../domain/upn";
+import { issuanceRefusal } from "../domain/user-standing";
 import { ISSUE_CERTIFICATE_ORCHESTRATION } from "../orchestrations/issue-certificate";
-import { jsonBody, requestIdSchema, upnParam } from "./http-validation";
+import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
 
 export async function listUserCertificates(request: HttpRequest): Promise<HttpResponseInit> {
   const upn = upnParam(request);
@@ -36,6 +37,9 @@ export async function listUserCertificates(request: HttpRequest): Promise<HttpRe
 const issueBody = z.object({
   requestId: requestIdSchema,
   reason: z.string().trim().min(1).max(256).optional(),
+  /** The user is rehired: lifts an offboarding that took effect before `effectiveAt`. */
+  rehire: z.boolean().optional(),
+  effectiveAt: effectiveAtSchema.optional(),
 });
 
 export async function requestUserCertificate(
@@ -46,6 +50,13 @@ export async function requestUserCertificate(
   if (!upn.ok) return upn.response;
   const body = await jsonBody(request, issueBody);
   if (!body.ok) return body.response;
+  const requestedAt = new Date();
+  const rehire = body.value.rehire === true;
+  const effectiveAt = body.value.effectiveAt === undefined ? requestedAt : new Date(body.value.effectiveAt);
+  // Offboarded means no new certificate: refused here, before anything starts, unless the request is a later rehire.
+  const standing = await services().ledger.getStanding(upnKey(upn.value));
+  const refusal = issuanceRefusal(standing, upn.value, { rehire, effectiveAt });
+  if (refusal !== undefined) return problem(409, "User offboarded", refusal);
   const client = df.getClient(context);
   const prefix = getConfig().CLIENT_CERT_NAME_PREFIX;
   const instanceId = `issue-${keyVaultCertificateName(upn.value, body.value.requestId, prefix)}`;
@@ -57,7 +68,9 @@ export async function requestUserCertificate(
     sourceId: body.value.reason ?? body.value.requestId,
     actor: "api:function-key",
     certificateNamePrefix: prefix,
-    requestedAt: new Date().toISOString(),
+    requestedAt: requestedAt.toISOString(),
+    ...(rehire ? { rehire } : {}),
+    ...(body.value.effectiveAt === undefined ? {} : { effectiveAt: effectiveAt.toISOString() }),
   };
   await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
   return client.createCheckStatusResponse(request, instanceId);

@@ -1,21 +1,21 @@
-// POST /api/v1/users/{upn}/revocations: offboards a user (revoke everywhere, end sessions). 202 with status URLs.
+// POST /api/v1/users/{upn}/revocations: offboards a user (revoke everywhere, end sessions). 202 with status URLs; 200
+// when the same request already completed and nothing is left to revoke; 409 when it predates a rehire.
 import { app } from "@azure/functions";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { createHash } from "node:crypto";
 import { z } from "zod";
+import { services } from "../activities/services";
 import { getConfig } from "../config";
-import { startOnce } from "../clients/durable-start";
+import { startOffboarding } from "../clients/offboarding-start";
 import type { RevocationRequest } from "../domain/issuance";
-import { upnKey } from "../domain/upn";
-import { OFFBOARD_USER_ORCHESTRATION } from "../orchestrations/offboard-user";
 import type { OffboardInput } from "../orchestrations/offboard-user";
 import { writerInput } from "../domain/gateway-writer-input";
-import { jsonBody, requestIdSchema, upnParam } from "./http-validation";
+import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
 
 const revokeBody = z.object({
   requestId: requestIdSchema,
   reason: z.string().trim().min(1).max(256),
+  effectiveAt: effectiveAtSchema.optional(),
 });
 
 export async function revokeUser(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -25,11 +25,6 @@ export async function revokeUser(request: HttpRequest, context: InvocationContex
   if (!body.ok) return body.response;
   const config = getConfig();
   const client = df.getClient(context);
-  const key = createHash("sha256")
-    .update(`${upnKey(upn.value)}\n${body.value.requestId}`)
-    .digest("hex")
-    .slice(0, 32);
-  const instanceId = `offboard-${key}`;
   const revocation: RevocationRequest = {
     upn: upn.value,
     requestId: body.value.requestId,
@@ -37,14 +32,24 @@ export async function revokeUser(request: HttpRequest, context: InvocationContex
     source: "api",
     sourceId: body.value.requestId,
     actor: "api:function-key",
+    // The upstream time when given, else now: compared with the user's rehires, and kept as the offboarding time.
+    effectiveAt: new Date(body.value.effectiveAt ?? Date.now()).toISOString(),
     gatewayIds: config.GATEWAY_RESOURCE_IDS,
   };
   const input: OffboardInput = {
     request: revocation,
     writers: config.GATEWAY_RESOURCE_IDS.map((id) => writerInput(config, id)),
   };
-  await startOnce(client, OFFBOARD_USER_ORCHESTRATION, instanceId, input);
-  return client.createCheckStatusResponse(request, instanceId);
+  const started = await startOffboarding(client, services().ledger, input);
+  if (started.kind === "stale") return problem(409, "Offboarding predates a rehire", started.detail);
+  if (started.kind === "done") {
+    return {
+      status: 200,
+      // The same management links as the 202, and why nothing runs.
+      jsonBody: Object.assign({}, client.createHttpManagementPayload(started.instanceId), { detail: started.detail }),
+    };
+  }
+  return client.createCheckStatusResponse(request, started.instanceId);
 }
 
 app.http("revokeUser", {

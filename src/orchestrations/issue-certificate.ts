@@ -13,6 +13,7 @@ import {
   signCertificate,
 } from "../activities/ca-issuance";
 import { disableCertificates, wakeGatewayWriters } from "../activities/revocation";
+import { describeFailure, failLoudly } from "./fail-loudly";
 import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
 import { assertUpn, keyVaultCertificateName } from "../domain/upn";
 
@@ -60,10 +61,22 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   // The ledger's record becomes active (unless a revocation got there first).
   const recorded = yield* run(recordIssued, { ...named, certificate, rootThumbprint: root.thumbprint }, retry);
   if (recorded.status === "revoked") {
-    // The user was offboarded while this certificate was being made: disable it so it can never be exported.
-    yield* run(disableCertificates, { certificateNames: [certificateName] }, retry);
-    // Its thumbprint is now in the ledger as revoked: wake every gateway's writer to put it on the gateway now.
-    yield* run(wakeGatewayWriters, { reason: `revoked while issuing ${request.requestId}` }, retry);
+    try {
+      // The user was offboarded while this certificate was being made: disable it so it can never be exported.
+      yield* run(disableCertificates, { certificateNames: [certificateName] }, retry);
+      // Its thumbprint is now in the ledger as revoked: wake every gateway's writer to put it on the gateway now.
+      yield* run(wakeGatewayWriters, { reason: `revoked while issuing ${request.requestId}` }, retry);
+    } catch (error) {
+      yield* failLoudly(
+        retry,
+        {
+          title: `Revocation of ${upn}'s certificate ${certificateName} failed (request ${request.requestId})`,
+          detail: `${describeFailure(error)}; the ledger has it revoked, but Key Vault may still have it enabled or the gateways not yet know it`,
+          subject: upn,
+        },
+        error,
+      );
+    }
   }
 
   const result: IssuanceResult = {

@@ -3,6 +3,7 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import { run } from "../activities/define";
+import { describeFailure, failLoudly } from "./fail-loudly";
 import { disableCertificates, markUserRevoked, requestGatewaySync } from "../activities/revocation";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 import type { RevocationRequest } from "../domain/issuance";
@@ -20,18 +21,31 @@ export interface OffboardInput {
 
 export const offboardUser: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { request, writers } = context.df.getInput<OffboardInput>();
+  try {
+    // Mark the ledger first: from here on every writer pass, and the reconcile timer, revokes these certificates.
+    const revoked = yield* run(markUserRevoked, request, retry);
 
-  // Mark the ledger first: from here on every writer pass, and the reconcile timer, revokes these certificates.
-  const revoked = yield* run(markUserRevoked, request, retry);
+    // Disable the certificates in Key Vault so no PFX can be exported or renewed from them.
+    yield* run(disableCertificates, { certificateNames: revoked.certificateNames }, retry);
 
-  // Disable the certificates in Key Vault so no PFX can be exported or renewed from them.
-  yield* run(disableCertificates, { certificateNames: revoked.certificateNames }, retry);
+    // Ask every gateway's writer to run (start or wake it), in parallel.
+    const reason = `offboarding ${request.requestId}`;
+    yield context.df.Task.all(writers.map((writer) => requestGatewaySync.task({ writer, reason }).withRetry(retry)));
 
-  // Ask every gateway's writer to run (start or wake it), in parallel.
-  const reason = `offboarding ${request.requestId}`;
-  yield context.df.Task.all(writers.map((writer) => requestGatewaySync.task({ writer, reason }).withRetry(retry)));
-
-  return { upn: request.upn, revokedThumbprints: revoked.thumbprints, gateways: writers.length };
+    return { upn: request.upn, revokedThumbprints: revoked.thumbprints, gateways: writers.length };
+  } catch (error) {
+    // Never silent: a critical alert names the user and the request, then the instance fails, and gatewayReconcile
+    // starts it again (every step is idempotent).
+    yield* failLoudly(
+      retry,
+      {
+        title: `Offboarding of ${request.upn} failed (request ${request.requestId})`,
+        detail: `${describeFailure(error)}; the user's certificates may still work. gatewayReconcile restarts the offboarding`,
+        subject: request.upn,
+      },
+      error,
+    );
+  }
 };
 
 df.app.orchestration(OFFBOARD_USER_ORCHESTRATION, offboardUser);

@@ -89,8 +89,13 @@ it("revokes a certificate requested before its user was offboarded, when the off
   await waitUntil(() => Promise.resolve(revokedOnGateway(gatewayId).includes(result.thumbprint)));
 });
 
-it("issues an active certificate on a request made after the offboarding (a rehire)", async () => {
-  const issue = await sandbox.api("POST", "/api/v1/users/ola@contoso.com/certificates", { requestId: "INC0201" });
+it("issues an active certificate on a request made after the offboarding that says it is a rehire", async () => {
+  const refused = await sandbox.api("POST", "/api/v1/users/ola@contoso.com/certificates", { requestId: "INC0201" });
+  expect(refused.status).toBe(409);
+  const issue = await sandbox.api("POST", "/api/v1/users/ola@contoso.com/certificates", {
+    requestId: "INC0201",
+    rehire: true,
+  });
   expect(issue.status).toBe(202);
   const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
   expect(issued.runtimeStatus).toBe("Completed");

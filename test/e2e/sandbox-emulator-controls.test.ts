@@ -34,8 +34,9 @@ const control = (url: string, method = "GET", body?: unknown): Promise<HttpsResu
   httpsRequest(url, { ca, method, ...(body === undefined ? {} : { body }) });
 
 async function health(): Promise<{ status: number; failing: string[] }> {
-  const response = await fetch(`${sandbox.endpoints.host}/api/v1/health`);
-  return { status: response.status, failing: ((await response.json()) as { failing: string[] }).failing };
+  // The details route probes afresh on each call (the anonymous one reuses a recent result).
+  const response = await sandbox.api("GET", "/api/v1/health/details");
+  return { status: response.status, failing: (response.body as { failing: string[] }).failing };
 }
 
 async function stats(url: string, operation: string): Promise<{ count: number; faulted: number; handled: number }> {

@@ -25,10 +25,14 @@ afterAll(async () => {
 });
 
 describe("the sandbox", () => {
-  it("answers health 200 with every check passing", async () => {
-    const response = await fetch(`${sandbox.endpoints.host}/api/v1/health`);
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { failing: string[]; checks: { name: string }[] };
+  it("answers health 200 with only the status anonymously, and every check passing with the function key", async () => {
+    const anonymous = await fetch(`${sandbox.endpoints.host}/api/v1/health`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: "healthy" });
+    expect((await fetch(`${sandbox.endpoints.host}/api/v1/health/details`)).status).toBe(401);
+    const details = await sandbox.api("GET", "/api/v1/health/details");
+    expect(details.status).toBe(200);
+    const body = details.body as { failing: string[]; checks: { name: string }[] };
     expect(body.failing).toEqual([]);
     expect(body.checks.map((c) => c.name)).toEqual(["configuration", "storage", "keyVault", "gateways"]);
   });

@@ -1,5 +1,5 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
-import { health } from "../../src/functions/health";
+import { health, healthDetails } from "../../src/functions/health";
 import type { HealthReport } from "../../src/domain/health";
 import { startStack } from "../support/stack";
 import type { Stack } from "../support/stack";
@@ -14,15 +14,46 @@ afterAll(async () => {
   await stack.stop();
 });
 
+/** GET /api/v1/health/details (function key): the full report. */
 async function callHealth(): Promise<{ status: number | undefined; body: HealthReport }> {
-  const response = await health(
-    new HttpRequest({ method: "GET", url: "http://127.0.0.1/api/v1/health" }),
-    new InvocationContext({ functionName: "health" }),
+  const response = await healthDetails(
+    new HttpRequest({ method: "GET", url: "http://127.0.0.1/api/v1/health/details" }),
+    new InvocationContext({ functionName: "healthDetails" }),
   );
   return { status: response.status, body: response.jsonBody as HealthReport };
 }
 
-describe("GET /api/v1/health", () => {
+/** GET /api/v1/health (anonymous). */
+async function callAnonymous(): Promise<{ status: number | undefined; body: unknown }> {
+  const response = await health(
+    new HttpRequest({ method: "GET", url: "http://127.0.0.1/api/v1/health" }),
+    new InvocationContext({ functionName: "health" }),
+  );
+  return { status: response.status, body: response.jsonBody };
+}
+
+describe("GET /api/v1/health (anonymous)", () => {
+  it("answers only the status: no checks, hosts or error text", async () => {
+    stack.useProcessEnv();
+    expect(await callAnonymous()).toEqual({ status: 200, body: { status: "healthy" } });
+    stack.useProcessEnv({ KEY_VAULT_URL: undefined });
+    expect(await callAnonymous()).toEqual({ status: 503, body: { status: "unhealthy" } });
+  });
+
+  it("probes Key Vault, ARM and storage once for any number of calls within HEALTH_CACHE_MS", async () => {
+    stack.useProcessEnv({ HEALTH_CACHE_MS: "60000" });
+    const vaultLists = (): number => stack.keyVault.stats.operation("certificates.list").count;
+    const gatewayReads = (): number => stack.arm.stats.operation("virtualNetworkGateways.get").count;
+    const [lists, reads] = [vaultLists(), gatewayReads()];
+    const concurrent = await Promise.all(Array.from({ length: 10 }, () => callAnonymous()));
+    for (let i = 0; i < 10; i++) concurrent.push(await callAnonymous());
+    expect(concurrent.every((answer) => answer.status === 200)).toBe(true);
+    expect(vaultLists() - lists).toBe(1);
+    expect(gatewayReads() - reads).toBe(1);
+  });
+});
+
+describe("GET /api/v1/health/details", () => {
   it("answers 200 with every dependency probed through the real SDKs", async () => {
     stack.useProcessEnv();
     const { status, body } = await callHealth();
@@ -45,6 +76,16 @@ describe("GET /api/v1/health", () => {
     expect(status).toBe(503);
     expect(body.failing).toEqual(["storage"]);
     expect(body.checks.find((c) => c.name === "storage")?.detail).toMatch(/blob service unreachable/);
+  });
+
+  it("answers 503 naming storage when only the table service is unreachable", async () => {
+    const tableDown = stack.env.AzureWebJobsStorage?.replace(/(TableEndpoint=http:\/\/127\.0\.0\.1:)\d+/, "$19");
+    expect(tableDown).not.toBe(stack.env.AzureWebJobsStorage);
+    stack.useProcessEnv({ AzureWebJobsStorage: tableDown, HEALTH_CHECK_TIMEOUT_MS: "3000" });
+    const { status, body } = await callHealth();
+    expect(status).toBe(503);
+    expect(body.failing).toEqual(["storage"]);
+    expect(body.checks.find((c) => c.name === "storage")?.detail).toMatch(/table service unreachable/);
   });
 
   it("answers 503 naming the gateway check when ARM fails", async () => {

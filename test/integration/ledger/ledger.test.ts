@@ -161,4 +161,20 @@ describe("revokedThumbprints", () => {
       reason: "again",
     });
   });
+  it("keeps the latest offboarding and rehire by the time they took effect, whatever order they arrive in", async () => {
+    const ledger = newLedger();
+    const user = "grace@contoso.com";
+    expect(await ledger.getStanding(user)).toEqual({});
+    const later = new Date("2026-11-20T10:00:00Z");
+    const earlier = new Date("2026-11-01T10:00:00Z");
+    await ledger.recordOffboarding({ userKey: user, offboardedAt: later, requestId: "L-2", reason: "left" });
+    // A late event about an earlier departure arrives second: it does not move the offboarding back.
+    await ledger.recordOffboarding({ userKey: user, offboardedAt: earlier, requestId: "L-1", reason: "late" });
+    await ledger.recordHire({ userKey: user, hiredAt: new Date("2026-11-25T10:00:00Z"), requestId: "INC-2" });
+    await ledger.recordHire({ userKey: user, hiredAt: earlier, requestId: "INC-1" });
+    expect(await ledger.getStanding(user)).toEqual({
+      offboarding: { userKey: user, offboardedAt: later, requestId: "L-2", reason: "left" },
+      hire: { userKey: user, hiredAt: new Date("2026-11-25T10:00:00Z"), requestId: "INC-2" },
+    });
+  });
 });
