@@ -1,5 +1,5 @@
 import { createPrivateKey } from "node:crypto";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import { buildClientCertificate } from "../../../src/domain/client-certificate";
 import { readCertificateSecret } from "../../../src/domain/certificate-secret";
 import { derToPem, pemBlocks, toBase64 } from "../../../src/domain/pem";
@@ -143,19 +143,14 @@ describe("buildPkcs12", () => {
   );
 
   it("keeps the event loop free while the key derivations run", async () => {
-    // 300,000 iterations: about a second of hashing. Run on this thread, the MAC's PKCS#12 KDF alone would stall
-    // the loop for most of the build; on the worker thread the loop only waits for the answer.
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    const started = process.hrtime.bigint();
-    delay.enable();
+    // 300,000 iterations: seconds of hashing. The share of the build this thread's event loop spends busy (Node's
+    // per-thread event loop utilisation, not a wall-clock bound) is about 0.8 when the derivations run here, under
+    // 0.05 when a worker thread does them.
+    const before = performance.eventLoopUtilization();
     await buildPkcs12({ privateKey: userKey.pkcs8, certificate: leafDer, password: PASSWORD, iterations: 300_000 });
-    delay.disable();
-    const buildMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const longestStallMs = delay.max / 1e6;
-    expect({ buildMs, longestStallMs, ratio: longestStallMs / buildMs < 0.25 }).toEqual(
-      expect.objectContaining({ ratio: true }),
-    );
-  });
+    const { utilization } = performance.eventLoopUtilization(before);
+    expect(utilization).toBeLessThan(0.25);
+  }, 60_000);
 
   it("refuses an empty passphrase, a key that does not match the certificate, and silly iteration counts", async () => {
     const other = await newRsaKey();
