@@ -1,10 +1,12 @@
 import { createPrivateKey } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { buildClientCertificate } from "../../../src/domain/client-certificate";
 import { readCertificateSecret } from "../../../src/domain/certificate-secret";
 import { derToPem, pemBlocks, toBase64 } from "../../../src/domain/pem";
 import { buildPkcs12 } from "../../../src/domain/pkcs12";
 import type { Pkcs12Encryption } from "../../../src/domain/pkcs12";
+import { MAX_CONCURRENT_BUILDS, pkcs12Builds } from "../../../src/domain/pkcs12-thread";
 import { generateSerialNumber } from "../../../src/domain/serial-number";
 import { thumbprintOf } from "../../../src/domain/thumbprint";
 import { clientValidity } from "../../../src/domain/validity";
@@ -160,6 +162,58 @@ describe("buildPkcs12", () => {
     const { utilization } = performance.eventLoopUtilization(before);
     expect(utilization).toBeLessThan(0.25);
   }, 60_000);
+
+  it("runs at most MAX_CONCURRENT_BUILDS threads at once and serves every build queued behind them", async () => {
+    const builds = Array.from({ length: 5 }, (_, i) =>
+      buildPkcs12({
+        privateKey: userKey.pkcs8,
+        certificate: leafDer,
+        password: PASSWORD,
+        encryption: i % 2 === 0 ? "aes256" : "legacy3des",
+        iterations: 1000,
+      }),
+    );
+    // Each call takes a slot or a place in line before its first await.
+    expect(pkcs12Builds()).toEqual({ running: MAX_CONCURRENT_BUILDS, waiting: 5 - MAX_CONCURRENT_BUILDS });
+    const files = await Promise.all(builds);
+    expect(pkcs12Builds()).toEqual({ running: 0, waiting: 0 });
+    const opened = await Promise.all(
+      files.map(async (pfx, i) => opensslInfo(await dir.write(`queued-${i}.p12`, pfx), PASSWORD)),
+    );
+    expect(opened.map((o) => o.code)).toEqual([0, 0, 0, 0, 0]);
+  }, 60_000);
+
+  it("answers a build that fails on its thread with the library's reason, and frees the slot", async () => {
+    // node-forge's PKCS#12 takes RSA keys only: an EC key fails inside the worker.
+    const made = await openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      `${dir.path}/ec.key`,
+      "-out",
+      `${dir.path}/ec.pem`,
+      "-subj",
+      "/CN=ec",
+      "-days",
+      "1",
+    ]);
+    expect(made.code).toBe(0);
+    const [keyBlock] = pemBlocks(await readFile(`${dir.path}/ec.key`, "utf8"));
+    const [certBlock] = pemBlocks(await readFile(`${dir.path}/ec.pem`, "utf8"));
+    const ec = { privateKey: keyBlock?.der ?? new Uint8Array(), certificate: certBlock?.der ?? new Uint8Array() };
+    await expect(buildPkcs12({ ...ec, password: PASSWORD, encryption: "legacy3des" })).rejects.toThrow(
+      /^PKCS#12 build failed: .*RSA/,
+    );
+    expect(pkcs12Builds()).toEqual({ running: 0, waiting: 0 });
+    // The AES profile (pkijs) takes the EC key.
+    const pfx = await buildPkcs12({ ...ec, password: PASSWORD, iterations: 1000 });
+    expect((await opensslInfo(await dir.write("ec.p12", pfx), PASSWORD)).code).toBe(0);
+  });
 
   it("refuses an empty passphrase, a key that does not match the certificate, and silly iteration counts", async () => {
     const other = await newRsaKey();
