@@ -140,7 +140,7 @@ export const settingsSchema = z
       .enum(["aes256", "legacy3des"])
       .default("aes256")
       .describe(
-        "PKCS#12 encryption: aes256 (AES-256-CBC, PBKDF2-SHA256, SHA-256 MAC) or legacy3des (TripleDES, SHA-1 MAC) for older key stores.",
+        "PKCS#12 encryption: aes256 (AES-256-CBC, PBKDF2-SHA256, SHA-256 MAC) or legacy3des (TripleDES key bag, SHA-1 MAC, certificates unencrypted) for older key stores.",
       ),
     GATEWAY_RESOURCE_IDS: csv
       .pipe(z.array(z.string().regex(GATEWAY_ID, "must be a virtualNetworkGateways resource id")))

@@ -3,11 +3,16 @@
 // is built and never logged or returned except inside the encrypted PFX. (The secret's value arrives as a JS string,
 // which cannot be wiped; it is dropped as soon as it is parsed.)
 import { RestError } from "@azure/core-rest-pipeline";
-import { OWNER_TAG, OWNER_VALUE } from "./key-vault-ca";
+import { OWNER_TAG, OWNER_VALUE, getRootCa } from "./key-vault-ca";
+import type { CaConfig, RootCa } from "./key-vault-ca";
 import type { KeyVaultClients } from "./keyvault";
+import { sameBytes } from "../domain/certificate-der";
 import { readCertificateSecret } from "../domain/certificate-secret";
+import type { CertificateWithKey } from "../domain/certificate-secret";
+import { verifyIssuedBy } from "../domain/certificate-verify";
+import { fromGatewayCertData } from "../domain/pem";
 import { thumbprintOf } from "../domain/thumbprint";
-import { buildPkcs12 } from "../domain/pkcs12";
+import { buildPkcs12, keyMatchesCertificate } from "../domain/pkcs12";
 import type { Pkcs12Encryption } from "../domain/pkcs12";
 
 export class UserPkcs12Error extends Error {
@@ -16,24 +21,26 @@ export class UserPkcs12Error extends Error {
 
 /** What the caller (the ledger) says the certificate must be; a Key Vault object that differs is refused. */
 export interface ExpectedCertificate {
-  /** Uppercase SHA-1 thumbprint of the certificate to export. */
-  readonly thumbprint?: string;
+  /** Uppercase SHA-1 thumbprint of the certificate to export (the one the ledger lists). */
+  readonly thumbprint: string;
   /** The owner's UPN key (lower case), compared with the certificate's `upn` tag when it has one. */
   readonly upnKey?: string;
 }
 
 /**
  * The PFX of client certificate `certificateName`: key, leaf and root, encrypted with `passphrase` ("aes256":
- * PBES2/AES-256 with a SHA-256 MAC; "legacy3des": TripleDES with a SHA-1 MAC, for old key stores). Refuses a
- * certificate this app did not issue to a user, one that is disabled or still pending, one that is not the
- * `expected` certificate or user's, and one whose secret carries no key or no chain.
+ * PBES2/AES-256 with a SHA-256 MAC; "legacy3des": TripleDES key bag with a SHA-1 MAC, for old key stores). Refuses
+ * a certificate this app did not issue to a user, one that is disabled or still pending, one that is not the
+ * `expected` certificate or user's, one whose secret's key or certificate is not that certificate's, and one whose
+ * chain is not the CA's current root (or that the root did not sign).
  */
 export async function exportUserPkcs12(
   kv: KeyVaultClients,
+  config: Pick<CaConfig, "CA_ROOT_NAME">,
   certificateName: string,
   passphrase: string,
   encryption: Pkcs12Encryption,
-  expected: ExpectedCertificate = {},
+  expected: ExpectedCertificate,
 ): Promise<Uint8Array> {
   const certificate = await kv.certificates.getCertificate(certificateName).catch((error: unknown) => {
     if (error instanceof RestError && error.statusCode === 404) {
@@ -49,7 +56,7 @@ export async function exportUserPkcs12(
   if (certificate.cer === undefined || certificate.cer.length === 0 || version === undefined) {
     throw new UserPkcs12Error(`certificate ${certificateName} is not issued yet`);
   }
-  if (expected.thumbprint !== undefined && thumbprintOf(new Uint8Array(certificate.cer)) !== expected.thumbprint) {
+  if (thumbprintOf(new Uint8Array(certificate.cer)) !== expected.thumbprint) {
     throw new UserPkcs12Error(
       `certificate ${certificateName} in Key Vault is not the certificate ${expected.thumbprint}`,
     );
@@ -61,15 +68,19 @@ export async function exportUserPkcs12(
   // The secret of that same version: a renewal in progress must not pair another key with this certificate.
   const secret = await kv.secrets.getSecret(certificateName, { version });
   if (secret.value === undefined) throw new UserPkcs12Error(`certificate ${certificateName} has no secret value`);
-  const parts = await readCertificateSecret(secret.value, secret.properties.contentType);
+  const parts = await readCertificateSecret(secret.value, secret.properties.contentType).catch((error: unknown) => {
+    // Our own parser's messages: they name what is missing or mismatched, never key bytes.
+    const why = error instanceof Error ? error.message : "unreadable";
+    throw new UserPkcs12Error(`the secret of certificate ${certificateName} is not usable: ${why}`);
+  });
   try {
-    if (parts.chain.length === 0) {
-      throw new UserPkcs12Error(`certificate ${certificateName} was stored without its issuer chain`);
-    }
+    const root = await getRootCa(kv, config);
+    if (root === undefined) throw new Error("the root CA does not exist; nothing can be exported");
+    const rootDer = await checkKeyAndChain(certificateName, parts, expected.thumbprint, root);
     return await buildPkcs12({
       privateKey: parts.privateKey,
       certificate: parts.certificate,
-      chain: parts.chain,
+      chain: [rootDer],
       friendlyName: tags.upn ?? certificateName,
       password: passphrase,
       encryption,
@@ -77,4 +88,37 @@ export async function exportUserPkcs12(
   } finally {
     parts.privateKey.fill(0);
   }
+}
+
+/**
+ * The secret's leaf must be the listed certificate and its key that certificate's key; its chain must be the CA's
+ * current root alone, and the root's key must have signed the leaf. Answers the root's DER.
+ */
+async function checkKeyAndChain(
+  certificateName: string,
+  parts: CertificateWithKey,
+  thumbprint: string,
+  root: RootCa,
+): Promise<Uint8Array> {
+  const stored = thumbprintOf(parts.certificate);
+  if (stored !== thumbprint) {
+    throw new UserPkcs12Error(`the secret of certificate ${certificateName} holds ${stored}, not ${thumbprint}`);
+  }
+  if (!keyMatchesCertificate(parts.privateKey, parts.certificate)) {
+    throw new UserPkcs12Error(`the private key stored for certificate ${certificateName} is not its key`);
+  }
+  const rootDer = fromGatewayCertData(root.publicCertData);
+  const [issuer, ...more] = parts.chain;
+  if (issuer === undefined) {
+    throw new UserPkcs12Error(`certificate ${certificateName} was stored without its issuer chain`);
+  }
+  if (more.length > 0 || !sameBytes(issuer, rootDer)) {
+    throw new UserPkcs12Error(
+      `the chain stored with certificate ${certificateName} is not the current root ${root.thumbprint} alone`,
+    );
+  }
+  await verifyIssuedBy(parts.certificate, rootDer, certificateName).catch(() => {
+    throw new UserPkcs12Error(`certificate ${certificateName} was not signed by the current root ${root.thumbprint}`);
+  });
+  return rootDer;
 }

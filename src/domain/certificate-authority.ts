@@ -18,15 +18,7 @@ export { assertSerialNumber, generateSerialNumber } from "./serial-number";
 export { DEFAULT_CLOCK_SKEW_MINUTES, checkValidity, clientValidity, rootValidity } from "./validity";
 export type { Validity, ValidityOptions } from "./validity";
 export { derToPem, fromGatewayCertData, pemBlocks, pemToDer, toGatewayCertData } from "./pem";
-export { DEFAULT_PKCS12_ITERATIONS, buildPkcs12 } from "./pkcs12";
+export { DEFAULT_PKCS12_ITERATIONS, buildPkcs12, keyMatchesCertificate } from "./pkcs12";
 export type { Pkcs12Encryption, Pkcs12Input } from "./pkcs12";
-export { Pkcs12ReadError, readPkcs12 } from "./pkcs12-read";
-export type { Pkcs12Contents, Pkcs12Item } from "./pkcs12-read";
-export {
-  PEM_CONTENT_TYPE,
-  PKCS12_CONTENT_TYPE,
-  readCertificateSecret,
-  readPemBundle,
-  selectKeyAndChain,
-} from "./certificate-secret";
-export type { CertificateWithKey } from "./certificate-secret";
+export { PEM_CONTENT_TYPE, readCertificateSecret, readPemBundle, selectKeyAndChain } from "./certificate-secret";
+export type { CertificateWithKey, KeysAndCertificates } from "./certificate-secret";

@@ -1,11 +1,10 @@
 // A Key Vault certificate's secret turned into one private key, its certificate and the rest of the chain.
-// Key Vault returns the secret of an exportable certificate as the policy's content type says: application/x-pkcs12
-// (base64 PFX without a password) or application/x-pem-file (PEM: the PKCS#8 key, then the certificates).
+// Key Vault returns the secret of an exportable certificate as the policy's content type says. This app asks for
+// application/x-pem-file (the PKCS#8 key, then the certificates) for every certificate it creates, so that is the
+// only form read; a PKCS#12 secret (application/x-pkcs12) is refused rather than parsed.
 import { createPrivateKey } from "node:crypto";
 import { certificateParts, sameBytes } from "./certificate-der";
-import { fromBase64, pemBlocks } from "./pem";
-import { readPkcs12 } from "./pkcs12-read";
-import type { Pkcs12Contents } from "./pkcs12-read";
+import { pemBlocks } from "./pem";
 import { spkiOfPrivateKey } from "./rsa-public-key";
 
 export interface CertificateWithKey {
@@ -17,50 +16,48 @@ export interface CertificateWithKey {
   readonly chain: readonly Uint8Array[];
 }
 
-export const PKCS12_CONTENT_TYPE = "application/x-pkcs12";
 export const PEM_CONTENT_TYPE = "application/x-pem-file";
+
+/** The keys (PKCS#8 DER) and certificates (DER) of a secret, in the order found. */
+export interface KeysAndCertificates {
+  readonly privateKeys: readonly { readonly der: Uint8Array }[];
+  readonly certificates: readonly { readonly der: Uint8Array }[];
+}
 
 /**
  * Reads a certificate secret's `value` given its `contentType` (sniffed when absent: PEM starts with "-----BEGIN").
- * `password` is for PKCS#12 only; Key Vault's have none.
+ * Only PEM: the app creates every certificate with that content type.
  */
 export async function readCertificateSecret(
   value: string,
   contentType: string | undefined,
-  password = "",
 ): Promise<CertificateWithKey> {
-  const type =
-    contentType?.split(";")[0]?.trim().toLowerCase() ??
-    (value.trimStart().startsWith("-----BEGIN") ? PEM_CONTENT_TYPE : PKCS12_CONTENT_TYPE);
-  if (type === PEM_CONTENT_TYPE) return selectKeyAndChain(readPemBundle(value));
-  if (type === PKCS12_CONTENT_TYPE) {
-    const pfx = fromBase64(value, "PKCS#12 secret");
-    try {
-      return selectKeyAndChain(await readPkcs12(pfx, password));
-    } finally {
-      pfx.fill(0);
-    }
+  const type = contentType?.split(";")[0]?.trim().toLowerCase();
+  if (type === PEM_CONTENT_TYPE || (type === undefined && value.trimStart().startsWith("-----BEGIN"))) {
+    return Promise.resolve(selectKeyAndChain(readPemBundle(value)));
   }
-  throw new Error(`unsupported certificate secret content type '${contentType ?? ""}'`);
+  return Promise.reject(
+    new Error(`unsupported certificate secret content type '${contentType ?? ""}' (expected ${PEM_CONTENT_TYPE})`),
+  );
 }
 
 /** The keys and certificates of a PEM bundle. Encrypted PEM keys are refused. */
-export function readPemBundle(text: string): Pkcs12Contents {
-  const privateKeys: Pkcs12Contents["privateKeys"][number][] = [];
-  const certificates: Pkcs12Contents["certificates"][number][] = [];
+export function readPemBundle(text: string): KeysAndCertificates {
+  const privateKeys: { der: Uint8Array }[] = [];
+  const certificates: { der: Uint8Array }[] = [];
   for (const block of pemBlocks(text)) {
     switch (block.label) {
       case "PRIVATE KEY":
-        privateKeys.push({ der: block.der, localKeyId: undefined, friendlyName: undefined });
+        privateKeys.push({ der: block.der });
         break;
       case "RSA PRIVATE KEY": {
         const pkcs8 = pkcs1ToPkcs8(block.der);
         block.der.fill(0);
-        privateKeys.push({ der: pkcs8, localKeyId: undefined, friendlyName: undefined });
+        privateKeys.push({ der: pkcs8 });
         break;
       }
       case "CERTIFICATE":
-        certificates.push({ der: block.der, localKeyId: undefined, friendlyName: undefined });
+        certificates.push({ der: block.der });
         break;
       case "ENCRYPTED PRIVATE KEY":
         throw new Error("encrypted PEM private keys are not supported");
@@ -72,7 +69,7 @@ export function readPemBundle(text: string): Pkcs12Contents {
 }
 
 /** Exactly one key, the certificate that matches it, and the chain ordered from it where possible. */
-export function selectKeyAndChain(contents: Pkcs12Contents): CertificateWithKey {
+export function selectKeyAndChain(contents: KeysAndCertificates): CertificateWithKey {
   const [key, ...extraKeys] = contents.privateKeys;
   if (key === undefined) throw new Error("the secret holds no private key (is the key exportable?)");
   if (extraKeys.length > 0)

@@ -90,12 +90,12 @@ export async function exportUserCertificate(
   const encryption = body.value.encryption ?? config.PFX_ENCRYPTION;
   let pfx: Uint8Array;
   try {
-    pfx = await exportUserPkcs12(keyVault, record.certificateName, body.value.passphrase, encryption, {
+    pfx = await exportUserPkcs12(keyVault, config, record.certificateName, body.value.passphrase, encryption, {
       thumbprint: thumbprint.thumbprint,
       upnKey: userKey,
     });
   } catch (error) {
-    // Disabled (revoked) in Key Vault, not the ledger's certificate, or stored without key or chain.
+    // Disabled (revoked) in Key Vault, not the ledger's certificate, its key or chain not what it must be.
     if (error instanceof UserPkcs12Error) return problem(409, "Certificate not exportable", error.message);
     throw error;
   }

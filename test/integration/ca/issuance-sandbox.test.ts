@@ -341,10 +341,10 @@ describe("the users routes", () => {
 describe("private key material", () => {
   it("appears in no log line, ledger row, durable history, output or HTTP response", async () => {
     const upn = "hedy@contoso.com";
-    const { id } = await issue(upn, "INC4000");
+    const { id, thumbprint } = await issue(upn, "INC4000");
     const name = keyVaultCertificateName(assertUpn(upn), "INC4000");
     const passphrase = generatePassphrase();
-    const pfx = Buffer.from(await exportUserPkcs12(kv, name, passphrase, "aes256"));
+    const pfx = Buffer.from(await exportUserPkcs12(kv, getConfig(), name, passphrase, "aes256", { thumbprint }));
     await api.call("GET", `/api/v1/users/${encodeURIComponent(upn)}/certificates`);
     await api.call("GET", "/api/v1/roots");
 

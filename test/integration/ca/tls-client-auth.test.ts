@@ -40,7 +40,11 @@ describe("TLS client authentication against openssl s_server -Verify 1 -CAfile r
     "succeeds with the issued certificate from its %s PKCS#12",
     async (mode) => {
       const passphrase = generatePassphrase();
-      const pfx = Buffer.from(await exportUserPkcs12(fixture.kv, issued.certificateName, passphrase, mode));
+      const pfx = Buffer.from(
+        await exportUserPkcs12(fixture.kv, fixture.config, issued.certificateName, passphrase, mode, {
+          thumbprint: issued.view.thumbprint,
+        }),
+      );
       const from = server.output().length;
       const outcome = await handshake(server.port, serverCertificate, { pfx, passphrase });
       expect(outcome).toMatchObject({ ok: true });

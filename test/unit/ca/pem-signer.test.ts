@@ -1,15 +1,13 @@
 import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { certificateParts } from "../../../src/domain/certificate-der";
 import { createKeyObjectSigner, signDigest } from "../../../src/domain/key-object-signer";
 import { derToPem, fromBase64, pemBlocks, pemToDer } from "../../../src/domain/pem";
-import { rc2CbcDecrypt } from "../../../src/domain/rc2-cbc";
 import { buildRootCertificate } from "../../../src/domain/root-certificate";
 import { rsaSpkiFromModulus } from "../../../src/domain/rsa-public-key";
 import { generateSerialNumber } from "../../../src/domain/serial-number";
 import type { Signer } from "../../../src/domain/signer";
 import { rootValidity } from "../../../src/domain/validity";
-import { TempDir, newRsaKey, openssl } from "./ca-test-support";
+import { newRsaKey } from "./ca-test-support";
 import type { TestKey } from "./ca-test-support";
 
 describe("PEM helpers", () => {
@@ -32,47 +30,6 @@ describe("PEM helpers", () => {
     expect(() => pemBlocks("-----BEGIN CERTIFICATE-----\nAAAA\n-----END PRIVATE KEY-----")).toThrow("ends with END");
     expect(() => pemToDer(text + derToPem(Buffer.from("c")))).toThrow("exactly one PEM CERTIFICATE block, found 2");
     expect(() => fromBase64("AA*A", "x")).toThrow("x is not valid base64");
-  });
-});
-
-describe("RC2-CBC decryption", () => {
-  let dir: TempDir;
-  beforeAll(async () => {
-    dir = await TempDir.create();
-  });
-  afterAll(() => dir.remove());
-
-  it.each([
-    ["rc2-40-cbc", 5, 40],
-    ["rc2-cbc", 16, 128],
-  ])("decrypts what openssl's %s encrypts", async (cipher, keyBytes, bits) => {
-    const key = randomBytes(keyBytes);
-    const iv = randomBytes(8);
-    const plain = randomBytes(45);
-    const input = await dir.write(`${cipher}.in`, plain);
-    const output = `${dir.path}/${cipher}.out`;
-    const result = await openssl([
-      "enc",
-      `-${cipher}`,
-      "-provider",
-      "legacy",
-      "-provider",
-      "default",
-      "-K",
-      key.toString("hex"),
-      "-iv",
-      iv.toString("hex"),
-      "-in",
-      input,
-      "-out",
-      output,
-    ]);
-    expect(result.stderr).toBe("");
-    const ciphertext = new Uint8Array(await readFile(output));
-    expect(Buffer.from(rc2CbcDecrypt(key, bits, iv, ciphertext)).equals(plain)).toBe(true);
-    const wrongKey = Buffer.from(key);
-    wrongKey[0] = (wrongKey[0] ?? 0) ^ 1;
-    expect(() => rc2CbcDecrypt(wrongKey, bits, iv, ciphertext)).toThrow();
   });
 });
 
