@@ -13,6 +13,7 @@ import {
   ensureTags,
   isStatus,
   mergeVerified,
+  OPERATION_POLL_MS,
 } from "./key-vault-certificate-ops";
 import { keyVaultSigner } from "./key-vault-signer";
 import type { KeyVaultClients } from "./keyvault";
@@ -111,6 +112,9 @@ async function bootstrapRoot(kv: KeyVaultClients, config: CaConfig, now: Date, g
     contentType: "application/x-pem-file",
   };
 
+  // A temporary version's create still in progress (an earlier attempt stopped while Key Vault was making it): let
+  // it finish, so its key is found below instead of a second one made.
+  await settleSelfCreate(kv, name);
   let versions = await readVersions(kv, name);
   const done = await findRoot(kv, name, versions);
   if (done !== undefined) return finish(kv, name, versions, done, guard);
@@ -248,7 +252,21 @@ async function createTemporary(
   return { version: newest.version, enabled: true, keyId: newest.keyId, spki: certificateSpki(newest.der) };
 }
 
-/** The pending operation's CSR, when an operation is in progress. */
+/** Waits until a "Self" operation in progress on `name` (Key Vault answers one inProgress for a moment) is done. */
+async function settleSelfCreate(kv: KeyVaultClients, name: string): Promise<void> {
+  let poller;
+  try {
+    poller = await kv.certificates.getCertificateOperation(name, { intervalInMs: OPERATION_POLL_MS });
+  } catch (error) {
+    if (isStatus(error, 404)) return;
+    throw error;
+  }
+  const operation = poller.getOperationState().certificateOperation;
+  if (operation?.status !== "inProgress" || operation.issuerName?.toLowerCase() !== "self") return;
+  await poller.pollUntilDone();
+}
+
+/** The pending operation's CSR, when a CSR operation is in progress. */
 async function pendingCsr(kv: KeyVaultClients, name: string): Promise<PendingCsr | undefined> {
   let operation;
   try {
@@ -259,6 +277,8 @@ async function pendingCsr(kv: KeyVaultClients, name: string): Promise<PendingCsr
   }
   const csr = operation?.csr;
   if (operation?.status !== "inProgress" || csr === undefined || csr.length === 0) return undefined;
+  // A Self operation carries a CSR too, but it is no request for the CA to sign (settleSelfCreate waited for it).
+  if (operation.issuerName?.toLowerCase() === "self") return undefined;
   const der = new Uint8Array(csr);
   return { csr: der, spki: csrSpki(der) };
 }
