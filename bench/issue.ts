@@ -1,6 +1,8 @@
 // npm run bench:issue: client certificate issuance throughput against the Key Vault emulator's throttle (certificate
 // creates counted like RSA-2048 software key creates: 20 per 10 s, key-vault-service-limits), for the app's paced
-// creates (KEY_VAULT_CERTIFICATE_CREATES_PER_10S) and for the naive way (all at once, only the SDK's retries).
+// creates (KEY_VAULT_CERTIFICATE_CREATES_PER_10S) and for the naive way (all at once). Over the limit the emulator
+// answers bare 429s as Key Vault does (no Retry-After, so the SDK never retries them): both approaches rest on the
+// app's own backoff for those, and on its retries of Key Vault's transient 409s on pending certificates.
 // Options: --count N issuances per approach (default 60: three windows' worth); --limit L creates per 10 s
 // (default 20, the documented limit; the app's pacing is set to the same).
 import { mkdtemp, rm } from "node:fs/promises";

@@ -4,18 +4,12 @@
 // together, most are rejected again, and each rejection spends one of the SDK's retries until issuances fail
 // (measured by bench/issue.ts). Here a create waits in the app until the window has room.
 //
-// The budget is per process: several app instances, or other writers on the vault, each need a share of it (the SDK
-// still retries the 429s that sharing causes).
+// The budget is per process: several app instances, or other writers on the vault, each need a share of it (the
+// 429s that sharing causes are ridden out by key-vault-throttle-policy's backoff).
+import { systemClock } from "./key-vault-throttle-policy";
+import type { KeyVaultClock } from "./key-vault-throttle-policy";
 
-export interface PacerClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-const systemClock: PacerClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+export type PacerClock = KeyVaultClock;
 
 /**
  * At most `limit` creates start in any window of `windowMs` plus a margin. The vault counts a create when its request
@@ -60,16 +54,29 @@ export class CertificateCreatePacer {
   }
 }
 
-const pacers = new Map<string, CertificateCreatePacer>();
+/** Key Vault's throttling window (key-vault-service-limits: limits are per vault per 10 s). */
+export const KEY_VAULT_WINDOW_MS = 10_000;
+
+/** Pacers per clock (one clock in the app; a test's virtual clock gets pacers of its own), then per vault. */
+const pacers = new WeakMap<PacerClock, Map<string, CertificateCreatePacer>>();
 
 /** The process's pacer for one vault, or undefined when pacing is off (`perTenSeconds` 0). */
-export function certificateCreatePacer(vaultUrl: string, perTenSeconds: number): CertificateCreatePacer | undefined {
+export function certificateCreatePacer(
+  vaultUrl: string,
+  perTenSeconds: number,
+  clock: PacerClock = systemClock,
+): CertificateCreatePacer | undefined {
   if (perTenSeconds === 0) return undefined;
+  let byVault = pacers.get(clock);
+  if (byVault === undefined) {
+    byVault = new Map();
+    pacers.set(clock, byVault);
+  }
   const key = `${vaultUrl.toLowerCase()}|${perTenSeconds}`;
-  let pacer = pacers.get(key);
+  let pacer = byVault.get(key);
   if (pacer === undefined) {
-    pacer = new CertificateCreatePacer(perTenSeconds, 10_000);
-    pacers.set(key, pacer);
+    pacer = new CertificateCreatePacer(perTenSeconds, KEY_VAULT_WINDOW_MS, clock);
+    byVault.set(key, pacer);
   }
   return pacer;
 }

@@ -10,6 +10,8 @@ import type { Config } from "../config";
 import { isLoopbackUrl } from "../config";
 import { tlsClientOptions } from "./azure-options";
 import { getCredential } from "./credential";
+import { keyVaultThrottlePolicy, systemClock } from "./key-vault-throttle-policy";
+import type { KeyVaultClock } from "./key-vault-throttle-policy";
 
 export type KeyVaultConfig = Pick<
   Config,
@@ -18,6 +20,8 @@ export type KeyVaultConfig = Pick<
 
 export interface KeyVaultClients {
   readonly vaultUrl: string;
+  /** Paces creates and times the 429 backoff (the system clock but in tests). */
+  readonly clock: KeyVaultClock;
   readonly certificates: CertificateClient;
   readonly keys: KeyClient;
   readonly secrets: SecretClient;
@@ -57,15 +61,19 @@ const mergeTagsPolicy: PipelinePolicy = {
 };
 
 /** Client options for every Key Vault client. */
-function clientOptions(config: KeyVaultConfig): CertificateClientOptions & KeyClientOptions {
+function clientOptions(config: KeyVaultConfig, clock: KeyVaultClock): CertificateClientOptions & KeyClientOptions {
   return {
     ...tlsClientOptions(config),
     // The challenge names the vault's resource (https://vault.azure.net and the sovereign equivalents); only the
     // loopback emulator, which config allows solely with the local credential, cannot match it.
     disableChallengeResourceVerification: isLoopbackUrl(config.KEY_VAULT_URL),
     retryOptions: { maxRetries: 6, retryDelayInMs: 500, maxRetryDelayInMs: 30_000 },
-    // perCall: it runs once, before the challenge policy stores the body for its authenticated resend.
-    additionalPolicies: [{ policy: mergeTagsPolicy, position: "perCall" }],
+    // perCall: it runs once, before the challenge policy stores the body for its authenticated resend. The throttle
+    // backoff is perCall too: it sees what the SDK's retries leave (the bare 429s they never retry).
+    additionalPolicies: [
+      { policy: mergeTagsPolicy, position: "perCall" },
+      { policy: keyVaultThrottlePolicy(clock), position: "perCall" },
+    ],
   };
 }
 
@@ -81,17 +89,24 @@ export function keyVaultClients(config: KeyVaultConfig): KeyVaultClients {
   return clients;
 }
 
-/** New Key Vault clients, not shared (tests that stand for several app instances). */
-export function createKeyVaultClients(config: KeyVaultConfig): KeyVaultClients {
+/**
+ * New Key Vault clients, not shared (tests that stand for several app instances, or that drive time with `clock`).
+ */
+export function createKeyVaultClients(
+  config: KeyVaultConfig,
+  options: { readonly clock?: KeyVaultClock } = {},
+): KeyVaultClients {
   const credential = getCredential(config);
-  const options = clientOptions(config);
+  const clock = options.clock ?? systemClock;
+  const clientOpts = clientOptions(config, clock);
   const vaultUrl = config.KEY_VAULT_URL;
   const clients: KeyVaultClients = {
     vaultUrl,
-    certificates: new CertificateClient(vaultUrl, credential, options),
-    keys: new KeyClient(vaultUrl, credential, options),
-    secrets: new SecretClient(vaultUrl, credential, options),
-    cryptography: (keyId) => new CryptographyClient(keyId, credential, options),
+    clock,
+    certificates: new CertificateClient(vaultUrl, credential, clientOpts),
+    keys: new KeyClient(vaultUrl, credential, clientOpts),
+    secrets: new SecretClient(vaultUrl, credential, clientOpts),
+    cryptography: (keyId) => new CryptographyClient(keyId, credential, clientOpts),
   };
   return clients;
 }

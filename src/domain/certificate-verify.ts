@@ -1,33 +1,37 @@
-// Checks that a certificate was issued by another, from the encoded bytes and with Node's crypto (not the library
-// that built it): the issuer name bytes equal the issuer's subject bytes, the two signature algorithm fields agree,
-// and the signature verifies with the issuer's public key.
-import { createPublicKey, verify } from "node:crypto";
-import { certificateParts, sameBytes } from "./certificate-der";
+// Checks that a certificate was issued by another with Node's crypto (OpenSSL), not the library that built it: the
+// issuer matches the issuer certificate (X509Certificate.checkIssued: names, key identifiers, key usage), the
+// signature is sha256/384/512 with RSA, and it verifies with the issuer's public key (OpenSSL also refuses a
+// certificate whose two signature algorithm fields differ).
+import { X509Certificate } from "node:crypto";
+import { parseCertificate } from "./certificate-info";
 
-// Content octets of the sha*WithRSAEncryption OIDs (1.2.840.113549.1.1.11/12/13).
-const RSA_SIGNATURE_HASH: ReadonlyMap<string, string> = new Map([
-  ["2a864886f70d01010b", "sha256"],
-  ["2a864886f70d01010c", "sha384"],
-  ["2a864886f70d01010d", "sha512"],
-]);
+const RSA_HASHES = new Set(["SHA-256", "SHA-384", "SHA-512"]);
 
-export async function verifyIssuedBy(certificateDer: Uint8Array, issuerDer: Uint8Array, what: string): Promise<void> {
-  const cert = certificateParts(certificateDer);
-  const issuer = certificateParts(issuerDer);
-  if (!sameBytes(cert.issuer, issuer.subject))
-    throw new Error(`${what}: issuer name bytes differ from the issuer's subject`);
-  if (!sameBytes(cert.tbsSignatureAlgorithm, cert.outerSignatureAlgorithm)) {
-    throw new Error(`${what}: the two signature algorithm fields differ`);
+function nodeCertificate(der: Uint8Array, what: string): X509Certificate {
+  try {
+    return new X509Certificate(Buffer.from(der));
+  } catch {
+    throw new Error(`${what} is not a readable DER X.509 certificate`);
   }
-  const hash = RSA_SIGNATURE_HASH.get(Buffer.from(cert.signatureAlgorithmOid).toString("hex"));
-  if (hash === undefined) throw new Error(`${what}: signature algorithm is not sha256/384/512 with RSA`);
-  const key = createPublicKey({ key: Buffer.from(issuer.subjectPublicKeyInfo), format: "der", type: "spki" });
-  const ok = await new Promise<boolean>((resolve, reject) => {
-    verify(hash, cert.tbs, key, cert.signature, (error, result) => {
-      if (error) reject(error);
-      else resolve(result);
-    });
-  });
-  if (!ok)
-    throw new Error(`${what}: signature does not verify with the issuer's key (is the signer bound to that key?)`);
+}
+
+export function verifyIssuedBy(certificateDer: Uint8Array, issuerDer: Uint8Array, what: string): Promise<void> {
+  try {
+    const cert = nodeCertificate(certificateDer, what);
+    const issuer = nodeCertificate(issuerDer, `${what}'s issuer`);
+    if (!cert.checkIssued(issuer)) throw new Error(`${what}: its issuer is not the issuer certificate's subject`);
+    const algorithm = parseCertificate(certificateDer, what).signatureAlgorithm as {
+      readonly name?: string;
+      readonly hash?: { readonly name?: string };
+    };
+    if (algorithm.name !== "RSASSA-PKCS1-v1_5" || !RSA_HASHES.has(algorithm.hash?.name ?? "")) {
+      throw new Error(`${what}: signature algorithm is not sha256/384/512 with RSA`);
+    }
+    if (!cert.verify(issuer.publicKey)) {
+      throw new Error(`${what}: signature does not verify with the issuer's key (is the signer bound to that key?)`);
+    }
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }

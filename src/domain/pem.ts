@@ -1,4 +1,9 @@
-// PEM armour and the gateway's root certificate format (base64 DER on one line, no BEGIN/END lines).
+// PEM armour and the gateway's root certificate format (base64 DER on one line, no BEGIN/END lines). Writing PEM is
+// @peculiar/x509's PemConverter; reading stays here because it is stricter than the library: invalid base64,
+// mismatched BEGIN/END labels and encrypted (RFC 1421) blocks are refused, and decoded bytes (private keys among them)
+// never land in Node's shared buffer pool.
+import "reflect-metadata";
+import { PemConverter } from "@peculiar/x509";
 
 export interface PemBlock {
   readonly label: string;
@@ -8,8 +13,8 @@ export interface PemBlock {
 /** PEM text with 64-character lines, as RFC 7468 writes it. */
 export function derToPem(der: Uint8Array, label = "CERTIFICATE"): string {
   if (!/^[A-Z0-9 ]+$/.test(label)) throw new Error(`invalid PEM label '${label}'`);
-  const body = toBase64(der).replace(/.{1,64}/g, "$&\n");
-  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
+  const pem = PemConverter.encode(der, label).replace(/\r\n/g, "\n");
+  return pem.endsWith("\n") ? pem : `${pem}\n`;
 }
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;

@@ -137,9 +137,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         const message = `Too many requests: ${rejection.rule.name} allows ${rejection.rule.limit} per ${rejection.rule.windowMs} ms.`;
         return finish(
           "throttled",
-          errorResponse(429, rejection.rule.code ?? "Throttled", message, {
-            headers: { "Retry-After": String(rejection.retryAfterSeconds) },
-          }),
+          errorResponse(
+            429,
+            rejection.rule.code ?? "Throttled",
+            message,
+            rejection.rule.retryAfter === false
+              ? {}
+              : { headers: { "Retry-After": String(rejection.retryAfterSeconds) } },
+          ),
         );
       }
     }

@@ -1,6 +1,7 @@
 // Sliding-window throttles: at most `limit` admitted requests per `windowMs` across the operations a rule names
-// (one shared budget per rule, as Key Vault counts per vault). A request over the limit gets 429 with Retry-After
-// (whole seconds until the oldest admitted request leaves the window). Every rule a request matches must admit it.
+// (one shared budget per rule, as Key Vault counts per vault). A request over the limit gets 429, with Retry-After
+// (whole seconds until the oldest admitted request leaves the window) unless the rule says the service sends none.
+// Every rule a request matches must admit it.
 import { matchesOperation } from "./operation-pattern";
 import type { EmulatorClock } from "./clock";
 
@@ -13,6 +14,11 @@ export interface ThrottleRule {
   readonly windowMs: number;
   /** Error code of the 429; default "Throttled". */
   readonly code?: string;
+  /**
+   * Whether the 429 carries Retry-After; default true (ARM sends it). False for services seen answering bare 429s
+   * (Key Vault), which the SDK's retry policy does not retry.
+   */
+  readonly retryAfter?: boolean;
 }
 
 export interface ThrottleRejection {

@@ -48,9 +48,31 @@ export interface VaultBehaviour {
    * false, such a merge leaves the version without tags; tags sent in the merge body are applied either way.
    */
   readonly mergeKeepsCreateTags: boolean;
+  /**
+   * Status reads (GET pending) after a "Self" create that still answer inProgress before the certificate is in
+   * place; default 1. Key Vault answers a Self create inProgress (spec example CreateCertificate-example) and a
+   * create meanwhile gets 409; how long it lasts is not documented, so reads stand for "a moment" (a virtual clock
+   * never stalls it). 0 completes at once.
+   */
+  readonly selfCreatePendingReads: number;
+  /**
+   * 409 Conflict answers each new pending operation gives first to a merge or a cancellation ("conflict while
+   * updating pending certificate") and to a delete ("conflict while deleting the pending certificate"); default 1.
+   * Key Vault answers them when operations on a pending certificate overlap (azure-sdk-for-js #35011, #24086); when
+   * exactly is not documented, so the first try of each always gets one. 0 turns them off.
+   */
+  readonly pendingConflicts: number;
 }
 
-export const DEFAULT_VAULT_BEHAVIOUR: VaultBehaviour = { latest: "newestIssued", mergeKeepsCreateTags: true };
+export const DEFAULT_VAULT_BEHAVIOUR: VaultBehaviour = {
+  latest: "newestIssued",
+  mergeKeepsCreateTags: true,
+  selfCreatePendingReads: 1,
+  pendingConflicts: 1,
+};
+
+const SEQUENTIAL_HINT =
+  "This can happen when multiple operations are performed in parallel against the pending certificate. To avoid this error, perform operations against the pending certificate in a sequential manner.";
 
 export interface VersionRef {
   readonly record: CertificateRecord;
@@ -113,6 +135,8 @@ export class CertificateStore {
         reuseKey: policy.reuseKey ? previous?.key : undefined,
         enabled: request.enabled ?? true,
         tags: request.tags ?? {},
+        selfPendingReads: this.behaviour.selfCreatePendingReads,
+        pendingConflicts: this.behaviour.pendingConflicts,
       });
       const record: CertificateRecord = existing ?? { name, policy, versions: [], operation: undefined };
       record.policy = policy;
@@ -158,11 +182,34 @@ export class CertificateStore {
     return { record, operation: record.operation };
   }
 
+  /** The operation as a status read sees it: a "Self" create in progress completes once its reads are spent. */
+  readOperation(name: string): { record: CertificateRecord; operation: CertificateOperation } {
+    const found = this.operation(name);
+    const { record, operation } = found;
+    const self = operation.selfIssue;
+    if (self === undefined || operation.status !== "inProgress") return found;
+    if (self.readsLeft > 0) {
+      self.readsLeft -= 1;
+      return found;
+    }
+    const version = findVersion(record, operation.version);
+    if (version !== undefined) {
+      version.issued = self.issued;
+      version.enabled = self.enabled;
+      version.updated = this.nowSeconds();
+    }
+    operation.selfIssue = undefined;
+    operation.status = "completed";
+    operation.statusDetails = "";
+    return found;
+  }
+
   cancelOperation(name: string, cancellationRequested: boolean): CertificateOperation {
     const { operation } = this.operation(name);
     if (operation.status !== "inProgress") {
       throw new VaultError(403, "Forbidden", "Pending status must be in progress to allow update.");
     }
+    conflict(operation, "updating", `There was a conflict while updating pending certificate '${name}'.`);
     if (cancellationRequested) {
       operation.cancellationRequested = true;
       operation.status = "cancelled";
@@ -174,6 +221,9 @@ export class CertificateStore {
   /** Removes the operation object only: a pending version it created stays, as Key Vault's does. */
   deleteOperation(name: string): CertificateOperation {
     const { record, operation } = this.operation(name);
+    if (operation.status === "inProgress") {
+      conflict(operation, "deleting", `There was a conflict while deleting the pending certificate '${name}'.`);
+    }
     record.operation = undefined;
     return operation;
   }
@@ -186,10 +236,16 @@ export class CertificateStore {
     const record = this.record(name);
     const operation = record.operation;
     const pending = operation === undefined ? undefined : findVersion(record, operation.version);
-    if (operation?.status !== "inProgress" || pending?.issued !== undefined || pending === undefined) {
+    if (
+      operation?.status !== "inProgress" ||
+      operation.selfIssue !== undefined ||
+      pending?.issued !== undefined ||
+      pending === undefined
+    ) {
       throw new VaultError(403, "Forbidden", `Certificate ${name} has no pending request in progress to merge.`);
     }
     validateTags(options.tags);
+    conflict(operation, "updating", `There was a conflict while updating pending certificate '${name}'.`);
     pending.issued = verifyMergedChain(chain, pending.key);
     pending.enabled = options.enabled ?? true;
     if (options.tags !== undefined) pending.tags = { ...options.tags };
@@ -266,6 +322,13 @@ export class CertificateStore {
     this.#active.clear();
     this.#deleted.clear();
   }
+}
+
+/** Answers the operation's next scheduled 409 Conflict of that kind, if any is left. */
+function conflict(operation: CertificateOperation, kind: "updating" | "deleting", message: string): void {
+  if (operation.conflictsLeft[kind] <= 0) return;
+  operation.conflictsLeft[kind] -= 1;
+  throw new VaultError(409, "Conflict", `${message} ${SEQUENTIAL_HINT}`);
 }
 
 function validateName(name: string): void {

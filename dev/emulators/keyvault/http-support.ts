@@ -43,12 +43,13 @@ export function vaultHandler<Params>(
 export function charge(context: VaultContext, cost: ThrottleCharge): void {
   const verdict = context.throttle.charge(cost);
   if (verdict.admitted) return;
+  // Key Vault's own text (vcsjones/AzureSignTool#219); the budget is named after it for whoever reads the log.
   throw new VaultError(
     429,
     "Throttled",
-    `Request was not processed because too many requests were received (${verdict.pool}: ${verdict.limit} per ${context.throttle.limits().windowMs} ms per vault). Retry after ${verdict.retryAfterSeconds} seconds.`,
+    `Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached (${verdict.pool}: ${verdict.limit} per ${context.throttle.limits().windowMs} ms per vault).`,
     undefined,
-    { "Retry-After": String(verdict.retryAfterSeconds) },
+    context.throttle.retryAfter ? { "Retry-After": String(verdict.retryAfterSeconds) } : undefined,
   );
 }
 

@@ -21,7 +21,9 @@ export interface NewVersion {
 
 /**
  * Builds the next version: a key (the previous one when the policy says reuse_key), a CSR, and for a "Self" issuer
- * the certificate itself, so the operation is complete at once. Any other issuer leaves the version pending.
+ * the certificate itself. A "Self" operation is complete at once only when `selfPendingReads` is 0; otherwise it
+ * stays inProgress (the version pending) for that many status reads, as Key Vault's create answers inProgress
+ * (spec example CreateCertificate-example). Any other issuer leaves the version pending until a merge.
  */
 export async function createVersion(
   policy: CertificatePolicy,
@@ -30,6 +32,9 @@ export async function createVersion(
     readonly reuseKey: RsaKeyPair | undefined;
     readonly enabled: boolean;
     readonly tags: Record<string, string>;
+    readonly selfPendingReads: number;
+    /** 409s the operation answers first to a merge or cancellation, and to a delete. */
+    readonly pendingConflicts: number;
   },
 ): Promise<NewVersion> {
   const key = options.reuseKey ?? (await generateRsaKeyPair(policy.keySize));
@@ -41,18 +46,19 @@ export async function createVersion(
     const der = await createSelfSignedCertificate(policy, key, new Date(nowSeconds * 1000));
     issued = issuedFromChain([der]);
   }
+  const completeNow = selfIssued && options.selfPendingReads <= 0;
   const version: CertificateVersion = {
     version: newVersionId(),
     created: nowSeconds,
     updated: nowSeconds,
-    enabled: selfIssued ? options.enabled : false,
+    enabled: completeNow ? options.enabled : false,
     tags: { ...options.tags },
     key,
     keyType: policy.keyType,
     keyOperations: keyOperationsFor(policy.keyUsage),
     exportable: policy.exportable,
     contentType: policy.contentType,
-    issued,
+    issued: completeNow ? issued : undefined,
   };
   const operation: CertificateOperation = {
     requestId: newVersionId(),
@@ -61,10 +67,19 @@ export async function createVersion(
     certificateType: policy.certificateType,
     certificateTransparency: policy.certificateTransparency,
     csr,
-    status: selfIssued ? "completed" : "inProgress",
-    statusDetails: selfIssued ? "" : "Pending certificate created. Please perform merge to complete the request.",
+    status: completeNow ? "completed" : "inProgress",
+    statusDetails: completeNow
+      ? ""
+      : selfIssued
+        ? "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later."
+        : "Pending certificate created. Please perform merge to complete the request.",
     cancellationRequested: false,
     error: undefined,
+    selfIssue:
+      selfIssued && !completeNow && issued !== undefined
+        ? { issued, enabled: options.enabled, readsLeft: options.selfPendingReads }
+        : undefined,
+    conflictsLeft: { updating: options.pendingConflicts, deleting: options.pendingConflicts },
   };
   return { version, operation };
 }

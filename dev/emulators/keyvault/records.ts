@@ -41,6 +41,13 @@ export interface CertificateOperation {
   statusDetails: string;
   cancellationRequested: boolean;
   error: { readonly code: string; readonly message: string } | undefined;
+  /**
+   * A "Self" create still in progress: the certificate Key Vault will have made, and how many more status reads
+   * answer inProgress before it is in place (VaultBehaviour.selfCreatePendingReads).
+   */
+  selfIssue: { readonly issued: IssuedCertificate; readonly enabled: boolean; readsLeft: number } | undefined;
+  /** 409 conflicts still to answer to a merge or cancellation (updating) and to a delete of this operation. */
+  conflictsLeft: { updating: number; deleting: number };
 }
 
 export interface CertificateRecord {

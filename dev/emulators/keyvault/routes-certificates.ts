@@ -95,7 +95,7 @@ export function certificateRoutes(context: VaultContext): EmulatorRoute[] {
       operation: "certificates.getOperation",
       charge: OTHER_POOL,
       handler: (request) => {
-        const { record, operation } = context.store.operation(request.params.name);
+        const { record, operation } = context.store.readOperation(request.params.name);
         return operationResponse(request, context, record, operation);
       },
     }),

@@ -1,8 +1,9 @@
 // Key Vault's service limits per vault per 10 seconds (key-vault-service-limits): key transactions are weighted by
 // key type and size and enforced on their sum (4,000 RSA-2048 signs, or 500 RSA-4096 signs, or a mix in that
 // ratio); creating keys has its own smaller budget; secret creates and every other transaction have flat limits.
-// How a certificate create counts is undocumented: it is counted like creating its key. Over a budget: 429 with
-// Retry-After, the whole seconds until enough of the window has passed.
+// How a certificate create counts is undocumented: it is counted like creating its key. Over a budget: 429, bare
+// by default as Key Vault's have been seen (vcsjones/AzureSignTool#219: no Retry-After, so the SDK does not retry
+// it); with `retryAfter`, Retry-After carries the whole seconds until enough of the window has passed.
 import type { RsaKeySize } from "./policy";
 
 /** The budget column of a key: sizes other than 3072 and 4096 count as 2048. */
@@ -41,6 +42,8 @@ export interface KeyVaultThrottleOptions {
   readonly limits?: Partial<KeyVaultThrottleLimits>;
   /** Multiplies every limit (not the window), e.g. 0.1 for 2 certificate creates per 10 s; results round up to 1. */
   readonly scale?: number;
+  /** Send Retry-After with the 429; default false (the bare 429 seen from Key Vault). */
+  readonly retryAfter?: boolean;
 }
 
 /** What a request costs: which budget and, for keys, which key. */
@@ -65,6 +68,7 @@ export class KeyVaultThrottle {
   #limits: KeyVaultThrottleLimits;
   #scale: number;
   #enabled: boolean;
+  #retryAfter = false;
   #windows: Record<PoolName, { at: number; cost: number }[]> = {
     keyCreate: [],
     keyOther: [],
@@ -88,6 +92,7 @@ export class KeyVaultThrottle {
     this.#limits = { ...DEFAULT_KEY_VAULT_LIMITS, ...options.limits };
     if (!(this.#limits.windowMs > 0)) throw new Error("Key Vault throttle windowMs must be > 0");
     this.#scale = scale;
+    this.#retryAfter = options.retryAfter ?? false;
     this.#enabled = true;
     this.reset();
   }
@@ -99,6 +104,11 @@ export class KeyVaultThrottle {
 
   get enabled(): boolean {
     return this.#enabled;
+  }
+
+  /** Whether a 429 carries Retry-After. */
+  get retryAfter(): boolean {
+    return this.#retryAfter;
   }
 
   limits(): KeyVaultThrottleLimits {

@@ -91,6 +91,16 @@ async function expectOneRoot(config: CaConfig, root: RootCa): Promise<void> {
   expect(await getRootCa(fixture.kv, config)).toEqual(root);
 }
 
+/** Deletes a pending operation as an operator would: again after Key Vault's transient 409 conflict. */
+async function deleteOperationByHand(name: string): Promise<void> {
+  try {
+    await fixture.kv.certificates.deleteCertificateOperation(name);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+    await fixture.kv.certificates.deleteCertificateOperation(name);
+  }
+}
+
 /** Calls `after` once the n-th call (1-based) of a certificate client method has resolved. */
 function afterCall(method: "beginCreateCertificate" | "mergeCertificate", n: number, after: () => void): void {
   const original = CertificateClient.prototype[method] as (...args: unknown[]) => Promise<unknown>;
@@ -243,14 +253,14 @@ describe.each<LatestRule>(["newestIssued", "newestVersion"])("root bootstrap rec
     await expect(ensureRootCa(fixture.kv, config, new Date())).rejects.toThrow();
     fixture.stack.keyVault.faults.clear();
     // The bootstrap's CSR cancelled by hand, then a newer pending version over another key, its operation deleted.
-    await fixture.kv.certificates.deleteCertificateOperation(config.CA_ROOT_NAME);
+    await deleteOperationByHand(config.CA_ROOT_NAME);
     await fixture.kv.certificates.beginCreateCertificate(config.CA_ROOT_NAME, {
       issuerName: "Unknown",
       subject: "CN=someone else",
       keySize: 2048,
       reuseKey: false,
     });
-    await fixture.kv.certificates.deleteCertificateOperation(config.CA_ROOT_NAME);
+    await deleteOperationByHand(config.CA_ROOT_NAME);
 
     const root = await ensureRootCa(fixture.kv, config, new Date());
     const versions = await versionsOf(config.CA_ROOT_NAME);
@@ -262,6 +272,52 @@ describe.each<LatestRule>(["newestIssued", "newestVersion"])("root bootstrap rec
     expect(temporaries.map((v) => v.publicKeyPem)).toContain(cas[0]?.publicKeyPem);
     const file = await dir.write(`${config.CA_ROOT_NAME}.pem`, derToPem(Buffer.from(root.publicCertData, "base64")));
     expect((await dir.openssl(["verify", "-CAfile", file, file])).stdout.trim()).toBe(`${file}: OK`);
+  });
+});
+
+describe("Key Vault's transients (the emulator's defaults, as Azure)", () => {
+  function statuses(operation: string): Record<string, number> {
+    return { ...fixture.stack.keyVault.stats.operation(operation).byStatus };
+  }
+  function delta(before: Record<string, number>, after: Record<string, number>, status: string): number {
+    return (after[status] ?? 0) - (before[status] ?? 0);
+  }
+
+  it("a temporary version's create left in progress by a failed attempt is waited for, not made again", async () => {
+    const config = freshConfig();
+    // The SDK's create reads the operation once; two more reads keep the Self create in progress past the failure.
+    fixture.stack.keyVault.vault.configure({ selfCreatePendingReads: 3 });
+    const before = creates();
+    afterCall("beginCreateCertificate", 1, () => {
+      fixture.stack.keyVault.faults.add({ operation: "certificates.getOperation", ...STANDING_503 });
+    });
+    await expect(ensureRootCa(fixture.kv, config, new Date())).rejects.toThrow();
+    jest.restoreAllMocks();
+    fixture.stack.keyVault.faults.clear();
+    expect(fixture.stack.keyVault.vault.describe(config.CA_ROOT_NAME).pending).toBe(true);
+    const root = await ensureRootCa(fixture.kv, config, new Date());
+    // One temporary version (the one in progress) and one CSR: no second key, nothing discarded.
+    expect(creates() - before).toBe(2);
+    expect((await versionsOf(config.CA_ROOT_NAME)).filter((v) => !v.pending)).toHaveLength(2);
+    await expectOneRoot(config, root);
+  });
+
+  it("a discard and a merge refused with 409 conflicts on the pending certificate are tried again", async () => {
+    const config = freshConfig();
+    await fixture.kv.certificates.beginCreateCertificate(config.CA_ROOT_NAME, {
+      issuerName: "Unknown",
+      subject: "CN=someone else",
+      keySize: 2048,
+      reuseKey: false,
+    });
+    const [deletes, merges] = [statuses("certificates.deleteOperation"), statuses("certificates.merge")];
+    const root = await ensureRootCa(fixture.kv, config, new Date());
+    await expectOneRoot(config, root);
+    const [deletesAfter, mergesAfter] = [statuses("certificates.deleteOperation"), statuses("certificates.merge")];
+    expect(delta(deletes, deletesAfter, "409")).toBe(1);
+    expect(delta(deletes, deletesAfter, "200")).toBe(1);
+    expect(delta(merges, mergesAfter, "409")).toBe(1);
+    expect(delta(merges, mergesAfter, "201")).toBe(1);
   });
 });
 

@@ -93,6 +93,15 @@ describe("emulator statistics and throttling", () => {
     expect(response.json).toMatchObject({ error: { code: "TooManyRequests" } });
   });
 
+  it("answers a bare 429 (no Retry-After) for a rule that says so, as Key Vault does", async () => {
+    widgets.throttles.configure([{ ...WRITES, limit: 1, retryAfter: false }]);
+    expect((await put("b1")).status).toBe(201);
+    const bare = await put("b2");
+    expect(bare.status).toBe(429);
+    expect(bare.headers["retry-after"]).toBeUndefined();
+    expect(bare.json).toEqual({ error: { code: "Throttled", message: expect.any(String) as string } });
+  });
+
   it("can be reconfigured, reset and listed at run time", async () => {
     widgets.throttles.configure([{ ...WRITES, limit: 1 }]);
     expect(widgets.throttles.list()).toEqual([{ ...WRITES, limit: 1 }]);

@@ -17,6 +17,14 @@ afterAll(async () => {
   await h.stop();
 });
 
+/** These tests drive the pending operation itself: Key Vault's transient 409s are off but where a test turns them on. */
+const SEQUENTIAL = { pendingConflicts: 0 } as const;
+
+beforeEach(() => {
+  h.vault.vault.resetBehaviour();
+  h.vault.vault.configure(SEQUENTIAL);
+});
+
 async function operationOf(name: string) {
   return (await h.certificates.getCertificateOperation(name, POLL)).getOperationState().certificateOperation;
 }
@@ -160,11 +168,65 @@ describe("pending certificates and merge", () => {
   });
 });
 
-describe("undocumented behaviours, switchable", () => {
-  afterEach(() => {
+describe("Key Vault's transients (on by default)", () => {
+  beforeEach(() => {
     h.vault.vault.resetBehaviour();
   });
 
+  it("a Self create stays inProgress for a status read, a create meanwhile gets 409, then it completes", async () => {
+    const name = uniqueCertName("self-moment");
+    // The SDK's begin reads the operation once itself: two reads keep it in progress for one more look.
+    h.vault.vault.configure({ selfCreatePendingReads: 2 });
+    await h.certificates.beginCreateCertificate(
+      name,
+      unknownPolicy({ issuerName: "Self", subject: "CN=self.contoso.com" }),
+      POLL,
+    );
+    expect((await operationOf(name))?.status).toBe("inProgress");
+    expect(h.vault.vault.describe(name).pending).toBe(true);
+    await expect(
+      h.certificates.beginCreateCertificate(name, unknownPolicy({ issuerName: "Self" }), POLL),
+    ).rejects.toMatchObject({ statusCode: 409, code: "Conflict" });
+    // A Self operation is no CSR to merge.
+    await expect(h.certificates.mergeCertificate(name, [new Uint8Array([0x30, 0x00])])).rejects.toMatchObject({
+      statusCode: 403,
+    });
+    const operation = await operationOf(name);
+    expect(operation).toMatchObject({ status: "completed", target: expect.stringContaining(name) as string });
+    const done = await h.certificates.getCertificate(name);
+    expect(done.cer?.length).toBeGreaterThan(0);
+    expect(done.properties.enabled).toBe(true);
+  });
+
+  it("the first merge, cancellation and delete of a pending operation get 409 Conflict; the retry is served", async () => {
+    const name = uniqueCertName("conflict");
+    const pending = await createPending(name);
+    const leaf = await signCsr(outside, pending!.csr!);
+    const first = await h.certificates.mergeCertificate(name, [new Uint8Array(leaf.rawData)]).then(
+      () => undefined,
+      (error: unknown) => error as RestError,
+    );
+    expect(first).toMatchObject({ statusCode: 409, code: "Conflict" });
+    expect(first?.message).toContain(`There was a conflict while updating pending certificate '${name}'`);
+    expect((await operationOf(name))?.status).toBe("inProgress");
+    const merged = await h.certificates.mergeCertificate(name, [new Uint8Array(leaf.rawData)]);
+    expect(merged.cer?.length).toBeGreaterThan(0);
+
+    const other = uniqueCertName("conflict-delete");
+    await createPending(other);
+    const cancel = (await h.certificates.getCertificateOperation(other, POLL)).cancelOperation();
+    await expect(cancel).rejects.toMatchObject({ statusCode: 409, code: "Conflict" });
+    const deleted = h.certificates.deleteCertificateOperation(other);
+    await expect(deleted).rejects.toMatchObject({ statusCode: 409, code: "Conflict" });
+    expect(((await deleted.catch((e: unknown) => e)) as RestError).message).toContain(
+      `There was a conflict while deleting the pending certificate '${other}'`,
+    );
+    await h.certificates.deleteCertificateOperation(other);
+    await expect(h.certificates.getCertificateOperation(other, POLL)).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe("undocumented behaviours, switchable", () => {
   async function issuedThenPending(name: string): Promise<{ issued: string }> {
     await createPending(name);
     const leaf = await signCsr(outside, (await operationOf(name))!.csr!);

@@ -1,5 +1,5 @@
-// How the emulator talks: Key Vault's bearer challenge, api-version checks, the throttling model (429 with
-// Retry-After, retried by the SDK itself), injected faults and the statistics that show them.
+// How the emulator talks: Key Vault's bearer challenge, api-version checks, the throttling model (a bare 429 by
+// default, which the SDK does not retry; Retry-After when a test asks), injected faults and the statistics.
 import { createVirtualClock } from "../../../dev/emulators/framework";
 import { KeyVaultThrottle } from "../../../dev/emulators/keyvault/throttle-model";
 import { RecordingCredential, httpsRequest } from "../../support/emulator-clients";
@@ -45,13 +45,50 @@ describe("protocol", () => {
 });
 
 describe("throttling", () => {
-  it("answers 429 with Retry-After over the create budget, and the SDK's own retry then succeeds", async () => {
+  it("answers a bare 429 by default (Key Vault's body, no Retry-After), which reaches the SDK's caller at once", async () => {
+    const local = await startHarness({
+      clock: createVirtualClock(Date.now()),
+      throttle: { limits: { windowMs: 10_000, keyCreate: { 2048: 1, 3072: 1, 4096: 1 } } },
+    });
+    try {
+      await (
+        await local.certificates.beginCreateCertificate(uniqueCertName("bare"), selfPolicy(), POLL)
+      ).pollUntilDone();
+      const error = await local.certificates.beginCreateCertificate(uniqueCertName("bare"), selfPolicy(), POLL).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toMatchObject({ statusCode: 429, code: "Throttled" });
+      // One 429 only: the SDK's retry policy retries a 429 only when it carries a retry-after header.
+      expect(local.vault.stats.operation("certificates.create").byStatus["429"]).toBe(1);
+      const raw = await httpsRequest(`${local.vault.url}/certificates/raw-bare/create?api-version=7.5`, {
+        method: "POST",
+        ca: local.ca.certPem,
+        token: "t",
+        body: { policy: { issuer: { name: "Self" }, x509_props: { subject: "CN=raw" } } },
+      });
+      expect(raw.status).toBe(429);
+      expect(raw.headers["retry-after"]).toBeUndefined();
+      expect(raw.json).toEqual({
+        error: {
+          code: "Throttled",
+          message: expect.stringContaining(
+            "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+          ) as string,
+        },
+      });
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it("answers 429 with Retry-After when asked to, and the SDK's own retry then succeeds", async () => {
     // A frozen clock keeps all creates in one window however long key generation takes; it moves on only when the
     // emulator has answered 429, so the SDK's retry (after Retry-After: 1) lands in a fresh window.
     const clock = createVirtualClock(Date.now());
     const local = await startHarness({
       clock,
-      throttle: { limits: { windowMs: 1000, keyCreate: { 2048: 2, 3072: 2, 4096: 2 } } },
+      throttle: { limits: { windowMs: 1000, keyCreate: { 2048: 2, 3072: 2, 4096: 2 } }, retryAfter: true },
       log: (line) => {
         if (line.includes("certificates.create -> 429")) clock.advance(1000);
       },
