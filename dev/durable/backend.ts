@@ -8,6 +8,7 @@ import { DurableHttpApi } from "./http-api";
 import type { RuntimeStatus } from "./instance";
 import { OrchestrationEngine } from "./orchestration-engine";
 import type { HistoryEvent } from "./protocol";
+import { Redelivery } from "./redelivery";
 import { WorkScheduler } from "./work-scheduler";
 
 /** One orchestration instance as the backend holds it, for tests and diagnostics. */
@@ -41,8 +42,14 @@ export function createDurableBackend(options: DurableBackendOptions): LocalDurab
     clock: options.clock,
     work,
     entities,
+    redelivery: new Redelivery(options.atLeastOnce),
     log,
   });
+  if (options.atLeastOnce !== undefined) {
+    log(
+      `durable: at-least-once delivery on (seed ${String(options.atLeastOnce.seed)}, p ${String(options.atLeastOnce.probability)})`,
+    );
+  }
   const api = new DurableHttpApi({
     orchestrations,
     entities,
