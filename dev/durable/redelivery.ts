@@ -18,10 +18,15 @@ export function parseAtLeastOnce(text: string | undefined): AtLeastOnceOptions |
 }
 
 export class Redelivery {
-  readonly #probability: number;
-  #state: number;
+  #probability = 0;
+  #state = 0;
 
   constructor(options?: AtLeastOnceOptions) {
+    this.configure(options);
+  }
+
+  /** Switches re-delivery on (with a fresh seed) or off (undefined). */
+  configure(options: AtLeastOnceOptions | undefined): void {
     this.#probability = options === undefined ? 0 : Math.min(1, Math.max(0, options.probability));
     this.#state = (options?.seed ?? 0) >>> 0;
   }
