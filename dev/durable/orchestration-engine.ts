@@ -352,6 +352,9 @@ export class OrchestrationEngine {
     // An orchestrator that is done still waits for its open tasks (an uncancelled timer, a task it no longer awaits):
     // DurableTask.Core's TaskOrchestrationExecutor completes, fails or continues it only `if (!HasOpenTasks)`.
     if (!reply.state.isDone || hasOpenTasks(execution) || followUp !== undefined) {
+      if (reply.state.isDone) {
+        this.#deps.log(`durable: ${instance.name} (${instance.instanceId}) is done but waits for its open tasks`);
+      }
       this.#hold(episode, followUp);
       return;
     }
