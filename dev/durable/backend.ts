@@ -8,6 +8,8 @@ import { DurableHttpApi } from "./http-api";
 import type { RuntimeStatus } from "./instance";
 import { OrchestrationEngine } from "./orchestration-engine";
 import type { HistoryEvent } from "./protocol";
+import { Redelivery } from "./redelivery";
+import type { AtLeastOnceOptions } from "./redelivery";
 import { WorkScheduler } from "./work-scheduler";
 
 /** One orchestration instance as the backend holds it, for tests and diagnostics. */
@@ -28,10 +30,16 @@ export interface InstanceSnapshot {
 export interface LocalDurableBackend extends DurableBackend {
   /** A copy of an instance's state and raw history; undefined when there is no such instance. */
   inspect(instanceId: string): InstanceSnapshot | undefined;
+  /**
+   * Switches at-least-once delivery on or off (undefined) from now on, e.g. for a test that counts the writes of one
+   * orchestration's own attempts.
+   */
+  setAtLeastOnce(options: AtLeastOnceOptions | undefined): void;
 }
 
 export function createDurableBackend(options: DurableBackendOptions): LocalDurableBackend {
   const log = options.log ?? (() => undefined);
+  const redelivery = new Redelivery(options.atLeastOnce);
   // The engines are created below; the scheduler only asks them for work once they exist.
   const scheduler = new WorkScheduler(() => [...orchestrations.findWork(), ...entities.findWork()], log);
   const work = (): WorkScheduler => scheduler;
@@ -41,8 +49,14 @@ export function createDurableBackend(options: DurableBackendOptions): LocalDurab
     clock: options.clock,
     work,
     entities,
+    redelivery,
     log,
   });
+  if (options.atLeastOnce !== undefined) {
+    log(
+      `durable: at-least-once delivery on (seed ${String(options.atLeastOnce.seed)}, p ${String(options.atLeastOnce.probability)})`,
+    );
+  }
   const api = new DurableHttpApi({
     orchestrations,
     entities,
@@ -75,6 +89,11 @@ export function createDurableBackend(options: DurableBackendOptions): LocalDurab
       await work().stop();
       // Episodes that were running when stop() began may have armed timers since.
       orchestrations.cancelAllTimers();
+    },
+
+    setAtLeastOnce(atLeastOnce: AtLeastOnceOptions | undefined): void {
+      redelivery.configure(atLeastOnce);
+      log(`durable: at-least-once delivery ${atLeastOnce === undefined ? "off" : "on"}`);
     },
 
     inspect(instanceId: string): InstanceSnapshot | undefined {

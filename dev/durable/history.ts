@@ -100,3 +100,18 @@ export const history = {
   eventRaised: (atMs: number, name: string, input: string | undefined): HistoryEvent =>
     event(EventType.EventRaised, -1, atMs, withoutUndefined({ Name: name, Input: input })),
 };
+
+/** The sequence id an event completes (an activity, sub-orchestration or timer), if it completes one. */
+export function completedTaskId(event: HistoryEvent): number | undefined {
+  const field =
+    event.EventType === EventType.TimerFired
+      ? "TimerId"
+      : event.EventType === EventType.TaskCompleted ||
+          event.EventType === EventType.TaskFailed ||
+          event.EventType === EventType.SubOrchestrationInstanceCompleted ||
+          event.EventType === EventType.SubOrchestrationInstanceFailed
+        ? "TaskScheduledId"
+        : undefined;
+  const value = field === undefined ? undefined : event[field];
+  return typeof value === "number" ? value : undefined;
+}

@@ -1,6 +1,8 @@
 // The Durable Functions HTTP API under /runtime/webhooks/durabletask/, as durable-functions' DurableClient calls it
-// through `rpcBaseUrl`: status codes and bodies follow the extension's HttpApiHandler (202 start with links, 200/202
-// status, 404 unknown, 409 running duplicate, 410 finished, 412 purge of a running instance, 501 rewind).
+// through `rpcBaseUrl`: status codes and bodies follow the extension's HttpApiHandler (Azure/azure-functions-durable-
+// extension src/WebJobs.Extensions.DurableTask/HttpApiHandler.cs): 202 start with links, 200/202 status, 404 unknown,
+// 500 for a start over an instance that is not finished (OrchestrationAlreadyExistsException reaches the handler's
+// catch-all), 410 finished, 200 purge by id whatever the status, 501 rewind.
 import { randomUUID } from "node:crypto";
 import type { FunctionInvoker, HostHttpRequest, HostHttpResponse } from "../host/contracts";
 import { DURABLE_API_PREFIX, managementLinks } from "./client-binding";
@@ -24,6 +26,7 @@ export interface DurableHttpApiDeps {
 
 const CONTINUATION_HEADER = "x-ms-continuation-token";
 const JSON_TYPE = "application/json; charset=utf-8";
+const INTERNAL_ERROR = "Something went wrong while processing your request";
 
 class BadRequest extends Error {}
 
@@ -179,12 +182,31 @@ export class DurableHttpApi {
     if (invalid !== undefined) return problem(400, invalid);
     const text = jsonBody(request);
     const input = text === undefined ? null : (JSON.parse(text) as unknown);
-    const started = this.#deps.orchestrations.start({ name: fn, instanceId, input });
-    if (started.kind === "conflict") {
-      return problem(409, `An Orchestration instance with the status ${started.status} already exists.`);
-    }
+    return this.#startInstance(fn, instanceId, input);
+  }
+
+  /**
+   * host.json's overridableExistingInstanceStates NonRunningStates (the app's) lets a start replace a finished
+   * instance only; over a Pending, Running, ContinuedAsNew or Suspended one DurableTask.AzureStorage throws
+   * OrchestrationAlreadyExistsException, which HttpApiHandler answers with its generic 500.
+   */
+  #startInstance(name: string, instanceId: string, input: unknown): HostHttpResponse {
+    const started = this.#deps.orchestrations.start({ name, instanceId, input });
+    if (started.kind === "conflict") return problem(500, INTERNAL_ERROR);
     const links = managementLinks(this.#deps.baseUrl(), this.#deps.taskHubName, instanceId, this.#deps.webhookKey);
     return json(202, links, { location: links.statusQueryGetUri ?? "", "retry-after": "10" });
+  }
+
+  /**
+   * restartPostUri: the extension's RestartAsync starts the instance's orchestrator again with its input, under a new
+   * id unless `restartWithNewInstanceId=false` (the default is a new id); an unknown id is a 400.
+   */
+  #restart(instanceId: string, query: URLSearchParams): HostHttpResponse {
+    const instance = this.#deps.orchestrations.get(instanceId);
+    if (instance === undefined) return problem(400, "InstanceId does not match a valid orchestration instance.");
+    const sameId = query.get("restartWithNewInstanceId")?.toLowerCase() === "false";
+    const newId = sameId ? instanceId : randomUUID().replace(/-/g, "");
+    return this.#startInstance(instance.name, newId, instance.execution.input ?? null);
   }
 
   #status(request: HostHttpRequest, instanceId: string, query: URLSearchParams): HostHttpResponse {
@@ -222,15 +244,7 @@ export class DurableHttpApi {
   }
 
   #purge(instanceId: string): HostHttpResponse {
-    const result = this.#deps.orchestrations.purge(instanceId);
-    if (result === "notFound") return empty(404);
-    if (result === "notTerminal") {
-      const status = this.#deps.orchestrations.get(instanceId)?.status ?? "unknown";
-      return problem(
-        412,
-        `Only orchestrations in a terminal state can be purged, but the orchestration with instance ID ${instanceId} has status ${status}`,
-      );
-    }
+    if (this.#deps.orchestrations.purge(instanceId) === "notFound") return empty(404);
     return json(200, { instancesDeleted: 1 });
   }
 
@@ -266,6 +280,8 @@ export class DurableHttpApi {
         return managementResponse(engine.suspend(instanceId, reason), instanceId);
       case "resume":
         return managementResponse(engine.resume(instanceId, reason), instanceId);
+      case "restart":
+        return this.#restart(instanceId, query);
       case "rewind": {
         const instance = engine.get(instanceId);
         if (instance === undefined) return problem(404, `No orchestration with instance ID "${instanceId}" found.`);

@@ -45,8 +45,6 @@ export interface AttemptedTask {
   readonly retry?: RetryPolicy;
   readonly firstAttemptAtMs: number;
   failures: number;
-  /** The retry timeout passed: remaining attempts fail at once without running. */
-  timedOut: boolean;
   lastFailure?: TaskFailure;
 }
 
@@ -79,6 +77,11 @@ export interface Execution {
   readonly tasks: Map<number, ScheduledTask>;
   /** Pending clock callbacks by timer sequence id. */
   readonly timers: Map<number, () => void>;
+  /**
+   * Sequence ids of scheduled activities, sub-orchestrations and armed timers whose completion has not arrived:
+   * DurableTask.Core's open tasks. A completion for an id not here is a duplicate and is dropped.
+   */
+  readonly open: Set<number>;
 }
 
 export interface ParentLink {
@@ -114,10 +117,16 @@ export function newExecution(input: unknown): Execution {
     nextSequenceId: 0,
     tasks: new Map(),
     timers: new Map(),
+    open: new Set(),
   };
 }
 
 export function cancelTimers(execution: Execution): void {
   for (const cancel of execution.timers.values()) cancel();
   execution.timers.clear();
+}
+
+/** Whether the instance's current execution is waiting for anything (DurableTask.Core's HasOpenTasks). */
+export function hasOpenTasks(execution: Execution): boolean {
+  return execution.open.size > 0;
 }

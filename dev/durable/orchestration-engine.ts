@@ -6,13 +6,14 @@ import { ProtocolError, describeAction, describeRecorded, flattenActions, sameDe
 import type { Leaf } from "./actions";
 import type { EntityEngine } from "./entities";
 import { findFunction, missingFunctionMessage } from "./functions";
-import { history } from "./history";
+import { completedTaskId, history } from "./history";
 import type { TaskFailure } from "./history";
-import { cancelTimers, isRunnable, isTerminal, newExecution } from "./instance";
+import { cancelTimers, hasOpenTasks, isRunnable, isTerminal, newExecution } from "./instance";
 import type { Execution, InboxItem, OrchestrationInstance, ParentLink, RuntimeStatus } from "./instance";
 import { errorMessage, toJsonText } from "./json";
 import { ReplaySchema } from "./protocol";
 import type { FailureDetailsPayload, HistoryEvent } from "./protocol";
+import type { Redelivery } from "./redelivery";
 import { readOrchestratorFailure, readOrchestratorState } from "./replies";
 import type { OrchestratorFailure, ReplyState } from "./replies";
 import { TaskDispatcher } from "./task-dispatch";
@@ -25,6 +26,7 @@ export interface OrchestrationEngineDeps {
   readonly clock: Clock;
   readonly work: () => WorkScheduler;
   readonly entities: EntityEngine;
+  readonly redelivery: Redelivery;
   readonly log: (line: string) => void;
 }
 
@@ -62,6 +64,15 @@ function isUnsupported(leaf: Leaf): leaf is Extract<Leaf, { kind: "unsupported" 
   return leaf.kind === "unsupported";
 }
 
+/**
+ * The decisions that leave history. Waits for external events leave none, so renaming one is no nondeterminism on
+ * Azure (DurableTask.Core's TaskOrchestrationContext checks only scheduled tasks, timers and sub-orchestrations
+ * against history): the backend neither records nor compares them.
+ */
+function isRecordedDecision(leaf: Leaf): boolean {
+  return leaf.kind !== "externalEvent";
+}
+
 export class OrchestrationEngine {
   readonly #deps: OrchestrationEngineDeps;
   readonly #instances = new Map<string, OrchestrationInstance>();
@@ -74,6 +85,8 @@ export class OrchestrationEngine {
       clock: deps.clock,
       work: deps.work,
       entities: deps.entities,
+      redelivery: deps.redelivery,
+      log: deps.log,
       deliver: (instance, execution, event) => {
         this.#deliver(instance, execution, { event, external: false });
       },
@@ -131,6 +144,11 @@ export class OrchestrationEngine {
     if (isTerminal(instance.status)) return "gone";
     const event = history.eventRaised(this.#deps.clock.now(), eventName, inputText);
     this.#deliver(instance, instance.execution, { event, external: true });
+    if (this.#deps.redelivery.twice()) {
+      // At-least-once: the Azure Storage backend can put the same event message on the instance's queue twice.
+      this.#deps.log(`durable: at-least-once: event ${eventName} delivered twice to ${instanceId}`);
+      this.#deliver(instance, instance.execution, { event: { ...event }, external: true });
+    }
     return "accepted";
   }
 
@@ -177,11 +195,14 @@ export class OrchestrationEngine {
     return "accepted";
   }
 
-  /** Deletes a finished instance; running ones are refused as the extension does (412). */
-  purge(instanceId: string): "purged" | "notFound" | "notTerminal" {
+  /**
+   * Deletes an instance whatever its status: the extension's purge by id only checks that the instance exists
+   * (HttpApiHandler.HandleDeleteHistoryByIdRequestAsync), so a running one goes too.
+   */
+  purge(instanceId: string): "purged" | "notFound" {
     const instance = this.#instances.get(instanceId);
     if (instance === undefined) return "notFound";
-    if (!isTerminal(instance.status)) return "notTerminal";
+    cancelTimers(instance.execution);
     this.#instances.delete(instanceId);
     return "purged";
   }
@@ -230,6 +251,13 @@ export class OrchestrationEngine {
 
   #deliver(instance: OrchestrationInstance, execution: Execution, item: InboxItem): void {
     if (!this.#isCurrent(instance, execution)) return;
+    const taskId = completedTaskId(item.event);
+    if (taskId !== undefined && !execution.open.delete(taskId)) {
+      // DurableTask.Core's TaskOrchestrationContext ignores a completion for a task it no longer waits for
+      // (LogDuplicateEvent): at-least-once delivery sends such duplicates.
+      this.#deps.log(`durable: dropped a duplicate completion of task ${String(taskId)} in ${instance.instanceId}`);
+      return;
+    }
     execution.inbox.push(item);
     this.#deps.work().requestPump();
   }
@@ -284,12 +312,15 @@ export class OrchestrationEngine {
   #apply(episode: Episode, reply: Reply, followUp: FollowUp | undefined): void {
     const { instance, execution } = episode;
     const state = reply.kind === "state" ? reply.state : reply.failure.state;
-    if (state?.customStatus !== undefined) instance.customStatus = state.customStatus;
+    // Each episode's custom status is what the orchestrator set in it, null when nothing (DurableTask.Core's
+    // TaskOrchestrationDispatcher: `runtimeState.Status = result?.CustomStatus`), so a generation after continueAsNew
+    // that sets none shows null once it has run.
+    if (state !== undefined) instance.customStatus = state.customStatus ?? null;
     let leaves: Leaf[] | undefined;
     let unreadable: string | undefined;
     if (state !== undefined) {
       try {
-        leaves = flattenActions(state.actions);
+        leaves = flattenActions(state.actions).filter(isRecordedDecision);
       } catch (error) {
         unreadable = errorMessage(error);
       }
@@ -301,7 +332,8 @@ export class OrchestrationEngine {
     }
     const prefix = `Orchestrator function '${instance.name}'`;
     if (reply.kind === "failure") {
-      this.#fail(episode, `${prefix} failed: ${reply.failure.message}`, reply.failure.failureDetails);
+      if (hasOpenTasks(execution)) this.#hold(episode, followUp);
+      else this.#fail(episode, `${prefix} failed: ${reply.failure.message}`, reply.failure.failureDetails);
       return;
     }
     if (leaves === undefined || reply.state.schemaVersion < ReplaySchema.V2) {
@@ -316,20 +348,31 @@ export class OrchestrationEngine {
       this.#fail(episode, `${prefix} uses ${unsupported.what}, which the local durable backend does not support`);
       return;
     }
-    const done = reply.state.isDone;
-    for (const leaf of fresh) this.#dispatch.schedule(episode, leaf, done);
-    if (!done) {
-      if (followUp !== undefined) this.#dispatch.followUp(episode, followUp);
-      this.#commit(episode);
-      if (instance.status === "Pending" || instance.status === "ContinuedAsNew") instance.status = "Running";
-      if (instance.status === "Suspended" && instance.statusBeforeSuspend !== undefined) {
-        instance.statusBeforeSuspend = "Running";
+    for (const leaf of fresh) this.#dispatch.schedule(episode, leaf);
+    // An orchestrator that is done still waits for its open tasks (an uncancelled timer, a task it no longer awaits):
+    // DurableTask.Core's TaskOrchestrationExecutor completes, fails or continues it only `if (!HasOpenTasks)`.
+    if (!reply.state.isDone || hasOpenTasks(execution) || followUp !== undefined) {
+      if (reply.state.isDone) {
+        this.#deps.log(`durable: ${instance.name} (${instance.instanceId}) is done but waits for its open tasks`);
       }
+      this.#hold(episode, followUp);
       return;
     }
-    const continuation = fresh.find(isContinueAsNew);
+    // Searched in every decision: a done orchestrator held open by a timer replays its continueAsNew again.
+    const continuation = leaves.find(isContinueAsNew);
     if (continuation !== undefined) this.#continueAsNew(episode, continuation.input);
     else this.#complete(episode, reply.state.output);
+  }
+
+  /** Ends the episode with the execution still running (waiting for events or for its open tasks). */
+  #hold(episode: Episode, followUp: FollowUp | undefined): void {
+    const { instance } = episode;
+    if (followUp !== undefined) this.#dispatch.followUp(episode, followUp);
+    this.#commit(episode);
+    if (instance.status === "Pending" || instance.status === "ContinuedAsNew") instance.status = "Running";
+    if (instance.status === "Suspended" && instance.statusBeforeSuspend !== undefined) {
+      instance.statusBeforeSuspend = "Running";
+    }
   }
 
   /** The replay must reproduce every recorded decision, in order, before making new ones. */

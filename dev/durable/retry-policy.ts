@@ -1,6 +1,7 @@
 // Retry options of callActivityWithRetry / callSubOrchestratorWithRetry and the delays the extension derives from them
-// (DurableTask's RetryInterceptor: delay = first * coefficient^(attempt-1), capped at the max interval; no retry once
-// the retry timeout, counted from the first attempt, has passed).
+// (DurableTask.Core RetryInterceptor, Azure/durabletask src/DurableTask.Core/RetryInterceptor.cs: delay = first *
+// coefficient^(attempt-1), capped at the max interval; after the last attempt a timer that fires at once; no timer at
+// all once the retry timeout, counted from the first attempt, has passed).
 import { isRecord } from "./json";
 
 export interface RetryPolicy {
@@ -38,7 +39,7 @@ export function retryDelayMs(policy: RetryPolicy, failures: number): number {
   return Math.round(Math.min(raw, policy.maxRetryIntervalMs));
 }
 
-/** Whether the retry timeout still allows another attempt at `nowMs`. */
+/** Whether the retry timeout still allows another attempt at `nowMs` (RetryInterceptor.ComputeNextDelay). */
 export function withinRetryTimeout(policy: RetryPolicy, firstAttemptAtMs: number, nowMs: number): boolean {
   return nowMs < firstAttemptAtMs + policy.retryTimeoutMs;
 }

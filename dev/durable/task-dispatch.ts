@@ -15,6 +15,7 @@ import type { AttemptedTask, Execution, InboxItem, OrchestrationInstance, TimerT
 import { toJsonText } from "./json";
 import { EventType, LONG_RUNNING_TIMER_INTERVAL_MS, MAXIMUM_SHORT_TIMER_MS } from "./protocol";
 import type { EntityRequestMessage, HistoryEvent } from "./protocol";
+import type { Redelivery } from "./redelivery";
 import { activityFailure } from "./replies";
 import { retryDelayMs, withinRetryTimeout } from "./retry-policy";
 import type { WorkScheduler } from "./work-scheduler";
@@ -38,7 +39,9 @@ export interface DispatchHost {
   readonly clock: Clock;
   readonly work: () => WorkScheduler;
   readonly entities: EntityEngine;
-  /** Queues an event for the instance's next episode (dropped if that execution is over). */
+  readonly redelivery: Redelivery;
+  readonly log: (line: string) => void;
+  /** Queues an event for the instance's next episode (dropped if that execution is over, or a duplicate). */
   deliver(instance: OrchestrationInstance, execution: Execution, event: HistoryEvent): void;
   /** Starts a sub-orchestration; returns why it could not start, if it could not. */
   startChild(
@@ -79,8 +82,12 @@ export class TaskDispatcher {
     return undefined;
   }
 
-  /** Records a new decision and starts its work. `finishing`: the execution ends in this episode (no timers). */
-  schedule(episode: Episode, leaf: Leaf, finishing: boolean): void {
+  /**
+   * Records a new decision and starts its work. A timer the orchestrator did not cancel is armed even when the
+   * orchestrator is done: it keeps the instance running until it fires, as DurableTask.Core completes an orchestration
+   * only once it has no open tasks (TaskOrchestrationExecutor, `if (!this.context.HasOpenTasks)`).
+   */
+  schedule(episode: Episode, leaf: Leaf): void {
     const execution = episode.execution;
     const sequenceId = consumesSequenceId(leaf) ? execution.nextSequenceId++ : undefined;
     execution.leaves.push(sequenceId === undefined ? { leaf } : { leaf, sequenceId });
@@ -94,7 +101,6 @@ export class TaskDispatcher {
           ...(leaf.retry === undefined ? {} : { retry: leaf.retry }),
           firstAttemptAtMs: episode.atMs,
           failures: 0,
-          timedOut: false,
         };
         execution.tasks.set(sequenceId, task);
         this.#attempt(episode, task, sequenceId);
@@ -105,7 +111,7 @@ export class TaskDispatcher {
           kind: "timer",
           finalFireAtMs: leaf.fireAtMs,
           currentId: sequenceId,
-          canceled: leaf.isCanceled || finishing,
+          canceled: leaf.isCanceled,
         };
         execution.tasks.set(sequenceId, task);
         this.#timerPiece(episode, task, sequenceId);
@@ -130,8 +136,20 @@ export class TaskDispatcher {
         const task = followUp.task;
         const retry = task.retry;
         if (retry === undefined) return;
-        if (!withinRetryTimeout(retry, task.firstAttemptAtMs, episode.atMs)) task.timedOut = true;
-        const fireAtMs = episode.atMs + (task.timedOut ? 0 : retryDelayMs(retry, task.failures));
+        // DurableTask.Core's RetryInterceptor (Azure/durabletask src/DurableTask.Core/RetryInterceptor.cs): after the
+        // last attempt a "dummy timer for back-compat" due at once, so the error reaches the orchestrator without a
+        // further wait; before it, the backoff delay, unless the retry timeout has passed.
+        const last = task.failures >= retry.maxNumberOfAttempts;
+        if (!last && !withinRetryTimeout(retry, task.firstAttemptAtMs, episode.atMs)) {
+          // Then the interceptor schedules no timer and throws, but durable-functions' RetryableTask waits for a timer
+          // that never comes: the instance never ends (Azure/azure-functions-durable-js#629). Modelled as it is.
+          this.#host.log(
+            `durable: ${task.leaf.functionName} in ${episode.instance.instanceId} failed after its retry timeout: ` +
+              "on Azure the orchestrator never sees the error (durable-js#629); the instance waits for ever",
+          );
+          return;
+        }
+        const fireAtMs = episode.atMs + (last ? 0 : retryDelayMs(retry, task.failures));
         episode.events.push(history.timerCreated(episode.atMs, id, fireAtMs));
         this.#arm(episode.instance, execution, id, fireAtMs);
         return;
@@ -155,6 +173,7 @@ export class TaskDispatcher {
       task.canceled = true;
       execution.timers.get(task.currentId)?.();
       execution.timers.delete(task.currentId);
+      execution.open.delete(task.currentId);
     });
   }
 
@@ -164,15 +183,12 @@ export class TaskDispatcher {
     if (leaf.kind === "activity") {
       episode.events.push(history.taskScheduled(at, id, leaf.functionName, toJsonText(leaf.input)));
     } else {
-      const childId = leaf.instanceId ?? `${episode.instance.instanceId}:${id}`;
+      const childId = this.#childId(episode, leaf.instanceId, id);
       episode.events.push(history.subOrchestrationCreated(at, id, leaf.functionName, childId, toJsonText(leaf.input)));
     }
-    if (task.timedOut) {
-      this.#failAttempt(episode, task, id, this.#timeoutFailure(task));
-      return;
-    }
+    episode.execution.open.add(id);
     if (leaf.kind === "subOrchestration") {
-      const childId = leaf.instanceId ?? `${episode.instance.instanceId}:${id}`;
+      const childId = this.#childId(episode, leaf.instanceId, id);
       const problem = this.#host.startChild(episode, id, leaf.functionName, childId, leaf.input);
       if (problem !== undefined) this.#failAttempt(episode, task, id, { reason: problem, details: "" });
       return;
@@ -184,23 +200,53 @@ export class TaskDispatcher {
       return;
     }
     const { instance, execution } = episode;
-    const { invoker, clock } = this.#host;
+    const description = `activity ${fn.name} for ${instance.instanceId} (task ${String(id)})`;
     this.#host.work().run({
-      description: `activity ${fn.name} for ${instance.instanceId}`,
+      description,
       run: async () => {
-        let event: HistoryEvent;
-        try {
-          const outcome = await invoker.invoke(fn.name, leaf.input ?? null);
-          event = history.taskCompleted(clock.now(), id, toJsonText(outcome.returnValue));
-        } catch (error) {
-          const failure = activityFailure(fn.name, error);
+        const { event, failure } = await this.#execute(fn.name, leaf.input, id);
+        if (failure !== undefined) {
           task.failures++;
           task.lastFailure = failure;
-          event = history.taskFailed(clock.now(), id, failure);
         }
         this.#host.deliver(instance, execution, event);
+        if (!this.#host.redelivery.twice()) return;
+        // At-least-once: the work item is processed again. Its completion arrives after the first and is dropped
+        // as a duplicate, as DurableTask.Core's TaskOrchestrationContext drops a TaskCompleted for a task it no
+        // longer waits for (LogDuplicateEvent); only the side effects of the second run remain.
+        this.#host.log(`durable: at-least-once: running ${description} again`);
+        this.#host.work().run({
+          description: `${description}, delivered again`,
+          run: async () => {
+            this.#host.deliver(instance, execution, (await this.#execute(fn.name, leaf.input, id)).event);
+          },
+        });
       },
     });
+  }
+
+  /** One execution of an activity, as the completion event it produces. */
+  async #execute(
+    functionName: string,
+    input: unknown,
+    id: number,
+  ): Promise<{ event: HistoryEvent; failure?: TaskFailure }> {
+    const { invoker, clock } = this.#host;
+    try {
+      const outcome = await invoker.invoke(functionName, input ?? null);
+      return { event: history.taskCompleted(clock.now(), id, toJsonText(outcome.returnValue)) };
+    } catch (error) {
+      const failure = activityFailure(functionName, error);
+      return { event: history.taskFailed(clock.now(), id, failure), failure };
+    }
+  }
+
+  /**
+   * A sub-orchestration started without an id gets `<parent execution id>:<sequence id>`, as DurableTask.Core's
+   * TaskOrchestrationContext.CreateSubOrchestrationInstanceCore names it.
+   */
+  #childId(episode: Episode, instanceId: string | undefined, id: number): string {
+    return instanceId ?? `${episode.execution.executionId}:${String(id)}`;
   }
 
   #failAttempt(episode: Episode, task: AttemptedTask, id: number, failure: TaskFailure): void {
@@ -212,18 +258,6 @@ export class TaskDispatcher {
         ? history.taskFailed(now, id, failure)
         : history.subOrchestrationFailed(now, id, failure);
     this.#host.deliver(episode.instance, episode.execution, event);
-  }
-
-  #timeoutFailure(task: AttemptedTask): TaskFailure {
-    const kind = task.leaf.kind === "activity" ? "Activity" : "Orchestrator";
-    const last = task.lastFailure;
-    return {
-      reason:
-        `${kind} function '${task.leaf.functionName}' was not retried: its retry timeout of ` +
-        `${String(task.retry?.retryTimeoutMs)} ms had passed. Last failure: ${last?.reason ?? "unknown"}`,
-      details: last?.details ?? "",
-      ...(last?.failureDetails === undefined ? {} : { failureDetails: last.failureDetails }),
-    };
   }
 
   /** Long timers wait in pieces of at most the long-running interval, as the library expects. */
@@ -238,6 +272,7 @@ export class TaskDispatcher {
 
   #arm(instance: OrchestrationInstance, execution: Execution, id: number, fireAtMs: number): void {
     const { clock } = this.#host;
+    execution.open.add(id);
     if (fireAtMs <= clock.now()) {
       // Already due (a retry whose timeout passed, a timer in the past): fire now so idle() still covers it.
       this.#host.deliver(instance, execution, history.timerFired(clock.now(), id, fireAtMs));

@@ -110,5 +110,10 @@ export interface DurableBackendOptions {
    * ending in "/". Default: the public webhook.
    */
   readonly rpcBaseUrl?: string;
+  /**
+   * At-least-once delivery, as the Azure Storage backend gives it: with this chance an activity runs twice and a raised
+   * event reaches the instance twice, picked by a generator seeded with `seed`. Default: exactly once.
+   */
+  readonly atLeastOnce?: { readonly seed: number; readonly probability: number };
   readonly log?: (line: string) => void;
 }

@@ -1,12 +1,15 @@
 // `npm start` without Core Tools: runs the sandbox until Ctrl-C. With `func` on PATH and a local.settings.json, runs
 // `func start` against a local Azurite instead (the real Functions host, same app) and exits with func's code.
 // Environment: PORT (host port, default 7071; 0 = any free port), P2S_SANDBOX_DIR (where endpoints.json and the
-// emulator CA go, default .sandbox), P2S_SANDBOX_FORCE=1 (the sandbox even when `func` is installed).
+// emulator CA go, default .sandbox), P2S_SANDBOX_FORCE=1 (the sandbox even when `func` is installed),
+// P2S_DURABLE_AT_LEAST_ONCE=seed:probability (e.g. 7:0.3; the durable backend re-delivers activities and events with
+// that chance, as the Azure Storage backend may; default off).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { relative, resolve } from "node:path";
 import { startAzurite } from "../azurite";
+import { parseAtLeastOnce } from "../durable/redelivery";
 import { startSandbox } from "./sandbox";
 import type { Sandbox } from "./sandbox";
 import { chooseStartMode, exitCodeOf } from "./start-mode";
@@ -73,7 +76,8 @@ async function runSandbox(): Promise<number> {
   const dir = resolve(process.env.P2S_SANDBOX_DIR ?? ".sandbox");
   // Listening before start-up begins: a Ctrl-C while it runs still stops Azurite and the servers once they are up.
   const signal = stopRequested();
-  const sandbox: Sandbox = await startSandbox({ port, dir });
+  const atLeastOnce = parseAtLeastOnce(process.env.P2S_DURABLE_AT_LEAST_ONCE);
+  const sandbox: Sandbox = await startSandbox({ port, dir, ...(atLeastOnce === undefined ? {} : { atLeastOnce }) });
   const endpointsPath = resolve(dir, "endpoints.json");
   // Short when the file is under the working directory (the usual .sandbox), absolute otherwise.
   const endpointsFile = relative(process.cwd(), endpointsPath).startsWith("..")

@@ -12,6 +12,7 @@ import type { ArmEmulator } from "../emulators/arm";
 import { startKeyVaultEmulator } from "../emulators/keyvault";
 import type { KeyVaultEmulator } from "../emulators/keyvault";
 import { createDurableBackend } from "../durable";
+import type { AtLeastOnceOptions } from "../durable/redelivery";
 import type { Clock } from "../host/contracts";
 import { preloadApp, startHost } from "../host";
 import type { DevHost } from "../host";
@@ -59,6 +60,11 @@ export interface SandboxOptions {
    * several sandboxes can share the account.
    */
   readonly storageConnectionString?: string;
+  /**
+   * At-least-once delivery in the durable backend (activities run twice, events arrive twice, as the Azure Storage
+   * backend can do): for chaos runs and the orchestration tests. Default: exactly once.
+   */
+  readonly atLeastOnce?: AtLeastOnceOptions;
   /** Extra app settings (override the sandbox's). */
   readonly settings?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
@@ -163,7 +169,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         appEntry: typeof appEntry === "string" ? appEntry : () => appLoaded,
         port: options.port ?? 7071,
         taskHubName: settings.P2S_TASK_HUB ?? "p2ssandbox",
-        createDurableBackend,
+        createDurableBackend: (durableOptions) =>
+          createDurableBackend({
+            ...durableOptions,
+            ...(options.atLeastOnce === undefined ? {} : { atLeastOnce: options.atLeastOnce }),
+          }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         log,
       }),

@@ -38,8 +38,8 @@ export async function startOnce(
   try {
     await client.startNew(orchestration, { instanceId, input });
   } catch (error) {
-    // A concurrent repeat started it first (the extension answers 409 for a Pending or Running instance): the
-    // instance now runs, which is what this request asked for.
+    // A concurrent repeat started it first (the extension answers a 500, OrchestrationAlreadyExistsException, for a
+    // Pending, Running or Suspended instance): the instance now runs, which is what this request asked for.
     const now = await instanceStatus(client, instanceId);
     if (now !== undefined && !RESTARTABLE.has(now)) return "existing";
     throw error;

@@ -7,6 +7,19 @@ import { join } from "node:path";
 import { startSandbox } from "../../dev/sandbox/sandbox";
 import type { Sandbox, SandboxOptions } from "../../dev/sandbox/sandbox";
 import type { LocalDurableBackend } from "../../dev/durable";
+import { parseAtLeastOnce } from "../../dev/durable/redelivery";
+import type { AtLeastOnceOptions } from "../../dev/durable/redelivery";
+
+/**
+ * The durable backend's at-least-once delivery is on in every test sandbox, so the orchestration tests (issuance,
+ * offboarding, gateway writer) prove the activities and event handling idempotent rather than assume it. Another
+ * seed or chance: P2S_TEST_AT_LEAST_ONCE=seed:probability; "off" turns it off (to tell a delivery bug from another).
+ */
+export function testAtLeastOnce(): AtLeastOnceOptions | undefined {
+  const setting = process.env.P2S_TEST_AT_LEAST_ONCE;
+  if (setting?.trim().toLowerCase() === "off") return undefined;
+  return parseAtLeastOnce(setting) ?? { seed: 20261206, probability: 0.3 };
+}
 
 export interface TestSandbox extends Sandbox {
   /** Every log line the host wrote. */
@@ -31,6 +44,7 @@ const TERMINAL = new Set(["Completed", "Failed", "Terminated", "Canceled"]);
 /**
  * Starts the sandbox on a free port with test-sized keys and fast gateway operations. It uses the run's Azurite (from
  * the global setup) with tables of its own; pass `storageConnectionString: undefined` for an Azurite of its own.
+ * At-least-once delivery is on (see testAtLeastOnce); a test that needs exactly-once passes `atLeastOnce: undefined`.
  */
 export async function startTestSandbox(options: Partial<SandboxOptions> = {}): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), "p2s-sandbox-"));
@@ -45,6 +59,7 @@ export async function startTestSandbox(options: Partial<SandboxOptions> = {}): P
     // No Retry-After on gateway polls (Azure sends 10 s), so writes end in milliseconds; tests of the pace set one.
     gatewayRetryAfterSeconds: null,
     storageConnectionString: process.env.P2S_TEST_AZURITE,
+    atLeastOnce: testAtLeastOnce(),
     log: (line) => {
       logs.push(line);
     },

@@ -112,7 +112,8 @@ describe("startOnce", () => {
       startOnce(harness.client, "StartOnceFlow", "failed-2", { wait: true }),
     ]);
     await harness.backend.idle();
-    // One start replaces the failed instance; the other finds it pending (409 from the backend) and points at it.
+    // One start replaces the failed instance; the other finds it pending (a 500 from the backend, as from the
+    // extension) and points at it.
     expect([...outcomes].sort()).toEqual(["existing", "restarted"]);
     expect(statusOf("failed-2")).toBe("Running");
     await harness.client.raiseEvent("failed-2", "go", null);

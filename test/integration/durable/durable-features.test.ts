@@ -82,7 +82,10 @@ describe("local durable backend: failures", () => {
     );
   });
 
-  it("stops retrying once the retry timeout has passed and fails the task with the last error", async () => {
+  it("never ends an instance whose retry timeout passed before its attempts ran out, as on Azure", async () => {
+    // Azure/durabletask RetryInterceptor.cs: once the retry timeout has passed, ComputeNextDelay is zero, the
+    // interceptor schedules no timer and throws; durable-functions' RetryableTask waits for that timer for ever
+    // (Azure/azure-functions-durable-js#629: the error never reaches the orchestrator's catch).
     const { client, backend, clock, invoker } = harness;
     const id = await run("RetryTimeout");
     expect(invoker.calls.get("Boom")).toBe(1);
@@ -92,14 +95,16 @@ describe("local durable backend: failures", () => {
     await clock.advance(1000);
     await backend.idle();
     expect(invoker.calls.get("Boom")).toBe(3);
-    const status = await client.getStatus(id);
-    expect(status.runtimeStatus).toBe("Completed");
-    expect(status.output).toContain(
-      "Activity function 'Boom' was not retried: its retry timeout of 1500 ms had passed. Last failure: Activity function 'Boom' failed: boom",
-    );
+    await clock.advance(DAY_MS);
+    await backend.idle();
+    expect(invoker.calls.get("Boom")).toBe(3);
+    expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Running", output: null });
+    expect(harness.logs.some((line) => line.includes("durable-js#629"))).toBe(true);
   });
 
-  it("gives up after maxNumberOfAttempts, waiting the backoff delays on the clock", async () => {
+  it("gives up after maxNumberOfAttempts, waiting the backoff delays between attempts and none after the last", async () => {
+    // Azure/durabletask RetryInterceptor.cs: after the last attempt only a "dummy timer for back-compat" due at once,
+    // so the orchestrator gets the error as soon as the last attempt fails (Failed at 3 s here, not 7 s).
     const { client, backend, clock } = harness;
     fixtureState.flakyFailuresBeforeSuccess = 10;
     const id = await client.startNew("MainFlow", { input: { name: "Bo", items: [1] } });
@@ -110,18 +115,21 @@ describe("local durable backend: failures", () => {
     await backend.idle();
     await clock.advance(1000);
     await backend.idle();
-    await clock.advance(2000);
+    await clock.advance(1999);
+    await backend.idle();
+    expect(fixtureState.flakyCalls.get(id)).toBe(2);
+    expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
+    await clock.advance(1);
     await backend.idle();
     expect(fixtureState.flakyCalls.get(id)).toBe(3);
-    expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
-    await clock.advance(4000);
-    await backend.idle();
     const status = await client.getStatus(id);
     expect(status.runtimeStatus).toBe("Failed");
     expect(status.output).toMatch(
       /^Orchestrator function 'MainFlow' failed: Activity function 'Flaky' failed: transient failure 3/,
     );
-    expect(fixtureState.flakyCalls.get(id)).toBe(3);
+    const timers = (backend.inspect(id)?.history ?? []).filter((event) => event.EventType === EventType.TimerCreated);
+    const lastTimer = timers.at(-1);
+    expect(Date.parse(String(lastTimer?.FireAt))).toBe(Date.parse(lastTimer?.Timestamp ?? ""));
   });
 
   it("fails a sub-orchestration into its parent, which can catch it", async () => {

@@ -50,7 +50,9 @@ describe("the gateway writer refusing loudly", () => {
 
     expect(writer.runtimeStatus).toBe("Failed");
     expect(String(writer.output)).toContain("5 writes in a row were refused or did not stick");
-    expect(s.putStatuses()["412"]).toBe(5);
+    // The writer's five attempts; at-least-once delivery (test/support/sandbox.ts) may run any of them twice.
+    expect(s.putStatuses()["412"]).toBeGreaterThanOrEqual(5);
+    expect(s.putStatuses()["412"]).toBeLessThanOrEqual(10);
     expect(alerts().slice(alertsBefore).join("\n")).toContain("vgw-sandbox");
 
     // A later request starts a fresh writer, which applies the change once the gateway accepts writes again.

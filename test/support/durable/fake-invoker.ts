@@ -57,6 +57,22 @@ export class FakeInvoker implements FunctionInvoker {
   };
   /** Invocation counts by function name. */
   readonly calls = new Map<string, number>();
+  readonly #gates = new Map<string, Promise<void>>();
+
+  /** Makes invocations of `functionName` wait until the returned release is called (to see work still queued). */
+  hold(functionName: string): () => void {
+    let release = (): void => undefined;
+    this.#gates.set(
+      functionName.toLowerCase(),
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    return () => {
+      this.#gates.delete(functionName.toLowerCase());
+      release();
+    };
+  }
 
   functions(): readonly RegisteredFunction[] {
     return registered;
@@ -65,6 +81,7 @@ export class FakeInvoker implements FunctionInvoker {
   async invoke(functionName: string, triggerValue: unknown): Promise<InvocationOutcome> {
     const fn = registered.find((candidate) => candidate.name.toLowerCase() === functionName.toLowerCase());
     if (fn === undefined) throw new Error(`No function named "${functionName}" is registered`);
+    await this.#gates.get(fn.name.toLowerCase());
     this.calls.set(fn.name, (this.calls.get(fn.name) ?? 0) + 1);
     const extraInputs: FunctionInput[] = Object.entries(fn.metadata.bindings)
       .filter(([, binding]) => binding.direction === "in" && binding !== fn.trigger)

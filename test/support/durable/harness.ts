@@ -8,6 +8,7 @@ import type { DurableClient } from "durable-functions";
 import { createDurableBackend } from "../../../dev/durable";
 import type { LocalDurableBackend } from "../../../dev/durable";
 import { createVirtualClock } from "../../../dev/host/clock";
+import type { DurableBackendOptions } from "../../../dev/host/contracts";
 import type { ManualClock } from "../../../dev/host/clock";
 import { FakeInvoker } from "./fake-invoker";
 
@@ -69,7 +70,9 @@ export function durableClientFor(backend: LocalDurableBackend): DurableClient {
   return df.getClient(context);
 }
 
-export async function startDurableHarness(): Promise<DurableHarness> {
+export async function startDurableHarness(
+  options: Pick<DurableBackendOptions, "atLeastOnce"> = {},
+): Promise<DurableHarness> {
   const clock = createVirtualClock(HARNESS_START_MS);
   const invoker = new FakeInvoker();
   const logs: string[] = [];
@@ -86,6 +89,7 @@ export async function startDurableHarness(): Promise<DurableHarness> {
     taskHubName: "TestHub",
     baseUrl: () => baseUrl,
     log: (line) => logs.push(line),
+    ...options,
   });
   holder.backend = created;
   invoker.clientData = () => created.clientBindingData();
