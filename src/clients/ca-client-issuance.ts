@@ -1,10 +1,18 @@
 // Client certificate issuance on the Key Vault CA: Key Vault makes the user's key and a CSR (issuer "Unknown"), the
 // root signs the certificate through keys/sign, and the chain is merged with the certificate's tags. Each step can
-// be repeated: a retry resumes the pending operation or finds the certificate already made.
+// be repeated: a retry resumes the pending operation or finds the certificate already made, and never creates a second.
 import type { CertificatePolicy, KeyVaultCertificate } from "@azure/keyvault-certificates";
 import { CaStateError, OWNER_TAG, OWNER_VALUE } from "./ca-model";
 import type { CaConfig, RootCa } from "./ca-model";
-import { createOrResumePending, ensureTags, isStatus, mergeVerified } from "./key-vault-certificate-ops";
+import { createUnlessPresent } from "./certificate-create";
+import { readVersions } from "./ca-root-versions";
+import {
+  discardOperation,
+  ensureTags,
+  isStatus,
+  mergeVerified,
+  operationInProgress,
+} from "./key-vault-certificate-ops";
 import { keyVaultSigner } from "./key-vault-signer";
 import type { KeyVaultClients } from "./keyvault";
 import { describeCertificate } from "../domain/certificate-info";
@@ -43,8 +51,12 @@ export interface ClientCertificateTags {
 }
 
 /**
- * Step 1 of issuance: Key Vault creates the user's key (exportable, so the user's PFX can be built) and a CSR. A
- * retry returns the pending CSR, or the certificate when it was already merged.
+ * Step 1 of issuance: Key Vault creates the user's key (exportable, so the user's PFX can be built) and a CSR. Safe to
+ * run again, and twice at once (a re-delivered activity): the vault is read first, and a certificate of this request
+ * that is already issued is returned, an operation already pending is resumed; a create is sent only when neither
+ * exists (certificate-create.ts re-reads before every send), and a create that turns out to have landed after this
+ * request's certificate was merged has its operation discarded at once. So a retry or a replay never makes a second
+ * certificate.
  */
 export async function beginClientCertificate(
   kv: KeyVaultClients,
@@ -53,8 +65,6 @@ export async function beginClientCertificate(
   upn: Upn,
   tags: ClientCertificateTags,
 ): Promise<PendingClientCertificate | IssuedClientCertificate> {
-  const done = await getClientCertificate(kv, certificateName);
-  if (done !== undefined) return { state: "issued", certificate: done };
   const policy: CertificatePolicy = {
     issuerName: "Unknown",
     subject: `CN=${upn}`,
@@ -69,13 +79,63 @@ export async function beginClientCertificate(
     // PEM keeps the secret readable without legacy PKCS#12 ciphers.
     contentType: "application/x-pem-file",
   };
-  const csr = await createOrResumePending(kv, config, certificateName, policy, {
+  const createTags = {
     [OWNER_TAG]: OWNER_VALUE,
     role: "client",
     upn: tags.upn,
     requestId: tags.requestId,
     rootThumbprint: tags.rootThumbprint,
-  });
+  };
+  const present = () => resolveClientState(kv, certificateName, tags.requestId);
+  const started = await createUnlessPresent(kv, config, certificateName, policy, createTags, present);
+  if (started.kind === "present") return started.value;
+  // Read again: a create that landed after this request's certificate was merged is discarded here.
+  const now = await present();
+  if (now !== undefined) return now;
+  return pendingOf(certificateName, started.poller.getOperationState().certificateOperation?.csr);
+}
+
+/**
+ * What the vault holds for this request: its issued certificate (then any operation still pending under the name is
+ * a stray create that landed after the merge, and is discarded), the CSR of its pending operation, or undefined when
+ * there is neither. A name holding an issued certificate of another request is left to an operator.
+ */
+async function resolveClientState(
+  kv: KeyVaultClients,
+  certificateName: string,
+  requestId: string,
+): Promise<PendingClientCertificate | IssuedClientCertificate | undefined> {
+  const [versions, operation] = await Promise.all([
+    readVersions(kv, certificateName),
+    operationInProgress(kv, certificateName),
+  ]);
+  const issued = versions.filter((v) => v.der !== undefined);
+  // Enabled or not: a certificate of this request disabled since (its user offboarded) is still the one it made.
+  const mine = issued.find((v) => isThisRequests(v.tags, requestId));
+  if (mine?.der !== undefined) {
+    if (operation !== undefined) await discardOperation(kv, certificateName);
+    const info = describeCertificate(mine.der);
+    return { state: "issued", certificate: viewOf(certificateName, mine.der, info) };
+  }
+  if (issued.length > 0) {
+    throw new CaStateError(
+      `Key Vault certificate ${certificateName} holds a certificate not tagged as request ${requestId}'s: an ` +
+        `operator must check it before this request can be issued`,
+      { terminal: true },
+    );
+  }
+  if (operation === undefined) return undefined;
+  return pendingOf(certificateName, operation.getOperationState().certificateOperation?.csr);
+}
+
+function isThisRequests(tags: Readonly<Record<string, string>>, requestId: string): boolean {
+  return tags[OWNER_TAG] === OWNER_VALUE && tags.role === "client" && tags.requestId === requestId;
+}
+
+function pendingOf(certificateName: string, csr: Uint8Array | undefined): PendingClientCertificate {
+  if (csr === undefined || csr.length === 0) {
+    throw new CaStateError(`Key Vault returned no CSR for pending certificate ${certificateName}`);
+  }
   return { state: "pending", csrBase64: Buffer.from(csr).toString("base64") };
 }
 

@@ -14,14 +14,16 @@ export type PacerClock = KeyVaultClock;
 /**
  * At most `limit` creates start in any window of `windowMs` plus a margin. The vault counts a create when its request
  * arrives, a few milliseconds after it is sent; the margin (2% of the window) absorbs that delay's variation, so two
- * creates `limit` apart never arrive within one window. Creates start in the order they asked.
+ * creates `limit` apart never arrive within one window. A full window whose creates are still in flight waits for
+ * their answers and counts each from then (the latest it can have arrived), however slow the request (a first one
+ * answers an authentication challenge before it is sent with its body). Creates start in the order they asked.
  */
 export class CertificateCreatePacer {
   readonly #limit: number;
   readonly #spacingMs: number;
   readonly #clock: PacerClock;
-  /** Start times of the creates still inside the window, ascending. */
-  #startedAt: number[] = [];
+  /** The creates still inside the window, oldest first: when each started, or answered once it has. */
+  #slots: Slot[] = [];
   #queue: Promise<void> = Promise.resolve();
 
   constructor(limit: number, windowMs: number, clock: PacerClock = systemClock) {
@@ -34,24 +36,63 @@ export class CertificateCreatePacer {
 
   /** Runs `create` once the budget allows. A create that fails still counts: the vault may have charged it. */
   async run<T>(create: () => Promise<T>): Promise<T> {
-    const turn = this.#queue.then(() => this.#reserve());
-    this.#queue = turn.catch(() => undefined);
-    await turn;
-    return create();
+    const slot = await this.reserve(() => Promise.resolve(true), create);
+    if (!slot.started) throw new Error("the pacer skipped a create it was not asked to check");
+    return slot.result;
   }
 
-  async #reserve(): Promise<void> {
+  /**
+   * Waits, in order, until the budget has room, then runs `check` in this turn (the turns behind it wait), and only
+   * when it answers true takes a slot and starts `create` at once, in the same turn. So a caller can look at the vault
+   * right before its create is sent. A slot taken counts even if the create then fails.
+   */
+  async reserve<T>(
+    check: () => Promise<boolean>,
+    create: () => Promise<T>,
+  ): Promise<{ readonly started: true; readonly result: Promise<T> } | { readonly started: false }> {
+    const turn = this.#queue.then(() => this.#reserve(check, create));
+    this.#queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  async #reserve<T>(
+    check: () => Promise<boolean>,
+    create: () => Promise<T>,
+  ): Promise<{ readonly started: true; readonly result: Promise<T> } | { readonly started: false }> {
     for (;;) {
       const now = this.#clock.now();
-      this.#startedAt = this.#startedAt.filter((at) => at + this.#spacingMs > now);
-      const oldest = this.#startedAt[0];
-      if (this.#startedAt.length < this.#limit || oldest === undefined) {
-        this.#startedAt.push(now);
-        return;
+      this.#slots = this.#slots.filter((slot) => slot.answered !== undefined || slot.at + this.#spacingMs > now);
+      if (this.#slots.length < this.#limit) {
+        if (!(await check())) return { started: false };
+        // Room only grows while the check runs (no other turn takes a slot meanwhile).
+        const slot: Slot = { at: this.#clock.now(), answered: undefined };
+        const result = create();
+        const answered = (): void => {
+          slot.at = Math.max(slot.at, this.#clock.now());
+          slot.answered = undefined;
+        };
+        slot.answered = result.then(answered, answered);
+        this.#slots.push(slot);
+        return { started: true, result };
       }
+      const flying = this.#slots.flatMap((slot) => (slot.answered === undefined ? [] : [slot.answered]));
+      if (flying.length > 0) {
+        await Promise.race(flying);
+        continue;
+      }
+      const oldest = Math.min(...this.#slots.map((slot) => slot.at));
       await this.#clock.sleep(oldest + this.#spacingMs - now);
     }
   }
+}
+
+interface Slot {
+  at: number;
+  /** Settles once the create has been answered; undefined from then on. */
+  answered: Promise<void> | undefined;
 }
 
 /** Key Vault's throttling window (key-vault-service-limits: limits are per vault per 10 s). */

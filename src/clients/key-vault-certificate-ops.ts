@@ -1,11 +1,13 @@
 // Key Vault certificate operations as the CA needs them, each safe to repeat: create or resume the pending operation
-// (creates paced to the vault's budget), merge (confirmed from what the vault holds when the answer is ambiguous),
-// discard a pending operation, and put back missing tags. Key Vault answers 409 "There was a conflict while
-// updating/deleting pending certificate ..." to operations on a pending certificate that overlap
-// (azure-sdk-for-js #35011, #24086): merges and discards wait and try again, a bounded number of times.
+// (creates paced to the vault's budget, never re-sent blindly: certificate-create.ts), merge (confirmed from what the
+// vault holds when the answer is ambiguous), discard a pending operation, and put back missing tags. Key Vault
+// answers 409 "There was a conflict while updating/deleting pending certificate ..." to operations on a pending
+// certificate that overlap (azure-sdk-for-js #35011, #24086): merges and discards wait and try again, a bounded
+// number of times.
 import { RestError } from "@azure/core-rest-pipeline";
 import type { CertificatePolicy } from "@azure/keyvault-certificates";
-import { certificateCreatePacer } from "./certificate-create-pacer";
+import { createUnlessPresent, OPERATION_POLL_MS } from "./certificate-create";
+import type { OperationPoller } from "./certificate-create";
 import { CaStateError } from "./ca-model";
 import type { CaConfig } from "./ca-model";
 import { mergeTagsHeader } from "./keyvault";
@@ -18,16 +20,14 @@ export function isStatus(error: unknown, status: number, code?: string): boolean
 /** Waits before the retries of an operation refused with a pending-certificate conflict (not documented: a guess). */
 export const PENDING_CONFLICT_DELAYS_MS: readonly number[] = [500, 1_000, 2_000, 4_000, 8_000];
 
-/** How often a poller of an operation that is still in progress asks again (the SDK's default is 2 s). */
-export const OPERATION_POLL_MS = 1_000;
-
 type PacingConfig = Pick<CaConfig, "KEY_VAULT_CERTIFICATE_CREATES_PER_10S">;
 
-export type OperationPoller = Awaited<ReturnType<KeyVaultClients["certificates"]["getCertificateOperation"]>>;
+export { OPERATION_POLL_MS };
+export type { OperationPoller };
 
 /**
- * Starts a certificate operation, or picks up the one already pending under that name (409). Creates are paced to
- * the vault's create budget (certificate-create-pacer).
+ * Starts a certificate operation, or picks up the one pending under that name (found before the create is sent, or
+ * named by its 409). The create is paced and never re-sent blindly (certificate-create.ts).
  */
 export async function beginOrResume(
   kv: KeyVaultClients,
@@ -36,30 +36,20 @@ export async function beginOrResume(
   policy: CertificatePolicy,
   tags: Readonly<Record<string, string>>,
 ): Promise<OperationPoller> {
-  const pacer = certificateCreatePacer(kv.vaultUrl, config.KEY_VAULT_CERTIFICATE_CREATES_PER_10S, kv.clock);
-  const create = () => kv.certificates.beginCreateCertificate(name, policy, { tags: { ...tags } });
-  try {
-    await (pacer === undefined ? create() : pacer.run(create));
-  } catch (error) {
-    if (isStatus(error, 409) && isDeletedButRecoverable(error)) {
-      throw new CaStateError(
-        `Key Vault certificate ${name} is soft-deleted: recover it or purge it before it can be created again`,
-        { terminal: true },
-      );
-    }
-    // 409 while an operation is pending: resume it below.
-    if (!isStatus(error, 409)) throw error;
-  }
-  return kv.certificates.getCertificateOperation(name, { intervalInMs: OPERATION_POLL_MS });
+  const started = await createUnlessPresent(kv, config, name, policy, tags, () => operationInProgress(kv, name));
+  return started.kind === "present" ? started.value : started.poller;
 }
 
-function isDeletedButRecoverable(error: unknown): boolean {
-  if (!(error instanceof RestError)) return false;
-  // The SDK deserialises Key Vault's `innererror` as `innerError`; the raw body spelling is accepted too.
-  type Inner = { code?: string; innerError?: Inner; innererror?: Inner };
-  const body = error.details as { error?: Inner } | undefined;
-  const inner = body?.error?.innerError ?? body?.error?.innererror;
-  return [error.code, body?.error?.code, inner?.code].includes("ObjectIsDeletedButRecoverable");
+/** The operation pending under `name`, when one is in progress. */
+export async function operationInProgress(kv: KeyVaultClients, name: string): Promise<OperationPoller | undefined> {
+  let poller: OperationPoller;
+  try {
+    poller = await kv.certificates.getCertificateOperation(name, { intervalInMs: OPERATION_POLL_MS });
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
+  return poller.getOperationState().certificateOperation?.status === "inProgress" ? poller : undefined;
 }
 
 /** Starts a CSR-flow certificate, or returns the CSR of the one already pending under that name. */

@@ -3,6 +3,10 @@
 // Key Vault's throttling guidance asks for exponential backoff (1, 2, 4, 8, 16 s ...): this policy sends the request
 // again after such waits (or after Retry-After when given and longer), a bounded number of times, then lets the 429
 // through. The waits carry jitter so that requests throttled together do not come back together.
+//
+// A certificate create is never sent again here: it is the one Key Vault request that is not idempotent (a create
+// that lands after the certificate was merged starts a second version with a new key), so its 429 goes back to the
+// caller, which re-reads the vault before it sends another (certificate-create.ts).
 import type { PipelinePolicy, PipelineResponse } from "@azure/core-rest-pipeline";
 
 /** Time as a seam: the system clock in the app, a virtual one in tests. */
@@ -37,6 +41,13 @@ export const KEY_VAULT_THROTTLE_BACKOFF: ThrottleBackoff = {
 
 export const THROTTLE_POLICY_NAME = "p2sKeyVaultThrottleBackoff";
 
+const CREATE_PATH = /\/certificates\/[^/]+\/create$/;
+
+/** A certificate create (POST /certificates/{name}/create): never re-sent by a pipeline policy. */
+export function isCertificateCreate(request: { readonly method: string; readonly url: string }): boolean {
+  return request.method === "POST" && CREATE_PATH.test(new URL(request.url).pathname);
+}
+
 /** The wait before retry `attempt` (0-based): doubling from the first delay, capped, then jittered. */
 export function throttleDelayMs(backoff: ThrottleBackoff, attempt: number, random: () => number = Math.random): number {
   const base = Math.min(backoff.maxDelayMs, backoff.firstDelayMs * 2 ** attempt);
@@ -60,6 +71,7 @@ export function keyVaultThrottlePolicy(
     name: THROTTLE_POLICY_NAME,
     sendRequest: async (request, next) => {
       let response = await next(request);
+      if (isCertificateCreate(request)) return response;
       for (let attempt = 0; response.status === 429 && attempt < backoff.retries; attempt++) {
         const waitMs = Math.max(throttleDelayMs(backoff, attempt), retryAfterMs(response));
         await clock.sleep(waitMs);

@@ -23,6 +23,11 @@ export interface KeyVaultClients {
   /** Paces creates and times the 429 backoff (the system clock but in tests). */
   readonly clock: KeyVaultClock;
   readonly certificates: CertificateClient;
+  /**
+   * A certificate client whose requests are each sent once: no SDK retries, no 429 backoff. Certificate creates go
+   * through it, so a create is only ever sent again by code that has re-read the vault (certificate-create.ts).
+   */
+  readonly certificateCreates: CertificateClient;
   readonly keys: KeyClient;
   readonly secrets: SecretClient;
   /** A signer bound to one key (versioned id preferred, so a rotated key never signs by surprise). */
@@ -77,6 +82,15 @@ function clientOptions(config: KeyVaultConfig, clock: KeyVaultClock): Certificat
   };
 }
 
+/** The same options, with nothing that sends a request again (for certificate creates). */
+function sendOnceOptions(config: KeyVaultConfig): CertificateClientOptions {
+  return {
+    ...tlsClientOptions(config),
+    disableChallengeResourceVerification: isLoopbackUrl(config.KEY_VAULT_URL),
+    retryOptions: { maxRetries: 0 },
+  };
+}
+
 const cache = new Map<string, KeyVaultClients>();
 
 /** The process's Key Vault clients for `config` (built once, then shared). */
@@ -104,6 +118,7 @@ export function createKeyVaultClients(
     vaultUrl,
     clock,
     certificates: new CertificateClient(vaultUrl, credential, clientOpts),
+    certificateCreates: new CertificateClient(vaultUrl, credential, sendOnceOptions(config)),
     keys: new KeyClient(vaultUrl, credential, clientOpts),
     secrets: new SecretClient(vaultUrl, credential, clientOpts),
     cryptography: (keyId) => new CryptographyClient(keyId, credential, clientOpts),

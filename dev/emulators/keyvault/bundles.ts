@@ -137,13 +137,13 @@ export function keyBundle(
 }
 
 /** Only for an issued version (the caller has checked). */
-export function secretBundle(
+export async function secretBundle(
   context: BundleContext,
   record: CertificateRecord,
   version: CertificateVersion,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   return {
-    value: secretValue(version),
+    value: await secretValue(version),
     contentType: version.contentType,
     id: `${context.baseUrl}/secrets/${record.name}/${version.version}`,
     attributes: attributes(context, version),

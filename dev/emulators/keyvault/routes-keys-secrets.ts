@@ -62,9 +62,9 @@ const verify: VersionHandler = (request, context, name, version) => {
   return jsonResponse(200, { value: valid });
 };
 
-export const getSecret: VersionHandler = (request, context, name, version) => {
+export const getSecret: VersionHandler = async (request, context, name, version) => {
   const ref = secretFor(context.store, name, version);
-  return jsonResponse(200, secretBundle(bundleContext(request, context), ref.record, ref.version));
+  return jsonResponse(200, await secretBundle(bundleContext(request, context), ref.record, ref.version));
 };
 
 export function keyAndSecretRoutes(context: VaultContext): EmulatorRoute[] {

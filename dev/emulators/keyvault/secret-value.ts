@@ -5,14 +5,14 @@
 import type { CertificateVersion } from "./records";
 import { buildPkcs12 } from "./pkcs12";
 
-export function secretValue(version: CertificateVersion): string | undefined {
+export async function secretValue(version: CertificateVersion): Promise<string | undefined> {
   const issued = version.issued;
   if (issued === undefined) return undefined;
   const privateKeyPkcs8 = version.exportable
     ? version.key.privateKey.export({ format: "der", type: "pkcs8" })
     : undefined;
   if (version.contentType === "application/x-pkcs12") {
-    const pfx = buildPkcs12(
+    const pfx = await buildPkcs12(
       privateKeyPkcs8 === undefined ? { certificates: issued.chain } : { certificates: issued.chain, privateKeyPkcs8 },
     );
     return pfx.toString("base64");

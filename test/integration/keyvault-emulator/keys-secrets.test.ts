@@ -107,6 +107,30 @@ describe("the certificate's secret", () => {
     expect(createPublicKey(createPrivateKey(keyPem!)).equals(certPublic)).toBe(true);
   });
 
+  it("opens with openssl pkcs12 -info -nokeys -passin pass: as Key Vault's holds it: plain bags, empty-password MAC", async () => {
+    const name = uniqueCertName("pfx-info");
+    const created = await createSelf(name, { exportable: true, contentType: "application/x-pkcs12" });
+    const pfx = Buffer.from((await h.secrets.getSecret(name)).value!, "base64");
+    const info = await openssl((dir) => ["pkcs12", "-in", `${dir}/s.pfx`, "-info", "-nokeys", "-passin", "pass:"], {
+      "s.pfx": pfx,
+    });
+    // The MAC verifies under the empty password (openssl fails with "Mac verify error" otherwise).
+    expect(info).toMatch(/MAC: sha256, Iteration 2048/);
+    expect(info).not.toMatch(/Mac verify error|invalid password/i);
+    // No encryption: one plain PKCS7 Data with a plain key bag (not shrouded) and the certificate bag.
+    expect(info).toContain("PKCS7 Data");
+    expect(info).not.toContain("PKCS7 Encrypted data");
+    expect(info).toContain("Key bag");
+    expect(info).not.toContain("Shrouded Keybag");
+    expect(info).toContain("Certificate bag");
+    // The leaf carries the localKeyId that ties it to the key (SHA-1 of the leaf); it comes back byte for byte.
+    const localKeyId = /localKeyID: ([0-9A-F ]+)/.exec(info)?.[1]?.replace(/ /g, "");
+    expect(localKeyId).toBe(createHash("sha1").update(Buffer.from(created.cer!)).digest("hex").toUpperCase());
+    const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(info)?.[0];
+    expect(new X509Certificate(certPem!).raw.equals(Buffer.from(created.cer!))).toBe(true);
+    expect(info).not.toContain("PRIVATE KEY");
+  });
+
   it("holds the certificate without the private key when the key is not exportable", async () => {
     const name = uniqueCertName("pfx-noexport");
     const created = await createSelf(name, { exportable: false, contentType: "application/x-pkcs12" });

@@ -36,6 +36,40 @@ describe("CertificateCreatePacer", () => {
     }
   });
 
+  it("waits for creates still in flight in a full window, and counts each from its answer", async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock: PacerClock = {
+      now: () => now,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
+    };
+    const pacer = new CertificateCreatePacer(1, 1_000, clock);
+    let answer: () => void = () => undefined;
+    const first = pacer.run(
+      () =>
+        new Promise<void>((resolve) => {
+          answer = resolve;
+        }),
+    );
+    let secondAt: number | undefined;
+    const second = pacer.run(() => {
+      secondAt = now;
+      return Promise.resolve();
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(secondAt).toBeUndefined();
+    expect(sleeps).toEqual([]);
+    // The first create is answered 400 ms after it was sent: it may have reached the vault that late.
+    now = 400;
+    answer();
+    await Promise.all([first, second]);
+    expect(secondAt).toBe(400 + 1_020);
+  });
+
   it("starts creates in the order they asked", async () => {
     const pacer = new CertificateCreatePacer(2, 1_000, jumpingClock());
     const order: number[] = [];

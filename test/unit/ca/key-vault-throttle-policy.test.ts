@@ -25,7 +25,7 @@ function answers(...statuses: { status: number; retryAfter?: string }[]): { next
   return { next, calls: () => calls };
 }
 
-const request = () => createPipelineRequest({ url: "https://vault.example/certificates/x/create", method: "POST" });
+const request = () => createPipelineRequest({ url: "https://vault.example/keys/x/1/sign", method: "POST" });
 
 describe("Key Vault throttle backoff", () => {
   it("sends a request refused with a bare 429 again after about a second", async () => {
@@ -61,6 +61,23 @@ describe("Key Vault throttle backoff", () => {
     const refused = answers({ status: 409 });
     expect((await keyVaultThrottlePolicy(clock).sendRequest(request(), refused.next)).status).toBe(409);
     expect(refused.calls()).toBe(1);
+  });
+
+  it("never sends a certificate create again: its 429 goes back to the caller, which re-reads the vault first", async () => {
+    const clock = recordingClock();
+    const { next, calls } = answers({ status: 429 }, { status: 202 });
+    const create = createPipelineRequest({ url: "https://vault.example/certificates/x/create", method: "POST" });
+    const response = await keyVaultThrottlePolicy(clock).sendRequest(create, next);
+    expect(response.status).toBe(429);
+    expect(calls()).toBe(1);
+    expect(clock.sleeps).toEqual([]);
+    // Other certificate requests are still ridden out.
+    const merge = answers({ status: 429 }, { status: 201 });
+    const pending = createPipelineRequest({
+      url: "https://vault.example/certificates/x/pending/merge",
+      method: "POST",
+    });
+    expect((await keyVaultThrottlePolicy(clock).sendRequest(pending, merge.next)).status).toBe(201);
   });
 
   it("spreads waits with jitter within [base, 1.5 base]", () => {
