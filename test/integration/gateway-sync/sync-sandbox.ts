@@ -8,7 +8,7 @@ import { Ledger } from "../../../src/clients/ledger";
 import { getConfig } from "../../../src/config";
 import type { RevokedEntry } from "../../../src/domain/gateway-config";
 import { gatewayWriterInstanceId } from "../../../src/domain/gateway-writer-id";
-import type { CertificateRecord } from "../../../src/domain/ledger";
+import type { AuditEntry, CertificateRecord } from "../../../src/domain/ledger";
 import { startTestSandbox } from "../../support/sandbox";
 import type { TestSandbox } from "../../support/sandbox";
 
@@ -50,6 +50,8 @@ export interface SyncSandbox {
   revokeInLedger(count: number, options?: { upn?: string; notAfter?: Date }): Promise<string[]>;
   /** Puts one active certificate for `upn` into the ledger (offboarding revokes it); returns its thumbprint. */
   activeInLedger(upn: string): Promise<string>;
+  /** The gateway's audit entries with this action (every one when none is given). */
+  audit(action?: string): Promise<AuditEntry[]>;
   /** POST /api/v1/users/{upn}/revocations; returns the offboarding instance id. */
   offboard(upn: string, requestId: string): Promise<string>;
   stop(): Promise<void>;
@@ -166,6 +168,10 @@ export async function startSyncSandbox(
       const r = record(upn, "active", new Date(Date.now() + 30 * DAY_MS));
       await put(r);
       return r.thumbprint ?? "";
+    },
+    audit: async (action) => {
+      const entries = await ledger.listAudit(`gateway:${ref.name.toLowerCase()}`);
+      return action === undefined ? entries : entries.filter((e) => e.action === action);
     },
     offboard: async (upn, requestId) => {
       const response = await sandbox.api("POST", `/api/v1/users/${encodeURIComponent(upn)}/revocations`, {
