@@ -118,7 +118,9 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
       // A stale execution (re-delivered after newer passes wrote) could put back old root data or a restored entry
       // removed since: write only when no newer pass has.
       if (!(await ledger.claimGatewayWrite(gatewayId, ticket, passId))) {
-        return { outcome: "superseded", detail: `a newer pass than ${passId} has written the gateway` };
+        const detail = `a newer pass than ${passId} has written the gateway`;
+        context.log(`gateway ${ref.name}: not written, superseded: ${detail}`);
+        return { outcome: "superseded", detail };
       }
       await ledger.markSessionsToEnd(gatewayId, users, new Date());
       context.log(
