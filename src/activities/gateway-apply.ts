@@ -3,9 +3,10 @@
 // once it has ended, re-reads the gateway to verify. No activity holds a PUT that runs for minutes, and a writer that
 // restarts resumes nothing blindly: a gateway still Updating is treated as busy. Both are safe to repeat, also when
 // the durable backend delivers them twice: an apply writes only under a ticket no older than the newest that wrote
-// (a stale re-delivery writes nothing), and records each write it sends for the audit (gateway-write-journal).
+// (a stale re-delivery writes nothing), and audits each write it sends itself (gateway-write-audit).
 import { defineActivity } from "./define";
 import { services } from "./services";
+import { auditAcceptedWrite, auditFailedWrite } from "./gateway-write-audit";
 import { GatewayError, parseGatewayId } from "../clients/gateway";
 import type { GatewayClient } from "../clients/gateway";
 import { gatewayWithRadiusSecret, RadiusSecretMissingError } from "../clients/radius-secret";
@@ -83,7 +84,7 @@ export type ApplyGatewayOutcome =
   | {
       readonly outcome: "started";
       readonly operation: string;
-      /** The write's key in the journal (awaitGatewayWrite marks it when its operation fails). */
+      /** The write's key in the journal and the audit (awaitGatewayWrite audits its operation's failure). */
       readonly writeKey: string;
       readonly plan: PlannedWrite;
       /** What the write carries beyond what the ledger gives back (awaitGatewayWrite checks it survived). */
@@ -134,10 +135,12 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
         rootsRemoved: plan.rootsRemoved,
         restored,
       };
-      // The gateway accepted the write: journal it, so it is audited even when the orchestrator never sees this
-      // execution's result (a duplicate delivery's completion is dropped).
+      // The gateway accepted the write: audit it now, as the orchestrator may never see this execution's result (a
+      // duplicate delivery's completion is dropped), and journal it for the writer's warnings (expired roots).
       const key = writeKey(passId, before.etag);
-      await ledger.journalGatewayWrite(gatewayId, { key, passId, at: new Date(), ...written });
+      const journaled = { key, passId, at: new Date(), ...written };
+      await auditAcceptedWrite(ledger, gatewayId, journaled, plan.next.revoked.length);
+      await ledger.journalGatewayWrite(gatewayId, journaled);
       return {
         outcome: "started",
         operation: progress.state === "running" ? progress.operation : "",
@@ -157,7 +160,7 @@ export interface AwaitWriteInput {
   readonly gatewayId: string;
   /** The serialized operation from applyGatewayState ("" when the PUT had already ended). */
   readonly operation: string;
-  /** The write's key in the journal: marked failed when its operation ends Failed. */
+  /** The write's key: its operation ending Failed is audited under it. */
   readonly writeKey?: string;
   readonly desired: DesiredState;
   /** What the write carried beyond the desired state; any of it missing afterwards is reported as lost. */
@@ -210,8 +213,8 @@ export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutco
 );
 
 /**
- * Polls the write; one whose operation ended Failed (busy or otherwise) is marked so in the journal, so the audit
- * does not call it written.
+ * Polls the write; one whose operation ended Failed (busy or otherwise) is audited so, after the entry that says
+ * the gateway accepted it.
  */
 async function pollOrMarkFailed(
   gatewayId: string,
@@ -223,7 +226,7 @@ async function pollOrMarkFailed(
     return await gateways.pollWrite(parseGatewayId(gatewayId), operation, WRITE_POLL_LIMITS);
   } catch (error) {
     const ended = error instanceof GatewayError && (error.kind === "busy" || error.kind === "operationFailed");
-    if (ended && key !== undefined) await ledger.markGatewayWriteFailed(gatewayId, key, error.message);
+    if (ended && key !== undefined) await auditFailedWrite(ledger, gatewayId, key, error.message);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 // In the gateways table, partition "writes-<gateway>": the write fence (the newest ticket that wrote, row "fence") and
-// the journal of writes sent and not yet audited (rows "write-<key>"). See domain/gateway-write-journal.ts.
+// the journal of writes sent whose warnings the writer has not raised yet (rows "write-<key>").
+// See domain/gateway-write-journal.ts.
 import { RestError } from "@azure/data-tables";
 import type { TableClient } from "@azure/data-tables";
 import type { ExpiredRoot } from "../domain/expired-roots";
@@ -25,7 +26,6 @@ interface WriteEntity {
   at: Date | string;
   /** JSON of the write's lists (added, pruned, roots, restored). */
   entries: string;
-  failed?: string;
 }
 
 interface WriteEntries {
@@ -87,18 +87,7 @@ export class GatewayWriteTable {
     await this.table.upsertEntity(entity, "Merge");
   }
 
-  /** Marks a journaled write whose operation ended Failed, so it is audited as such. Absent: nothing to mark. */
-  async markWriteFailed(gatewayId: string, key: string, detail: string): Promise<void> {
-    await this.ready();
-    const row = { partitionKey: writesPartition(gatewayId), rowKey: writeRow(key), failed: detail };
-    try {
-      await this.table.updateEntity(row, "Merge");
-    } catch (error) {
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
-    }
-  }
-
-  /** The journaled writes not yet audited, oldest first. */
+  /** The journaled writes not yet reported, oldest first. */
   async listWrites(gatewayId: string): Promise<JournaledWrite[]> {
     await this.ready();
     const partition = odataString(writesPartition(gatewayId));
@@ -115,13 +104,12 @@ export class GatewayWriteTable {
         passId: e.passId,
         at: asDate(e.at) ?? new Date(0),
         ...entries,
-        ...(e.failed === undefined ? {} : { failed: e.failed }),
       });
     }
     return writes.sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
-  /** Drops audited writes from the journal. */
+  /** Drops reported writes from the journal. */
   async clearWrites(gatewayId: string, keys: readonly string[]): Promise<void> {
     await this.ready();
     for (const key of keys) await deleteIfPresent(this.table, writesPartition(gatewayId), writeRow(key));

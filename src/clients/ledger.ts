@@ -85,13 +85,9 @@ export class Ledger {
     return this.gatewayWrites.claimWrite(gatewayId, ticket, passId);
   }
 
-  /** Records a write the gateway accepted, until a recorded pass audits it. */
+  /** Records a write the gateway accepted, until a recorded pass has raised the warnings it calls for. */
   journalGatewayWrite(gatewayId: string, write: JournaledWrite): Promise<void> {
     return this.gatewayWrites.journalWrite(gatewayId, write);
-  }
-
-  markGatewayWriteFailed(gatewayId: string, key: string, detail: string): Promise<void> {
-    return this.gatewayWrites.markWriteFailed(gatewayId, key, detail);
   }
 
   listGatewayWrites(gatewayId: string): Promise<JournaledWrite[]> {

@@ -1,8 +1,9 @@
 // The writes a gateway writer has sent, as the ledger keeps them until they are audited, and the ticket that orders
 // them. The durable backend delivers activities at least once: a re-delivered applyGatewayState may write while the
 // orchestrator only ever sees the other execution's result, and may run later than newer passes with its old input.
-// So the execution that writes records its write itself (audited at the next recorded pass, whichever result the
-// orchestrator saw), and a write is sent only under a ticket no older than the newest one that wrote. Pure.
+// So the execution that writes audits and journals its write itself (the journal feeds the writer's warnings at its
+// next recorded pass, whichever result it saw), and a write is sent only under a ticket no older than the newest one
+// that wrote. Pure.
 import { createHash } from "node:crypto";
 import type { ExpiredRoot } from "./expired-roots";
 
@@ -31,8 +32,6 @@ export interface JournaledWrite {
   readonly rootsAdded: readonly string[];
   readonly rootsRemoved: readonly ExpiredRoot[];
   readonly restored: readonly string[];
-  /** Set when the write's long-running operation ended Failed (its ARM message). */
-  readonly failed?: string;
 }
 
 /** The key of a write sent by pass `passId` from the gateway read with `etag` (digested: ETags hold quotes). */

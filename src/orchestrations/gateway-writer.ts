@@ -187,7 +187,7 @@ function* onePass(
     { gatewayId: input.gatewayId, passId, ticket, desired, revokedUsers, ...restore },
     retry,
   );
-  let written: { plan: PlannedWrite; writeKey: string; revokedCount: number; rootCount: number } | undefined;
+  let written: { plan: PlannedWrite; revokedCount: number; rootCount: number } | undefined;
   if (begun.outcome === "started") {
     // Follow the long-running PUT in bounded activity calls until it ends, then verify from a fresh read.
     status("writing");
@@ -231,20 +231,16 @@ function* onePass(
     }
     // A verified write holds what it restored; only what this write lost is still to be put back.
     book.restore = lost === undefined || isEmpty(lost) ? undefined : lost;
-    written = {
-      plan: begun.plan,
-      writeKey: begun.writeKey,
-      revokedCount: progress.revokedCount,
-      rootCount: progress.rootCount,
-    };
+    written = { plan: begun.plan, revokedCount: progress.revokedCount, rootCount: progress.rootCount };
   } else if (begun.outcome === "inSync") {
     book.restore = undefined;
   } else {
     return verdict(begun);
   }
 
-  // Record the pass (written or already in sync) for the API, and audit every write journaled since the last record:
-  // this pass's, and any a re-delivered execution sent without the writer seeing its result.
+  // Record the pass (written or already in sync) for the API. Each write was audited by the execution that sent it;
+  // the writes journaled since the last record (this pass's, and any a re-delivered execution sent without the writer
+  // seeing its result) come back for the warnings below.
   const counts = written ?? (begun.outcome === "inSync" ? begun : { revokedCount: -1, rootCount: -1 });
   const plan = written?.plan;
   const summary =
@@ -260,7 +256,6 @@ function* onePass(
       detail: rootError === undefined ? summary : `${summary}; ${rootError}`,
       revokedCount: counts.revokedCount,
       rootCount: counts.rootCount,
-      ...(written === undefined ? {} : { writeKey: written.writeKey }),
     },
     retry,
   );
