@@ -39,6 +39,11 @@ export interface SyncSandbox {
   handEdit(change: (revoked: readonly RevokedEntry[]) => RevokedEntry[]): Promise<void>;
   /** Successful gateway PUTs so far (faulted and refused ones excluded). */
   writes(): number;
+  /**
+   * PUTs the gateway carried out (their operation Succeeded), as the emulator counts them: unlike writes(), a PUT
+   * the busy gateway accepted and failed at once (AnotherOperationInProgress) is not one.
+   */
+  appliedWrites(): number;
   /** Every PUT answer by HTTP status. */
   putStatuses(): Readonly<Record<string, number>>;
   /** Runs the safety-net timer now, as the Functions admin API does. */
@@ -145,6 +150,10 @@ export async function startSyncSandbox(
       const byStatus = sandbox.arm.stats.operation("virtualNetworkGateways.put").byStatus;
       return (byStatus["200"] ?? 0) + (byStatus["201"] ?? 0);
     },
+    appliedWrites: () =>
+      sandbox.arm.controls
+        .operations(gatewayId)
+        .filter((o) => o.name === "virtualNetworkGateways.put" && o.status === "Succeeded").length,
     putStatuses: () => sandbox.arm.stats.operation("virtualNetworkGateways.put").byStatus,
     reconcile: async () => {
       const response = await fetch(`${sandbox.endpoints.host}/admin/functions/gatewayReconcile`, {

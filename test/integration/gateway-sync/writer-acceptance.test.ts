@@ -96,7 +96,7 @@ describe("issue 8: expired hand-added root, RADIUS and a hand edit racing the wr
     const seeded = structuredClone(vpnOf(stored()));
     const byB = { name: "hand-b", thumbprint: thumbprint() };
     const alertsBefore = alerts().length;
-    const writesBefore = s.writes();
+    const writesBefore = s.appliedWrites();
     const auditBefore = (await s.audit()).length;
 
     // B reads first (the expired root still there); then revocations reach the ledger and the writer runs.
@@ -142,7 +142,7 @@ describe("issue 8: expired hand-added root, RADIUS and a hand edit racing the wr
     expect(raised).not.toContain("ALERT critical");
     // The audit holds every write made (B's aside), whichever execution sent it, and the removal of the root.
     const audit = (await s.audit()).slice(auditBefore);
-    const writerWrites = s.writes() - writesBefore - 1;
+    const writerWrites = s.appliedWrites() - writesBefore - 1;
     expect(writerWrites).toBeGreaterThanOrEqual(2);
     expect(audit.filter((a) => a.action === "gateway.written")).toHaveLength(writerWrites);
     const removal = audit.filter((a) => a.action === "gateway.expiredRootsRemoved");

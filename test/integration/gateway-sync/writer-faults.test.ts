@@ -81,7 +81,7 @@ async function auditedSince(before: number): Promise<Record<string, unknown>[]> 
 
 describe("the gateway writer under a busy or throttling gateway", () => {
   it("waits out two 409 AnotherOperationInProgress answers and then applies everything in one write", async () => {
-    const before = s.writes();
+    const before = s.appliedWrites();
     const auditBefore = (await s.audit("gateway.written")).length;
     const refusedBefore = s.putStatuses()["409"] ?? 0;
     s.sandbox.arm.faults.add({
@@ -98,7 +98,7 @@ describe("the gateway writer under a busy or throttling gateway", () => {
 
     expect(writer.runtimeStatus).not.toBe("Failed");
     expect((s.putStatuses()["409"] ?? 0) - refusedBefore).toBe(2);
-    expect(s.writes() - before).toBe(1);
+    expect(s.appliedWrites() - before).toBe(1);
     expect(revokedOn(await s.read())).toEqual(expect.arrayContaining(thumbprints));
     const busy = steps(writer).filter((step) => step.outcome === "busy");
     // Each refusal the writer saw was waited out on a durable timer, the second longer (exponential backoff from
@@ -111,7 +111,7 @@ describe("the gateway writer under a busy or throttling gateway", () => {
   });
 
   it("honours 429 with Retry-After beyond the SDK's own retries, then applies everything", async () => {
-    const before = s.writes();
+    const before = s.appliedWrites();
     const auditBefore = (await s.audit("gateway.written")).length;
     const throttledBefore = s.putStatuses()["429"] ?? 0;
     // The SDK retries 429 three times by itself; the fourth surfaces to the writer, which waits on a durable timer.
@@ -123,7 +123,7 @@ describe("the gateway writer under a busy or throttling gateway", () => {
 
     expect(writer.runtimeStatus).not.toBe("Failed");
     expect((s.putStatuses()["429"] ?? 0) - throttledBefore).toBe(4);
-    expect(s.writes() - before).toBe(1);
+    expect(s.appliedWrites() - before).toBe(1);
     expect(revokedOn(await s.read())).toEqual(expect.arrayContaining(thumbprints));
     // The writer's own wait honoured Retry-After (1 s), not its 50 ms first backoff.
     const throttled = steps(writer).filter((step) => step.outcome === "throttled");
@@ -162,7 +162,7 @@ describe("the gateway writer and a concurrent hand edit", () => {
   it("keeps an entry added by hand between its read and its PUT, and still applies its own", async () => {
     const handAdded = thumbprint();
     const conflictsBefore = s.putStatuses()["412"] ?? 0;
-    const writesBefore = s.writes();
+    const writesBefore = s.appliedWrites();
     const auditBefore = (await s.audit("gateway.written")).length;
     // Hold the writer's PUT at a gate: the writer has read the gateway, and the operator edits it before the PUT.
     const held = s.sandbox.arm.controls.holdNext(s.gatewayId, "put");
@@ -182,7 +182,7 @@ describe("the gateway writer and a concurrent hand edit", () => {
     expect(conflicts).toBeLessThanOrEqual(2);
     expect(outcomes(writer)).toContain("conflict");
     // One write by the writer after the hand edit (the other successful PUT): audited, whichever execution sent it.
-    expect(s.writes() - writesBefore).toBe(2);
+    expect(s.appliedWrites() - writesBefore).toBe(2);
     const audited = await auditedSince(auditBefore);
     expect(audited).toHaveLength(1);
     expect(audited[0]).toMatchObject({ added: 4 });

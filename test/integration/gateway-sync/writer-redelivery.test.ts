@@ -61,7 +61,7 @@ async function apply(input: {
 describe("re-delivered applyGatewayState executions", () => {
   it("a write whose result the writer never saw is audited by the writer's next pass", async () => {
     await s.settle();
-    const writesBefore = s.writes();
+    const writesBefore = s.appliedWrites();
     const auditedBefore = (await s.audit("gateway.written")).length;
     const [revocation] = await s.revokeInLedger(1);
     const { desired } = await invoke<DesiredGatewayState>("computeDesiredGatewayState", {});
@@ -74,7 +74,7 @@ describe("re-delivered applyGatewayState executions", () => {
     // The writer's own pass finds the gateway in sync and writes nothing: the write it never saw is audited once.
     await s.reconcile();
     expect((await s.settle()).runtimeStatus).toBe("Running");
-    expect(s.writes() - writesBefore).toBe(1);
+    expect(s.appliedWrites() - writesBefore).toBe(1);
     const written = (await s.audit("gateway.written")).slice(auditedBefore);
     expect(written).toHaveLength(1);
     expect(written[0]?.details).toMatchObject({ pass: "dropped-pass", added: 1 });
