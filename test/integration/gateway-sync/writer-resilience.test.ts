@@ -160,7 +160,8 @@ describe("the gateway writer under a gateway that stays busy", () => {
   });
 
   it("waits for an operation someone else started instead of sending a PUT the gateway would refuse", async () => {
-    s.sandbox.arm.controls.setOperationDurationMs(800);
+    // Long enough that the writer reads while it still runs, also on a loaded machine (800 ms was not).
+    s.sandbox.arm.controls.setOperationDurationMs(2500);
     const operator = new GatewayClient(getConfig(), { pollIntervalMs: 10 });
     const before = await s.read();
     // An operator's own update, still running when the writer reads the gateway.
