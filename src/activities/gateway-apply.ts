@@ -1,15 +1,21 @@
 // Activities of one writer pass. applyGatewayState re-reads the gateway, plans, and sends everything pending in ONE
 // PUT (If-Match on the read's ETag); awaitGatewayWrite follows that long-running PUT for a bounded time per call and,
 // once it has ended, re-reads the gateway to verify. No activity holds a PUT that runs for minutes, and a writer that
-// restarts resumes nothing blindly: a gateway still Updating is treated as busy. Both are safe to repeat.
+// restarts resumes nothing blindly: a gateway still Updating is treated as busy. Both are safe to repeat, also when
+// the durable backend delivers them twice: an apply writes only under a ticket no older than the newest that wrote
+// (a stale re-delivery writes nothing), and audits each write it sends itself (gateway-write-audit).
 import { defineActivity } from "./define";
 import { services } from "./services";
+import { auditAcceptedWrite, auditFailedWrite } from "./gateway-write-audit";
 import { GatewayError, parseGatewayId } from "../clients/gateway";
+import type { GatewayClient } from "../clients/gateway";
 import { gatewayWithRadiusSecret, RadiusSecretMissingError } from "../clients/radius-secret";
 import { GatewayCapacityError, planSync, satisfies } from "../domain/gateway-config";
 import type { DesiredState, P2sCertificateState } from "../domain/gateway-config";
 import type { ExpiredRoot } from "../domain/expired-roots";
 import { NOTHING, entriesToKeep, isEmpty, lostEntries, withRestored } from "../domain/gateway-restore";
+import { writeKey } from "../domain/gateway-write-journal";
+import type { WriteTicket } from "../domain/gateway-write-journal";
 import { normaliseThumbprint } from "../domain/thumbprint";
 
 /**
@@ -21,6 +27,10 @@ export const WRITE_POLL_LIMITS = { polls: 6, maxMs: 5 * 60_000 } as const;
 
 export interface ApplyGatewayInput {
   readonly gatewayId: string;
+  /** The pass: names the write in the journal and the audit. */
+  readonly passId: string;
+  /** Orders this pass against the others: a write is sent only when no newer pass has written. */
+  readonly ticket: WriteTicket;
   readonly desired: DesiredState;
   /** UPN (lower case) of each desired revoked thumbprint: their sessions are marked to be ended. */
   readonly revokedUsers: Readonly<Record<string, string>>;
@@ -46,9 +56,12 @@ export interface RetryLater {
   readonly detail: string;
 }
 
-/** Someone changed the gateway since the read, or the write did not end with the desired state: plan again. */
+/**
+ * Someone changed the gateway since the read, the write did not end with the desired state, or a newer pass has
+ * written (superseded: this execution is stale; the writer itself seeing it means its clock went back): plan again.
+ */
 export interface Disagreement {
-  readonly outcome: "conflict" | "unverified" | "failed";
+  readonly outcome: "conflict" | "unverified" | "failed" | "superseded";
   readonly detail: string;
   /** Entries the write carried that the gateway no longer shows after it (a concurrent write dropped them). */
   readonly lost?: P2sCertificateState;
@@ -71,6 +84,8 @@ export type ApplyGatewayOutcome =
   | {
       readonly outcome: "started";
       readonly operation: string;
+      /** The write's key in the journal and the audit (awaitGatewayWrite audits its operation's failure). */
+      readonly writeKey: string;
       readonly plan: PlannedWrite;
       /** What the write carries beyond what the ledger gives back (awaitGatewayWrite checks it survived). */
       readonly kept: P2sCertificateState;
@@ -79,7 +94,7 @@ export type ApplyGatewayOutcome =
 
 export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayOutcome>(
   "applyGatewayState",
-  async ({ gatewayId, desired, revokedUsers, restore }, context) => {
+  async ({ gatewayId, passId, ticket, desired, revokedUsers, restore }, context) => {
     const { gateways, ledger, config, keyVault } = services();
     const ref = parseGatewayId(gatewayId);
     try {
@@ -101,21 +116,36 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
       const added = failed ? desired.revokedThumbprints.map(normaliseThumbprint) : plan.addedRevocations;
       // Mark whose sessions to end before the PUT: if the writer fails after it, the next pass still ends them.
       const users = added.flatMap((t) => revokedUsers[t] ?? []);
+      // A stale execution (re-delivered after newer passes wrote) could put back old root data or a restored entry
+      // removed since: write only when no newer pass has.
+      if (!(await ledger.claimGatewayWrite(gatewayId, ticket, passId))) {
+        const detail = `a newer pass than ${passId} has written the gateway`;
+        context.log(`gateway ${ref.name}: not written, superseded: ${detail}`);
+        return { outcome: "superseded", detail };
+      }
       await ledger.markSessionsToEnd(gatewayId, users, new Date());
       context.log(
         `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length} -${plan.rootsRemoved.length} expired, restored ${restored.length}${failed ? " (after a failed operation)" : ""}`,
       );
       const progress = await gateways.beginWrite(ref, { ...before, gateway }, plan.next);
+      const written: PlannedWrite = {
+        addedRevocations: added,
+        prunedRevocations: plan.prunedRevocations,
+        rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
+        rootsRemoved: plan.rootsRemoved,
+        restored,
+      };
+      // The gateway accepted the write: audit it now, as the orchestrator may never see this execution's result (a
+      // duplicate delivery's completion is dropped), and journal it for the writer's warnings (expired roots).
+      const key = writeKey(passId, before.etag);
+      const journaled = { key, passId, at: new Date(), ...written };
+      await auditAcceptedWrite(ledger, gatewayId, journaled, plan.next.revoked.length);
+      await ledger.journalGatewayWrite(gatewayId, journaled);
       return {
         outcome: "started",
         operation: progress.state === "running" ? progress.operation : "",
-        plan: {
-          addedRevocations: added,
-          prunedRevocations: plan.prunedRevocations,
-          rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
-          rootsRemoved: plan.rootsRemoved,
-          restored,
-        },
+        writeKey: key,
+        plan: written,
         kept: entriesToKeep(plan.next, desired),
       };
     } catch (error) {
@@ -130,6 +160,8 @@ export interface AwaitWriteInput {
   readonly gatewayId: string;
   /** The serialized operation from applyGatewayState ("" when the PUT had already ended). */
   readonly operation: string;
+  /** The write's key: its operation ending Failed is audited under it. */
+  readonly writeKey?: string;
   readonly desired: DesiredState;
   /** What the write carried beyond the desired state; any of it missing afterwards is reported as lost. */
   readonly kept?: P2sCertificateState;
@@ -147,12 +179,12 @@ export type AwaitWriteOutcome =
 
 export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutcome>(
   "awaitGatewayWrite",
-  async ({ gatewayId, operation, desired, kept }) => {
+  async ({ gatewayId, operation, writeKey: key, desired, kept }) => {
     const { gateways } = services();
     const ref = parseGatewayId(gatewayId);
     try {
       if (operation !== "") {
-        const progress = await gateways.pollWrite(ref, operation, WRITE_POLL_LIMITS);
+        const progress = await pollOrMarkFailed(gatewayId, operation, key);
         if (progress.state === "running") return { outcome: "running", operation: progress.operation };
       }
       // Verify from a fresh read, not from the operation's answer: that is what the gateway enforces now.
@@ -179,6 +211,25 @@ export const awaitGatewayWrite = defineActivity<AwaitWriteInput, AwaitWriteOutco
     }
   },
 );
+
+/**
+ * Polls the write; one whose operation ended Failed (busy or otherwise) is audited so, after the entry that says
+ * the gateway accepted it.
+ */
+async function pollOrMarkFailed(
+  gatewayId: string,
+  operation: string,
+  key: string | undefined,
+): ReturnType<GatewayClient["pollWrite"]> {
+  const { gateways, ledger } = services();
+  try {
+    return await gateways.pollWrite(parseGatewayId(gatewayId), operation, WRITE_POLL_LIMITS);
+  } catch (error) {
+    const ended = error instanceof GatewayError && (error.kind === "busy" || error.kind === "operationFailed");
+    if (ended && key !== undefined) await auditFailedWrite(ledger, gatewayId, key, error.message);
+    throw error;
+  }
+}
 
 /** Maps the gateway failures the writer decides on; anything else is unexpected and propagates (the writer alerts). */
 function classifyOrThrow(error: unknown): PassSetback {

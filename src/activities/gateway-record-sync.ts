@@ -1,8 +1,8 @@
-// Activity: records the outcome of a writer pass for GET /api/v1/gateways, and audits writes.
+// Activity: records the outcome of a writer pass for GET /api/v1/gateways, and hands the writer what the writes
+// journaled since its last record did that calls for a warning: its own, and any a re-delivered execution sent without
+// the writer seeing its result (each write was audited by the execution that sent it, gateway-write-audit).
 import { defineActivity } from "./define";
 import { services } from "./services";
-import { parseGatewayId } from "../clients/gateway";
-import { describeExpiredRoots } from "../domain/expired-roots";
 import type { ExpiredRoot } from "../domain/expired-roots";
 
 export interface RecordSyncInput {
@@ -12,53 +12,33 @@ export interface RecordSyncInput {
   readonly detail: string;
   readonly revokedCount: number;
   readonly rootCount: number;
-  readonly addedRevocations: readonly string[];
-  readonly prunedRevocations: readonly string[];
-  /** Expired roots the write left out (removed from the gateway); audited one entry per write. */
-  readonly rootsRemoved?: readonly ExpiredRoot[];
 }
 
-export const recordGatewaySync = defineActivity<RecordSyncInput, null>("recordGatewaySync", async (input) => {
-  const { ledger } = services();
-  const at = new Date();
-  await ledger.recordGatewaySync({
-    gatewayId: input.gatewayId,
-    lastSyncAt: at,
-    outcome: input.outcome,
-    detail: input.detail,
-    revokedCount: input.revokedCount,
-    rootCount: input.rootCount,
-  });
-  if (input.outcome === "written") {
-    const name = parseGatewayId(input.gatewayId).name;
-    await ledger.appendAudit({
-      id: `${input.passId}:written`,
-      at,
-      actor: "gatewayWriter",
-      action: "gateway.written",
-      subject: `gateway:${name.toLowerCase()}`,
-      reason: input.detail,
-      source: "gateway-sync",
-      details: {
-        added: input.addedRevocations.length,
-        pruned: input.prunedRevocations.length,
-        revokedCount: input.revokedCount,
-        firstAdded: input.addedRevocations[0] ?? "",
-      },
+/** What the journaled writes did that the writer warns about (whoever's execution sent them). */
+export interface JournaledWrites {
+  readonly written: number;
+  readonly rootsRemoved: readonly ExpiredRoot[];
+}
+
+export const recordGatewaySync = defineActivity<RecordSyncInput, JournaledWrites>(
+  "recordGatewaySync",
+  async (input) => {
+    const { ledger } = services();
+    await ledger.recordGatewaySync({
+      gatewayId: input.gatewayId,
+      lastSyncAt: new Date(),
+      outcome: input.outcome,
+      detail: input.detail,
+      revokedCount: input.revokedCount,
+      rootCount: input.rootCount,
     });
-    const removed = input.rootsRemoved ?? [];
-    if (removed.length > 0) {
-      await ledger.appendAudit({
-        id: `${input.passId}:expired-roots-removed`,
-        at,
-        actor: "gatewayWriter",
-        action: "gateway.expiredRootsRemoved",
-        subject: `gateway:${name.toLowerCase()}`,
-        reason: `removed ${describeExpiredRoots(removed)}: Azure refuses a gateway write that carries an expired root`,
-        source: "gateway-sync",
-        details: { count: removed.length, roots: removed.map((r) => r.name).join(",") },
-      });
-    }
-  }
-  return null;
-});
+    const writes = await ledger.listGatewayWrites(input.gatewayId);
+    // Reported once: a repeat of this activity (its result dropped) finds them gone; the first one's result carries them.
+    await ledger.clearGatewayWrites(
+      input.gatewayId,
+      writes.map((w) => w.key),
+    );
+    const removed = new Map(writes.flatMap((w) => w.rootsRemoved).map((r) => [r.name.toLowerCase(), r]));
+    return { written: writes.length, rootsRemoved: [...removed.values()] };
+  },
+);

@@ -11,10 +11,12 @@ import type {
   HireRecord,
   OffboardingRecord,
 } from "../domain/ledger";
+import type { JournaledWrite, WriteTicket } from "../domain/gateway-write-journal";
 import type { UserStanding } from "../domain/user-standing";
 import { tableClient } from "./storage";
 import { AuditTable } from "./ledger-audit";
 import { CertificateTable } from "./ledger-certificates";
+import { GatewayWriteTable } from "./ledger-gateway-writes";
 import { GatewayTable } from "./ledger-gateways";
 import { ensureTable } from "./ledger-table";
 import { UserTable } from "./ledger-users";
@@ -29,6 +31,7 @@ export class Ledger {
   private readonly certificateTable: CertificateTable;
   private readonly auditTable: AuditTable;
   private readonly gatewayTable: GatewayTable;
+  private readonly gatewayWrites: GatewayWriteTable;
   private readonly userTable: UserTable;
 
   constructor(certificates: TableClient, audit: TableClient, gateways: TableClient, users: TableClient) {
@@ -37,6 +40,7 @@ export class Ledger {
     this.certificateTable = new CertificateTable(certificates, ready);
     this.auditTable = new AuditTable(audit, ready);
     this.gatewayTable = new GatewayTable(gateways, ready);
+    this.gatewayWrites = new GatewayWriteTable(gateways, ready);
     this.userTable = new UserTable(users, ready);
   }
 
@@ -74,6 +78,24 @@ export class Ledger {
 
   clearSessionsToEnd(gatewayId: string, users: readonly string[]): Promise<void> {
     return this.gatewayTable.clearSessionsToEnd(gatewayId, users);
+  }
+
+  /** See GatewayWriteTable.claimWrite: false when a newer pass already wrote (this one must not). */
+  claimGatewayWrite(gatewayId: string, ticket: WriteTicket, passId: string): Promise<boolean> {
+    return this.gatewayWrites.claimWrite(gatewayId, ticket, passId);
+  }
+
+  /** Records a write the gateway accepted, until a recorded pass has raised the warnings it calls for. */
+  journalGatewayWrite(gatewayId: string, write: JournaledWrite): Promise<void> {
+    return this.gatewayWrites.journalWrite(gatewayId, write);
+  }
+
+  listGatewayWrites(gatewayId: string): Promise<JournaledWrite[]> {
+    return this.gatewayWrites.listWrites(gatewayId);
+  }
+
+  clearGatewayWrites(gatewayId: string, keys: readonly string[]): Promise<void> {
+    return this.gatewayWrites.clearWrites(gatewayId, keys);
   }
 
   recordOffboarding(record: OffboardingRecord): Promise<void> {

@@ -10,12 +10,11 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { run } from "../activities/define";
-import { raiseAlert } from "../activities/alert";
 import { applyGatewayState, awaitGatewayWrite } from "../activities/gateway-apply";
 import type { AwaitWriteOutcome, PassSetback, PlannedWrite } from "../activities/gateway-apply";
 import { computeDesiredGatewayState } from "../activities/gateway-desired-state";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
-import { auditRestoredEntries } from "../activities/gateway-restored";
+import { failLoudly, nameOf, warn } from "./gateway-writer-alerts";
 import { disconnectRevokedSessions, findRevokedSessions } from "../activities/gateway-sessions";
 import { CHANGES_PENDING_EVENT, GATEWAY_WRITER_ORCHESTRATION } from "../clients/gateway-writer-starter";
 import type { ChangesPending } from "../clients/gateway-writer-starter";
@@ -179,9 +178,15 @@ function* onePass(
   // Re-read the desired state every pass: everything marked in the ledger before now goes into this write.
   const { desired, revokedUsers, rootError } = yield* run(computeDesiredGatewayState, {}, retry);
 
-  // Read the gateway, plan, and send one PUT with If-Match when anything differs.
+  // Read the gateway, plan, and send one PUT with If-Match when anything differs. The ticket orders this pass after
+  // every earlier one, so a re-delivered execution of an earlier pass cannot write over this one's work.
   const restore = book.restore === undefined ? {} : { restore: book.restore };
-  const begun = yield* run(applyGatewayState, { gatewayId: input.gatewayId, desired, revokedUsers, ...restore }, retry);
+  const ticket = { at: context.df.currentUtcDateTime.getTime(), seq: (input.generation ?? 0) + pass };
+  const begun = yield* run(
+    applyGatewayState,
+    { gatewayId: input.gatewayId, passId, ticket, desired, revokedUsers, ...restore },
+    retry,
+  );
   let written: { plan: PlannedWrite; revokedCount: number; rootCount: number } | undefined;
   if (begun.outcome === "started") {
     // Follow the long-running PUT in bounded activity calls until it ends, then verify from a fresh read.
@@ -189,7 +194,7 @@ function* onePass(
     const followedSince = context.df.currentUtcDateTime.getTime();
     let progress: AwaitWriteOutcome = yield* run(
       awaitGatewayWrite,
-      { gatewayId: input.gatewayId, operation: begun.operation, desired, kept: begun.kept },
+      { gatewayId: input.gatewayId, operation: begun.operation, writeKey: begun.writeKey, desired, kept: begun.kept },
       retry,
     );
     for (let call = 1; progress.outcome === "running"; call++) {
@@ -201,7 +206,13 @@ function* onePass(
       }
       progress = yield* run(
         awaitGatewayWrite,
-        { gatewayId: input.gatewayId, operation: progress.operation, desired, kept: begun.kept },
+        {
+          gatewayId: input.gatewayId,
+          operation: progress.operation,
+          writeKey: begun.writeKey,
+          desired,
+          kept: begun.kept,
+        },
         retry,
       );
     }
@@ -218,9 +229,6 @@ function* onePass(
       book.restore = mergeEntries(book.restore ?? NOTHING, lost ?? NOTHING);
       return verdict(progress);
     }
-    if (begun.plan.restored.length > 0) {
-      yield* run(auditRestoredEntries, { gatewayId: input.gatewayId, passId, restored: begun.plan.restored }, retry);
-    }
     // A verified write holds what it restored; only what this write lost is still to be put back.
     book.restore = lost === undefined || isEmpty(lost) ? undefined : lost;
     written = { plan: begun.plan, revokedCount: progress.revokedCount, rootCount: progress.rootCount };
@@ -230,14 +238,16 @@ function* onePass(
     return verdict(begun);
   }
 
-  // Record the pass (written or already in sync) for the API and the audit.
+  // Record the pass (written or already in sync) for the API. Each write was audited by the execution that sent it;
+  // the writes journaled since the last record (this pass's, and any a re-delivered execution sent without the writer
+  // seeing its result) come back for the warnings below.
   const counts = written ?? (begun.outcome === "inSync" ? begun : { revokedCount: -1, rootCount: -1 });
   const plan = written?.plan;
   const summary =
     plan === undefined
       ? "in sync"
       : `added ${plan.addedRevocations.length} revocations, pruned ${plan.prunedRevocations.length}`;
-  yield* run(
+  const audited = yield* run(
     recordGatewaySync,
     {
       gatewayId: input.gatewayId,
@@ -246,17 +256,14 @@ function* onePass(
       detail: rootError === undefined ? summary : `${summary}; ${rootError}`,
       revokedCount: counts.revokedCount,
       rootCount: counts.rootCount,
-      addedRevocations: plan?.addedRevocations ?? [],
-      prunedRevocations: plan?.prunedRevocations ?? [],
-      rootsRemoved: plan?.rootsRemoved ?? [],
     },
     retry,
   );
-  if (plan !== undefined && plan.rootsRemoved.length > 0) {
+  if (audited.rootsRemoved.length > 0) {
     // An expired root (often one added by hand) would have made Azure refuse the write: it was left out. Say so.
     yield* warn(context, retry, input.gatewayId, {
       title: `Gateway ${nameOf(input.gatewayId)}: expired root certificates removed`,
-      detail: `removed ${describeExpiredRoots(plan.rootsRemoved)}: Azure refuses every gateway write that carries an expired root (VpnClientRootCertificateExpired), and no client can authenticate with one`,
+      detail: `removed ${describeExpiredRoots(audited.rootsRemoved)}: Azure refuses every gateway write that carries an expired root (VpnClientRootCertificateExpired), and no client can authenticate with one`,
     });
   }
 
@@ -293,6 +300,7 @@ function verdict(outcome: PassSetback): PassOutcome {
     case "conflict":
     case "unverified":
     case "failed":
+    case "superseded":
       return { kind: "disagree", outcome: outcome.outcome, detail: outcome.detail };
     case "capacity":
     case "rejected":
@@ -309,59 +317,6 @@ function* guarded(pass: Generator<Task, PassOutcome, unknown>): Generator<Task, 
     const detail = error instanceof Error ? error.message : String(error);
     return { kind: "refuse", outcome: "error", detail: `unexpected failure: ${detail}` };
   }
-}
-
-/** Raises a warning; one that cannot be sent is logged in the status, never a reason for the writer to stop. */
-function* warn(
-  context: OrchestrationContext,
-  retry: df.RetryOptions,
-  gatewayId: string,
-  alert: { readonly title: string; readonly detail: string },
-): Generator<Task, void, unknown> {
-  try {
-    yield* run(raiseAlert, { severity: "warning", ...alert, subject: gatewayId }, retry);
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    context.df.setCustomStatus({ gateway: nameOf(gatewayId), state: "warning not sent", detail: why });
-  }
-}
-
-/**
- * Raises a critical alert naming the cause, records the failed pass for the API, and fails the instance. Each step is
- * attempted even when the other fails (an unreachable table must not silence the alert, nor the reverse).
- */
-function* failLoudly(
-  context: OrchestrationContext,
-  retry: df.RetryOptions,
-  gatewayId: string,
-  passId: string,
-  outcome: string,
-  detail: string,
-): Generator<Task, never, unknown> {
-  const gatewayName = nameOf(gatewayId);
-  const problems: string[] = [];
-  try {
-    yield* run(
-      raiseAlert,
-      {
-        severity: "critical",
-        title: `Gateway ${gatewayName}: revocations cannot be applied`,
-        detail,
-        subject: gatewayId,
-      },
-      retry,
-    );
-  } catch (error) {
-    problems.push(`the alert could not be sent: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  try {
-    const failed = { revokedCount: -1, rootCount: -1, addedRevocations: [], prunedRevocations: [] };
-    yield* run(recordGatewaySync, { gatewayId, passId, outcome, detail, ...failed }, retry);
-  } catch (error) {
-    problems.push(`the pass could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  context.df.setCustomStatus({ gateway: gatewayName, state: "failed", outcome });
-  throw new Error([`gateway ${gatewayName}: ${detail}`, ...problems].join("; "));
 }
 
 /** The waits after a refusal: from the configured first wait, doubling, at most MAX_BUSY_WAIT_MS (before Retry-After). */
@@ -388,10 +343,6 @@ function continueWith(
     ...next,
   });
   return { gateway: nameOf(input.gatewayId), passes, continued: true };
-}
-
-function nameOf(gatewayId: string): string {
-  return gatewayId.split("/").pop() ?? gatewayId;
 }
 
 df.app.orchestration(GATEWAY_WRITER_ORCHESTRATION, gatewayWriter);

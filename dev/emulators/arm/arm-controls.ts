@@ -9,7 +9,7 @@ import { requireRadiusSecrets } from "./radius-secrets";
 import type { JsonObject } from "./json";
 import { nextClientAddress } from "./client-address-pool";
 import type { IfMatchMode } from "./if-match";
-import type { OperationFailure, OperationStatus } from "./operation";
+import type { GatewayOperation, OperationFailure, OperationStatus } from "./operation";
 import type { GatedRequest, RequestGate, RequestGates } from "./request-gates";
 import { gatewayKey, parseGatewayId } from "./resource-id";
 import { createSession, healthDetail } from "./vpn-session";
@@ -66,6 +66,8 @@ export interface ArmEmulatorControls {
   failNextOperation(gatewayId: string, failure: OperationFailure): void;
   /** The operation occupying the gateway, if any. */
   runningOperation(gatewayId: string): RunningOperationInfo | undefined;
+  /** The long-running operations of this gateway kept so far (ended ones for an hour), oldest first. */
+  operations(gatewayId: string): RunningOperationInfo[];
   /** The gateway server root CN that generated profiles report (Microsoft rotates it). */
   setServerRootCn(gatewayId: string, commonName: string): void;
   /** Forgets all gateways, sessions, operations, profiles and settings overrides. */
@@ -150,16 +152,10 @@ export function createArmControls(
     failNextOperation(gatewayId, failure) {
       store.planFailure(required(gatewayId).ref, { code: failure.code, message: failure.message });
     },
+    operations: (gatewayId) => store.operationsOf(required(gatewayId)).map(operationInfo),
     runningOperation(gatewayId) {
       const operation = store.occupying(required(gatewayId));
-      if (operation === undefined) return undefined;
-      return {
-        id: operation.id,
-        name: operation.name,
-        status: operation.status,
-        startedAt: new Date(operation.startedAtMs).toISOString(),
-        endsAt: new Date(operation.endsAtMs).toISOString(),
-      };
+      return operation === undefined ? undefined : operationInfo(operation);
     },
     setServerRootCn(gatewayId, commonName) {
       serverRootCns.set(gatewayKey(required(gatewayId).ref), commonName);
@@ -177,4 +173,14 @@ export function createArmControls(
 function nonNegative(value: number, name: string): number {
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
   return value;
+}
+
+function operationInfo(operation: GatewayOperation): RunningOperationInfo {
+  return {
+    id: operation.id,
+    name: operation.name,
+    status: operation.status,
+    startedAt: new Date(operation.startedAtMs).toISOString(),
+    endsAt: new Date(operation.endsAtMs).toISOString(),
+  };
 }

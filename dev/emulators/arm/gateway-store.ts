@@ -169,6 +169,13 @@ export class GatewayStore {
     return operation;
   }
 
+  /** The operations of one gateway still kept (ended ones for an hour), oldest first. */
+  operationsOf(record: GatewayRecord): GatewayOperation[] {
+    this.settle();
+    const key = gatewayKey(record.ref);
+    return [...this.operations.values()].filter((o) => o.gatewayKey === key);
+  }
+
   /** Records a request refused for a busy gateway as an operation that has already failed (see conflict.ts). */
   refuse(record: GatewayRecord, name: LongRunningName, apiVersion: string, error: OperationFailure): GatewayOperation {
     const now = this.now();

@@ -8,7 +8,7 @@ import { Ledger } from "../../../src/clients/ledger";
 import { getConfig } from "../../../src/config";
 import type { RevokedEntry } from "../../../src/domain/gateway-config";
 import { gatewayWriterInstanceId } from "../../../src/domain/gateway-writer-id";
-import type { CertificateRecord } from "../../../src/domain/ledger";
+import type { AuditEntry, CertificateRecord } from "../../../src/domain/ledger";
 import { startTestSandbox } from "../../support/sandbox";
 import type { TestSandbox } from "../../support/sandbox";
 
@@ -39,6 +39,11 @@ export interface SyncSandbox {
   handEdit(change: (revoked: readonly RevokedEntry[]) => RevokedEntry[]): Promise<void>;
   /** Successful gateway PUTs so far (faulted and refused ones excluded). */
   writes(): number;
+  /**
+   * PUTs the gateway carried out (their operation Succeeded), as the emulator counts them: unlike writes(), a PUT
+   * the busy gateway accepted and failed at once (AnotherOperationInProgress) is not one.
+   */
+  appliedWrites(): number;
   /** Every PUT answer by HTTP status. */
   putStatuses(): Readonly<Record<string, number>>;
   /** Runs the safety-net timer now, as the Functions admin API does. */
@@ -50,6 +55,8 @@ export interface SyncSandbox {
   revokeInLedger(count: number, options?: { upn?: string; notAfter?: Date }): Promise<string[]>;
   /** Puts one active certificate for `upn` into the ledger (offboarding revokes it); returns its thumbprint. */
   activeInLedger(upn: string): Promise<string>;
+  /** The gateway's audit entries with this action (every one when none is given). */
+  audit(action?: string): Promise<AuditEntry[]>;
   /** POST /api/v1/users/{upn}/revocations; returns the offboarding instance id. */
   offboard(upn: string, requestId: string): Promise<string>;
   stop(): Promise<void>;
@@ -143,6 +150,10 @@ export async function startSyncSandbox(
       const byStatus = sandbox.arm.stats.operation("virtualNetworkGateways.put").byStatus;
       return (byStatus["200"] ?? 0) + (byStatus["201"] ?? 0);
     },
+    appliedWrites: () =>
+      sandbox.arm.controls
+        .operations(gatewayId)
+        .filter((o) => o.name === "virtualNetworkGateways.put" && o.status === "Succeeded").length,
     putStatuses: () => sandbox.arm.stats.operation("virtualNetworkGateways.put").byStatus,
     reconcile: async () => {
       const response = await fetch(`${sandbox.endpoints.host}/admin/functions/gatewayReconcile`, {
@@ -166,6 +177,10 @@ export async function startSyncSandbox(
       const r = record(upn, "active", new Date(Date.now() + 30 * DAY_MS));
       await put(r);
       return r.thumbprint ?? "";
+    },
+    audit: async (action) => {
+      const entries = await ledger.listAudit(`gateway:${ref.name.toLowerCase()}`);
+      return action === undefined ? entries : entries.filter((e) => e.action === action);
     },
     offboard: async (upn, requestId) => {
       const response = await sandbox.api("POST", `/api/v1/users/${encodeURIComponent(upn)}/revocations`, {

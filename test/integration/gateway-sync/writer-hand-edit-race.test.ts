@@ -17,6 +17,7 @@ import { GatewayClient, GatewayError } from "../../../src/clients/gateway";
 import type { GatewaySnapshot } from "../../../src/clients/gateway";
 import { getConfig } from "../../../src/config";
 import type { RevokedEntry } from "../../../src/domain/gateway-config";
+import { testAtLeastOnce } from "../../support/sandbox";
 import { revokedOn, startSyncSandbox, thumbprint } from "./sync-sandbox";
 import type { SyncSandbox, WriterSnapshot } from "./sync-sandbox";
 
@@ -32,7 +33,22 @@ afterAll(async () => {
   await s.stop();
 });
 
+afterEach(() => {
+  s.sandbox.durable.setAtLeastOnce(testAtLeastOnce());
+});
+
 const alerts = (): string[] => s.sandbox.logs.filter((line) => line.includes("ALERT"));
+
+/**
+ * Waits until no operation runs on the gateway: with at-least-once delivery a re-delivered writer execution may be
+ * writing, and an operator's PUT would then be refused (AnotherOperationInProgress) rather than race.
+ */
+async function gatewayIdle(): Promise<void> {
+  for (const deadline = Date.now() + 10_000; s.sandbox.arm.controls.runningOperation(s.gatewayId) !== undefined;) {
+    if (Date.now() > deadline) throw new Error("an operation still runs on the gateway after 10 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** An operator's careful edit from `read`: on 412 it reads again and makes the same change to what it finds. */
 async function operatorEdit(read: GatewaySnapshot, add: RevokedEntry): Promise<"landed" | "retried"> {
@@ -43,6 +59,7 @@ async function operatorEdit(read: GatewaySnapshot, add: RevokedEntry): Promise<"
     return "landed";
   } catch (error) {
     if (!(error instanceof GatewayError) || error.kind !== "preconditionFailed") throw error;
+    await gatewayIdle();
     await change(await operator.read(s.ref));
     return "retried";
   }
@@ -67,6 +84,10 @@ describe.each<[IfMatchMode, "landed" | "retried"]>([
 ])("a hand edit racing the writer, If-Match %s", (mode, operatorOutcome) => {
   it("lands the revocation, keeps the hand edit, puts back what the race dropped, and audits it", async () => {
     await s.settle();
+    // Exactly-once for this race: the gate below holds "the writer's next read" and B writes before it. A re-delivered
+    // apply can take that gate with its own read, so the writer's verification read comes before B's write: the order
+    // no read can catch (see above), not the one this test places. writer-acceptance runs a race at least once.
+    s.sandbox.durable.setAtLeastOnce(undefined);
     s.sandbox.arm.controls.setIfMatchMode(mode);
     const gates = s.sandbox.arm.controls;
     const byA: RevokedEntry = { name: `hand-a-${mode}`, thumbprint: thumbprint() };
@@ -87,6 +108,7 @@ describe.each<[IfMatchMode, "landed" | "retried"]>([
     await afterWrite.reached;
     expect(revokedOn(await s.read())).toContain(revocation);
     // B's write from its older read lands now, between the writer's write and the writer's next read.
+    await gatewayIdle();
     expect(await operatorEdit(staleForB, byB)).toBe(operatorOutcome);
     afterWrite.release();
 
@@ -106,7 +128,9 @@ describe.each<[IfMatchMode, "landed" | "retried"]>([
       expect(restored).toHaveLength(1);
       expect(String(restored[0]?.details?.["entries"])).toContain(byA.thumbprint);
       const warning = raised.filter((line) => line.includes("ALERT warning") && line.includes("dropped entries"));
-      expect(warning).toHaveLength(1);
+      // Raised once; at-least-once delivery may send that one alert twice.
+      expect(new Set(warning).size).toBe(1);
+      expect(warning.length).toBeLessThanOrEqual(2);
       expect(warning[0]).toContain(byA.thumbprint);
     } else {
       expect(restored).toHaveLength(0);

@@ -1,0 +1,62 @@
+// The gateway writer's way out: warnings that never stop it, and the loud failure (critical alert, pass recorded).
+import type * as df from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
+import { run } from "../activities/define";
+import { raiseAlert } from "../activities/alert";
+import { recordGatewaySync } from "../activities/gateway-record-sync";
+
+/** Raises a warning; one that cannot be sent is logged in the status, never a reason for the writer to stop. */
+export function* warn(
+  context: OrchestrationContext,
+  retry: df.RetryOptions,
+  gatewayId: string,
+  alert: { readonly title: string; readonly detail: string },
+): Generator<Task, void, unknown> {
+  try {
+    yield* run(raiseAlert, { severity: "warning", ...alert, subject: gatewayId }, retry);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    context.df.setCustomStatus({ gateway: nameOf(gatewayId), state: "warning not sent", detail: why });
+  }
+}
+
+/**
+ * Raises a critical alert naming the cause, records the failed pass for the API, and fails the instance. Each step is
+ * attempted even when the other fails (an unreachable table must not silence the alert, nor the reverse).
+ */
+export function* failLoudly(
+  context: OrchestrationContext,
+  retry: df.RetryOptions,
+  gatewayId: string,
+  passId: string,
+  outcome: string,
+  detail: string,
+): Generator<Task, never, unknown> {
+  const gatewayName = nameOf(gatewayId);
+  const problems: string[] = [];
+  try {
+    yield* run(
+      raiseAlert,
+      {
+        severity: "critical",
+        title: `Gateway ${gatewayName}: revocations cannot be applied`,
+        detail,
+        subject: gatewayId,
+      },
+      retry,
+    );
+  } catch (error) {
+    problems.push(`the alert could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    yield* run(recordGatewaySync, { gatewayId, passId, outcome, detail, revokedCount: -1, rootCount: -1 }, retry);
+  } catch (error) {
+    problems.push(`the pass could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  context.df.setCustomStatus({ gateway: gatewayName, state: "failed", outcome });
+  throw new Error([`gateway ${gatewayName}: ${detail}`, ...problems].join("; "));
+}
+
+export function nameOf(gatewayId: string): string {
+  return gatewayId.split("/").pop() ?? gatewayId;
+}
