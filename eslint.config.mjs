@@ -3,7 +3,19 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", ".sandbox/", "eslint.config.mjs", "jest.config.js"] },
+  {
+    ignores: [
+      "dist/",
+      "node_modules/",
+      "coverage/",
+      ".sandbox/",
+      "reports/",
+      ".stryker-tmp/",
+      "eslint.config.mjs",
+      "jest.config.js",
+      "jest.stryker.config.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

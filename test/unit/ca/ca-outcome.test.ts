@@ -52,7 +52,7 @@ describe("runCa", () => {
   const task = { withRetry: () => task } as unknown as RegisteredActivityTask;
   const activity: TypedActivity<string, CaOutcome<number>> = { name: "beginCertificate", task: () => task };
 
-  function drive(outcome: CaOutcome<number> | number): number {
+  function drive(outcome: CaOutcome<number> | number | null): number | null {
     const flow = runCa(activity, "input");
     const first = flow.next();
     expect(first.done).toBe(false);
@@ -68,6 +68,7 @@ describe("runCa", () => {
 
   it("takes a result recorded before the activities returned outcomes as the value (in flight across a deploy)", () => {
     expect(drive(5)).toBe(5);
+    expect(drive(null)).toBeNull();
   });
 
   it("fails at once with the activity, the error and its reason", () => {

@@ -1,0 +1,95 @@
+// Small pure rules: busy-service backoff, the shared health report cache, PKCS#12 passphrases.
+import { GATEWAY_BUSY_BACKOFF, backoffDelayMs } from "../../../src/domain/backoff";
+import { HealthCache } from "../../../src/domain/health-cache";
+import { generatePassphrase } from "../../../src/domain/passphrase";
+
+describe("backoffDelayMs", () => {
+  const policy = { firstMs: 1000, maxMs: 10_000, factor: 3 };
+
+  it("waits the first interval on the first attempt, and on any attempt number below one", () => {
+    expect(backoffDelayMs(policy, 1)).toBe(1000);
+    expect(backoffDelayMs(policy, 0)).toBe(1000);
+    expect(backoffDelayMs(policy, -2)).toBe(1000);
+  });
+
+  it("grows by the factor per attempt up to the cap", () => {
+    expect([2, 3, 4, 10].map((attempt) => backoffDelayMs(policy, attempt))).toEqual([3000, 9000, 10_000, 10_000]);
+  });
+
+  it("never waits less than the service's Retry-After, which may exceed the cap", () => {
+    expect(backoffDelayMs(policy, 1, 4000)).toBe(4000);
+    expect(backoffDelayMs(policy, 3, 4000)).toBe(9000);
+    expect(backoffDelayMs(policy, 9, 60_000)).toBe(60_000);
+  });
+
+  it("backs off a busy gateway from 15 s, doubling, to 5 minutes", () => {
+    expect(GATEWAY_BUSY_BACKOFF).toEqual({ firstMs: 15_000, maxMs: 300_000, factor: 2 });
+    expect([1, 2, 5, 6, 7].map((attempt) => backoffDelayMs(GATEWAY_BUSY_BACKOFF, attempt))).toEqual([
+      15_000, 30_000, 240_000, 300_000, 300_000,
+    ]);
+  });
+});
+
+describe("HealthCache", () => {
+  function setup(): { cache: HealthCache<string>; clock: { ms: number }; produce: jest.Mock<Promise<string>, []> } {
+    const clock = { ms: 1000 };
+    let n = 0;
+    const produce = jest.fn(() => Promise.resolve(`report ${++n}`));
+    return { cache: new HealthCache<string>(() => clock.ms), clock, produce };
+  }
+
+  it("shares one report within the time to live and probes afresh once it has passed", async () => {
+    const { cache, clock, produce } = setup();
+    await expect(cache.get("k", 5000, produce)).resolves.toBe("report 1");
+    clock.ms += 4999;
+    await expect(cache.get("k", 5000, produce)).resolves.toBe("report 1");
+    clock.ms += 1;
+    await expect(cache.get("k", 5000, produce)).resolves.toBe("report 2");
+    expect(produce).toHaveBeenCalledTimes(2);
+  });
+
+  it("probes afresh when the key (the configuration) changed", async () => {
+    const { cache, produce } = setup();
+    await cache.get("a", 5000, produce);
+    await expect(cache.get("b", 5000, produce)).resolves.toBe("report 2");
+    await expect(cache.get("b", 5000, produce)).resolves.toBe("report 2");
+  });
+
+  it("shares a probe still in flight", async () => {
+    const { cache, produce } = setup();
+    const [first, second] = [cache.get("k", 5000, produce), cache.get("k", 5000, produce)];
+    expect(second).toBe(first);
+    await first;
+    expect(produce).toHaveBeenCalledTimes(1);
+  });
+
+  it("refresh probes now and serves its result to the callers that follow", async () => {
+    const { cache, clock, produce } = setup();
+    await cache.get("k", 5000, produce);
+    clock.ms += 10;
+    await expect(cache.refresh("k", produce)).resolves.toBe("report 2");
+    clock.ms += 4995;
+    await expect(cache.get("k", 5000, produce)).resolves.toBe("report 2");
+  });
+
+  it("measures with the monotonic clock by default", async () => {
+    const spy = jest.spyOn(performance, "now").mockReturnValue(50);
+    const cache = new HealthCache<string>();
+    const produce = jest.fn(() => Promise.resolve("r"));
+    await cache.get("k", 10, produce);
+    spy.mockReturnValue(59);
+    await cache.get("k", 10, produce);
+    spy.mockReturnValue(60);
+    await cache.get("k", 10, produce);
+    expect(produce).toHaveBeenCalledTimes(2);
+    spy.mockRestore();
+  });
+});
+
+describe("generatePassphrase", () => {
+  it("is 24 base64url characters (144 random bits), different each time", () => {
+    const phrases = Array.from({ length: 20 }, generatePassphrase);
+    for (const phrase of phrases) expect(phrase).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(new Set(phrases).size).toBe(20);
+  });
+});

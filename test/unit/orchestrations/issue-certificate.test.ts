@@ -1,0 +1,189 @@
+// The issuance orchestration, step by step: which activity it calls with what, under which retry policy, what it
+// returns, and how it ends when a step fails or the user was offboarded while the certificate was being made.
+jest.mock(
+  "@azure/functions-core",
+  () =>
+    jest.requireActual<typeof import("../../support/durable/fake-invoker")>("../../support/durable/fake-invoker")
+      .coreStandin,
+  { virtual: true },
+);
+
+import { TerminalIssuanceError } from "../../../src/activities/ca-outcome";
+import { issueClientCertificate } from "../../../src/orchestrations/issue-certificate";
+import type { IssuanceRequest } from "../../../src/domain/issuance";
+import { assertUpn, keyVaultCertificateName } from "../../../src/domain/upn";
+import { OrchestrationDriver } from "./orchestration-driver";
+
+const request: IssuanceRequest = {
+  upn: "Ada.Lovelace@contoso.com",
+  requestId: "req-42",
+  source: "ticket",
+  sourceId: "T-1",
+  actor: "helpdesk@contoso.com",
+  certificateNamePrefix: "p2s-test",
+  requestedAt: "2030-01-01T00:00:00.000Z",
+};
+const certificateName = keyVaultCertificateName(assertUpn(request.upn), request.requestId, "p2s-test");
+const RETRY = {
+  firstRetryIntervalInMilliseconds: 5000,
+  maxNumberOfAttempts: 5,
+  backoffCoefficient: 2,
+  maxRetryIntervalInMilliseconds: 60_000,
+};
+const root = {
+  name: "p2s-root",
+  subject: "CN=P2S Root",
+  thumbprint: "AB".repeat(20),
+  serialNumber: "01",
+  notBefore: "2030-01-01T00:00:00.000Z",
+  notAfter: "2040-01-01T00:00:00.000Z",
+  publicCertData: "MIIB",
+  keyId: "https://vault/keys/p2s-root/v1",
+};
+const certificate = {
+  certificateName,
+  thumbprint: "CD".repeat(20),
+  serialNumber: "0badc0de",
+  notBefore: "2029-12-31T23:55:00.000Z",
+  notAfter: "2030-06-30T00:00:00.000Z",
+  certificatePem: "-----BEGIN CERTIFICATE-----",
+};
+const ok = (value: unknown) => ({ terminal: false, value });
+
+/** Runs the orchestration up to the recordIssued step, through the sign and merge path. */
+function upToRecordIssued(): OrchestrationDriver {
+  return new OrchestrationDriver(issueClientCertificate, request)
+    .answer(null)
+    .answer(ok(root))
+    .answer(ok({ state: "pending", csrBase64: "Q1NS" }))
+    .answer(ok({ certificateBase64: "Q0VSVA==" }))
+    .answer(ok(certificate));
+}
+
+describe("issueClientCertificate", () => {
+  it("records the request, ensures the root, has the CSR signed and merged, then records the certificate", () => {
+    const flow = new OrchestrationDriver(issueClientCertificate, request);
+    const named = { request, certificateName };
+    expect(flow.call).toEqual({ functionName: "recordIssuing", input: named, retry: RETRY });
+    flow.answer(null);
+    expect(flow.call).toEqual({ functionName: "ensureRoot", input: { actor: request.actor }, retry: RETRY });
+    flow.answer(ok(root));
+    expect(flow.call).toEqual({
+      functionName: "beginCertificate",
+      input: { ...named, rootThumbprint: root.thumbprint },
+      retry: RETRY,
+    });
+    flow.answer(ok({ state: "pending", csrBase64: "Q1NS" }));
+    expect(flow.call).toEqual({
+      functionName: "signCertificate",
+      input: { upn: request.upn, csrBase64: "Q1NS", root },
+      retry: RETRY,
+    });
+    flow.answer(ok({ certificateBase64: "Q0VSVA==" }));
+    expect(flow.call).toEqual({
+      functionName: "completeCertificate",
+      input: { certificateName, certificateBase64: "Q0VSVA==", root },
+      retry: RETRY,
+    });
+    flow.answer(ok(certificate));
+    expect(flow.call).toEqual({
+      functionName: "recordIssued",
+      input: { ...named, certificate, rootThumbprint: root.thumbprint },
+      retry: RETRY,
+    });
+    flow.answer({ status: "active" });
+    expect(flow.output).toEqual({
+      upn: request.upn,
+      status: "active",
+      certificateName,
+      thumbprint: certificate.thumbprint,
+      serialNumber: certificate.serialNumber,
+      notBefore: certificate.notBefore,
+      notAfter: certificate.notAfter,
+    });
+  });
+
+  it("names the certificate after the UPN, the request and the configured prefix", () => {
+    const flow = new OrchestrationDriver(issueClientCertificate, request);
+    expect(certificateName.startsWith("p2s-test-")).toBe(true);
+    expect((flow.call.input as { certificateName: string }).certificateName).toBe(certificateName);
+  });
+
+  it("skips signing and merging when Key Vault already holds the issued certificate", () => {
+    const flow = new OrchestrationDriver(issueClientCertificate, request)
+      .answer(null)
+      .answer(ok(root))
+      .answer(ok({ state: "issued", certificate }));
+    expect(flow.call).toEqual({
+      functionName: "recordIssued",
+      input: { request, certificateName, certificate, rootThumbprint: root.thumbprint },
+      retry: RETRY,
+    });
+    flow.answer({ status: "active" });
+    expect(flow.output).toMatchObject({ status: "active", thumbprint: certificate.thumbprint });
+  });
+
+  it("disables the certificate and wakes the gateway writers when the user was offboarded meanwhile", () => {
+    const flow = upToRecordIssued().answer({ status: "revoked" });
+    expect(flow.call).toEqual({
+      functionName: "disableCertificates",
+      input: { certificateNames: [certificateName] },
+      retry: RETRY,
+    });
+    flow.answer(1);
+    expect(flow.call).toEqual({
+      functionName: "wakeGatewayWriters",
+      input: { reason: "revoked while issuing req-42" },
+      retry: RETRY,
+    });
+    flow.answer([]);
+    expect(flow.output).toMatchObject({ upn: request.upn, status: "revoked", certificateName });
+  });
+
+  it("raises a critical alert, then fails with the cause, when the late revocation cannot be applied", () => {
+    const flow = upToRecordIssued().answer({ status: "revoked" }).answer(1);
+    const cause = new Error("Activity function 'wakeGatewayWriters' failed: no writer\n    at stack line");
+    flow.fail(cause);
+    expect(flow.call).toEqual({
+      functionName: "raiseAlert",
+      input: {
+        severity: "critical",
+        title: `Revocation of ${request.upn}'s certificate ${certificateName} failed (request req-42)`,
+        detail:
+          "Activity function 'wakeGatewayWriters' failed: no writer; the ledger has it revoked, but Key Vault may " +
+          "still have it enabled or the gateways not yet know it",
+        subject: request.upn,
+      },
+      retry: RETRY,
+    });
+    expect(() => flow.answer("sent")).toThrow(cause);
+  });
+
+  it("names the alert's own failure in the error it ends with", () => {
+    const flow = upToRecordIssued().answer({ status: "revoked" });
+    flow.fail(new Error("Key Vault said no"));
+    expect(flow.call.functionName).toBe("raiseAlert");
+    expect(() => flow.fail(new Error("webhook answered 500"))).toThrow(
+      new Error("Key Vault said no; the alert could not be sent: webhook answered 500"),
+    );
+  });
+
+  it("fails at once, naming the activity, when a CA step returns a terminal outcome", () => {
+    const flow = new OrchestrationDriver(issueClientCertificate, request).answer(null).answer(ok(root));
+    expect(() =>
+      flow.answer({ terminal: true, error: "CaStateError", message: `${certificateName} is soft-deleted` }),
+    ).toThrow(new TerminalIssuanceError(`beginCertificate: CaStateError: ${certificateName} is soft-deleted`));
+  });
+
+  it("refuses an invalid UPN before scheduling anything", () => {
+    expect(() => new OrchestrationDriver(issueClientCertificate, { ...request, upn: "a,O=x@contoso.com" })).toThrow(
+      /UPN/,
+    );
+  });
+
+  it("does not alert when an ordinary step fails: the instance fails with the activity's error", () => {
+    const flow = new OrchestrationDriver(issueClientCertificate, request).answer(null);
+    const error = new Error("Activity function 'ensureRoot' failed: throttled");
+    expect(() => flow.fail(error)).toThrow(error);
+  });
+});
