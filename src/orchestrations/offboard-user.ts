@@ -28,9 +28,12 @@ export const offboardUser: OrchestrationHandler = function* (context: Orchestrat
     // Disable the certificates in Key Vault so no PFX can be exported or renewed from them.
     yield* run(disableCertificates, { certificateNames: revoked.certificateNames }, retry);
 
-    // Ask every gateway's writer to run (start or wake it), in parallel.
+    // Ask every gateway's writer to run (start or wake it), in parallel. Task.all refuses an empty list, and a
+    // deployment may have no gateway configured yet: the ledger mark is then the whole revocation.
     const reason = `offboarding ${request.requestId}`;
-    yield context.df.Task.all(writers.map((writer) => requestGatewaySync.task({ writer, reason }).withRetry(retry)));
+    if (writers.length > 0) {
+      yield context.df.Task.all(writers.map((writer) => requestGatewaySync.task({ writer, reason }).withRetry(retry)));
+    }
 
     return { upn: request.upn, revokedThumbprints: revoked.thumbprints, gateways: writers.length };
   } catch (error) {

@@ -60,6 +60,13 @@ describe("offboardUser", () => {
     expect(flow.output).toEqual({ upn: "leaver@contoso.com", revokedThumbprints: ["AA", "BB"], gateways: 2 });
   });
 
+  it("completes without a gateway step when no gateway is configured (Task.all refuses an empty list)", () => {
+    const flow = new OrchestrationDriver(offboardUser, { ...input, writers: [] });
+    flow.answer(revoked);
+    flow.answer(2);
+    expect(flow.output).toEqual({ upn: "leaver@contoso.com", revokedThumbprints: ["AA", "BB"], gateways: 0 });
+  });
+
   it.each([
     ["the ledger", 0],
     ["Key Vault", 1],
