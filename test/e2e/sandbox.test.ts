@@ -5,9 +5,9 @@ jest.mock(
   { virtual: true },
 );
 
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeStartup } from "../../dev/sandbox/startup-phases";
+import { checkEndpointsFile } from "../support/endpoints-check";
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
 
@@ -37,23 +37,11 @@ describe("the sandbox", () => {
     expect(body.checks.map((c) => c.name)).toEqual(["configuration", "storage", "keyVault", "gateways"]);
   });
 
-  it("writes every local endpoint to endpoints.json", () => {
+  it("writes every local endpoint to endpoints.json, each one answering as what it names", async () => {
     const file = join(sandbox.settings.P2S_TRUSTED_CA_FILE ?? "", "..", "endpoints.json");
-    const endpoints = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-    for (const key of [
-      "host",
-      "functionKey",
-      "masterKey",
-      "eventGridKey",
-      "ticketSecret",
-      "keyVaultUrl",
-      "armUrl",
-      "storageConnectionString",
-      "caFile",
-      "gatewayIds",
-    ]) {
-      expect(endpoints[key]).toBeDefined();
-    }
+    const endpoints = await checkEndpointsFile(file);
+    expect(endpoints).toEqual({ ...sandbox.endpoints });
+    expect(endpoints.ticketSecret).toBe(sandbox.settings.TICKETING_SHARED_SECRET);
   });
 
   it("refuses the API without a function key", async () => {
