@@ -11,6 +11,7 @@ import { gatewayWriterInstanceId } from "../../../src/domain/gateway-writer-id";
 import type { CertificateRecord } from "../../../src/domain/ledger";
 import type { EmulatorClock } from "../../../dev/emulators/framework";
 import type { AtLeastOnceOptions } from "../../../dev/durable/redelivery";
+import type { Clock } from "../../../dev/host/contracts";
 import { startTestSandbox, testAtLeastOnce } from "../../support/sandbox";
 import type { TestSandbox } from "../../support/sandbox";
 import { within } from "../../support/wait";
@@ -70,6 +71,8 @@ export async function startSyncSandbox(
     gatewayOperationMs?: number;
     gateways?: number;
     armClock?: EmulatorClock;
+    /** The host's clock (durable timers, timer triggers); default the wall clock. */
+    clock?: Clock;
     /** Default as every test sandbox (testAtLeastOnce); undefined: exactly once. */
     atLeastOnce?: AtLeastOnceOptions | undefined;
   } = {},
@@ -78,6 +81,7 @@ export async function startSyncSandbox(
     ...(options.gatewayOperationMs === undefined ? {} : { gatewayOperationMs: options.gatewayOperationMs }),
     ...(options.gateways === undefined ? {} : { gateways: options.gateways }),
     ...(options.armClock === undefined ? {} : { armClock: options.armClock }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     atLeastOnce: "atLeastOnce" in options ? options.atLeastOnce : testAtLeastOnce(),
     settings: { GATEWAY_RECONCILE_SCHEDULE: NEVER, ...options.settings },
   });
