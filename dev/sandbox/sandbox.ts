@@ -49,6 +49,8 @@ export interface SandboxOptions {
   readonly clock?: Clock;
   /** The ARM emulator's clock (default the system clock): a test that steers it ends gateway operations on cue. */
   readonly armClock?: EmulatorClock;
+  /** The Key Vault emulator's clock (default the system clock): also what its injected latency sleeps on. */
+  readonly keyVaultClock?: EmulatorClock;
   /** RSA size of the sandbox root (default 4096, as in production; tests pass 2048 for speed). */
   readonly rootKeySize?: 2048 | 3072 | 4096;
   /** Emulated gateway update duration (default 2000 ms). */
@@ -125,7 +127,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await appLoaded;
     const storageConnectionString = options.storageConnectionString ?? azurite?.connectionString ?? "";
 
-    const keyVaultStarted = owned(stops, startKeyVaultEmulator({ ca }));
+    const keyVaultStarted = owned(
+      stops,
+      startKeyVaultEmulator({ ca, ...(options.keyVaultClock === undefined ? {} : { clock: options.keyVaultClock }) }),
+    );
     const armStarted = owned(
       stops,
       startArmEmulator({

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { checkEndpointsFile } from "../support/endpoints-check";
+import { within } from "../support/wait";
 import { ensureBuilt, freePort, portIsFree, processesWithEnv, spawnSandbox } from "../support/sandbox-process";
 import type { SandboxProcess } from "../support/sandbox-process";
 
@@ -79,7 +80,7 @@ it("comes up, answers health, writes its endpoints, logs invocations and stops c
     expect(ports).toHaveLength(6);
 
     sandbox.signalGroup("SIGINT");
-    expect(await sandbox.exited).toBe(0);
+    expect(await within(sandbox.exited, { message: "the sandbox to exit after SIGINT" })).toBe(0);
     expect(sandbox.stdout()).toMatch(/^SIGINT: stopping sandbox\.\.\.$[\s\S]*^sandbox stopped$/m);
     expect(sandbox.stderr()).toBe("");
     for (const released of ports) expect(await portIsFree(released)).toBe(true);
@@ -97,7 +98,7 @@ it("explains a start-up failure on stderr, exits 1 and leaves nothing running", 
   const { port } = taken.address() as { port: number };
   const sandbox = spawnSandbox({ PORT: String(port), P2S_SANDBOX_DIR: dir });
   try {
-    expect(await sandbox.exited).toBe(1);
+    expect(await within(sandbox.exited, { message: "the sandbox to exit on a port in use" })).toBe(1);
     expect(sandbox.stderr()).toMatch(/^sandbox failed to start: .*EADDRINUSE.*set PORT to use another one$/m);
     expect(await processesWithEnv(dir)).toEqual([]);
   } finally {
@@ -108,6 +109,6 @@ it("explains a start-up failure on stderr, exits 1 and leaves nothing running", 
 
 it("refuses a PORT that is not a port number", async () => {
   const sandbox = spawnSandbox({ PORT: "seventy", P2S_SANDBOX_DIR: dir });
-  expect(await sandbox.exited).toBe(1);
+  expect(await within(sandbox.exited, { message: "the sandbox to exit on a bad PORT" })).toBe(1);
   expect(sandbox.stderr()).toMatch(/^sandbox failed to start: PORT must be a port number \(0-65535\), got "seventy"$/m);
 });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describeStartup } from "../../dev/sandbox/startup-phases";
 import { checkEndpointsFile } from "../support/endpoints-check";
 import { startTestSandbox } from "../support/sandbox";
+import { waitFor } from "../support/wait";
 import type { TestSandbox } from "../support/sandbox";
 
 let sandbox: TestSandbox;
@@ -81,16 +82,20 @@ describe("the sandbox", () => {
     });
     expect(revoke.status).toBe(202);
     expect((await sandbox.waitForInstance((revoke.body as { id: string }).id)).runtimeStatus).toBe("Completed");
-    await waitUntil(async () => {
-      const gateways = (await sandbox.api("GET", "/api/v1/gateways")).body as {
-        revokedCount: number;
-        inSync: boolean;
-      }[];
-      return gateways[0]?.revokedCount === 1 && gateways[0].inSync;
-    });
-    await waitUntil(() =>
-      Promise.resolve(!sandbox.arm.controls.sessions(gatewayId).some((s) => s.vpnConnectionId === ada)),
+    await waitFor(
+      async () => {
+        const gateways = (await sandbox.api("GET", "/api/v1/gateways")).body as {
+          revokedCount: number;
+          inSync: boolean;
+        }[];
+        return gateways[0]?.revokedCount === 1 && gateways[0].inSync;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, message: "the gateway to show one revocation, in sync" },
     );
+    await waitFor(() => !sandbox.arm.controls.sessions(gatewayId).some((s) => s.vpnConnectionId === ada), {
+      timeoutMs: 20_000,
+      message: "ada's session to be ended",
+    });
     expect(sandbox.arm.controls.sessions(gatewayId).map((s) => s.vpnConnectionId)).toEqual([bob]);
     const certificates = (await sandbox.api("GET", "/api/v1/users/ada@contoso.com/certificates")).body as {
       thumbprint: string;
@@ -113,11 +118,3 @@ describe("the sandbox", () => {
     expect(sandbox.keyVault.stats.operation("certificates.create").count).toBe(before);
   });
 });
-
-async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -48,3 +48,12 @@ export async function within<T>(
     clearTimeout(timer);
   }
 }
+
+/** Waits (30 s unless told) until a host or durable backend has no work left. */
+export function idle(
+  target: { idle(): Promise<void> },
+  what = "the host",
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<void> {
+  return within(target.idle(), { timeoutMs, message: `${what} to go idle (no invocation or durable work left)` });
+}
