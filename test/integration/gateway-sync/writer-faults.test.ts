@@ -7,6 +7,7 @@ jest.mock(
   { virtual: true },
 );
 
+import { within } from "../../support/wait";
 import { revokedOn, startSyncSandbox, thumbprint } from "./sync-sandbox";
 import type { SyncSandbox, WriterSnapshot } from "./sync-sandbox";
 
@@ -151,7 +152,7 @@ describe("the gateway writer and a concurrent hand edit", () => {
     const thumbprints = await s.revokeInLedger(4);
 
     await s.reconcile();
-    await held.reached;
+    await within(held.reached, { message: "the writer's PUT" });
     await s.handEdit((revoked) => [...revoked, { name: "operator-edit", thumbprint: handAdded }]);
     held.release();
 
