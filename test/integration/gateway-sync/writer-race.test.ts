@@ -36,6 +36,12 @@ afterAll(async () => {
   await s.stop();
 });
 
+afterEach(() => {
+  // A round that failed half-way leaves no long operation behind for the next.
+  controls().setOperationDurationMs(OPERATION_MS);
+  endOperation();
+});
+
 interface WriterStatus {
   readonly pass?: number;
   readonly state?: string;
