@@ -64,7 +64,9 @@ describe.each<ConflictForm>(["failedOperation", "synchronous"])("a busy gateway 
     await s.reconcile();
     await within(writerPut.reached, { message: "the writer's PUT of the revocation" });
     // The writer has read a Succeeded gateway; an operator's session lookup now occupies it, then the PUT goes on.
-    controls.setOperationDurationMs(60 * 60_000);
+    // Ten minutes: jumping past it must not age the refusal (ended at the PUT) past the emulator's one-hour retention
+    // of ended operations, or the writer's poll of it would find nothing.
+    controls.setOperationDurationMs(10 * 60_000);
     const lookup = operator.sessions(s.ref);
     await untilOccupiedBy(OPERATION_NAMES.getVpnclientConnectionHealth);
     controls.setOperationDurationMs(300);

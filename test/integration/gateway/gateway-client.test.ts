@@ -82,7 +82,7 @@ describe("GatewayClient", () => {
     async (form) => {
       arm.controls.setConflictForm(form);
       // The first write runs until the test ends it (the emulator's clock jumps past it).
-      arm.controls.setOperationDurationMs(60 * 60_000);
+      arm.controls.setOperationDurationMs(10 * 60_000);
       const snapshot = await client.read(ref);
       const first = client.write(ref, snapshot, { roots: snapshot.state.roots, revoked: [] });
       await waitFor(() => arm.controls.runningOperation(GATEWAY_ID)?.name === "virtualNetworkGateways.put", {
