@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { startAzurite } from "../azurite";
 import type { AzuriteHandle } from "../azurite";
 import { createEmulatorCa } from "../emulators/framework";
+import type { EmulatorClock } from "../emulators/framework";
 import { buildP2sGateway, startArmEmulator } from "../emulators/arm";
 import type { ArmEmulator } from "../emulators/arm";
 import { startKeyVaultEmulator } from "../emulators/keyvault";
@@ -46,6 +47,10 @@ export interface SandboxOptions {
   /** How the app is loaded: a module path (default dist/src/index.js) or a loader (jest). */
   readonly appEntry?: string | (() => unknown);
   readonly clock?: Clock;
+  /** The ARM emulator's clock (default the system clock): a test that steers it ends gateway operations on cue. */
+  readonly armClock?: EmulatorClock;
+  /** The Key Vault emulator's clock (default the system clock): also what its injected latency sleeps on. */
+  readonly keyVaultClock?: EmulatorClock;
   /** RSA size of the sandbox root (default 4096, as in production; tests pass 2048 for speed). */
   readonly rootKeySize?: 2048 | 3072 | 4096;
   /** Emulated gateway update duration (default 2000 ms). */
@@ -122,12 +127,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await appLoaded;
     const storageConnectionString = options.storageConnectionString ?? azurite?.connectionString ?? "";
 
-    const keyVaultStarted = owned(stops, startKeyVaultEmulator({ ca }));
+    const keyVaultStarted = owned(
+      stops,
+      startKeyVaultEmulator({ ca, ...(options.keyVaultClock === undefined ? {} : { clock: options.keyVaultClock }) }),
+    );
     const armStarted = owned(
       stops,
       startArmEmulator({
         ca,
         operationDurationMs: options.gatewayOperationMs ?? 2000,
+        ...(options.armClock === undefined ? {} : { clock: options.armClock }),
         ...(options.gatewayRetryAfterSeconds === undefined
           ? {}
           : { pollRetryAfterSeconds: options.gatewayRetryAfterSeconds }),

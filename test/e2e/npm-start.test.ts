@@ -1,26 +1,16 @@
 // `npm start` on a machine without Core Tools: the compiled sandbox in its own process comes up, answers health,
 // writes its endpoints, logs one line per invocation, and stops cleanly on Ctrl-C (SIGINT to its process group, as a
 // terminal sends it), releasing every port.
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { checkEndpointsFile } from "../support/endpoints-check";
+import { within } from "../support/wait";
 import { ensureBuilt, freePort, portIsFree, processesWithEnv, spawnSandbox } from "../support/sandbox-process";
 import type { SandboxProcess } from "../support/sandbox-process";
 
-const ENDPOINT_KEYS = [
-  "host",
-  "functionKey",
-  "masterKey",
-  "eventGridKey",
-  "ticketSecret",
-  "keyVaultUrl",
-  "armUrl",
-  "storageConnectionString",
-  "caFile",
-  "gatewayIds",
-];
 // The acceptance bound for `npm start` answering health; a liveness limit, not a performance figure.
 const READY_WITHIN_MS = 30_000;
 
@@ -70,16 +60,8 @@ it("comes up, answers health, writes its endpoints, logs invocations and stops c
     const health = await waitUntilReady(sandbox, `http://127.0.0.1:${port}/api/v1/health`, file);
     expect(await health.json()).toEqual({ status: "healthy" });
 
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    const endpoints = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
-    for (const key of ENDPOINT_KEYS) expect(endpoints).toHaveProperty(key);
+    const endpoints = await checkEndpointsFile(file);
     expect(endpoints.host).toBe(`http://127.0.0.1:${port}`);
-    expect(await readFile(String(endpoints.caFile), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
-
-    const roots = await fetch(`http://127.0.0.1:${port}/api/v1/roots`, {
-      headers: { "x-functions-key": String(endpoints.functionKey) },
-    });
-    expect(roots.status).toBe(200);
     expect(sandbox.stdout()).toContain(`p2s-lifecycle sandbox ready in`);
     expect(sandbox.stdout()).toContain(`curl http://127.0.0.1:${port}/api/v1/health`);
     // One line per invocation: function name, outcome, id and duration.
@@ -88,17 +70,17 @@ it("comes up, answers health, writes its endpoints, logs invocations and stops c
       /^Executed 'Functions\.listRoots' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)$/m,
     );
 
-    const storage = String(endpoints.storageConnectionString);
+    const storage = endpoints.storageConnectionString;
     const ports = [
       port,
-      portOf(String(endpoints.keyVaultUrl)),
-      portOf(String(endpoints.armUrl)),
+      portOf(endpoints.keyVaultUrl),
+      portOf(endpoints.armUrl),
       ...[...storage.matchAll(/Endpoint=http:\/\/127\.0\.0\.1:(\d+)\//g)].map((m) => Number(m[1])),
     ];
     expect(ports).toHaveLength(6);
 
     sandbox.signalGroup("SIGINT");
-    expect(await sandbox.exited).toBe(0);
+    expect(await within(sandbox.exited, { message: "the sandbox to exit after SIGINT" })).toBe(0);
     expect(sandbox.stdout()).toMatch(/^SIGINT: stopping sandbox\.\.\.$[\s\S]*^sandbox stopped$/m);
     expect(sandbox.stderr()).toBe("");
     for (const released of ports) expect(await portIsFree(released)).toBe(true);
@@ -116,7 +98,7 @@ it("explains a start-up failure on stderr, exits 1 and leaves nothing running", 
   const { port } = taken.address() as { port: number };
   const sandbox = spawnSandbox({ PORT: String(port), P2S_SANDBOX_DIR: dir });
   try {
-    expect(await sandbox.exited).toBe(1);
+    expect(await within(sandbox.exited, { message: "the sandbox to exit on a port in use" })).toBe(1);
     expect(sandbox.stderr()).toMatch(/^sandbox failed to start: .*EADDRINUSE.*set PORT to use another one$/m);
     expect(await processesWithEnv(dir)).toEqual([]);
   } finally {
@@ -127,6 +109,6 @@ it("explains a start-up failure on stderr, exits 1 and leaves nothing running", 
 
 it("refuses a PORT that is not a port number", async () => {
   const sandbox = spawnSandbox({ PORT: "seventy", P2S_SANDBOX_DIR: dir });
-  expect(await sandbox.exited).toBe(1);
+  expect(await within(sandbox.exited, { message: "the sandbox to exit on a bad PORT" })).toBe(1);
   expect(sandbox.stderr()).toMatch(/^sandbox failed to start: PORT must be a port number \(0-65535\), got "seventy"$/m);
 });

@@ -1,5 +1,6 @@
 // A user offboarded while their certificate is still being made: the late certificate must still end revoked on
-// the gateway and disabled in Key Vault.
+// the gateway and disabled in Key Vault. The issuance is held at a Key Vault request (an injected latency that lasts
+// until the test releases it) while the offboarding runs to its end, so the order is fixed, not left to timing.
 jest.mock(
   "@azure/functions-core",
   () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi,
@@ -8,31 +9,45 @@ jest.mock(
 
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
+import { SteerableClock } from "../support/steerable-clock";
+import { waitFor, within } from "../support/wait";
 
+const keyVaultClock = new SteerableClock();
 let sandbox: TestSandbox;
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox();
+  sandbox = await startTestSandbox({ keyVaultClock });
 });
 
+/** Holds the next Key Vault request of `operation` in flight until released. */
+function holdKeyVault(operation: string): { reached: Promise<void>; release(): void } {
+  const held = keyVaultClock.holdNextSleep();
+  sandbox.keyVault.faults.add({ operation, latencyMs: 1, count: 1 });
+  return {
+    reached: within(held.reached, { message: `the issuance's ${operation} request to reach Key Vault` }),
+    release: held.release,
+  };
+}
+
 afterAll(async () => {
+  keyVaultClock.releaseAll();
   await sandbox.stop();
 });
 
 it("revokes a certificate that was finished after the user was offboarded", async () => {
   const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";
-  // Hold the merge long enough for the offboarding to land first.
-  const held = sandbox.keyVault.faults.add({ operation: "certificates.merge", latencyMs: 1500, count: 1 });
+  // Hold the merge in flight until the offboarding has landed.
+  const held = holdKeyVault("certificates.merge");
   const issue = await sandbox.api("POST", "/api/v1/users/eve@contoso.com/certificates", { requestId: "INC0100" });
   expect(issue.status).toBe(202);
-  // The rule removes itself when this issuance's merge takes it: from then on the merge is held in flight.
-  await waitUntil(() => Promise.resolve(!sandbox.keyVault.faults.list().some((rule) => rule.id === held.id)));
+  await held.reached;
 
   const revoke = await sandbox.api("POST", "/api/v1/users/eve@contoso.com/revocations", {
     requestId: "LEAVER-100",
     reason: "left during onboarding",
   });
   expect((await sandbox.waitForInstance((revoke.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+  held.release();
 
   const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
   expect(issued.runtimeStatus).toBe("Completed");
@@ -47,14 +62,9 @@ it("revokes a certificate that was finished after the user was offboarded", asyn
     body: JSON.stringify({ input: "" }),
   });
   expect(admin.status).toBe(202);
-  await waitUntil(() => {
-    const gateway = sandbox.arm.controls.gateway(gatewayId) as {
-      properties: {
-        vpnClientConfiguration: { vpnClientRevokedCertificates?: { properties: { thumbprint: string } }[] };
-      };
-    };
-    const revoked = gateway.properties.vpnClientConfiguration.vpnClientRevokedCertificates ?? [];
-    return Promise.resolve(revoked.some((r) => r.properties.thumbprint === result.thumbprint));
+  await waitFor(() => revokedOnGateway(gatewayId).includes(result.thumbprint), {
+    timeoutMs: 20_000,
+    message: "the late thumbprint on the gateway after gatewayReconcile",
   });
   const [record] = (await sandbox.api("GET", "/api/v1/users/eve@contoso.com/certificates")).body as {
     status: string;
@@ -66,10 +76,10 @@ it("revokes a certificate that was finished after the user was offboarded", asyn
 it("revokes a certificate requested before its user was offboarded, when the offboarding reached the ledger first", async () => {
   const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";
   // Hold the issuance in its first step (the root read), before it has written anything to the ledger.
-  const held = sandbox.keyVault.faults.add({ operation: "certificates.get", latencyMs: 1500, count: 1 });
+  const held = holdKeyVault("certificates.get");
   const issue = await sandbox.api("POST", "/api/v1/users/ola@contoso.com/certificates", { requestId: "INC0200" });
   expect(issue.status).toBe(202);
-  await waitUntil(() => Promise.resolve(!sandbox.keyVault.faults.list().some((rule) => rule.id === held.id)));
+  await held.reached;
 
   const revoke = await sandbox.api("POST", "/api/v1/users/ola@contoso.com/revocations", {
     requestId: "LEAVER-200",
@@ -77,6 +87,7 @@ it("revokes a certificate requested before its user was offboarded, when the off
   });
   const offboarded = await sandbox.waitForInstance((revoke.body as { id: string }).id);
   expect(offboarded.runtimeStatus).toBe("Completed");
+  held.release();
   // Nothing of the issuance was in the ledger yet: the offboarding revoked nothing by itself.
   expect((offboarded.output as { revokedThumbprints: string[] }).revokedThumbprints).toEqual([]);
 
@@ -86,7 +97,10 @@ it("revokes a certificate requested before its user was offboarded, when the off
   expect(result.status).toBe("revoked");
   expect(sandbox.keyVault.vault.describe(result.certificateName).enabled).toBe(false);
   // The issuance woke the writers itself: the thumbprint reaches the gateway without the safety-net timer.
-  await waitUntil(() => Promise.resolve(revokedOnGateway(gatewayId).includes(result.thumbprint)));
+  await waitFor(() => revokedOnGateway(gatewayId).includes(result.thumbprint), {
+    timeoutMs: 20_000,
+    message: "the late thumbprint on the gateway, through the writers the issuance woke",
+  });
 });
 
 it("issues an active certificate on a request made after the offboarding that says it is a rehire", async () => {
@@ -109,12 +123,4 @@ function revokedOnGateway(gatewayId: string): string[] {
   return (gateway.properties.vpnClientConfiguration.vpnClientRevokedCertificates ?? []).map(
     (r) => r.properties.thumbprint,
   );
-}
-
-async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -5,10 +5,11 @@ jest.mock(
   { virtual: true },
 );
 
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeStartup } from "../../dev/sandbox/startup-phases";
+import { checkEndpointsFile } from "../support/endpoints-check";
 import { startTestSandbox } from "../support/sandbox";
+import { waitFor } from "../support/wait";
 import type { TestSandbox } from "../support/sandbox";
 
 let sandbox: TestSandbox;
@@ -37,23 +38,11 @@ describe("the sandbox", () => {
     expect(body.checks.map((c) => c.name)).toEqual(["configuration", "storage", "keyVault", "gateways"]);
   });
 
-  it("writes every local endpoint to endpoints.json", () => {
+  it("writes every local endpoint to endpoints.json, each one answering as what it names", async () => {
     const file = join(sandbox.settings.P2S_TRUSTED_CA_FILE ?? "", "..", "endpoints.json");
-    const endpoints = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-    for (const key of [
-      "host",
-      "functionKey",
-      "masterKey",
-      "eventGridKey",
-      "ticketSecret",
-      "keyVaultUrl",
-      "armUrl",
-      "storageConnectionString",
-      "caFile",
-      "gatewayIds",
-    ]) {
-      expect(endpoints[key]).toBeDefined();
-    }
+    const endpoints = await checkEndpointsFile(file);
+    expect(endpoints).toEqual({ ...sandbox.endpoints });
+    expect(endpoints.ticketSecret).toBe(sandbox.settings.TICKETING_SHARED_SECRET);
   });
 
   it("refuses the API without a function key", async () => {
@@ -93,16 +82,20 @@ describe("the sandbox", () => {
     });
     expect(revoke.status).toBe(202);
     expect((await sandbox.waitForInstance((revoke.body as { id: string }).id)).runtimeStatus).toBe("Completed");
-    await waitUntil(async () => {
-      const gateways = (await sandbox.api("GET", "/api/v1/gateways")).body as {
-        revokedCount: number;
-        inSync: boolean;
-      }[];
-      return gateways[0]?.revokedCount === 1 && gateways[0].inSync;
-    });
-    await waitUntil(() =>
-      Promise.resolve(!sandbox.arm.controls.sessions(gatewayId).some((s) => s.vpnConnectionId === ada)),
+    await waitFor(
+      async () => {
+        const gateways = (await sandbox.api("GET", "/api/v1/gateways")).body as {
+          revokedCount: number;
+          inSync: boolean;
+        }[];
+        return gateways[0]?.revokedCount === 1 && gateways[0].inSync;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, message: "the gateway to show one revocation, in sync" },
     );
+    await waitFor(() => !sandbox.arm.controls.sessions(gatewayId).some((s) => s.vpnConnectionId === ada), {
+      timeoutMs: 20_000,
+      message: "ada's session to be ended",
+    });
     expect(sandbox.arm.controls.sessions(gatewayId).map((s) => s.vpnConnectionId)).toEqual([bob]);
     const certificates = (await sandbox.api("GET", "/api/v1/users/ada@contoso.com/certificates")).body as {
       thumbprint: string;
@@ -125,11 +118,3 @@ describe("the sandbox", () => {
     expect(sandbox.keyVault.stats.operation("certificates.create").count).toBe(before);
   });
 });
-
-async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

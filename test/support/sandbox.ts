@@ -9,6 +9,7 @@ import type { Sandbox, SandboxOptions } from "../../dev/sandbox/sandbox";
 import type { LocalDurableBackend } from "../../dev/durable";
 import { parseAtLeastOnce } from "../../dev/durable/redelivery";
 import type { AtLeastOnceOptions } from "../../dev/durable/redelivery";
+import { idle } from "./wait";
 
 /**
  * The durable backend's at-least-once delivery is on in every test sandbox, so the orchestration tests (issuance,
@@ -111,6 +112,8 @@ export async function startTestSandbox(options: Partial<SandboxOptions> = {}): P
 
   return {
     ...sandbox,
+    // Every wait in a test has a deadline: the host's idle() is bounded, and names what it waited for.
+    host: { ...sandbox.host, idle: () => idle(sandbox.host, "the sandbox host", 90_000) },
     logs,
     startupMs,
     durable,

@@ -73,21 +73,53 @@ describe("virtual clock", () => {
 });
 
 describe("real clock", () => {
-  it("calls a callback once its time has come, and not after cancel", async () => {
+  // Driven by jest's fake timers and Date, so each fire time is exact: the clock never fires before its time, and a
+  // wait longer than setTimeout allows is chained.
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it("calls a callback exactly at its time, and not after cancel", () => {
+    jest.useFakeTimers({ now: START });
     const clock = createRealClock();
-    let cancelledRan = false;
-    const cancel = clock.schedule(clock.now() + 5, () => {
-      cancelledRan = true;
-    });
+    const fired: number[] = [];
+    const cancel = clock.schedule(START + 5, () => fired.push(-1));
+    clock.schedule(START + 10, () => fired.push(Date.now()));
     cancel();
-    const firedAt = await new Promise<number>((resolve) => {
-      const target = clock.now() + 10;
-      clock.schedule(target, () => {
-        resolve(Date.now() - target);
-      });
-    });
-    expect(firedAt).toBeGreaterThanOrEqual(0);
-    expect(cancelledRan).toBe(false);
+    jest.advanceTimersByTime(9);
+    expect(fired).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(fired).toEqual([START + 10]);
+    jest.advanceTimersByTime(1_000);
+    expect(fired).toEqual([START + 10]);
+  });
+
+  it("waits again when its timer fires early (the system clock was set back), firing at its time", () => {
+    jest.useFakeTimers({ now: START });
+    const clock = createRealClock();
+    const fired: number[] = [];
+    clock.schedule(START + 100, () => fired.push(Date.now()));
+    // The wall clock steps back 40 ms: the timer armed for 100 ms ends at START + 60.
+    jest.setSystemTime(START - 40);
+    jest.advanceTimersByTime(100);
+    expect(fired).toEqual([]);
+    expect(Date.now()).toBe(START + 60);
+    jest.advanceTimersByTime(39);
+    expect(fired).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(fired).toEqual([START + 100]);
+  });
+
+  it("chains waits longer than setTimeout allows (about 24.8 days)", () => {
+    jest.useFakeTimers({ now: START });
+    const clock = createRealClock();
+    const fired: number[] = [];
+    const thirtyDays = 30 * 24 * 60 * 60 * 1000;
+    clock.schedule(START + thirtyDays, () => fired.push(Date.now()));
+    jest.advanceTimersByTime(thirtyDays - 1);
+    expect(fired).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(fired).toEqual([START + thirtyDays]);
   });
 
   it("reports a rejected callback to its error handler", async () => {

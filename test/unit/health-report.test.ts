@@ -27,14 +27,12 @@ describe("runHealthChecks", () => {
       [
         {
           name: "slow",
+          // Never answers by itself: only the time limit can end it, whatever the machine's load.
           probe: (signal) =>
-            new Promise((resolve) => {
+            new Promise(() => {
               signal.addEventListener("abort", () => {
                 aborted = true;
               });
-              setTimeout(() => {
-                resolve("late");
-              }, 2000).unref();
             }),
         },
       ],

@@ -18,6 +18,7 @@ import {
   rawRequest,
   thumbprint,
 } from "./arm-test-support";
+import { within } from "../../support/wait";
 
 const DURATION_MS = 60_000;
 
@@ -348,7 +349,7 @@ describe("request checks", () => {
     const etag = gateway?.["etag"];
     if (typeof etag !== "string") throw new Error("the seeded gateway has no etag");
     const held = rawRequest(ca, "PUT", gatewayUrl(emulator.url), gateway, { "if-match": etag });
-    await gate.reached;
+    await within(gate.reached, { message: "the PUT to reach the gate" });
     // While the PUT is held, an operator's edit lands first (seeded: no operation), so the held PUT meets a new etag.
     emulator.controls.seedGateway(GATEWAY_ID, buildP2sGateway({ id: GATEWAY_ID, tags: { edited: "by hand" } }));
     gate.release();

@@ -15,6 +15,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { startOnce } from "../../../src/clients/durable-start";
 import { startDurableHarness } from "../../support/durable/harness";
 import type { DurableHarness } from "../../support/durable/harness";
+import { idle } from "../../support/wait";
 
 /** Runs of the work activity, and whether it fails, per instance id. */
 const runs = new Map<string, number>();
@@ -51,7 +52,7 @@ afterEach(async () => {
 
 async function start(instanceId: string, input: unknown = {}): Promise<string> {
   const outcome = await startOnce(harness.client, "StartOnceFlow", instanceId, input);
-  await harness.backend.idle();
+  await idle(harness.backend, "the durable backend");
   return outcome;
 }
 
@@ -73,7 +74,7 @@ describe("startOnce", () => {
     expect(statusOf("running-1")).toBe("Running");
     expect(await start("running-1", { wait: true })).toBe("existing");
     await harness.client.raiseEvent("running-1", "go", null);
-    await harness.backend.idle();
+    await idle(harness.backend, "the durable backend");
     expect(statusOf("running-1")).toBe("Completed");
     expect(runs.get("running-1")).toBe(1);
   });
@@ -94,7 +95,7 @@ describe("startOnce", () => {
   it("starts a terminated instance again under the same id", async () => {
     expect(await start("terminated-1", { wait: true })).toBe("started");
     await harness.client.terminate("terminated-1", "operator");
-    await harness.backend.idle();
+    await idle(harness.backend, "the durable backend");
     expect(statusOf("terminated-1")).toBe("Terminated");
     expect(runs.get("terminated-1")).toBeUndefined();
     expect(await start("terminated-1")).toBe("restarted");
@@ -111,13 +112,13 @@ describe("startOnce", () => {
       startOnce(harness.client, "StartOnceFlow", "failed-2", { wait: true }),
       startOnce(harness.client, "StartOnceFlow", "failed-2", { wait: true }),
     ]);
-    await harness.backend.idle();
+    await idle(harness.backend, "the durable backend");
     // One start replaces the failed instance; the other finds it pending (a 500 from the backend, as from the
     // extension) and points at it.
     expect([...outcomes].sort()).toEqual(["existing", "restarted"]);
     expect(statusOf("failed-2")).toBe("Running");
     await harness.client.raiseEvent("failed-2", "go", null);
-    await harness.backend.idle();
+    await idle(harness.backend, "the durable backend");
     expect(statusOf("failed-2")).toBe("Completed");
     // The failed run, then exactly one more.
     expect(runs.get("failed-2")).toBe(2);

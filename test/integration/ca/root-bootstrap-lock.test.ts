@@ -16,6 +16,7 @@ import type { Config } from "../../../src/config";
 import { describeCertificate } from "../../../src/domain/certificate-info";
 import { derToPem } from "../../../src/domain/pem";
 import { azuriteConnectionString, uniqueName } from "../../support/azurite";
+import { waitFor, within } from "../../support/wait";
 import { TempDir, startCaFixture } from "./ca-support";
 import type { CaFixture } from "./ca-support";
 
@@ -32,10 +33,6 @@ afterAll(async () => {
 
 function service(): BlobServiceClient {
   return BlobServiceClient.fromConnectionString(azuriteConnectionString());
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 describe("ten concurrent bootstraps from separate instances", () => {
@@ -85,82 +82,164 @@ describe("ten concurrent bootstraps from separate instances", () => {
 });
 
 describe("BlobLeaseLock", () => {
+  // No sleeps: each step waits on what it needs to have happened (a refused attempt, a renewal, a poll), with a
+  // deadline, and holders stay inside the lock until the test lets them out.
   function lock(name: string, options: ConstructorParameters<typeof BlobLeaseLock>[2] = {}): BlobLeaseLock {
     return BlobLeaseLock.inService(service(), name, { leaseSeconds: 15, retryDelayMs: 20, ...options });
   }
 
-  it("lets one holder in at a time", async () => {
+  /** A promise the test resolves: a holder waits on it inside the lock. */
+  function gate(): { readonly opened: Promise<void>; open(): void } {
+    let open = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { opened, open };
+  }
+
+  const leaseState = async (name: string): Promise<string | undefined> =>
+    (await service().getContainerClient("p2s-locks").getBlobClient(name).getProperties()).leaseState;
+
+  it("lets one holder in at a time, each while the others are refused", async () => {
     const name = uniqueName("mutex-");
+    const refused = jest.spyOn(BlobLeaseClient.prototype, "acquireLease");
+    const refusals = async (): Promise<number> => {
+      let count = 0;
+      for (const result of refused.mock.results) {
+        if (result.type !== "return") continue;
+        const failed = await (result.value as Promise<unknown>).then(
+          () => false,
+          () => true,
+        );
+        if (failed) count++;
+      }
+      return count;
+    };
     let inside = 0;
     let most = 0;
+    let entered = 0;
     const order: number[] = [];
-    await Promise.all(
-      Array.from({ length: 5 }, (_, i) =>
-        lock(name).run(async () => {
-          inside += 1;
-          most = Math.max(most, inside);
-          await sleep(40);
-          order.push(i);
-          inside -= 1;
-        }),
-      ),
-    );
+    try {
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          lock(name).run(async () => {
+            inside += 1;
+            entered += 1;
+            most = Math.max(most, inside);
+            // Stay inside until another contender has been refused since this one entered (while any still wait).
+            if (entered < 5) {
+              const before = await refusals();
+              await waitFor(async () => (await refusals()) > before, {
+                timeoutMs: 20_000,
+                message: `a contender refused while holder ${i} holds the lock`,
+              });
+            }
+            order.push(i);
+            inside -= 1;
+          }),
+        ),
+      );
+    } finally {
+      refused.mockRestore();
+    }
     expect(most).toBe(1);
     expect(order.sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
   it("renews the lease while the work runs", async () => {
     const renewals = jest.spyOn(BlobLeaseClient.prototype, "renewLease");
+    const renewed = async (): Promise<number> => {
+      const settled = await Promise.allSettled(
+        renewals.mock.results.flatMap((r) => (r.type === "return" ? [r.value as Promise<unknown>] : [])),
+      );
+      return settled.filter((r) => r.status === "fulfilled").length;
+    };
+    const name = uniqueName("renew-");
     try {
-      await lock(uniqueName("renew-"), { renewEveryMs: 50 }).run(async (guard) => {
-        await sleep(400);
+      await lock(name, { renewEveryMs: 50 }).run(async (guard) => {
+        await waitFor(async () => (await renewed()) >= 3, {
+          timeoutMs: 20_000,
+          message: "three renewals that succeed",
+        });
         guard.assertHeld();
+        expect(await leaseState(name)).toBe("leased");
       });
-      expect(renewals.mock.calls.length).toBeGreaterThanOrEqual(3);
     } finally {
       renewals.mockRestore();
     }
+    expect(await leaseState(name)).toBe("available");
   });
 
   it("notices a lost lease at the next step: the work stops with LockLostError", async () => {
     const name = uniqueName("lost-");
     const blob = service().getContainerClient("p2s-locks").getBlobClient(name);
-    await expect(
-      lock(name, { renewEveryMs: 50 }).run(async (guard) => {
-        // Another party breaks the lease (an operator, or a lease that lapsed while this process stalled).
-        await new BlobLeaseClient(blob).breakLease(0);
-        await sleep(300);
-        guard.assertHeld();
-        return "done";
-      }),
-    ).rejects.toThrow(LockLostError);
+    const renewals = jest.spyOn(BlobLeaseClient.prototype, "renewLease");
+    const failedRenewal = async (): Promise<boolean> => {
+      const settled = await Promise.allSettled(
+        renewals.mock.results.flatMap((r) => (r.type === "return" ? [r.value as Promise<unknown>] : [])),
+      );
+      return settled.some((r) => r.status === "rejected");
+    };
+    try {
+      await expect(
+        lock(name, { renewEveryMs: 50 }).run(async (guard) => {
+          // Another party breaks the lease (an operator, or a lease that lapsed while this process stalled).
+          await new BlobLeaseClient(blob).breakLease(0);
+          await waitFor(failedRenewal, { timeoutMs: 20_000, message: "a renewal refused after the break" });
+          guard.assertHeld();
+          return "done";
+        }),
+      ).rejects.toThrow(LockLostError);
+    } finally {
+      renewals.mockRestore();
+    }
   });
 
-  it("a waiter takes the holder's result through poll, without the lock", async () => {
+  it("a waiter takes the holder's result through poll, without the lock, while the holder still holds it", async () => {
     const name = uniqueName("poll-");
-    let result: string | undefined;
-    const holder = lock(name).run(async () => {
-      await sleep(300);
-      result = "root";
-      await sleep(2_000);
-      return "root";
+    const inside = gate();
+    const leave = gate();
+    const shared: { result?: string } = {};
+    let holderDone = false;
+    const holder = lock(name)
+      .run(async () => {
+        inside.open();
+        await leave.opened;
+        return "root";
+      })
+      .finally(() => {
+        holderDone = true;
+      });
+    await within(inside.opened, { message: "the holder to take the lock" });
+    let polls = 0;
+    const waiter = lock(name).run(() => Promise.resolve("should not run"), {
+      poll: () => {
+        polls++;
+        return Promise.resolve(shared.result);
+      },
     });
-    await sleep(50);
-    const started = Date.now();
-    const waited = await lock(name).run(() => Promise.resolve("should not run"), {
-      poll: () => Promise.resolve(result),
-    });
-    expect(waited).toBe("root");
-    expect(Date.now() - started).toBeLessThan(1_500);
-    await holder;
+    // The waiter was refused and polled with nothing to take; then the holder's result appears.
+    await waitFor(() => polls >= 1, { message: "the waiter's first poll" });
+    shared.result = "root";
+    expect(await within(waiter, { message: "the waiter to take the holder's result" })).toBe("root");
+    expect(holderDone).toBe(false);
+    expect(await leaseState(name)).toBe("leased");
+    leave.open();
+    await expect(holder).resolves.toBe("root");
   });
 
   it("gives up after its wait limit with LockTimeoutError, and frees nothing it does not hold", async () => {
     const name = uniqueName("timeout-");
-    const holder = lock(name).run(() => sleep(800));
-    await sleep(50);
+    const inside = gate();
+    const leave = gate();
+    const holder = lock(name).run(async () => {
+      inside.open();
+      await leave.opened;
+    });
+    await within(inside.opened, { message: "the holder to take the lock" });
     await expect(lock(name, { waitTimeoutMs: 200 }).run(() => Promise.resolve(1))).rejects.toThrow(LockTimeoutError);
-    await holder;
+    // The holder still holds it.
+    expect(await leaseState(name)).toBe("leased");
+    leave.open();
+    await within(holder, { message: "the holder to leave" });
     // Released by its holder: the next caller gets it at once.
     await expect(lock(name, { waitTimeoutMs: 200 }).run(() => Promise.resolve(2))).resolves.toBe(2);
   });

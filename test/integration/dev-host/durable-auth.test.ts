@@ -11,6 +11,7 @@ import type { LocalDurableBackend } from "../../../dev/durable";
 import { createVirtualClock } from "../../../dev/host/clock";
 import type { DevHost } from "../../../dev/host/host";
 import { fixtureBackend, startFixtureHost } from "../../support/durable/fixture-host";
+import { idle } from "../../support/wait";
 
 const API = "/runtime/webhooks/durabletask";
 let host: DevHost;
@@ -32,7 +33,7 @@ async function startWaiter(): Promise<{ links: Links; location: string | null }>
   const started = await fetch(`${host.url}/api/durable/start/Waiter`, { method: "POST", body: '"in"' });
   expect(started.status).toBe(202);
   const links = (await started.json()) as Links;
-  await host.idle();
+  await idle(host);
   return { links, location: started.headers.get("location") };
 }
 
@@ -73,7 +74,7 @@ describe("the public durable webhook", () => {
       body: '"sneaky"',
     });
     expect(refused.status).toBe(401);
-    await host.idle();
+    await idle(host);
     expect(backend().inspect(links.id ?? "")?.runtimeStatus).toBe("Running");
 
     const raised = await fetch(event, {
@@ -82,7 +83,7 @@ describe("the public durable webhook", () => {
       body: '"signed"',
     });
     expect(raised.status).toBe(202);
-    await host.idle();
+    await idle(host);
     const done = await fetch(status);
     expect(done.status).toBe(200);
     expect(await done.json()).toMatchObject({ runtimeStatus: "Completed", output: { got: "signed", input: "in" } });
@@ -93,7 +94,7 @@ describe("the public durable webhook", () => {
     expect(before).toBeUndefined();
     const refused = await fetch(`${host.url}${API}/orchestrators/Waiter/unauthorised-1`, { method: "POST" });
     expect(refused.status).toBe(401);
-    await host.idle();
+    await idle(host);
     expect(backend().inspect("unauthorised-1")).toBeUndefined();
 
     const accepted = await fetch(

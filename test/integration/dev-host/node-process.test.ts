@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import ts from "typescript";
+import { within } from "../../support/wait";
 
 const root = path.resolve(__dirname, "../../..");
 let workDir: string;
@@ -60,10 +61,10 @@ it("loads the app through the stand-in and serves it", async () => {
       throw new Error(`the host process exited early: ${stderr.join("")}`);
     });
     exited.catch(() => undefined); // the race below reports it; once the host is up, exiting is expected
-    const firstLine = await Promise.race([
-      once(createInterface({ input: child.stdout }), "line").then(([line]) => line as string),
-      exited,
-    ]);
+    const firstLine = await within(
+      Promise.race([once(createInterface({ input: child.stdout }), "line").then(([line]) => line as string), exited]),
+      { message: "the host process to print its address" },
+    );
     const { url, functionKey } = JSON.parse(firstLine) as { url: string; functionKey: string };
 
     expect((await fetch(`${url}/api/ping`)).status).toBe(401);
@@ -73,7 +74,7 @@ it("loads the app through the stand-in and serves it", async () => {
     expect(stderr.join("")).toMatch(/Executed 'Functions\.ping' \(Succeeded/);
   } finally {
     child.stdin.end();
-    if (child.exitCode === null) await once(child, "exit");
+    if (child.exitCode === null) await within(once(child, "exit"), { message: "the host process to exit" });
     expect(child.exitCode).toBe(0);
   }
 });

@@ -9,6 +9,7 @@ import { createVirtualClock } from "../../../dev/host/clock";
 import { startHost } from "../../../dev/host/host";
 import type { DevHost } from "../../../dev/host/host";
 import { received, receivedBy } from "../../fixtures/host-app/trigger-app";
+import { idle } from "../../support/wait";
 
 const START = Date.UTC(2030, 0, 1, 0, 0, 0);
 const clock = createVirtualClock(START);
@@ -44,17 +45,17 @@ describe("admin API", () => {
   it("runs a non-HTTP function with the input string and answers 202", async () => {
     const response = await post("/admin/functions/queueWork", { input: '{"job":1}' }, asMaster());
     expect(response.status).toBe(202);
-    await host.idle();
+    await idle(host);
     const plain = await post("/admin/functions/QUEUEWORK", { input: "just text" }, asMaster());
     expect(plain.status).toBe(202);
-    await host.idle();
+    await idle(host);
     expect(receivedBy("queueWork").map((entry) => entry.value)).toEqual([{ job: 1 }, "just text"]);
   });
 
   it("passes a timer object to a timer function, ignoring the input", async () => {
     const response = await post("/admin/functions/everyFiveMinutes", { input: "ignored" }, asMaster());
     expect(response.status).toBe(202);
-    await host.idle();
+    await idle(host);
     const [timer] = receivedBy("everyFiveMinutes");
     expect(timer?.value).toMatchObject({ isPastDue: false, schedule: { adjustForDST: true } });
   });

@@ -12,6 +12,7 @@ import { EventType } from "../../../dev/durable/protocol";
 import { HOUR_MS, fixtureState, resetFixtureState } from "../../fixtures/durable-app";
 import { startDurableHarness } from "../../support/durable/harness";
 import type { DurableHarness } from "../../support/durable/harness";
+import { idle } from "../../support/wait";
 
 let harness: DurableHarness;
 const API = "/runtime/webhooks/durabletask";
@@ -27,7 +28,7 @@ afterEach(async () => {
 
 async function run(name: string, input?: unknown): Promise<string> {
   const id = await harness.client.startNew(name, input === undefined ? undefined : { input });
-  await harness.backend.idle();
+  await idle(harness.backend, "the durable backend");
   return id;
 }
 
@@ -47,7 +48,7 @@ describe("local durable backend as on Azure: instance lifecycle", () => {
     } finally {
       release();
     }
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
     await expect(client.startNew("Waiter", { instanceId: id })).rejects.toThrow(/500/);
   });
@@ -58,13 +59,13 @@ describe("local durable backend as on Azure: instance lifecycle", () => {
     const { client, backend, clock } = harness;
     const id = await run("ForgetfulRacer");
     await client.raiseEvent(id, "Go", 1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Running", output: null });
     await clock.advance(HOUR_MS - 1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
     await clock.advance(1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: "event" });
   });
 
@@ -90,12 +91,12 @@ describe("local durable backend as on Azure: instance lifecycle", () => {
       body: JSON.stringify({ n: 7 }),
     });
     const restartUri = ((await started.json()) as Record<string, string>).restartPostUri ?? "";
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const fresh = await fetch(restartUri, { method: "POST" });
     expect(fresh.status).toBe(202);
     const freshId = ((await fresh.json()) as { id: string }).id;
     expect(freshId).not.toBe(id);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus(freshId)).toMatchObject({
       name: "Waiter",
       runtimeStatus: "Running",
@@ -105,11 +106,11 @@ describe("local durable backend as on Azure: instance lifecycle", () => {
     const sameUri = `${restartUri}&restartWithNewInstanceId=false`;
     expect((await fetch(sameUri, { method: "POST" })).status).toBe(500);
     await client.terminate(id, "make room");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const same = await fetch(sameUri, { method: "POST" });
     expect(same.status).toBe(202);
     expect(((await same.json()) as { id: string }).id).toBe(id);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Running", input: { n: 7 } });
 
     const unknown = await fetch(restartUri.replace(`/${id}/`, "/nobody/"), { method: "POST" });
@@ -138,7 +139,7 @@ describe("local durable backend as on Azure: instance lifecycle", () => {
     const id = await run("Renamer");
     fixtureState.waitName = "Proceed";
     await client.raiseEvent(id, "Proceed", "renamed");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: "renamed" });
     expect(harness.logs.some((line) => line.includes("Nondeterministic"))).toBe(false);
   });
@@ -171,7 +172,7 @@ describe("local durable backend as on Azure: at-least-once delivery", () => {
     const { client, backend } = harness;
     const id = await run("TwoGoes");
     await client.raiseEvent(id, "Go", "once");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: ["once", "once"] });
   });
 });

@@ -11,6 +11,7 @@ import { OrchestrationRuntimeStatus } from "durable-functions";
 import { resetFixtureState } from "../../fixtures/durable-app";
 import { HARNESS_START_MS, startDurableHarness } from "../../support/durable/harness";
 import type { DurableHarness } from "../../support/durable/harness";
+import { idle } from "../../support/wait";
 
 let harness: DurableHarness;
 const API = "/runtime/webhooks/durabletask";
@@ -26,7 +27,7 @@ afterEach(async () => {
 
 async function startWaiter(instanceId: string, input: unknown = { n: instanceId }): Promise<string> {
   const id = await harness.client.startNew("Waiter", { instanceId, input });
-  await harness.backend.idle();
+  await idle(harness.backend, "the durable backend");
   return id;
 }
 
@@ -47,7 +48,7 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
     expect(running.createdTime.getTime()).toBe(HARNESS_START_MS);
 
     await client.raiseEvent(id, "Go", { ok: true });
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const done = await client.getStatus(id);
     expect(done.runtimeStatus).toBe(OrchestrationRuntimeStatus.Completed);
     expect(done.output).toEqual({ got: { ok: true }, input: { order: 1 } });
@@ -59,7 +60,7 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
   it("gives an instance started without input the empty string, as axios posts it to the extension", async () => {
     const { client, backend } = harness;
     const id = await client.startNew("Waiter");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).input).toBe("");
   });
 
@@ -93,7 +94,7 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
     await expect(client.startNew("Waiter", { instanceId: "dup-1" })).rejects.toThrow(/500/);
     await client.terminate("dup-1", "make room");
     await expect(client.startNew("Waiter", { instanceId: "dup-1", input: 2 })).resolves.toBe("dup-1");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus("dup-1")).toMatchObject({ runtimeStatus: "Running", input: 2 });
   });
 
@@ -109,7 +110,7 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
     const { client, backend } = harness;
     const id = await startWaiter("term-1");
     await client.terminate(id, "no longer needed");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Terminated", output: "no longer needed" });
     await expect(client.terminate(id, "again")).resolves.toBeUndefined();
   });
@@ -119,10 +120,10 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
     const id = await startWaiter("susp-1");
     await client.suspend(id, "hold on");
     await client.raiseEvent(id, "Go", "later");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).runtimeStatus).toBe("Suspended");
     await client.resume(id, "carry on");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: { got: "later" } });
   });
 
@@ -133,7 +134,7 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
     await startWaiter("list-b");
     await startWaiter("other-c");
     await client.raiseEvent("list-b", "Go", 1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
 
     expect((await client.getStatusAll()).map((status) => status.instanceId).sort()).toEqual([
       "list-a",
@@ -168,7 +169,7 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
     await expect(client.getStatus("purge-running")).rejects.toThrow(/404/);
     await client.terminate("purge-a", "done");
     await client.terminate("purge-b", "done");
-    await backend.idle();
+    await idle(backend, "the durable backend");
 
     expect(await client.purgeInstanceHistory("purge-a")).toEqual({ instancesDeleted: 1 });
     await expect(client.getStatus("purge-a")).rejects.toThrow(/404/);
@@ -199,7 +200,7 @@ describe("Durable HTTP API through durable-functions' DurableClient", () => {
       headers: { "content-type": "application/json" },
       body: '"via link"',
     });
-    await harness.backend.idle();
+    await idle(harness.backend, "the durable backend");
     expect((await client.getStatus(id)).output).toEqual({ got: "via link", input: { n: id } });
   });
 });

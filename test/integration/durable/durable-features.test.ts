@@ -10,6 +10,7 @@ import { EventType } from "../../../dev/durable/protocol";
 import { DAY_MS, HOUR_MS, fixtureState, resetFixtureState } from "../../fixtures/durable-app";
 import { HARNESS_START_MS, startDurableHarness } from "../../support/durable/harness";
 import type { DurableHarness } from "../../support/durable/harness";
+import { idle } from "../../support/wait";
 
 let harness: DurableHarness;
 
@@ -24,7 +25,7 @@ afterEach(async () => {
 
 async function run(name: string, input?: unknown): Promise<string> {
   const id = await harness.client.startNew(name, input === undefined ? undefined : { input });
-  await harness.backend.idle();
+  await idle(harness.backend, "the durable backend");
   return id;
 }
 
@@ -33,10 +34,10 @@ describe("local durable backend: timers", () => {
     const { client, backend, clock } = harness;
     const id = await run("LongSleep");
     await clock.advance(10 * DAY_MS - 1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
     await clock.advance(1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const status = await client.getStatus(id);
     expect(status.runtimeStatus).toBe("Completed");
     expect(status.output).toBe(new Date(HARNESS_START_MS + 10 * DAY_MS).toISOString());
@@ -51,7 +52,7 @@ describe("local durable backend: timers", () => {
     const id = await run("Racer");
     expect(clock.pending()).toBe(1);
     await client.raiseEvent(id, "Go", "now");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).output).toBe("event");
     expect(clock.pending()).toBe(0);
   });
@@ -69,7 +70,7 @@ describe("local durable backend: timers", () => {
     const { client, backend, clock } = harness;
     const id = await run("Racer");
     await clock.advance(HOUR_MS);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).output).toBe("timeout");
   });
 });
@@ -90,13 +91,13 @@ describe("local durable backend: failures", () => {
     const id = await run("RetryTimeout");
     expect(invoker.calls.get("Boom")).toBe(1);
     await clock.advance(1000);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(invoker.calls.get("Boom")).toBe(2);
     await clock.advance(1000);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(invoker.calls.get("Boom")).toBe(3);
     await clock.advance(DAY_MS);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(invoker.calls.get("Boom")).toBe(3);
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Running", output: null });
     expect(harness.logs.some((line) => line.includes("durable-js#629"))).toBe(true);
@@ -108,19 +109,19 @@ describe("local durable backend: failures", () => {
     const { client, backend, clock } = harness;
     fixtureState.flakyFailuresBeforeSuccess = 10;
     const id = await client.startNew("MainFlow", { input: { name: "Bo", items: [1] } });
-    await backend.idle();
+    await idle(backend, "the durable backend");
     await clock.advance(HOUR_MS);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     await client.raiseEvent(id, "Approval", true);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     await clock.advance(1000);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     await clock.advance(1999);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(fixtureState.flakyCalls.get(id)).toBe(2);
     expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
     await clock.advance(1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(fixtureState.flakyCalls.get(id)).toBe(3);
     const status = await client.getStatus(id);
     expect(status.runtimeStatus).toBe("Failed");
@@ -162,7 +163,7 @@ describe("local durable backend: sequence numbering", () => {
     fixtureState.flakyFailuresBeforeSuccess = 1;
     const id = await run("MixedFanOut");
     await clock.advance(500);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const status = await client.getStatus(id);
     expect(status.runtimeStatus).toBe("Completed");
     expect(status.output).toEqual(["ok after 2 attempts", "ok after 2 attempts", 42, "Hello, after retries"]);
@@ -187,7 +188,7 @@ describe("local durable backend: continueAsNew", () => {
     const id = await run("Accumulator", 0);
     for (let i = 0; i < 3; i++) {
       await client.raiseEvent(id, "Add", 1);
-      await backend.idle();
+      await idle(backend, "the durable backend");
     }
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: 3 });
   });
@@ -198,10 +199,10 @@ describe("local durable backend: continueAsNew", () => {
     // Queued while suspended, the three events reach the orchestrator in one episode, as the Azure Storage backend
     // hands an instance all its queued messages at once: the first is consumed, continueAsNew drops the other two.
     await client.suspend(id, "queue the events");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     await Promise.all([1, 2, 3].map(() => client.raiseEvent(id, "Add", 1)));
     await client.resume(id, "deliver them together");
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const status = await client.getStatus(id);
     expect(status.runtimeStatus).toBe("Running");
     expect(status.input).toBe(1);
@@ -215,7 +216,7 @@ describe("local durable backend: nondeterminism", () => {
     expect((await client.getStatus(id)).runtimeStatus).toBe("Running");
     fixtureState.fickleMode = "shout";
     await client.raiseEvent(id, "Go", 1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const status = await client.getStatus(id);
     expect(status.runtimeStatus).toBe("Failed");
     expect(status.output).toBe(
@@ -229,7 +230,7 @@ describe("local durable backend: nondeterminism", () => {
     const { client, backend } = harness;
     const id = await run("Fickle");
     await client.raiseEvent(id, "Go", 1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).output).toBe("done");
   });
 });

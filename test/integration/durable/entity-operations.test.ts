@@ -11,6 +11,7 @@ import { EventType } from "../../../dev/durable/protocol";
 import { resetFixtureState } from "../../fixtures/durable-app";
 import { startDurableHarness } from "../../support/durable/harness";
 import type { DurableHarness } from "../../support/durable/harness";
+import { idle } from "../../support/wait";
 
 let harness: DurableHarness;
 
@@ -27,7 +28,7 @@ describe("local durable backend: entities", () => {
   it("runs signals and calls from an orchestration in order and keeps the state", async () => {
     const { client, backend } = harness;
     const id = await client.startNew("CounterFlow", { input: "c1" });
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const status = await client.getStatus(id);
     expect(status.runtimeStatus).toBe("Completed");
     expect(status.output).toBe(7);
@@ -36,7 +37,7 @@ describe("local durable backend: entities", () => {
     expect(await client.readEntityState<number>(counter)).toMatchObject({ entityExists: true, entityState: 7 });
 
     await client.signalEntity(counter, "add", 10);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.readEntityState<number>(counter)).entityState).toBe(17);
 
     // Every addition was signalled on to the audit entity with the same key.
@@ -45,14 +46,14 @@ describe("local durable backend: entities", () => {
 
     // A second orchestration sees the state left by the first.
     const again = await client.startNew("CounterFlow", { input: "c1" });
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(again)).output).toBe(24);
   });
 
   it("records entity messages as EventSent and the call's answer as EventRaised", async () => {
     const { client, backend } = harness;
     const id = await client.startNew("CounterFlow", { input: "c2" });
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const events = backend.inspect(id)?.history ?? [];
     const sent = events.filter((event) => event.EventType === EventType.EventSent);
     expect(sent.map((event) => [event.EventId, event.InstanceId])).toEqual([
@@ -69,7 +70,7 @@ describe("local durable backend: entities", () => {
   it("keys entities by lower-cased name and exact key", async () => {
     const { client, backend } = harness;
     await client.signalEntity(new df.EntityId("COUNTER", "Key"), "add", 3);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.readEntityState<number>(new df.EntityId("counter", "Key"))).entityState).toBe(3);
     expect((await client.readEntityState<number>(new df.EntityId("counter", "key"))).entityExists).toBe(false);
   });
@@ -81,7 +82,7 @@ describe("local durable backend: entities", () => {
   it("lists entities with their state over the HTTP API", async () => {
     const { client, backend, baseUrl } = harness;
     await client.signalEntity(new df.EntityId("Counter", "listed"), "add", 4);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     const response = await fetch(`${baseUrl}/runtime/webhooks/durabletask/entities/counter?fetchState=true`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([

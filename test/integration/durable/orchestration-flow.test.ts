@@ -10,6 +10,7 @@ import { EventType } from "../../../dev/durable/protocol";
 import { HOUR_MS, fixtureState, resetFixtureState } from "../../fixtures/durable-app";
 import { startDurableHarness } from "../../support/durable/harness";
 import type { DurableHarness } from "../../support/durable/harness";
+import { idle } from "../../support/wait";
 
 let harness: DurableHarness;
 
@@ -26,22 +27,22 @@ describe("local durable backend: one orchestration through every durable feature
   it("runs a sequence, fan-out, timer, event, sub-orchestration, retry and continueAsNew to the right output", async () => {
     const { client, backend, clock } = harness;
     const id = await client.startNew("MainFlow", { input: { name: "Ada", items: [1, 2, 3] } });
-    await backend.idle();
+    await idle(backend, "the durable backend");
 
     const waitingOnTimer = await client.getStatus(id);
     expect(waitingOnTimer.runtimeStatus).toBe("Running");
     expect(waitingOnTimer.customStatus).toEqual({ stage: "timer" });
 
     await clock.advance(HOUR_MS - 1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).customStatus).toEqual({ stage: "timer" });
 
     await clock.advance(1);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).customStatus).toEqual({ stage: "approval" });
 
     await client.raiseEvent(id, "Approval", { by: "grace" });
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect((await client.getStatus(id)).customStatus).toEqual({ stage: "retry" });
     expect(fixtureState.flakyCalls.get(id)).toBe(1);
     const afterFailure = backend.inspect(id)?.history ?? [];
@@ -51,10 +52,10 @@ describe("local durable backend: one orchestration through every durable feature
     expect(Date.parse(String(retryTimer?.FireAt)) - clock.now()).toBe(1000);
 
     await clock.advance(1000);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(fixtureState.flakyCalls.get(id)).toBe(2);
     await clock.advance(2000);
-    await backend.idle();
+    await idle(backend, "the durable backend");
     expect(fixtureState.flakyCalls.get(id)).toBe(3);
 
     const done = await client.getStatus(id);

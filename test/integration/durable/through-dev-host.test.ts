@@ -13,6 +13,7 @@ import type { DevHost } from "../../../dev/host/host";
 import { fixtureBackend, startFixtureHost } from "../../support/durable/fixture-host";
 import { HOUR_MS } from "../../fixtures/durable-app";
 import { durableClientFor } from "../../support/durable/harness";
+import { idle } from "../../support/wait";
 
 const clock = createVirtualClock(Date.UTC(2030, 0, 1));
 let host: DevHost;
@@ -40,20 +41,20 @@ describe("local durable backend inside the dev host", () => {
     );
     expect(started.headers.get("location")).toBe(links.statusQueryGetUri);
 
-    await host.idle();
+    await idle(host);
     await clock.advance(HOUR_MS);
-    await host.idle();
+    await idle(host);
     const raised = await fetch(links.sendEventPostUri.replace("{eventName}", "Approval"), {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify("yes"),
     });
     expect(raised.status).toBe(202);
-    await host.idle();
+    await idle(host);
     await clock.advance(1000);
-    await host.idle();
+    await idle(host);
     await clock.advance(2000);
-    await host.idle();
+    await idle(host);
 
     const polled = await fetch(links.statusQueryGetUri);
     expect(polled.status).toBe(200);
@@ -74,7 +75,7 @@ describe("local durable backend inside the dev host", () => {
   it("runs entities through the host", async () => {
     const client = durableClientFor(backend());
     const id = await client.startNew("CounterFlow", { input: "host" });
-    await host.idle();
+    await idle(host);
     expect((await client.getStatus(id)).output).toBe(7);
     expect((await client.readEntityState<number[]>(new df.EntityId("Audit", "host"))).entityState).toEqual([5, 2]);
   });

@@ -9,8 +9,12 @@ import { getConfig } from "../../../src/config";
 import type { RevokedEntry } from "../../../src/domain/gateway-config";
 import { gatewayWriterInstanceId } from "../../../src/domain/gateway-writer-id";
 import type { AuditEntry, CertificateRecord } from "../../../src/domain/ledger";
-import { startTestSandbox } from "../../support/sandbox";
+import type { EmulatorClock } from "../../../dev/emulators/framework";
+import type { AtLeastOnceOptions } from "../../../dev/durable/redelivery";
+import type { Clock } from "../../../dev/host/contracts";
+import { startTestSandbox, testAtLeastOnce } from "../../support/sandbox";
 import type { TestSandbox } from "../../support/sandbox";
+import { within } from "../../support/wait";
 
 /** A schedule that never fires during a test: only the test runs the safety net. */
 export const NEVER = "0 0 0 1 1 *";
@@ -19,6 +23,8 @@ const TERMINAL = new Set(["Completed", "Failed", "Terminated", "Canceled"]);
 /** The writer's custom state while it sleeps until a request wakes it. */
 const WAITING = "waiting";
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** How long settle() waits for the writer (a writer that never settles fails the test with its last state). */
+const SETTLE_TIMEOUT_MS = 60_000;
 
 export interface WriterSnapshot {
   readonly runtimeStatus: string;
@@ -48,7 +54,7 @@ export interface SyncSandbox {
   putStatuses(): Readonly<Record<string, number>>;
   /** Runs the safety-net timer now, as the Functions admin API does. */
   reconcile(): Promise<void>;
-  /** Waits until the writer has failed or sleeps in sync with nothing in flight; returns its state. */
+  /** Waits (60 s at most) until the writer has failed or sleeps in sync with nothing in flight; returns its state. */
   settle(): Promise<WriterSnapshot>;
   writer(): WriterSnapshot | undefined;
   /** Puts `count` revoked records for `upn` straight into the ledger; returns their thumbprints. */
@@ -67,11 +73,23 @@ export function thumbprint(): string {
 }
 
 export async function startSyncSandbox(
-  options: { settings?: Record<string, string>; gatewayOperationMs?: number; gateways?: number } = {},
+  options: {
+    settings?: Record<string, string>;
+    gatewayOperationMs?: number;
+    gateways?: number;
+    armClock?: EmulatorClock;
+    /** The host's clock (durable timers, timer triggers); default the wall clock. */
+    clock?: Clock;
+    /** Default as every test sandbox (testAtLeastOnce); undefined: exactly once. */
+    atLeastOnce?: AtLeastOnceOptions | undefined;
+  } = {},
 ): Promise<SyncSandbox> {
   const sandbox = await startTestSandbox({
     ...(options.gatewayOperationMs === undefined ? {} : { gatewayOperationMs: options.gatewayOperationMs }),
     ...(options.gateways === undefined ? {} : { gateways: options.gateways }),
+    ...(options.armClock === undefined ? {} : { armClock: options.armClock }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    atLeastOnce: "atLeastOnce" in options ? options.atLeastOnce : testAtLeastOnce(),
     settings: { GATEWAY_RECONCILE_SCHEDULE: NEVER, ...options.settings },
   });
   const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";
@@ -94,19 +112,30 @@ export async function startSyncSandbox(
   };
 
   const settle = async (): Promise<WriterSnapshot> => {
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    const idle = (): Promise<void> =>
+      within(sandbox.host.idle(), {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        message: `the host to go idle while settling the writer (writer: ${JSON.stringify(writer()?.customStatus)})`,
+      });
     for (;;) {
-      await sandbox.host.idle();
+      await idle();
       const snapshot = writer();
       if (snapshot === undefined) throw new Error("the gateway writer never started");
       const state = (snapshot.customStatus as { state?: unknown } | null)?.state;
       if (TERMINAL.has(snapshot.runtimeStatus)) return snapshot;
       if (state === WAITING) {
         // Waiting and the host idle: nothing is queued for the writer (an event would be runnable work).
-        await sandbox.host.idle();
+        await idle();
         const again = writer();
         if (again !== undefined && JSON.stringify(again.customStatus) === JSON.stringify(snapshot.customStatus)) {
           return again;
         }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the writer did not settle within ${SETTLE_TIMEOUT_MS} ms: ${snapshot.runtimeStatus} ${JSON.stringify(snapshot.customStatus)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }

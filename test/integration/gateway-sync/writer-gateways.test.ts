@@ -1,24 +1,33 @@
 // Issue 5 with several gateways and the coalescing window: offboardings requested close together share one write
 // on every gateway, each gateway's writer ends the sessions on its own gateway, and a gateway that cannot be reached
-// fails its own writer loudly without holding back the others.
+// fails its own writer loudly without holding back the others. The host runs on a virtual clock, so the coalescing
+// window (a durable timer) ends when the test moves the clock, after every request is in, not after some wall time.
 jest.mock(
   "@azure/functions-core",
   () => jest.requireActual<typeof import("../../../dev/host/core-api")>("../../../dev/host/core-api").coreApi,
   { virtual: true },
 );
 
+import { createVirtualClock } from "../../../dev/host/clock";
+import type { ManualClock } from "../../../dev/host/clock";
 import { GatewayClient, parseGatewayId } from "../../../src/clients/gateway";
 import { getConfig } from "../../../src/config";
 import { gatewayWriterInstanceId } from "../../../src/domain/gateway-writer-id";
+import { within } from "../../support/wait";
 import { revokedOn, startSyncSandbox } from "./sync-sandbox";
 import type { SyncSandbox } from "./sync-sandbox";
 
 const COALESCE_MS = 1500;
+/** Requests are this far apart on the host's clock: all four inside one coalescing window. */
+const SPREAD_MS = 150;
+const SETTLE_TIMEOUT_MS = 60_000;
+let clock: ManualClock;
 let s: SyncSandbox;
 let gatewayIds: readonly string[];
 
 beforeAll(async () => {
-  s = await startSyncSandbox({ gateways: 2, settings: { GATEWAY_COALESCE_MS: String(COALESCE_MS) } });
+  clock = createVirtualClock(Date.now());
+  s = await startSyncSandbox({ clock, gateways: 2, settings: { GATEWAY_COALESCE_MS: String(COALESCE_MS) } });
   gatewayIds = s.sandbox.endpoints.gatewayIds;
 });
 
@@ -26,23 +35,40 @@ afterAll(async () => {
   await s.stop();
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const alerts = (): string[] => s.sandbox.logs.filter((line) => line.includes("ALERT"));
+const writerState = (id: string): string | undefined =>
+  (s.sandbox.durable.inspect(gatewayWriterInstanceId(id))?.customStatus as { state?: string } | null | undefined)
+    ?.state;
 
-/** Waits until every gateway's writer sleeps in sync or has failed; returns their runtime states by gateway. */
+/**
+ * Waits until every gateway's writer sleeps in sync or has failed, moving the host's clock a second at a time so
+ * durable timers (coalescing, retries) fire; returns their runtime states by gateway.
+ */
 async function settleAll(): Promise<Record<string, string>> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  const idle = (): Promise<void> => within(s.sandbox.host.idle(), { message: "the host to go idle" });
   for (;;) {
-    await s.sandbox.host.idle();
+    await idle();
     const states: Record<string, string> = {};
     for (const id of gatewayIds) {
       const writer = s.sandbox.durable.inspect(gatewayWriterInstanceId(id));
-      const state = (writer?.customStatus as { state?: unknown } | null | undefined)?.state;
-      if (writer !== undefined && (writer.runtimeStatus === "Failed" || state === "waiting")) {
+      if (writer !== undefined && (writer.runtimeStatus === "Failed" || writerState(id) === "waiting")) {
         states[parseGatewayId(id).name] = writer.runtimeStatus;
       }
     }
-    if (Object.keys(states).length === gatewayIds.length) return states;
-    await sleep(20);
+    if (Object.keys(states).length === gatewayIds.length) {
+      // Idle and asleep: nothing is queued for them (an event would be runnable work).
+      await idle();
+      if (gatewayIds.every((id) => writerState(id) === "waiting" || states[parseGatewayId(id).name] === "Failed")) {
+        return states;
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the writers did not settle within ${SETTLE_TIMEOUT_MS} ms: ${gatewayIds.map(writerState).join(", ")}`,
+      );
+    }
+    await clock.advance(1_000);
   }
 }
 
@@ -65,13 +91,15 @@ describe("gateway writers of several gateways", () => {
     );
     const other = s.sandbox.arm.controls.connectSession(gatewayIds[1] ?? "", { vpnUserName: "eve@contoso.com" });
 
-    // Four requests spread over about half a second, as a helpdesk batch or an HR feed sends them.
-    const instances: string[] = [];
+    // Four requests spread over about half a second, as a helpdesk batch or an HR feed sends them: each one done
+    // (marked, writers asked) before the clock moves on to the next.
     for (const [i, upn] of users.entries()) {
-      instances.push(await s.offboard(upn, `BATCH-${i}`));
-      await sleep(150);
+      if (i > 0) await clock.advance(SPREAD_MS);
+      const id = await s.offboard(upn, `BATCH-${i}`);
+      expect((await s.sandbox.waitForInstance(id)).runtimeStatus).toBe("Completed");
     }
-    for (const id of instances) expect((await s.sandbox.waitForInstance(id)).runtimeStatus).toBe("Completed");
+    // The first request opened each writer's window; the last came inside it.
+    expect(gatewayIds.map(writerState)).toEqual(["coalescing", "coalescing"]);
     expect(Object.values(await settleAll())).toEqual(["Running", "Running"]);
 
     const operator = new GatewayClient(getConfig(), { pollIntervalMs: 10 });

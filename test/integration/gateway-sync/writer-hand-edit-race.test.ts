@@ -18,6 +18,7 @@ import type { GatewaySnapshot } from "../../../src/clients/gateway";
 import { getConfig } from "../../../src/config";
 import type { RevokedEntry } from "../../../src/domain/gateway-config";
 import { testAtLeastOnce } from "../../support/sandbox";
+import { within } from "../../support/wait";
 import { revokedOn, startSyncSandbox, thumbprint } from "./sync-sandbox";
 import type { SyncSandbox, WriterSnapshot } from "./sync-sandbox";
 
@@ -101,11 +102,11 @@ describe.each<[IfMatchMode, "landed" | "retried"]>([
 
     const writerPut = gates.holdNext(s.gatewayId, "put");
     await s.reconcile();
-    await writerPut.reached;
+    await within(writerPut.reached, { message: "the writer's PUT of the revocation" });
     // The writer has read (A's entry included) and its PUT is here: the next GET comes once that write has ended.
     const afterWrite = gates.holdNext(s.gatewayId, "get");
     writerPut.release();
-    await afterWrite.reached;
+    await within(afterWrite.reached, { message: "the writer's read after its write" });
     expect(revokedOn(await s.read())).toContain(revocation);
     // B's write from its older read lands now, between the writer's write and the writer's next read.
     await gatewayIdle();

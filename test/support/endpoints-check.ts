@@ -1,0 +1,115 @@
+// What the sandbox's endpoints.json promises, checked by use: every URL answers as the service it names (over TLS
+// trusted by the file's CA where it is HTTPS), every key has the generated form and opens what it is for (and a wrong
+// one does not), the storage connection string reaches Azurite, and every gateway id is a gateway the ARM emulator
+// serves. Shared by the in-process sandbox test and the `npm start` test.
+import { X509Certificate } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { httpsRequest } from "./emulator-clients";
+
+/** Every key endpoints.json holds. */
+export const ENDPOINT_KEYS = [
+  "armControlUrl",
+  "armUrl",
+  "caFile",
+  "eventGridKey",
+  "functionKey",
+  "gatewayIds",
+  "host",
+  "keyVaultUrl",
+  "masterKey",
+  "storageConnectionString",
+  "ticketSecret",
+] as const;
+
+/** 32 random bytes, base64url: how the host makes its keys and the sandbox its ticket secret. */
+const GENERATED_KEY = /^[A-Za-z0-9_-]{43}$/;
+const LOOPBACK_HTTP = /^http:\/\/127\.0\.0\.1:\d{1,5}$/;
+const LOOPBACK_HTTPS = /^https:\/\/127\.0\.0\.1:\d{1,5}\/?$/;
+const GATEWAY_ID =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworkGateways\/[^/]+$/;
+
+export interface CheckedEndpoints {
+  readonly host: string;
+  readonly functionKey: string;
+  readonly masterKey: string;
+  readonly eventGridKey: string;
+  readonly ticketSecret: string;
+  readonly keyVaultUrl: string;
+  readonly armUrl: string;
+  readonly armControlUrl: string;
+  readonly storageConnectionString: string;
+  readonly caFile: string;
+  readonly gatewayIds: readonly string[];
+}
+
+/** Reads endpoints.json, checks its mode, shape and every endpoint by use; returns it. */
+export async function checkEndpointsFile(file: string): Promise<CheckedEndpoints> {
+  expect((await stat(file)).mode & 0o777).toBe(0o600);
+  const parsed = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  expect(Object.keys(parsed).sort()).toEqual([...ENDPOINT_KEYS]);
+  const e = parsed as unknown as CheckedEndpoints;
+
+  // The CA file sits next to endpoints.json and holds a CA certificate.
+  expect(path.isAbsolute(e.caFile)).toBe(true);
+  expect(path.dirname(e.caFile)).toBe(path.dirname(path.resolve(file)));
+  const ca = await readFile(e.caFile, "utf8");
+  expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/);
+  expect(new X509Certificate(ca).ca).toBe(true);
+
+  // The host answers health anonymously; each key has the generated form and they all differ.
+  expect(e.host).toMatch(LOOPBACK_HTTP);
+  expect((await fetch(`${e.host}/api/v1/health`)).status).toBe(200);
+  for (const key of [e.functionKey, e.masterKey, e.eventGridKey, e.ticketSecret]) expect(key).toMatch(GENERATED_KEY);
+  expect(new Set([e.functionKey, e.masterKey, e.eventGridKey, e.ticketSecret]).size).toBe(4);
+  const withKey = (url: string, key: string | undefined, method = "GET"): Promise<number> =>
+    fetch(url, { method, headers: key === undefined ? {} : { "x-functions-key": key } }).then((r) => r.status);
+
+  // The function key opens the API; nothing else but the master key does.
+  const roots = `${e.host}/api/v1/roots`;
+  expect(await withKey(roots, e.functionKey)).toBe(200);
+  expect(await withKey(roots, e.masterKey)).toBe(200);
+  expect(await withKey(roots, e.eventGridKey)).toBe(401);
+  // The master key opens the admin API (404: no such function, after the key was accepted); the function key not.
+  const admin = `${e.host}/admin/functions/noSuchFunction`;
+  expect(await withKey(admin, e.masterKey, "POST")).toBe(404);
+  expect(await withKey(admin, e.functionKey, "POST")).toBe(401);
+  // The Event Grid key opens the Event Grid webhook (404: the app has no such function); the function key not.
+  const grid = `${e.host}/runtime/webhooks/eventgrid?functionName=noSuchFunction`;
+  expect(await withKey(grid, e.eventGridKey, "OPTIONS")).toBe(404);
+  expect(await withKey(grid, e.functionKey, "OPTIONS")).toBe(401);
+
+  // Key Vault over TLS trusted by the CA file: its challenge, as the SDK expects it first.
+  expect(e.keyVaultUrl).toMatch(LOOPBACK_HTTPS);
+  const vault = await httpsRequest(new URL("/secrets?api-version=7.5", e.keyVaultUrl).href, { ca });
+  expect(vault.status).toBe(401);
+  expect(vault.headers["www-authenticate"]).toMatch(/^Bearer authorization="https:\/\/login\.microsoftonline\.com\//);
+
+  // ARM over TLS trusted by the CA file: every gateway id is a P2S gateway it serves; the controls share the port.
+  expect(e.armUrl).toMatch(LOOPBACK_HTTPS);
+  expect(e.armControlUrl).toBe(e.armUrl);
+  expect(e.gatewayIds.length).toBeGreaterThanOrEqual(1);
+  for (const id of e.gatewayIds) {
+    expect(id).toMatch(GATEWAY_ID);
+    const url = new URL(`${id}?api-version=2024-05-01`, e.armUrl).href;
+    expect((await httpsRequest(url, { ca })).status).toBe(401);
+    const gateway = await httpsRequest(url, { ca, token: "endpoints-check" });
+    expect(gateway.status).toBe(200);
+    const body = gateway.json as { id: string; name: string; properties: { vpnClientConfiguration?: unknown } };
+    expect(body.id.toLowerCase()).toBe(id.toLowerCase());
+    expect(body.name).toBe(id.split("/").pop());
+    // A point-to-site gateway (its root may still be on its way: the first write runs after start-up).
+    expect(body.properties.vpnClientConfiguration).toEqual(expect.any(Object));
+  }
+  const controls = await httpsRequest(new URL("/_emulator/arm/settings", e.armControlUrl).href, { ca });
+  expect(controls.status).toBe(200);
+
+  // Azurite: the connection string names loopback endpoints and its account answers.
+  expect(e.storageConnectionString).toMatch(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//);
+  expect(e.storageConnectionString).toMatch(/QueueEndpoint=http:\/\/127\.0\.0\.1:\d+\//);
+  expect(e.storageConnectionString).toMatch(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+\//);
+  const properties = await BlobServiceClient.fromConnectionString(e.storageConnectionString).getProperties();
+  expect(properties._response.status).toBe(200);
+  return e;
+}
