@@ -43,7 +43,7 @@ export class AppBench {
     this.runs++;
     const records = await this.activeCertificates(count);
     await this.writerAsleep();
-    const before = armCounts(this.sandbox.arm);
+    const before = armCounts(this.sandbox.arm, this.gatewayId);
 
     const started = performance.now();
     const startedAt = Date.now();
@@ -61,7 +61,7 @@ export class AppBench {
     const wallMs = performance.now() - started;
     await this.writerAsleep();
     const settledMs = performance.now() - started;
-    const after = armCounts(this.sandbox.arm);
+    const after = armCounts(this.sandbox.arm, this.gatewayId);
 
     const marked = (await this.ledger.listByStatus("revoked")).filter((r) => wanted.has(r.thumbprint ?? ""));
     const lastMarkMs = Math.max(...marked.map((r) => (r.revokedAt?.getTime() ?? startedAt) - startedAt));

@@ -1,6 +1,7 @@
 // The naive side of bench:revoke, as revocation scripts usually work: each revocation runs its own read-modify-write
 // of the gateway with the SDK (GET, append the thumbprint, full-object PUT without If-Match, wait for the operation),
-// and on 409 AnotherOperationInProgress backs off exponentially (with jitter) and starts again from the read.
+// and when the gateway is busy (a 409, or, as Azure mostly answers, an operation that fails AnotherOperationInProgress)
+// backs off exponentially (with jitter) and starts again from the read.
 import { readFileSync } from "node:fs";
 import { NetworkManagementClient } from "@azure/arm-network";
 import type { TokenCredential } from "@azure/core-auth";
@@ -47,7 +48,7 @@ export async function runNaive(sandbox: Sandbox, count: number, burstMs: number)
         });
         return;
       } catch (error) {
-        if (!(error instanceof RestError && error.statusCode === 409)) throw error;
+        if (!isBusy(error)) throw error;
         const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempt - 1));
         await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
       }
@@ -55,11 +56,11 @@ export async function runNaive(sandbox: Sandbox, count: number, burstMs: number)
   };
 
   const thumbprints = Array.from({ length: count }, randomThumbprint);
-  const before = armCounts(sandbox.arm);
+  const before = armCounts(sandbox.arm, NAIVE_GATEWAY_ID);
   const started = performance.now();
   await burst(thumbprints, burstMs, revoke);
   const settledMs = performance.now() - started;
-  const after = armCounts(sandbox.arm);
+  const after = armCounts(sandbox.arm, NAIVE_GATEWAY_ID);
   const final = await gateways.get(ref.resourceGroup, ref.name);
   const wanted = new Set(thumbprints);
   const onGateway = (final.vpnClientConfiguration?.vpnClientRevokedCertificates ?? []).filter((r) =>
@@ -75,4 +76,10 @@ export async function runNaive(sandbox: Sandbox, count: number, burstMs: number)
     settledMs,
     onGateway,
   };
+}
+
+/** Busy in either form: a synchronous 409, or a long-running operation that failed AnotherOperationInProgress. */
+function isBusy(error: unknown): boolean {
+  if (error instanceof RestError) return error.statusCode === 409;
+  return error instanceof Error && error.message.includes("AnotherOperationInProgress");
 }

@@ -4,9 +4,9 @@ import type { ArmEmulator } from "../dev/emulators/arm";
 
 export interface RunFigures {
   readonly revocations: number;
-  /** Gateway PUTs accepted (200/201). */
+  /** Gateway PUTs carried out (their operation succeeded). */
   readonly writes: number;
-  /** Gateway PUTs refused with 409 AnotherOperationInProgress. */
+  /** Gateway PUTs refused as AnotherOperationInProgress (a 409, or an operation that failed with it). */
   readonly refusals: number;
   /** From the first request to every revocation on the gateway (provisioning Succeeded). */
   readonly wallMs: number;
@@ -22,9 +22,17 @@ export function randomThumbprint(): string {
   return randomBytes(20).toString("hex").toUpperCase();
 }
 
-export function armCounts(arm: ArmEmulator): { writes: number; refusals: number } {
-  const byStatus = arm.stats.operation("virtualNetworkGateways.put").byStatus;
-  return { writes: (byStatus["200"] ?? 0) + (byStatus["201"] ?? 0), refusals: byStatus["409"] ?? 0 };
+/**
+ * The gateway's writes: PUT operations that succeeded. Refusals: PUTs the busy gateway refused, in either of Azure's
+ * forms (a synchronous 409, or an accepted PUT whose operation ends Failed AnotherOperationInProgress).
+ */
+export function armCounts(arm: ArmEmulator, gatewayId: string): { writes: number; refusals: number } {
+  const puts = arm.controls.operations(gatewayId).filter((o) => o.name === "virtualNetworkGateways.put");
+  const synchronous = arm.stats.operation("virtualNetworkGateways.put").byStatus["409"] ?? 0;
+  return {
+    writes: puts.filter((o) => o.status === "Succeeded").length,
+    refusals: synchronous + puts.filter((o) => o.status === "Failed").length,
+  };
 }
 
 /** Starts `run` for each item, spread evenly over `windowMs`, and waits for all of them. */
