@@ -51,8 +51,13 @@ function collectOctets(node: asn1js.AsnType, out: string[]): void {
 }
 
 function parse(bytes: Uint8Array): asn1js.AsnType | undefined {
-  const parsed = asn1js.fromBER(bytes);
-  return parsed.offset === bytes.byteLength && parsed.result.error === "" ? parsed.result : undefined;
+  try {
+    const parsed = asn1js.fromBER(bytes);
+    return parsed.offset === bytes.byteLength && parsed.result.error === "" ? parsed.result : undefined;
+  } catch {
+    // Random bytes (ciphertext, a salt) that look like the start of a BER length can make asn1js read past the end.
+    return undefined;
+  }
 }
 
 function hex(octets: asn1js.OctetString): string {
