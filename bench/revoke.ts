@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       "",
       `bench:revoke — ${String(count)} revocations arriving within ${String(BURST_MS)} ms, emulated gateway update ${String(gatewayMs)} ms`,
       "",
-      row(["approach", "revocations", "writes", "409s", "marked", "applied", "settled", "on gateway"]),
+      row(["approach", "revocations", "writes", "busy", "marked", "applied", "settled", "on gateway"]),
       figuresRow("app: marks + writer requests", app),
       figuresRow("app: offboarding API, end to end", offboarding),
       figuresRow("naive: RMW per revocation", naive),
