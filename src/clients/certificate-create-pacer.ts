@@ -42,41 +42,53 @@ export class CertificateCreatePacer {
   }
 
   /**
-   * Waits, in order, until the budget has room, then runs `check` in this turn (the turns behind it wait), and only
-   * when it answers true takes a slot and starts `create` at once, in the same turn. So a caller can look at the vault
-   * right before its create is sent. A slot taken counts even if the create then fails.
+   * Waits, in order, until the budget has room and takes a slot; then runs `check` and only when it answers true
+   * starts `create` at once. So a caller can look at the vault right before its create is sent. The checks of
+   * different creates run side by side (a slot is held while its check runs, and given back when it answers false):
+   * run one after another, a burst's checks would eat a fifth of every window. A slot taken counts even if the create
+   * then fails.
    */
   async reserve<T>(
     check: () => Promise<boolean>,
     create: () => Promise<T>,
   ): Promise<{ readonly started: true; readonly result: Promise<T> } | { readonly started: false }> {
-    const turn = this.#queue.then(() => this.#reserve(check, create));
+    const turn = this.#queue.then(() => this.#take());
     this.#queue = turn.then(
       () => undefined,
       () => undefined,
     );
-    return turn;
+    const slot = await turn;
+    let go: boolean;
+    try {
+      go = await check();
+    } catch (error) {
+      this.#giveBack(slot);
+      throw error;
+    }
+    if (!go) {
+      this.#giveBack(slot);
+      return { started: false };
+    }
+    // Counted from when the create starts, and again from its answer (the latest it can have arrived).
+    slot.at = Math.max(slot.at, this.#clock.now());
+    const result = create();
+    const answered = (): void => {
+      slot.at = Math.max(slot.at, this.#clock.now());
+      slot.settle();
+    };
+    result.then(answered, answered);
+    return { started: true, result };
   }
 
-  async #reserve<T>(
-    check: () => Promise<boolean>,
-    create: () => Promise<T>,
-  ): Promise<{ readonly started: true; readonly result: Promise<T> } | { readonly started: false }> {
+  /** Waits until the window has room, then holds a slot (in flight until settled). */
+  async #take(): Promise<Slot> {
     for (;;) {
       const now = this.#clock.now();
       this.#slots = this.#slots.filter((slot) => slot.answered !== undefined || slot.at + this.#spacingMs > now);
       if (this.#slots.length < this.#limit) {
-        if (!(await check())) return { started: false };
-        // Room only grows while the check runs (no other turn takes a slot meanwhile).
-        const slot: Slot = { at: this.#clock.now(), answered: undefined };
-        const result = create();
-        const answered = (): void => {
-          slot.at = Math.max(slot.at, this.#clock.now());
-          slot.answered = undefined;
-        };
-        slot.answered = result.then(answered, answered);
+        const slot = newSlot(now);
         this.#slots.push(slot);
-        return { started: true, result };
+        return slot;
       }
       const flying = this.#slots.flatMap((slot) => (slot.answered === undefined ? [] : [slot.answered]));
       if (flying.length > 0) {
@@ -87,12 +99,35 @@ export class CertificateCreatePacer {
       await this.#clock.sleep(oldest + this.#spacingMs - now);
     }
   }
+
+  /** A slot whose check answered false: no create was sent, so it frees its place at once. */
+  #giveBack(slot: Slot): void {
+    this.#slots = this.#slots.filter((s) => s !== slot);
+    slot.settle();
+  }
 }
 
 interface Slot {
   at: number;
-  /** Settles once the create has been answered; undefined from then on. */
+  /** Settles once the create has been answered (or the slot given back); undefined from then on. */
   answered: Promise<void> | undefined;
+  settle(): void;
+}
+
+function newSlot(at: number): Slot {
+  let resolve: () => void = () => undefined;
+  const answered = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const slot: Slot = {
+    at,
+    answered,
+    settle: () => {
+      slot.answered = undefined;
+      resolve();
+    },
+  };
+  return slot;
 }
 
 /** Key Vault's throttling window (key-vault-service-limits: limits are per vault per 10 s). */
