@@ -1,9 +1,9 @@
 // Certificate creates that are safe to repeat. Key Vault's create is the one request that is not idempotent and takes
 // no If-Match: a create that lands after the certificate was merged starts a second version with a new key. So a
 // create is sent through the send-once client (no SDK retries, no 429 backoff in the pipeline), paced to the vault's
-// budget, and only after the caller's check of what the vault holds (re-run inside the pacer's turn, right before the
-// send) says nothing is there yet. A refused create (429, 5xx, a network error) is sent again only after that check
-// has run again; a 409 (an operation already pending) resumes that operation.
+// budget, and only after the caller's check of what the vault holds (re-run once the pacer has given it a slot,
+// right before the send) says nothing is there yet. A refused create (429, 5xx, a network error) is sent again only
+// after that check has run again; a 409 (an operation already pending) resumes that operation.
 import { RestError } from "@azure/core-rest-pipeline";
 import type { CertificatePolicy } from "@azure/keyvault-certificates";
 import { certificateCreatePacer } from "./certificate-create-pacer";
@@ -81,7 +81,7 @@ type Attempt = CheckedCreate<never> | { readonly kind: "retry"; readonly error: 
 
 /**
  * Creates `name` with `policy` unless `present()` finds what the create would make (or an operation to resume): the
- * check runs before each send, inside the pacer's turn. Returns what `present()` found, or the operation this call's
+ * check runs before each send, once the pacer has given it a slot. Returns what `present()` found, or the operation this call's
  * create started or a 409 named. A refused or unanswered create is sent again a bounded number of times, after a
  * backoff (retryDelayMs) and always after `present()` again.
  */
@@ -101,8 +101,8 @@ export async function createUnlessPresent<T>(
     if (pacer === undefined) {
       outcome = await send(kv, name, policy, tags);
     } else {
-      // Checked again in the pacer's turn, right before the slot is taken and the create sent (the wait for the
-      // budget can be long, and another execution may have made or merged the certificate meanwhile).
+      // Checked again once a slot is held, right before the create is sent (the wait for the budget can be long,
+      // and another execution may have made or merged the certificate meanwhile).
       const slot = await pacer.reserve(
         async () => {
           found = await present();
