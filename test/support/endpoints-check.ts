@@ -7,6 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { httpsRequest } from "./emulator-clients";
+import type { SandboxEndpoints } from "../../dev/sandbox/sandbox";
 
 /** Every key endpoints.json holds. */
 export const ENDPOINT_KEYS = [
@@ -30,19 +31,8 @@ const LOOPBACK_HTTPS = /^https:\/\/127\.0\.0\.1:\d{1,5}\/?$/;
 const GATEWAY_ID =
   /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworkGateways\/[^/]+$/;
 
-export interface CheckedEndpoints {
-  readonly host: string;
-  readonly functionKey: string;
-  readonly masterKey: string;
-  readonly eventGridKey: string;
-  readonly ticketSecret: string;
-  readonly keyVaultUrl: string;
-  readonly armUrl: string;
-  readonly armControlUrl: string;
-  readonly storageConnectionString: string;
-  readonly caFile: string;
-  readonly gatewayIds: readonly string[];
-}
+/** The file checked: the sandbox's own type of it, so the two cannot drift apart. */
+export type CheckedEndpoints = SandboxEndpoints;
 
 /** Reads endpoints.json, checks its mode, shape and every endpoint by use; returns it. */
 export async function checkEndpointsFile(file: string): Promise<CheckedEndpoints> {
