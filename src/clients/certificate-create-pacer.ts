@@ -16,7 +16,9 @@ export type PacerClock = KeyVaultClock;
  * arrives, a few milliseconds after it is sent; the margin (2% of the window) absorbs that delay's variation, so two
  * creates `limit` apart never arrive within one window. A full window whose creates are still in flight waits for
  * their answers and counts each from then (the latest it can have arrived), however slow the request (a first one
- * answers an authentication challenge before it is sent with its body). Creates start in the order they asked.
+ * answers an authentication challenge before it is sent with its body). The answer is the create request's own,
+ * which the caller reports: the status reads a client makes after it say nothing about when the vault counted it.
+ * Creates start in the order they asked.
  */
 export class CertificateCreatePacer {
   readonly #limit: number;
@@ -35,7 +37,7 @@ export class CertificateCreatePacer {
   }
 
   /** Runs `create` once the budget allows. A create that fails still counts: the vault may have charged it. */
-  async run<T>(create: () => Promise<T>): Promise<T> {
+  async run<T>(create: (answered: () => void) => Promise<T>): Promise<T> {
     const slot = await this.reserve(() => Promise.resolve(true), create);
     if (!slot.started) throw new Error("the pacer skipped a create it was not asked to check");
     return slot.result;
@@ -46,11 +48,12 @@ export class CertificateCreatePacer {
    * starts `create` at once. So a caller can look at the vault right before its create is sent. The checks of
    * different creates run side by side (a slot is held while its check runs, and given back when it answers false):
    * run one after another, a burst's checks would eat a fifth of every window. A slot taken counts even if the create
-   * then fails.
+   * then fails. `create` calls `answered` when the vault has answered the create request itself; the slot counts
+   * from then, or from when `create` settles if it never calls it.
    */
   async reserve<T>(
     check: () => Promise<boolean>,
-    create: () => Promise<T>,
+    create: (answered: () => void) => Promise<T>,
   ): Promise<{ readonly started: true; readonly result: Promise<T> } | { readonly started: false }> {
     const turn = this.#queue.then(() => this.#take());
     this.#queue = turn.then(
@@ -71,11 +74,12 @@ export class CertificateCreatePacer {
     }
     // Counted from when the create starts, and again from its answer (the latest it can have arrived).
     slot.at = Math.max(slot.at, this.#clock.now());
-    const result = create();
     const answered = (): void => {
+      if (slot.answered === undefined) return;
       slot.at = Math.max(slot.at, this.#clock.now());
       slot.settle();
     };
+    const result = create(answered);
     result.then(answered, answered);
     return { started: true, result };
   }

@@ -99,7 +99,7 @@ export async function createUnlessPresent<T>(
     if (found !== undefined) return { kind: "present", value: found };
     let outcome: Attempt;
     if (pacer === undefined) {
-      outcome = await send(kv, name, policy, tags);
+      outcome = await send(kv, name, policy, tags, () => undefined);
     } else {
       // Checked again once a slot is held, right before the create is sent (the wait for the budget can be long,
       // and another execution may have made or merged the certificate meanwhile).
@@ -108,7 +108,7 @@ export async function createUnlessPresent<T>(
           found = await present();
           return found === undefined;
         },
-        () => send(kv, name, policy, tags),
+        (answered) => send(kv, name, policy, tags, answered),
       );
       if (!slot.started) {
         if (found !== undefined) return { kind: "present", value: found };
@@ -128,12 +128,15 @@ async function send(
   name: string,
   policy: CertificatePolicy,
   tags: Readonly<Record<string, string>>,
+  /** Told when the vault answers the create request (the poller's status reads follow it with the same options). */
+  answered: () => void,
 ): Promise<Attempt> {
   let created = false;
   try {
     await kv.certificateCreates.beginCreateCertificate(name, policy, {
       tags: { ...tags },
       intervalInMs: OPERATION_POLL_MS,
+      onResponse: answered,
     });
     created = true;
   } catch (error) {

@@ -11,6 +11,7 @@ import type {
 } from "./records";
 import { currentVersion, findVersion } from "./records";
 import { createVersion, verifyMergedChain } from "./issuance";
+import { RsaKeyPool } from "./key-material";
 import { VaultError, badParameter, deletedButRecoverable, notFound } from "./vault-error";
 
 const NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
@@ -87,6 +88,8 @@ export class CertificateStore {
   readonly #now: () => number;
   readonly retentionDays: number;
   behaviour: VaultBehaviour = DEFAULT_VAULT_BEHAVIOUR;
+  /** New versions' keys: prepared ones first (RsaKeyPool). */
+  readonly keys = new RsaKeyPool();
 
   constructor(options: CertificateStoreOptions) {
     this.#now = options.now;
@@ -133,6 +136,7 @@ export class CertificateStore {
       const created = await createVersion(policy, {
         nowMs: this.#now(),
         reuseKey: policy.reuseKey ? previous?.key : undefined,
+        keys: this.keys,
         enabled: request.enabled ?? true,
         tags: request.tags ?? {},
         selfPendingReads: this.behaviour.selfCreatePendingReads,

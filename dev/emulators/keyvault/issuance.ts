@@ -4,8 +4,8 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import type { CertificatePolicy } from "./policy";
 import { isSelfIssuer } from "./policy";
-import { generateRsaKeyPair, keyOperationsFor, spkiDer } from "./key-material";
-import type { RsaKeyPair } from "./key-material";
+import { keyOperationsFor, spkiDer } from "./key-material";
+import type { RsaKeyPair, RsaKeyPool } from "./key-material";
 import type { CertificateOperation, CertificateVersion, IssuedCertificate } from "./records";
 import { createCertificateRequest, createSelfSignedCertificate } from "./x509-issue";
 import { badParameter } from "./vault-error";
@@ -30,6 +30,8 @@ export async function createVersion(
   options: {
     readonly nowMs: number;
     readonly reuseKey: RsaKeyPair | undefined;
+    /** Where a new key comes from. */
+    readonly keys: RsaKeyPool;
     readonly enabled: boolean;
     readonly tags: Record<string, string>;
     readonly selfPendingReads: number;
@@ -37,7 +39,7 @@ export async function createVersion(
     readonly pendingConflicts: number;
   },
 ): Promise<NewVersion> {
-  const key = options.reuseKey ?? (await generateRsaKeyPair(policy.keySize));
+  const key = options.reuseKey ?? (await options.keys.take(policy.keySize));
   const nowSeconds = Math.floor(options.nowMs / 1000);
   const csr = await createCertificateRequest(policy, key);
   const selfIssued = isSelfIssuer(policy.issuerName);

@@ -70,6 +70,39 @@ describe("CertificateCreatePacer", () => {
     expect(secondAt).toBe(400 + 1_020);
   });
 
+  it("counts a create from its own answer, not from the status reads the caller makes after it", async () => {
+    let now = 0;
+    const clock: PacerClock = {
+      now: () => now,
+      sleep: (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    };
+    const pacer = new CertificateCreatePacer(1, 1_000, clock);
+    let finish: () => void = () => undefined;
+    const first = pacer.run(
+      (answered) =>
+        new Promise<void>((resolve) => {
+          // The vault answers the create at 100 ms; the caller's status reads end at 900 ms.
+          now = 100;
+          answered();
+          finish = resolve;
+        }),
+    );
+    let secondAt: number | undefined;
+    const second = pacer.run(() => {
+      secondAt = now;
+      return Promise.resolve();
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    now = 900;
+    finish();
+    await Promise.all([first, second]);
+    // From the answer at 100 ms plus the window and its margin; counted from 900 ms it would start at 1,920.
+    expect(secondAt).toBe(100 + 1_020);
+  });
+
   it("starts creates in the order they asked", async () => {
     const pacer = new CertificateCreatePacer(2, 1_000, jumpingClock());
     const order: number[] = [];
