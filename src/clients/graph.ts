@@ -80,7 +80,7 @@ export class GraphClient {
 
   /** The user by object id or userPrincipalName, or undefined when the directory has no such user. */
   async getUser(idOrUpn: string): Promise<GraphUser | undefined> {
-    const path = `/users/${encodeURIComponent(idOrUpn)}?$select=id,userPrincipalName,accountEnabled`;
+    const path = `/users/${userSegment(idOrUpn)}?$select=id,userPrincipalName,accountEnabled`;
     const response = await this.#send("GET", path);
     if (response.status === 404 && graphCode(response) === "Request_ResourceNotFound") return undefined;
     const body = expectOk(response, `GET user ${idOrUpn}`);
@@ -97,7 +97,7 @@ export class GraphClient {
 
   /** Which of `groupIds` (at most 20) the user is a member of, directly or through nested groups. */
   async checkMemberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {
-    const response = await this.#send("POST", `/users/${encodeURIComponent(userId)}/checkMemberGroups`, {
+    const response = await this.#send("POST", `/users/${userSegment(userId)}/checkMemberGroups`, {
       groupIds,
     });
     const body = expectOk(response, `checkMemberGroups of ${userId}`) as { value?: unknown };
@@ -133,6 +133,11 @@ export class GraphClient {
       waitedMs += waitMs;
     }
   }
+}
+
+/** A user id or UPN as a path segment: escaped (a guest's #EXT# must be %23), with "@" kept as Graph's examples write it. */
+function userSegment(idOrUpn: string): string {
+  return encodeURIComponent(idOrUpn).replace(/%40/g, "@");
 }
 
 function parseJson(response: PipelineResponse): unknown {
