@@ -46,7 +46,7 @@ describe("issueClientCertificate: the VPN group gate", () => {
     ["notInGroup", "mallory@contoso.com is not a member of the VPN group g"],
     ["accountDisabled", "mallory@contoso.com's account is disabled in the directory"],
     ["userNotFound", "mallory@contoso.com does not exist in the directory"],
-  ])("audits a %s refusal and fails with its reason before anything is recorded or created", (refusal, message) => {
+  ])("audits the %s refusal and fails with its reason before anything is recorded or created", (refusal, message) => {
     const flow = new OrchestrationDriver(issueClientCertificate, request).answer({ allowed: false, refusal, message });
     expect(flow.call).toEqual({
       functionName: "recordIssuanceRefused",
