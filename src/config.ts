@@ -109,6 +109,15 @@ export const settingsSchema = z
       .default("https://management.azure.com/.default")
       .describe("Token scope for ARM in this cloud."),
     GRAPH_ENDPOINT: httpsUrl.default("https://graph.microsoft.com").describe("Microsoft Graph endpoint of the cloud."),
+    // Microsoft Graph client (the VPN group gate, ENTRA_VPN_GROUP_ID).
+    GRAPH_AUDIENCE: z
+      .string()
+      .trim()
+      .default("https://graph.microsoft.com/.default")
+      .describe("Token scope for Microsoft Graph in this cloud."),
+    GRAPH_THROTTLE_MAX_WAIT_MS: intInRange(0, 600_000, 120_000).describe(
+      "Longest a Graph call waits out Graph's throttling (429, 503, 504; Retry-After when sent, else 1, 2, 4... s) before it fails; the failed step is then retried by the orchestration.",
+    ),
     CA_ROOT_NAME: z
       .string()
       .trim()
@@ -167,7 +176,9 @@ export const settingsSchema = z
       .describe("Comma-separated https origins the app may call back with ticket results."),
     ENTRA_VPN_GROUP_ID: optionalString
       .pipe(z.uuid("must be a group object id (GUID)").optional())
-      .describe("Object id of the Entra ID group whose members get VPN access."),
+      .describe(
+        "Object id of the Entra ID group whose members get VPN access. When set, every issuance first checks through Microsoft Graph that the user exists, is enabled and is a member of the group (directly or through nested groups), and is refused otherwise. Needs the Graph application permissions User.Read.All and GroupMember.Read.All.",
+      ),
     ALERT_WEBHOOK_URL: optionalString
       .pipe(httpsUrl.optional())
       .describe("https webhook that receives alerts (expiry, sync failures). Alerts are only logged when unset."),

@@ -1,4 +1,4 @@
-// The offline sandbox: Azurite, the HTTPS emulators (Key Vault, ARM) and the embedded Functions host running the
+// The offline sandbox: Azurite, the HTTPS emulators (Key Vault, ARM, Graph) and the embedded Functions host running the
 // real app, wired together through the app's own settings, seeded with one P2S gateway and the root CA, with every
 // endpoint written to .sandbox/endpoints.json. Local tooling only: never deployed.
 import { randomBytes } from "node:crypto";
@@ -10,6 +10,8 @@ import { createEmulatorCa } from "../emulators/framework";
 import type { EmulatorClock } from "../emulators/framework";
 import { buildP2sGateway, startArmEmulator } from "../emulators/arm";
 import type { ArmEmulator } from "../emulators/arm";
+import { startGraphEmulator } from "../emulators/graph";
+import type { GraphEmulator } from "../emulators/graph";
 import { startKeyVaultEmulator } from "../emulators/keyvault";
 import type { KeyVaultEmulator } from "../emulators/keyvault";
 import { createDurableBackend } from "../durable";
@@ -17,6 +19,7 @@ import type { AtLeastOnceOptions } from "../durable/redelivery";
 import type { Clock } from "../host/contracts";
 import { preloadApp, startHost } from "../host";
 import type { DevHost } from "../host";
+import { seedSandboxDirectory } from "./graph-seed";
 import { describeStartup, StartupPhases } from "./startup-phases";
 import type { SandboxStartup } from "./startup-phases";
 
@@ -37,6 +40,10 @@ export interface SandboxEndpoints {
   readonly storageConnectionString: string;
   readonly caFile: string;
   readonly gatewayIds: readonly string[];
+  /** Microsoft Graph (the emulator): requests go to `${graphUrl}/v1.0/...`; its controls to `${graphUrl}/_emulator/...`. */
+  readonly graphUrl: string;
+  /** Object id of the VPN group (ENTRA_VPN_GROUP_ID) in the emulated directory. */
+  readonly vpnGroupId: string;
 }
 
 export interface SandboxOptions {
@@ -70,6 +77,8 @@ export interface SandboxOptions {
    * backend can do): for chaos runs and the orchestration tests. Default: exactly once.
    */
   readonly atLeastOnce?: AtLeastOnceOptions;
+  /** More users made direct members of the VPN group, besides the seeded ones (dev/sandbox/graph-seed.ts). */
+  readonly vpnGroupMembers?: readonly string[];
   /** Extra app settings (override the sandbox's). */
   readonly settings?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
@@ -80,6 +89,7 @@ export interface Sandbox {
   readonly host: DevHost;
   readonly keyVault: KeyVaultEmulator;
   readonly arm: ArmEmulator;
+  readonly graph: GraphEmulator;
   /** The Azurite the sandbox started; undefined when it was given storageConnectionString. */
   readonly azurite: AzuriteHandle | undefined;
   /** The app settings the host runs with (also set in process.env). */
@@ -142,8 +152,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           : { pollRetryAfterSeconds: options.gatewayRetryAfterSeconds }),
       }),
     );
-    await phases.time("emulators", () => Promise.allSettled([keyVaultStarted, armStarted]));
-    const [keyVault, arm] = [await keyVaultStarted, await armStarted];
+    const graphStarted = owned(stops, startGraphEmulator({ ca }));
+    await phases.time("emulators", () => Promise.allSettled([keyVaultStarted, armStarted, graphStarted]));
+    const [keyVault, arm, graph] = [await keyVaultStarted, await armStarted, await graphStarted];
+    seedSandboxDirectory(graph, options.vpnGroupMembers);
     const gatewayIds = sandboxGatewayIds(options.gateways ?? 1);
     for (const id of gatewayIds) arm.controls.seedGateway(id, buildP2sGateway({ id }));
 
@@ -155,8 +167,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       P2S_TRUSTED_CA_FILE: caFile,
       KEY_VAULT_URL: keyVault.url,
       ARM_ENDPOINT: arm.url,
-      // No Graph emulator yet and nothing calls Graph: a closed loopback port keeps the local token on this machine.
-      GRAPH_ENDPOINT: "https://127.0.0.1:1",
+      GRAPH_ENDPOINT: graph.url,
+      // The VPN group gate is on, as it should be in production: only the group's enabled members get certificates.
+      ENTRA_VPN_GROUP_ID: graph.vpnGroupId,
       GATEWAY_RESOURCE_IDS: gatewayIds.join(","),
       CA_ROOT_KEY_SIZE: String(options.rootKeySize ?? 4096),
       TICKETING_SHARED_SECRET: randomBytes(32).toString("base64url"),
@@ -211,6 +224,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       storageConnectionString,
       caFile,
       gatewayIds,
+      graphUrl: graph.url,
+      vpnGroupId: graph.vpnGroupId,
     };
     // Written whole under another name, then renamed: a reader polling for the file never sees half of it.
     await writeFile(`${endpointsFile}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
@@ -224,6 +239,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       host,
       keyVault,
       arm,
+      graph,
       azurite,
       settings,
       startup,

@@ -2,6 +2,7 @@
 import { getConfig } from "../config";
 import type { Config } from "../config";
 import { GatewayClient } from "../clients/gateway";
+import { GraphClient } from "../clients/graph";
 import { keyVaultClients } from "../clients/keyvault";
 import type { KeyVaultClients } from "../clients/keyvault";
 import { Ledger } from "../clients/ledger";
@@ -11,6 +12,7 @@ export interface Services {
   readonly ledger: Ledger;
   readonly gateways: GatewayClient;
   readonly keyVault: KeyVaultClients;
+  readonly graph: GraphClient;
 }
 
 let cached: { config: Config; services: Services } | undefined;
@@ -25,6 +27,7 @@ export function services(): Services {
         ledger: Ledger.fromConfig(config),
         gateways: new GatewayClient(config, { pollIntervalMs: config.GATEWAY_POLL_INTERVAL_MS }),
         keyVault: keyVaultClients(config),
+        graph: new GraphClient(config),
       },
     };
   }

@@ -14,6 +14,7 @@ import {
 } from "../activities/ca-issuance";
 import { disableCertificates, wakeGatewayWriters } from "../activities/revocation";
 import { describeFailure, failLoudly } from "./fail-loudly";
+import { passVpnGroupGate } from "./vpn-group-gate";
 import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
 import { assertUpn, keyVaultCertificateName } from "../domain/upn";
 
@@ -33,6 +34,9 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   const upn = assertUpn(request.upn);
   const certificateName = keyVaultCertificateName(upn, request.requestId, request.certificateNamePrefix);
   const named = { request, certificateName };
+
+  // The VPN group gate (ENTRA_VPN_GROUP_ID) first: a refused user leaves no record and no Key Vault certificate.
+  yield* passVpnGroupGate(request, retry);
 
   // Record the request first, so an issuance that fails half-way is visible and auditable, and an offboarding from
   // now on finds it in the ledger.

@@ -15,7 +15,7 @@ import type { TestSandbox } from "../support/sandbox";
 let sandbox: TestSandbox;
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox();
+  sandbox = await startTestSandbox({ vpnGroupGate: true });
   process.stdout.write(
     `sandbox start-up inside jest: ${Math.round(sandbox.startupMs)} ms (${describeStartup(sandbox.startup)})\n`,
   );

@@ -17,11 +17,13 @@ export const ENDPOINT_KEYS = [
   "eventGridKey",
   "functionKey",
   "gatewayIds",
+  "graphUrl",
   "host",
   "keyVaultUrl",
   "masterKey",
   "storageConnectionString",
   "ticketSecret",
+  "vpnGroupId",
 ] as const;
 
 /** 32 random bytes, base64url: how the host makes its keys and the sandbox its ticket secret. */
@@ -94,6 +96,31 @@ export async function checkEndpointsFile(file: string): Promise<CheckedEndpoints
   }
   const controls = await httpsRequest(new URL("/_emulator/arm/settings", e.armControlUrl).href, { ca });
   expect(controls.status).toBe(200);
+
+  // Graph over TLS trusted by the CA file: a token is required; the VPN group exists and a seeded member is in it.
+  expect(e.graphUrl).toMatch(LOOPBACK_HTTPS);
+  expect(e.vpnGroupId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  const alice = `${e.graphUrl}/v1.0/users/alice@contoso.com?$select=id,accountEnabled`;
+  expect((await httpsRequest(alice, { ca })).status).toBe(401);
+  const user = await httpsRequest(alice, { ca, token: "endpoints-check" });
+  expect(user.json).toMatchObject({ accountEnabled: true });
+  const group = await httpsRequest(`${e.graphUrl}/v1.0/groups/${e.vpnGroupId}?$select=id`, {
+    ca,
+    token: "endpoints-check",
+  });
+  expect(group.json).toMatchObject({ id: e.vpnGroupId });
+  const memberOf = await httpsRequest(
+    `${e.graphUrl}/v1.0/users/${(user.json as { id: string }).id}/checkMemberGroups`,
+    {
+      method: "POST",
+      ca,
+      token: "endpoints-check",
+      body: { groupIds: [e.vpnGroupId] },
+    },
+  );
+  expect(memberOf.json).toMatchObject({ value: [e.vpnGroupId] });
+  const directory = await httpsRequest(`${e.graphUrl}/_emulator/directory`, { ca });
+  expect(directory.status).toBe(200);
 
   // Azurite: the connection string names loopback endpoints and its account answers.
   expect(e.storageConnectionString).toMatch(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//);

@@ -45,7 +45,8 @@ export async function startStack(
     P2S_TRUSTED_CA_FILE: caFile,
     KEY_VAULT_URL: keyVault.url,
     ARM_ENDPOINT: arm.url,
-    // Nothing calls Graph yet; the local credential needs every token endpoint on loopback.
+    // Graph is called only with ENTRA_VPN_GROUP_ID set, which the stack leaves unset; the local credential needs every
+    // token endpoint on loopback.
     GRAPH_ENDPOINT: "https://127.0.0.1:1",
     GATEWAY_RESOURCE_IDS: STACK_GATEWAY_ID,
     LEDGER_TABLE_PREFIX: uniqueName("t").replace(/[^a-z0-9]/g, ""),

@@ -12,6 +12,6 @@ export type { AzureErrorDetail, EmulatorResponse, ErrorOptions } from "./respons
 export { route } from "./routes";
 export type { EmulatorRequest, EmulatorRoute, HttpMethod, PathParams, RouteDefinition } from "./routes";
 export { startEmulator, UNMATCHED_OPERATION } from "./server";
-export type { Emulator, EmulatorOptions } from "./server";
+export type { Emulator, EmulatorOptions, ResponseContext } from "./server";
 export type { EmulatorStats, OperationStats } from "./stats";
 export type { EmulatorThrottles, ThrottleRule } from "./throttle";

@@ -48,6 +48,21 @@ export interface EmulatorOptions {
    * same path, so keep them under /_emulator/<name>/, or on paths Azure serves from another, tokenless host.
    */
   readonly controlRoutes?: readonly EmulatorRoute[];
+  /**
+   * Reshapes every answer to a service request (not to control routes) before it is written, whoever made it: the
+   * handler, a fault, a throttle or the pipeline. Graph uses it to add its innerError and request-id to each error.
+   */
+  readonly finishResponse?: (response: EmulatorResponse, context: ResponseContext) => EmulatorResponse;
+}
+
+/** What finishResponse knows of the request it answers. */
+export interface ResponseContext {
+  /** The x-ms-request-id the answer carries. */
+  readonly requestId: string;
+  /** Lower-cased request headers. */
+  readonly headers: IncomingMessage["headers"];
+  /** The emulator's clock when the answer is made, in epoch milliseconds. */
+  readonly now: number;
 }
 
 export interface Emulator {
@@ -176,12 +191,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const requestId = randomUUID();
     const rawBody = await readBody(incoming, maxBodyBytes);
     const outcome = await processRequest(incoming, rawBody, requestId);
-    writeResponse(incoming, outgoing, outcome.response, requestId);
+    const response =
+      outcome.kind === "control" || options.finishResponse === undefined
+        ? outcome.response
+        : options.finishResponse(outcome.response, { requestId, headers: incoming.headers, now: clock.now() });
+    writeResponse(incoming, outgoing, response, requestId);
     if (outcome.kind !== "control") {
-      stats.record(outcome.operation, outcome.response.status, outcome.kind, clock.now() - startedAt);
+      stats.record(outcome.operation, response.status, outcome.kind, clock.now() - startedAt);
     }
     options.log?.(
-      `${options.name} ${incoming.method ?? "?"} ${incoming.url ?? "?"} ${outcome.operation} -> ${outcome.response.status}`,
+      `${options.name} ${incoming.method ?? "?"} ${incoming.url ?? "?"} ${outcome.operation} -> ${response.status}`,
     );
   }
 

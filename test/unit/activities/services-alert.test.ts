@@ -13,6 +13,7 @@ jest.mock("../../../src/clients/ledger", () => ({
   Ledger: { fromConfig: jest.fn((config: unknown) => ({ config })) },
 }));
 jest.mock("../../../src/clients/gateway", () => ({ GatewayClient: jest.fn() }));
+jest.mock("../../../src/clients/graph", () => ({ GraphClient: jest.fn() }));
 jest.mock("../../../src/clients/keyvault", () => ({ keyVaultClients: jest.fn((config: unknown) => ({ config })) }));
 jest.mock("../../../src/clients/alerts", () => ({ sendAlert: jest.fn() }));
 
@@ -21,6 +22,7 @@ import "../../../src/activities/alert";
 import { services } from "../../../src/activities/services";
 import { sendAlert } from "../../../src/clients/alerts";
 import { GatewayClient } from "../../../src/clients/gateway";
+import { GraphClient } from "../../../src/clients/graph";
 import { keyVaultClients } from "../../../src/clients/keyvault";
 import { Ledger } from "../../../src/clients/ledger";
 import { FakeInvoker } from "../../support/durable/fake-invoker";
@@ -33,6 +35,7 @@ describe("services", () => {
     expect(first.keyVault).toEqual({ config: mockConfig.current });
     expect(first.gateways).toBeInstanceOf(GatewayClient);
     expect(GatewayClient).toHaveBeenCalledWith(mockConfig.current, { pollIntervalMs: 1234 });
+    expect(GraphClient).toHaveBeenCalledWith(mockConfig.current);
     expect(services()).toBe(first);
     expect(Ledger.fromConfig).toHaveBeenCalledTimes(1);
 

@@ -49,10 +49,17 @@ const certificate = {
   certificatePem: "-----BEGIN CERTIFICATE-----",
 };
 const ok = (value: unknown) => ({ terminal: false, value });
+/** The VPN group gate's answer when ENTRA_VPN_GROUP_ID is unset. */
+const GATE_OFF = { allowed: true, checked: false };
+
+/** The orchestration past its first step, the VPN group gate. */
+function started(): OrchestrationDriver {
+  return new OrchestrationDriver(issueClientCertificate, request).answer(GATE_OFF);
+}
 
 /** Runs the orchestration up to the recordIssued step, through the sign and merge path. */
 function upToRecordIssued(): OrchestrationDriver {
-  return new OrchestrationDriver(issueClientCertificate, request)
+  return started()
     .answer(null)
     .answer(ok(root))
     .answer(ok({ state: "pending", csrBase64: "Q1NS" }))
@@ -64,6 +71,8 @@ describe("issueClientCertificate", () => {
   it("records the request, ensures the root, has the CSR signed and merged, then records the certificate", () => {
     const flow = new OrchestrationDriver(issueClientCertificate, request);
     const named = { request, certificateName };
+    expect(flow.call).toEqual({ functionName: "checkVpnGroup", input: { upn: request.upn }, retry: RETRY });
+    flow.answer(GATE_OFF);
     expect(flow.call).toEqual({ functionName: "recordIssuing", input: named, retry: RETRY });
     flow.answer(null);
     expect(flow.call).toEqual({ functionName: "ensureRoot", input: { actor: request.actor }, retry: RETRY });
@@ -104,13 +113,13 @@ describe("issueClientCertificate", () => {
   });
 
   it("names the certificate after the UPN, the request and the configured prefix", () => {
-    const flow = new OrchestrationDriver(issueClientCertificate, request);
+    const flow = started();
     expect(certificateName.startsWith("p2s-test-")).toBe(true);
     expect((flow.call.input as { certificateName: string }).certificateName).toBe(certificateName);
   });
 
   it("skips signing and merging when Key Vault already holds the issued certificate", () => {
-    const flow = new OrchestrationDriver(issueClientCertificate, request)
+    const flow = started()
       .answer(null)
       .answer(ok(root))
       .answer(ok({ state: "issued", certificate }));
@@ -169,7 +178,7 @@ describe("issueClientCertificate", () => {
   });
 
   it("fails at once, naming the activity, when a CA step returns a terminal outcome", () => {
-    const flow = new OrchestrationDriver(issueClientCertificate, request).answer(null).answer(ok(root));
+    const flow = started().answer(null).answer(ok(root));
     expect(() =>
       flow.answer({ terminal: true, error: "CaStateError", message: `${certificateName} is soft-deleted` }),
     ).toThrow(new TerminalIssuanceError(`beginCertificate: CaStateError: ${certificateName} is soft-deleted`));
@@ -182,7 +191,7 @@ describe("issueClientCertificate", () => {
   });
 
   it("does not alert when an ordinary step fails: the instance fails with the activity's error", () => {
-    const flow = new OrchestrationDriver(issueClientCertificate, request).answer(null);
+    const flow = started().answer(null);
     const error = new Error("Activity function 'ensureRoot' failed: throttled");
     expect(() => flow.fail(error)).toThrow(error);
   });
