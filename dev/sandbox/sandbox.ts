@@ -20,15 +20,19 @@ import type { Clock } from "../host/contracts";
 import { preloadApp, startHost } from "../host";
 import type { DevHost } from "../host";
 import { seedSandboxDirectory } from "./graph-seed";
+import type { IdentityEmulator } from "../emulators/identity";
+import { identitySettings, sandboxIdentityEndpoints, startSandboxIdentity } from "./sandbox-identity";
+import type { SandboxIdentityEndpoints } from "./sandbox-identity";
 import { describeStartup, StartupPhases } from "./startup-phases";
 import type { SandboxStartup } from "./startup-phases";
 
 export type { SandboxStartup, StartupPhase } from "./startup-phases";
+export { SANDBOX_API_AUDIENCE, SANDBOX_API_CLIENT_ID, SANDBOX_TENANT_ID, SANDBOX_USER_UPN } from "./sandbox-identity";
 
 export const SANDBOX_GATEWAY_ID =
   "/subscriptions/00000000-0000-0000-0000-00000000c0de/resourceGroups/rg-p2s-sandbox/providers/Microsoft.Network/virtualNetworkGateways/vgw-sandbox";
 
-export interface SandboxEndpoints {
+export interface SandboxEndpoints extends SandboxIdentityEndpoints {
   readonly host: string;
   readonly functionKey: string;
   readonly masterKey: string;
@@ -90,6 +94,8 @@ export interface Sandbox {
   readonly keyVault: KeyVaultEmulator;
   readonly arm: ArmEmulator;
   readonly graph: GraphEmulator;
+  /** The sandbox's Entra ID: mint more tokens (controls.userToken, controls.sign) in tests. */
+  readonly identity: IdentityEmulator;
   /** The Azurite the sandbox started; undefined when it was given storageConnectionString. */
   readonly azurite: AzuriteHandle | undefined;
   /** The app settings the host runs with (also set in process.env). */
@@ -153,8 +159,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
     );
     const graphStarted = owned(stops, startGraphEmulator({ ca }));
-    await phases.time("emulators", () => Promise.allSettled([keyVaultStarted, armStarted, graphStarted]));
-    const [keyVault, arm, graph] = [await keyVaultStarted, await armStarted, await graphStarted];
+    const identityStarted = owned(stops, startSandboxIdentity(ca));
+    await phases.time("emulators", () =>
+      Promise.allSettled([keyVaultStarted, armStarted, graphStarted, identityStarted]),
+    );
+    const [keyVault, arm, graph, identity] = [
+      await keyVaultStarted,
+      await armStarted,
+      await graphStarted,
+      await identityStarted,
+    ];
     seedSandboxDirectory(graph, options.vpnGroupMembers);
     const gatewayIds = sandboxGatewayIds(options.gateways ?? 1);
     for (const id of gatewayIds) arm.controls.seedGateway(id, buildP2sGateway({ id }));
@@ -177,6 +191,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GATEWAY_BUSY_BACKOFF_MS: "500",
       GATEWAY_COALESCE_MS: "1000",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
+      ...identitySettings(identity),
+      // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
+      ALLOWED_UPN_DOMAINS: "contoso.com",
       ...(options.storageConnectionString === undefined ? {} : namesInSharedStorage()),
       ...options.settings,
     };
@@ -226,6 +243,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       gatewayIds,
       graphUrl: graph.url,
       vpnGroupId: graph.vpnGroupId,
+      ...(await sandboxIdentityEndpoints(identity)),
     };
     // Written whole under another name, then renamed: a reader polling for the file never sees half of it.
     await writeFile(`${endpointsFile}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
@@ -240,6 +258,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       keyVault,
       arm,
       graph,
+      identity,
       azurite,
       settings,
       startup,
