@@ -12,6 +12,8 @@ import { keyVaultCertificateName, upnKey } from "../domain/upn";
 import { issuanceRefusal } from "../domain/user-standing";
 import { ISSUE_CERTIFICATE_ORCHESTRATION } from "../orchestrations/issue-certificate";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
+import { acceptedAnswer } from "./request-answers";
+import type { Submitter } from "./request-answers";
 
 export async function listUserCertificates(request: HttpRequest): Promise<HttpResponseInit> {
   const upn = upnParam(request);
@@ -58,6 +60,7 @@ export async function requestUserCertificate(
   const refusal = issuanceRefusal(standing, upn.value, { rehire, effectiveAt });
   if (refusal !== undefined) return problem(409, "User offboarded", refusal);
   const client = df.getClient(context);
+  const submitter: Submitter = { label: "api:function-key" };
   const prefix = getConfig().CLIENT_CERT_NAME_PREFIX;
   const instanceId = `issue-${keyVaultCertificateName(upn.value, body.value.requestId, prefix)}`;
   // The same request id never starts a second issuance: answer with the existing instance.
@@ -66,14 +69,15 @@ export async function requestUserCertificate(
     requestId: body.value.requestId,
     source: "api",
     sourceId: body.value.reason ?? body.value.requestId,
-    actor: "api:function-key",
+    actor: submitter.label,
     certificateNamePrefix: prefix,
     requestedAt: requestedAt.toISOString(),
     ...(rehire ? { rehire } : {}),
     ...(body.value.effectiveAt === undefined ? {} : { effectiveAt: effectiveAt.toISOString() }),
   };
-  await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
-  return client.createCheckStatusResponse(request, instanceId);
+  const outcome = await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
+  const accepted = { instanceId, kind: "issue", upn: upn.value, submitter } as const;
+  return acceptedAnswer(request, { ledger: services().ledger, client }, accepted, { fresh: outcome !== "existing" });
 }
 
 app.http("listUserCertificates", {
