@@ -7,11 +7,21 @@ import type { Ledger } from "../clients/ledger";
 import { instanceSnapshot } from "../clients/request-status";
 import { publicRequestId, requestView } from "../domain/requests";
 import type { RequestKind } from "../domain/requests";
+import { actorLabel } from "./auth/actor";
+import type { Actor } from "./auth/actor";
+import { FUNCTION_KEY_ACTOR } from "./auth/authorize";
 
-/** Who submitted a request: the audit label, and the token's object id once tokens are validated. */
+/** Who submitted a request: the audit label, and the token's object id (it may read the request back). */
 export interface Submitter {
   readonly label: string;
   readonly objectId?: string;
+}
+
+/** A token's caller; a call without a token (API_TOKENS_REQUIRED=false) has no object id of its own to read back by. */
+export function submitterOf(actor: Actor): Submitter {
+  return actor === FUNCTION_KEY_ACTOR
+    ? { label: "api:function-key" }
+    : { label: actorLabel(actor), objectId: actor.objectId };
 }
 
 /** Seconds a caller should wait before polling: an issuance takes seconds, an offboarding waits on gateway writes. */

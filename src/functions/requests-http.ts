@@ -8,9 +8,12 @@ import { services } from "../activities/services";
 import { instanceSnapshot } from "../clients/request-status";
 import { PUBLIC_REQUEST_ID, requestView } from "../domain/requests";
 import type { RequestRecord } from "../domain/requests";
+import { APP_ROLES } from "./auth/actor";
+import { authorize } from "./auth/authorize";
+import type { AuthNeed } from "./auth/authorize";
 import { problem } from "./http-validation";
 import type { Validated } from "./http-validation";
-import { REQUESTS_ROUTE, RETRY_AFTER_SECONDS } from "./request-answers";
+import { REQUESTS_ROUTE, RETRY_AFTER_SECONDS, submitterOf } from "./request-answers";
 
 /** Who is asking, as far as reading a request goes. */
 interface Reader {
@@ -18,9 +21,22 @@ interface Reader {
   readonly mayReadAll: boolean;
 }
 
-/** The seam where token validation plugs in: a function key holder may read every request. */
-function authorizeRoute(_request: HttpRequest): Promise<Validated<Reader>> {
-  return Promise.resolve({ ok: true, value: { mayReadAll: true } });
+/** Any need a valid token may meet, to learn who a caller without Certificates.Read is (its own requests only). */
+const ANY_CALLER: readonly AuthNeed[] = [{ delegatedUser: true }, ...APP_ROLES.map((role) => ({ role }))];
+
+/**
+ * Certificates.Read reads every request; any other valid token only those it submitted. authorize() checks one need
+ * at a time and names the caller only when one is met, so a caller without Read is named by whichever it meets.
+ */
+async function authorizeReader(request: HttpRequest): Promise<Validated<Reader>> {
+  const reader = await authorize(request, { role: "Certificates.Read" });
+  if (reader.ok) return { ok: true, value: { mayReadAll: true } };
+  if (reader.response.status !== 403) return reader;
+  for (const need of ANY_CALLER) {
+    const caller = await authorize(request, need);
+    if (caller.ok) return { ok: true, value: { mayReadAll: false, ...submitterOf(caller.value) } };
+  }
+  return reader;
 }
 
 function mayRead(reader: Reader, record: RequestRecord): boolean {
@@ -30,7 +46,7 @@ function mayRead(reader: Reader, record: RequestRecord): boolean {
 const notFound = (): HttpResponseInit => problem(404, "Not found", "no such request");
 
 export async function getRequest(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const reader = await authorizeRoute(request);
+  const reader = await authorizeReader(request);
   if (!reader.ok) return reader.response;
   const requestId = request.params.requestId ?? "";
   if (!PUBLIC_REQUEST_ID.test(requestId)) return notFound();

@@ -12,8 +12,8 @@ import { keyVaultCertificateName, upnKey } from "../domain/upn";
 import { issuanceRefusal } from "../domain/user-standing";
 import { ISSUE_CERTIFICATE_ORCHESTRATION } from "../orchestrations/issue-certificate";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
-import { acceptedAnswer } from "./request-answers";
-import type { Submitter } from "./request-answers";
+import { authorize } from "./auth/authorize";
+import { acceptedAnswer, submitterOf } from "./request-answers";
 
 export async function listUserCertificates(request: HttpRequest): Promise<HttpResponseInit> {
   const upn = upnParam(request);
@@ -48,6 +48,9 @@ export async function requestUserCertificate(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  const auth = await authorize(request, { role: "Certificates.Issue" });
+  if (!auth.ok) return auth.response;
+  const submitter = submitterOf(auth.value);
   const upn = upnParam(request);
   if (!upn.ok) return upn.response;
   const body = await jsonBody(request, issueBody);
@@ -60,7 +63,6 @@ export async function requestUserCertificate(
   const refusal = issuanceRefusal(standing, upn.value, { rehire, effectiveAt });
   if (refusal !== undefined) return problem(409, "User offboarded", refusal);
   const client = df.getClient(context);
-  const submitter: Submitter = { label: "api:function-key" };
   const prefix = getConfig().CLIENT_CERT_NAME_PREFIX;
   const instanceId = `issue-${keyVaultCertificateName(upn.value, body.value.requestId, prefix)}`;
   // The same request id never starts a second issuance: answer with the existing instance.

@@ -11,8 +11,8 @@ import type { RevocationRequest } from "../domain/issuance";
 import type { OffboardInput } from "../orchestrations/offboard-user";
 import { writerInput } from "../domain/gateway-writer-input";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
-import { acceptedAnswer } from "./request-answers";
-import type { Submitter } from "./request-answers";
+import { authorize } from "./auth/authorize";
+import { acceptedAnswer, submitterOf } from "./request-answers";
 
 const revokeBody = z.object({
   requestId: requestIdSchema,
@@ -21,13 +21,15 @@ const revokeBody = z.object({
 });
 
 export async function revokeUser(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const auth = await authorize(request, { role: "Certificates.Revoke" });
+  if (!auth.ok) return auth.response;
+  const submitter = submitterOf(auth.value);
   const upn = upnParam(request);
   if (!upn.ok) return upn.response;
   const body = await jsonBody(request, revokeBody);
   if (!body.ok) return body.response;
   const config = getConfig();
   const client = df.getClient(context);
-  const submitter: Submitter = { label: "api:function-key" };
   const revocation: RevocationRequest = {
     upn: upn.value,
     requestId: body.value.requestId,
