@@ -1,0 +1,153 @@
+// Who may read a request: a Certificates.Read token reads any, the token that submitted it reads its own, any other
+// caller gets the same 404 as for an unknown id. Real token validation: the app fetches the signing keys over TLS
+// from the identity emulator and checks every token with jose. Until the sandbox starts the identity emulator
+// itself, this file starts one and points the running app's settings at it (tokens required).
+jest.mock(
+  "@azure/functions-core",
+  () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi,
+  { virtual: true },
+);
+
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createEmulatorCa } from "../../dev/emulators/framework";
+import { startIdentityEmulator } from "../../dev/emulators/identity";
+import type { IdentityEmulator } from "../../dev/emulators/identity";
+import { SANDBOX_API_AUDIENCE, SANDBOX_TENANT_ID } from "../../dev/sandbox/sandbox";
+import { Ledger } from "../../src/clients/ledger";
+import { getConfig, resetConfig } from "../../src/config";
+import { APP_ROLES } from "../../src/functions/auth/actor";
+import { startTestSandbox } from "../support/sandbox";
+import type { TestSandbox } from "../support/sandbox";
+import { waitFor } from "../support/wait";
+
+const API_CLIENT_ID = "6f0c3b1e-2a4d-4c5e-9f60-7a8b9c0d1e2f";
+const SETTINGS = ["P2S_TRUSTED_CA_FILE", "ENTRA_AUTHORITY_HOST", "ENTRA_API_AUDIENCES", "API_TOKENS_REQUIRED"];
+
+let sandbox: TestSandbox;
+let identity: IdentityEmulator;
+const saved: Record<string, string | undefined> = {};
+const tokens: Record<"helpdesk" | "alice" | "reader" | "ticketing" | "otherApp", string> = {
+  helpdesk: "",
+  alice: "",
+  reader: "",
+  ticketing: "",
+  otherApp: "",
+};
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  const ca = await createEmulatorCa();
+  identity = await startIdentityEmulator({
+    ca,
+    tenantId: SANDBOX_TENANT_ID,
+    api: { clientId: API_CLIENT_ID, appIdUri: SANDBOX_API_AUDIENCE, roles: [...APP_ROLES] },
+  });
+  // The app trusts the sandbox's emulators and this identity emulator, and requires tokens from its tenant.
+  const trusted = join(sandbox.endpoints.caFile, "..", "trusted-with-identity.pem");
+  await writeFile(trusted, `${await readFile(sandbox.endpoints.caFile, "utf8")}\n${ca.certPem}`);
+  for (const name of SETTINGS) saved[name] = process.env[name];
+  Object.assign(process.env, {
+    P2S_TRUSTED_CA_FILE: trusted,
+    ENTRA_AUTHORITY_HOST: identity.url,
+    ENTRA_API_AUDIENCES: `${API_CLIENT_ID},${SANDBOX_API_AUDIENCE}`,
+    API_TOKENS_REQUIRED: "true",
+  });
+  resetConfig();
+
+  const { controls } = identity;
+  controls.registerUser("helpdesk@contoso.com", ["Certificates.Issue"]);
+  controls.registerUser("alice@contoso.com", []);
+  tokens.helpdesk = await controls.userToken("helpdesk@contoso.com");
+  tokens.alice = await controls.userToken("alice@contoso.com");
+  const app = async (displayName: string, roles: string[]): Promise<string> =>
+    controls.clientToken(controls.registerClient({ displayName, roles }).clientId);
+  tokens.reader = await app("Reporting", ["Certificates.Read", "Gateways.Read"]);
+  tokens.ticketing = await app("Ticketing", ["Certificates.Issue"]);
+  tokens.otherApp = await app("Other", ["Certificates.Issue"]);
+});
+
+afterAll(async () => {
+  for (const name of SETTINGS) {
+    if (saved[name] === undefined) Reflect.deleteProperty(process.env, name);
+    else process.env[name] = saved[name];
+  }
+  resetConfig();
+  await identity.stop();
+  await sandbox.stop();
+});
+
+async function call(method: string, path: string, token?: string, body?: unknown) {
+  const response = await fetch(path.startsWith("http") ? path : `${sandbox.endpoints.host}${path}`, {
+    method,
+    headers: {
+      "x-functions-key": sandbox.endpoints.functionKey,
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === "" ? undefined : JSON.parse(text)) as unknown };
+}
+
+/** Submits an issuance with `token` and waits until it has ended; answers the request's URL and id. */
+async function submitted(upn: string, requestId: string, token: string) {
+  const posted = await call("POST", `/api/v1/users/${encodeURIComponent(upn)}/certificates`, token, { requestId });
+  expect(posted.status).toBe(202);
+  const accepted = posted.body as { requestId: string; statusUrl: string };
+  await waitFor(
+    async () =>
+      ((await call("GET", accepted.statusUrl, tokens.reader)).body as { status: string }).status === "succeeded",
+    { message: `${upn}'s issuance to succeed`, timeoutMs: 60_000, intervalMs: 50 },
+  );
+  return accepted;
+}
+
+describe("reading a request", () => {
+  it("is open to Certificates.Read and to the user token that submitted it; any other caller gets the unknown-id 404", async () => {
+    const request = await submitted("grace@contoso.com", "INC6000", tokens.helpdesk);
+    const unknown = await call("GET", `/api/v1/requests/${"f".repeat(32)}`, tokens.reader);
+    expect(unknown.status).toBe(404);
+
+    expect(await call("GET", request.statusUrl, tokens.reader)).toMatchObject({
+      status: 200,
+      body: { requestId: request.requestId, upn: "grace@contoso.com", status: "succeeded" },
+    });
+    expect((await call("GET", request.statusUrl, tokens.helpdesk)).status).toBe(200);
+    // Alice's own delegated token, and an application that could have submitted it but did not: not theirs.
+    expect(await call("GET", request.statusUrl, tokens.alice)).toEqual(unknown);
+    expect(await call("GET", request.statusUrl, tokens.ticketing)).toEqual(unknown);
+    expect((await call("GET", request.statusUrl)).status).toBe(401);
+
+    // The ledger names the submitter by its token.
+    const record = await Ledger.fromConfig(getConfig()).getRequest(request.requestId);
+    expect(record?.submittedBy).toMatch(/^user:helpdesk@contoso\.com oid=[0-9a-f-]{36}$/);
+  });
+
+  it("by the application that submitted it, and by no other application", async () => {
+    const request = await submitted("hedy@contoso.com", "INC6001", tokens.ticketing);
+    expect((await call("GET", request.statusUrl, tokens.ticketing)).status).toBe(200);
+    expect((await call("GET", request.statusUrl, tokens.otherApp)).status).toBe(404);
+    expect((await call("GET", request.statusUrl, tokens.helpdesk)).status).toBe(404);
+    expect((await call("GET", request.statusUrl, tokens.reader)).status).toBe(200);
+  });
+
+  it("a repeat by another caller names the same request, which stays its first submitter's", async () => {
+    const first = await submitted("ida@contoso.com", "INC6002", tokens.helpdesk);
+    const again = await call("POST", "/api/v1/users/ida%40contoso.com/certificates", tokens.ticketing, {
+      requestId: "INC6002",
+    });
+    expect(again).toMatchObject({ status: 202, body: { requestId: first.requestId, status: "succeeded" } });
+    expect((await call("GET", first.statusUrl, tokens.ticketing)).status).toBe(404);
+    expect((await call("GET", first.statusUrl, tokens.helpdesk)).status).toBe(200);
+  });
+
+  it("the reader token starts nothing", async () => {
+    const refused = await call("POST", "/api/v1/users/joan%40contoso.com/certificates", tokens.reader, {
+      requestId: "INC6003",
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body).not.toHaveProperty("requestId");
+  });
+});
