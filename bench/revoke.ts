@@ -67,8 +67,6 @@ async function main(): Promise<void> {
       GATEWAY_RECONCILE_SCHEDULE: "0 0 0 1 1 *",
       GATEWAY_POLL_INTERVAL_MS: "100",
       GATEWAY_COALESCE_MS: String(COALESCE_MS),
-      // The offboarding form calls the revocations route with the function key: no token until the sandbox mints them.
-      API_TOKENS_REQUIRED: "false",
     },
   });
   try {

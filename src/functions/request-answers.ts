@@ -19,9 +19,8 @@ export interface Submitter {
 
 /** A token's caller; a call without a token (API_TOKENS_REQUIRED=false) has no object id of its own to read back by. */
 export function submitterOf(actor: Actor): Submitter {
-  return actor === FUNCTION_KEY_ACTOR
-    ? { label: "api:function-key" }
-    : { label: actorLabel(actor), objectId: actor.objectId };
+  const label = actorLabel(actor);
+  return actor === FUNCTION_KEY_ACTOR ? { label } : { label, objectId: actor.objectId };
 }
 
 /** Seconds a caller should wait before polling: an issuance takes seconds, an offboarding waits on gateway writes. */

@@ -1,32 +1,19 @@
 // Who may read a request: a Certificates.Read token reads any, the token that submitted it reads its own, any other
 // caller gets the same 404 as for an unknown id. Real token validation: the app fetches the signing keys over TLS
-// from the identity emulator and checks every token with jose. Until the sandbox starts the identity emulator
-// itself, this file starts one and points the running app's settings at it (tokens required).
+// from the sandbox's identity emulator and checks every token with jose.
 jest.mock(
   "@azure/functions-core",
   () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi,
   { virtual: true },
 );
 
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { createEmulatorCa } from "../../dev/emulators/framework";
-import { startIdentityEmulator } from "../../dev/emulators/identity";
-import type { IdentityEmulator } from "../../dev/emulators/identity";
-import { SANDBOX_API_AUDIENCE, SANDBOX_TENANT_ID } from "../../dev/sandbox/sandbox";
 import { Ledger } from "../../src/clients/ledger";
-import { getConfig, resetConfig } from "../../src/config";
-import { APP_ROLES } from "../../src/functions/auth/actor";
+import { getConfig } from "../../src/config";
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
 import { waitFor } from "../support/wait";
 
-const API_CLIENT_ID = "6f0c3b1e-2a4d-4c5e-9f60-7a8b9c0d1e2f";
-const SETTINGS = ["P2S_TRUSTED_CA_FILE", "ENTRA_AUTHORITY_HOST", "ENTRA_API_AUDIENCES", "API_TOKENS_REQUIRED"];
-
 let sandbox: TestSandbox;
-let identity: IdentityEmulator;
-const saved: Record<string, string | undefined> = {};
 const tokens: Record<"helpdesk" | "alice" | "reader" | "ticketing" | "otherApp", string> = {
   helpdesk: "",
   alice: "",
@@ -37,43 +24,19 @@ const tokens: Record<"helpdesk" | "alice" | "reader" | "ticketing" | "otherApp",
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  const ca = await createEmulatorCa();
-  identity = await startIdentityEmulator({
-    ca,
-    tenantId: SANDBOX_TENANT_ID,
-    api: { clientId: API_CLIENT_ID, appIdUri: SANDBOX_API_AUDIENCE, roles: [...APP_ROLES] },
-  });
-  // The app trusts the sandbox's emulators and this identity emulator, and requires tokens from its tenant.
-  const trusted = join(sandbox.endpoints.caFile, "..", "trusted-with-identity.pem");
-  await writeFile(trusted, `${await readFile(sandbox.endpoints.caFile, "utf8")}\n${ca.certPem}`);
-  for (const name of SETTINGS) saved[name] = process.env[name];
-  Object.assign(process.env, {
-    P2S_TRUSTED_CA_FILE: trusted,
-    ENTRA_AUTHORITY_HOST: identity.url,
-    ENTRA_API_AUDIENCES: `${API_CLIENT_ID},${SANDBOX_API_AUDIENCE}`,
-    API_TOKENS_REQUIRED: "true",
-  });
-  resetConfig();
-
-  const { controls } = identity;
+  const { controls } = sandbox.identity;
+  // A helpdesk user who may issue (a delegated token), alice with no role, and two applications that may issue.
   controls.registerUser("helpdesk@contoso.com", ["Certificates.Issue"]);
-  controls.registerUser("alice@contoso.com", []);
   tokens.helpdesk = await controls.userToken("helpdesk@contoso.com");
-  tokens.alice = await controls.userToken("alice@contoso.com");
+  tokens.alice = sandbox.endpoints.userToken;
+  tokens.reader = sandbox.endpoints.readerToken;
   const app = async (displayName: string, roles: string[]): Promise<string> =>
     controls.clientToken(controls.registerClient({ displayName, roles }).clientId);
-  tokens.reader = await app("Reporting", ["Certificates.Read", "Gateways.Read"]);
   tokens.ticketing = await app("Ticketing", ["Certificates.Issue"]);
   tokens.otherApp = await app("Other", ["Certificates.Issue"]);
 });
 
 afterAll(async () => {
-  for (const name of SETTINGS) {
-    if (saved[name] === undefined) Reflect.deleteProperty(process.env, name);
-    else process.env[name] = saved[name];
-  }
-  resetConfig();
-  await identity.stop();
   await sandbox.stop();
 });
 

@@ -48,7 +48,12 @@ interface RequestDocument {
 
 /** GET on a request's URL as the app handed it out. */
 async function follow(statusUrl: string): Promise<{ status: number; headers: Headers; body: RequestDocument }> {
-  const response = await fetch(statusUrl, { headers: { "x-functions-key": sandbox.endpoints.functionKey } });
+  const response = await fetch(statusUrl, {
+    headers: {
+      "x-functions-key": sandbox.endpoints.functionKey,
+      authorization: `Bearer ${sandbox.endpoints.readerToken}`,
+    },
+  });
   return { status: response.status, headers: response.headers, body: (await response.json()) as RequestDocument };
 }
 
@@ -84,7 +89,11 @@ describe("an issuance request", () => {
     const held = holdKeyVault("certificates.merge");
     const response = await fetch(`${sandbox.endpoints.host}${issuePath("ada@contoso.com")}`, {
       method: "POST",
-      headers: { "x-functions-key": sandbox.endpoints.functionKey, "content-type": "application/json" },
+      headers: {
+        "x-functions-key": sandbox.endpoints.functionKey,
+        authorization: `Bearer ${sandbox.endpoints.adminToken}`,
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ requestId: "INC5000" }),
     });
     expect(response.status).toBe(202);
@@ -199,10 +208,12 @@ describe("GET /api/v1/requests/{id}", () => {
     expect(malformed.body).toEqual(unknown.body);
   });
 
-  it("refuses a caller without a function key", async () => {
+  it("refuses a caller without a function key, or without a token", async () => {
     const any = recordedAnswers().find((a) => a.status === 202);
     const statusUrl = new URL(any?.headers.find(([name]) => name === "location")?.[1] ?? "");
     expect((await fetch(statusUrl)).status).toBe(401);
+    const noToken = await fetch(statusUrl, { headers: { "x-functions-key": sandbox.endpoints.functionKey } });
+    expect(noToken.status).toBe(401);
   });
 });
 
