@@ -7,6 +7,7 @@ jest.mock(
   { virtual: true },
 );
 
+import { accessTokenPayload, createSigningKey, signAccessToken, unsignedToken } from "../../dev/emulators/identity";
 import { Ledger } from "../../src/clients/ledger";
 import { getConfig } from "../../src/config";
 import { startTestSandbox } from "../support/sandbox";
@@ -67,6 +68,10 @@ async function submitted(upn: string, requestId: string, token: string) {
   return accepted;
 }
 
+async function submitterObjectId(requestId: string): Promise<string | undefined> {
+  return (await Ledger.fromConfig(getConfig()).getRequest(requestId))?.submitterObjectId;
+}
+
 describe("reading a request", () => {
   it("is open to Certificates.Read and to the user token that submitted it; any other caller gets the unknown-id 404", async () => {
     const request = await submitted("grace@contoso.com", "INC6000", tokens.helpdesk);
@@ -104,6 +109,23 @@ describe("reading a request", () => {
     expect(again).toMatchObject({ status: 202, body: { requestId: first.requestId, status: "succeeded" } });
     expect((await call("GET", first.statusUrl, tokens.ticketing)).status).toBe(404);
     expect((await call("GET", first.statusUrl, tokens.helpdesk)).status).toBe(200);
+  });
+
+  it("refuses the submitter's own request to a bad token with 401: expired, another audience, unknown key, unsigned", async () => {
+    const request = await submitted("kay@contoso.com", "INC6004", tokens.helpdesk);
+    const { claims, sign } = sandbox.identity.controls;
+    const helpdesk = { user: { upn: "helpdesk@contoso.com", scopes: ["user_impersonation"] } };
+    // The helpdesk's claims (its object id is the submitter's), each wrong in one way.
+    const good = claims({ ...helpdesk, objectId: (await submitterObjectId(request.requestId)) ?? "" });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await call("GET", request.statusUrl, await sign(accessTokenPayload(good)))).status).toBe(200);
+    const bad = [
+      await sign(accessTokenPayload({ ...good, issuedAt: now - 7200, lifetimeSeconds: 3600 })),
+      await sign(accessTokenPayload({ ...good, audience: "api://someone-else" })),
+      await signAccessToken(await createSigningKey(), accessTokenPayload(good)),
+      unsignedToken(accessTokenPayload(good)),
+    ];
+    for (const token of bad) expect((await call("GET", request.statusUrl, token)).status).toBe(401);
   });
 
   it("the reader token starts nothing", async () => {
