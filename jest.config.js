@@ -7,8 +7,9 @@ const tsJest = { tsconfig: "tsconfig.jest.json" };
 const esmOnly = ["jose"];
 const tsJestJs = { tsconfig: { ...require("./tsconfig.json").compilerOptions, isolatedModules: true, allowJs: true } };
 
-const project = (name, timeout) => ({
+const project = (name, timeout, setup = []) => ({
   displayName: name,
+  setupFilesAfterEnv: setup,
   testEnvironment: "node",
   roots: ["<rootDir>/test/" + name],
   testMatch: ["**/*.test.ts"],
@@ -23,7 +24,12 @@ const project = (name, timeout) => ({
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: [project("unit", 10000), project("integration", 60000), project("e2e", 120000)],
+  projects: [
+    project("unit", 10000),
+    project("integration", 60000),
+    // Every e2e file fails if an API answer carried a durable management URL or key (test/support/e2e-answers-guard.ts).
+    project("e2e", 120000, ["<rootDir>/test/support/e2e-answers-guard.ts"]),
+  ],
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
   // Per-project testTimeout is not honoured by jest: the slowest project's limit applies to all.

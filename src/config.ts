@@ -119,7 +119,9 @@ export const settingsSchema = z
       .trim()
       .regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, "must be letters or digits, starting with a letter")
       .default("p2s")
-      .describe("Prefix of the ledger tables (<prefix>Certificates, <prefix>Audit, <prefix>Gateways, <prefix>Users)."),
+      .describe(
+        "Prefix of the ledger tables (<prefix>Certificates, <prefix>Audit, <prefix>Gateways, <prefix>Users, <prefix>Requests).",
+      ),
     PROFILE_CONTAINER: z
       .string()
       .trim()

@@ -1,6 +1,6 @@
 // The ledger in Azure Table Storage: the certificate inventory (system of record for gateway sync, expiry checks and
-// the API), the append-only audit, the gateways' sync state and the users' offboardings. One facade over the four
-// tables (ledger-*.ts); writes are idempotent so activity retries are safe.
+// the API), the append-only audit, the gateways' sync state, the users' offboardings and the accepted requests. One
+// facade over the five tables (ledger-*.ts); writes are idempotent so activity retries are safe.
 import type { TableClient } from "@azure/data-tables";
 import type { Config } from "../config";
 import type {
@@ -12,12 +12,14 @@ import type {
   OffboardingRecord,
 } from "../domain/ledger";
 import type { JournaledWrite, WriteTicket } from "../domain/gateway-write-journal";
+import type { RequestRecord } from "../domain/requests";
 import type { UserStanding } from "../domain/user-standing";
 import { tableClient } from "./storage";
 import { AuditTable } from "./ledger-audit";
 import { CertificateTable } from "./ledger-certificates";
 import { GatewayWriteTable } from "./ledger-gateway-writes";
 import { GatewayTable } from "./ledger-gateways";
+import { RequestTable } from "./ledger-requests";
 import { ensureTable } from "./ledger-table";
 import { UserTable } from "./ledger-users";
 
@@ -33,15 +35,23 @@ export class Ledger {
   private readonly gatewayTable: GatewayTable;
   private readonly gatewayWrites: GatewayWriteTable;
   private readonly userTable: UserTable;
+  private readonly requestTable: RequestTable;
 
-  constructor(certificates: TableClient, audit: TableClient, gateways: TableClient, users: TableClient) {
-    this.tables = [certificates, audit, gateways, users];
+  constructor(
+    certificates: TableClient,
+    audit: TableClient,
+    gateways: TableClient,
+    users: TableClient,
+    requests: TableClient,
+  ) {
+    this.tables = [certificates, audit, gateways, users, requests];
     const ready = (): Promise<void> => this.ensureTables();
     this.certificateTable = new CertificateTable(certificates, ready);
     this.auditTable = new AuditTable(audit, ready);
     this.gatewayTable = new GatewayTable(gateways, ready);
     this.gatewayWrites = new GatewayWriteTable(gateways, ready);
     this.userTable = new UserTable(users, ready);
+    this.requestTable = new RequestTable(requests, ready);
   }
 
   static fromConfig(config: LedgerConfig): Ledger {
@@ -51,6 +61,7 @@ export class Ledger {
       tableClient(config, `${prefix}Audit`),
       tableClient(config, `${prefix}Gateways`),
       tableClient(config, `${prefix}Users`),
+      tableClient(config, `${prefix}Requests`),
     );
   }
 
@@ -143,5 +154,14 @@ export class Ledger {
 
   listAudit(subject: string): Promise<AuditEntry[]> {
     return this.auditTable.list(subject);
+  }
+
+  /** Records an accepted request once; a repeat answers the first record. */
+  recordRequest(record: RequestRecord): Promise<RequestRecord> {
+    return this.requestTable.record(record);
+  }
+
+  getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    return this.requestTable.get(requestId);
   }
 }

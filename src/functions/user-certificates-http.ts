@@ -15,6 +15,7 @@ import { actorLabel } from "./auth/actor";
 import { authorize } from "./auth/authorize";
 import { refuseDisallowedDomain } from "./auth/upn-domain-gate";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
+import { acceptedAnswer, submitterOf } from "./request-answers";
 
 export async function listUserCertificates(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, { role: "Certificates.Read" });
@@ -53,6 +54,7 @@ export async function requestUserCertificate(
 ): Promise<HttpResponseInit> {
   const caller = await authorize(request, { role: "Certificates.Issue" });
   if (!caller.ok) return caller.response;
+  const submitter = submitterOf(caller.value);
   const upn = upnParam(request);
   if (!upn.ok) return upn.response;
   const body = await jsonBody(request, issueBody);
@@ -84,8 +86,9 @@ export async function requestUserCertificate(
     ...(rehire ? { rehire } : {}),
     ...(body.value.effectiveAt === undefined ? {} : { effectiveAt: effectiveAt.toISOString() }),
   };
-  await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
-  return client.createCheckStatusResponse(request, instanceId);
+  const outcome = await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
+  const accepted = { instanceId, kind: "issue", upn: upn.value, submitter } as const;
+  return acceptedAnswer(request, { ledger: services().ledger, client }, accepted, { fresh: outcome !== "existing" });
 }
 
 app.http("listUserCertificates", {

@@ -1,5 +1,5 @@
-// POST /api/v1/users/{upn}/revocations: offboards a user (revoke everywhere, end sessions). 202 with status URLs; 200
-// when the same request already completed and nothing is left to revoke; 409 when it predates a rehire.
+// POST /api/v1/users/{upn}/revocations: offboards a user (revoke everywhere, end sessions). 202 with the request to
+// follow; 200 when the same request already completed and nothing is left to revoke; 409 when it predates a rehire.
 import { app } from "@azure/functions";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
@@ -13,6 +13,7 @@ import { writerInput } from "../domain/gateway-writer-input";
 import { actorLabel } from "./auth/actor";
 import { authorize } from "./auth/authorize";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
+import { acceptedAnswer, submitterOf } from "./request-answers";
 
 const revokeBody = z.object({
   requestId: requestIdSchema,
@@ -23,6 +24,7 @@ const revokeBody = z.object({
 export async function revokeUser(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const caller = await authorize(request, { role: "Certificates.Revoke" });
   if (!caller.ok) return caller.response;
+  const submitter = submitterOf(caller.value);
   const upn = upnParam(request);
   if (!upn.ok) return upn.response;
   const body = await jsonBody(request, revokeBody);
@@ -44,16 +46,16 @@ export async function revokeUser(request: HttpRequest, context: InvocationContex
     request: revocation,
     writers: config.GATEWAY_RESOURCE_IDS.map((id) => writerInput(config, id)),
   };
-  const started = await startOffboarding(client, services().ledger, input);
+  const { ledger } = services();
+  const started = await startOffboarding(client, ledger, input);
   if (started.kind === "stale") return problem(409, "Offboarding predates a rehire", started.detail);
+  const accepted = { instanceId: started.instanceId, kind: "offboard", upn: upn.value, submitter } as const;
   if (started.kind === "done") {
-    return {
-      status: 200,
-      // The same management links as the 202, and why nothing runs.
-      jsonBody: Object.assign({}, client.createHttpManagementPayload(started.instanceId), { detail: started.detail }),
-    };
+    // The same request as the 202 named, and why nothing runs.
+    const options = { fresh: false, httpStatus: 200, extra: { detail: started.detail } } as const;
+    return acceptedAnswer(request, { ledger, client }, accepted, options);
   }
-  return client.createCheckStatusResponse(request, started.instanceId);
+  return acceptedAnswer(request, { ledger, client }, accepted, { fresh: started.kind !== "existing" });
 }
 
 app.http("revokeUser", {

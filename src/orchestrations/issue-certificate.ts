@@ -36,15 +36,19 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   const named = { request, certificateName };
 
   // The VPN group gate (ENTRA_VPN_GROUP_ID) first: a refused user leaves no record and no Key Vault certificate.
+  context.df.setCustomStatus("checking-group");
   yield* passVpnGroupGate(request, retry);
 
+  context.df.setCustomStatus("recording");
   // Record the request first, so an issuance that fails half-way is visible and auditable, and an offboarding from
   // now on finds it in the ledger.
   yield* run(recordIssuing, named, retry);
 
+  context.df.setCustomStatus("ensuring-root");
   // The CA root must exist before anything is signed (created on first use, non-exportable).
   const root = yield* runCa(ensureRoot, { actor: request.actor }, retry);
 
+  context.df.setCustomStatus("creating-key");
   // Key Vault creates the user's key and a CSR (or returns what a previous attempt already made).
   const begun = yield* runCa(beginCertificate, { ...named, rootThumbprint: root.thumbprint }, retry);
 
@@ -52,8 +56,10 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   if (begun.state === "issued") {
     certificate = begun.certificate;
   } else {
+    context.df.setCustomStatus("signing");
     // The CA signs the CSR through keys/sign: Client Authentication first, CN = UPN.
     const signed = yield* runCa(signCertificate, { upn, csrBase64: begun.csrBase64, root }, retry);
+    context.df.setCustomStatus("merging");
     // Merge the signed certificate and its chain into the pending operation.
     certificate = yield* runCa(
       completeCertificate,
@@ -62,9 +68,11 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
     );
   }
 
+  context.df.setCustomStatus("activating");
   // The ledger's record becomes active (unless a revocation got there first).
   const recorded = yield* run(recordIssued, { ...named, certificate, rootThumbprint: root.thumbprint }, retry);
   if (recorded.status === "revoked") {
+    context.df.setCustomStatus("revoking");
     try {
       // The user was offboarded while this certificate was being made: disable it so it can never be exported.
       yield* run(disableCertificates, { certificateNames: [certificateName] }, retry);
@@ -83,6 +91,7 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
     }
   }
 
+  context.df.setCustomStatus("done");
   const result: IssuanceResult = {
     upn,
     status: recorded.status,

@@ -22,12 +22,15 @@ export interface OffboardInput {
 export const offboardUser: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { request, writers } = context.df.getInput<OffboardInput>();
   try {
+    context.df.setCustomStatus("marking-revoked");
     // Mark the ledger first: from here on every writer pass, and the reconcile timer, revokes these certificates.
     const revoked = yield* run(markUserRevoked, request, retry);
 
+    context.df.setCustomStatus("disabling-certificates");
     // Disable the certificates in Key Vault so no PFX can be exported or renewed from them.
     yield* run(disableCertificates, { certificateNames: revoked.certificateNames }, retry);
 
+    context.df.setCustomStatus("syncing-gateways");
     // Ask every gateway's writer to run (start or wake it), in parallel. Task.all refuses an empty list, and a
     // deployment may have no gateway configured yet: the ledger mark is then the whole revocation.
     const reason = `offboarding ${request.requestId}`;
@@ -35,6 +38,7 @@ export const offboardUser: OrchestrationHandler = function* (context: Orchestrat
       yield context.df.Task.all(writers.map((writer) => requestGatewaySync.task({ writer, reason }).withRetry(retry)));
     }
 
+    context.df.setCustomStatus("done");
     return { upn: request.upn, revokedThumbprints: revoked.thumbprints, gateways: writers.length };
   } catch (error) {
     // Never silent: a critical alert names the user and the request, then the instance fails, and gatewayReconcile

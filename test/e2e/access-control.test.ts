@@ -179,13 +179,13 @@ describe("access control through the sandbox", () => {
   it("records the authenticated actor on an issuance and an offboarding it starts", async () => {
     const issue = await sandbox.api("POST", "/api/v1/users/yan@contoso.com/certificates", { requestId: "AUTH-6" });
     expect(issue.status).toBe(202);
-    expect((await sandbox.waitForInstance((issue.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+    expect((await sandbox.waitForInstance(await sandbox.instanceOf(issue.body))).runtimeStatus).toBe("Completed");
     const revoke = await sandbox.api("POST", "/api/v1/users/yan@contoso.com/revocations", {
       requestId: "AUTH-7",
       reason: "leaver",
     });
     expect(revoke.status).toBe(202);
-    expect((await sandbox.waitForInstance((revoke.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+    expect((await sandbox.waitForInstance(await sandbox.instanceOf(revoke.body))).runtimeStatus).toBe("Completed");
     const actors = new Map((await ledger.listAudit("yan@contoso.com")).map((e) => [e.action, e.actor]));
     const admin = new RegExp(`^app:p2s-sandbox-admin oid=[0-9a-f-]{36} appid=${sandbox.endpoints.adminClientId}$`);
     expect(actors.get("certificate.requested")).toMatch(admin);

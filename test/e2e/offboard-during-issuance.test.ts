@@ -46,10 +46,10 @@ it("revokes a certificate that was finished after the user was offboarded", asyn
     requestId: "LEAVER-100",
     reason: "left during onboarding",
   });
-  expect((await sandbox.waitForInstance((revoke.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+  expect((await sandbox.waitForInstance(await sandbox.instanceOf(revoke.body))).runtimeStatus).toBe("Completed");
   held.release();
 
-  const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
+  const issued = await sandbox.waitForInstance(await sandbox.instanceOf(issue.body));
   expect(issued.runtimeStatus).toBe("Completed");
   const result = issued.output as { status: string; thumbprint: string; certificateName: string };
   expect(result.status).toBe("revoked");
@@ -85,13 +85,13 @@ it("revokes a certificate requested before its user was offboarded, when the off
     requestId: "LEAVER-200",
     reason: "offer withdrawn",
   });
-  const offboarded = await sandbox.waitForInstance((revoke.body as { id: string }).id);
+  const offboarded = await sandbox.waitForInstance(await sandbox.instanceOf(revoke.body));
   expect(offboarded.runtimeStatus).toBe("Completed");
   held.release();
   // Nothing of the issuance was in the ledger yet: the offboarding revoked nothing by itself.
   expect((offboarded.output as { revokedThumbprints: string[] }).revokedThumbprints).toEqual([]);
 
-  const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
+  const issued = await sandbox.waitForInstance(await sandbox.instanceOf(issue.body));
   expect(issued.runtimeStatus).toBe("Completed");
   const result = issued.output as { status: string; thumbprint: string; certificateName: string };
   expect(result.status).toBe("revoked");
@@ -111,7 +111,7 @@ it("issues an active certificate on a request made after the offboarding that sa
     rehire: true,
   });
   expect(issue.status).toBe(202);
-  const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
+  const issued = await sandbox.waitForInstance(await sandbox.instanceOf(issue.body));
   expect(issued.runtimeStatus).toBe("Completed");
   expect((issued.output as { status: string }).status).toBe("active");
 });

@@ -70,7 +70,7 @@ describe("the sandbox", () => {
     const gatewayId = sandbox.endpoints.gatewayIds[0] ?? "";
     const issue = await sandbox.api("POST", "/api/v1/users/ada@contoso.com/certificates", { requestId: "INC0001" });
     expect(issue.status).toBe(202);
-    const issued = await sandbox.waitForInstance((issue.body as { id: string }).id);
+    const issued = await sandbox.waitForInstance(await sandbox.instanceOf(issue.body));
     expect(issued.runtimeStatus).toBe("Completed");
     const thumbprint = (issued.output as { thumbprint: string }).thumbprint;
 
@@ -81,7 +81,7 @@ describe("the sandbox", () => {
       reason: "left the company",
     });
     expect(revoke.status).toBe(202);
-    expect((await sandbox.waitForInstance((revoke.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+    expect((await sandbox.waitForInstance(await sandbox.instanceOf(revoke.body))).runtimeStatus).toBe("Completed");
     await waitFor(
       async () => {
         const gateways = (await sandbox.api("GET", "/api/v1/gateways")).body as {

@@ -10,6 +10,9 @@ import type { LocalDurableBackend } from "../../dev/durable";
 import { parseAtLeastOnce } from "../../dev/durable/redelivery";
 import type { AtLeastOnceOptions } from "../../dev/durable/redelivery";
 import { idle } from "./wait";
+import { registerSecret } from "./answer-recorder";
+import { Ledger } from "../../src/clients/ledger";
+import { getConfig } from "../../src/config";
 
 /**
  * The durable backend's at-least-once delivery is on in every test sandbox, so the orchestration tests (issuance,
@@ -37,6 +40,8 @@ export interface TestSandbox extends Sandbox {
   ): Promise<{ status: number; body: unknown; text: string; headers: Headers }>;
   /** Waits for an orchestration to reach a terminal state and returns its status document. */
   waitForInstance(instanceId: string, timeoutMs?: number): Promise<InstanceStatus>;
+  /** The durable instance behind a 202/200 answer's `requestId` (from the ledger: the app never answers it). */
+  instanceOf(answerBody: unknown): Promise<string>;
 }
 
 export interface InstanceStatus {
@@ -89,6 +94,9 @@ export async function startTestSandbox(testOptions: TestSandboxOptions = {}): Pr
     },
   });
   const startupMs = performance.now() - started;
+  // No API answer may carry these (test/support/answer-recorder.ts).
+  registerSecret(sandbox.host.keys.durableTaskKey);
+  registerSecret(sandbox.host.keys.masterKey);
   const durable = sandbox.host.durable as LocalDurableBackend | undefined;
   if (durable === undefined) throw new Error("the sandbox host has no durable backend");
 
@@ -126,6 +134,14 @@ export async function startTestSandbox(testOptions: TestSandboxOptions = {}): Pr
     }
   };
 
+  const instanceOf: TestSandbox["instanceOf"] = async (answerBody) => {
+    const requestId = (answerBody as { requestId?: unknown } | undefined)?.requestId;
+    if (typeof requestId !== "string") throw new Error(`no requestId in the answer: ${JSON.stringify(answerBody)}`);
+    const record = await Ledger.fromConfig(getConfig()).getRequest(requestId);
+    if (record === undefined) throw new Error(`request ${requestId} is not in the ledger`);
+    return record.instanceId;
+  };
+
   return {
     ...sandbox,
     // Every wait in a test has a deadline: the host's idle() is bounded, and names what it waited for.
@@ -135,6 +151,7 @@ export async function startTestSandbox(testOptions: TestSandboxOptions = {}): Pr
     durable,
     api,
     waitForInstance,
+    instanceOf,
     stop: async () => {
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });

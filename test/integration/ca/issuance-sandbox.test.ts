@@ -21,7 +21,7 @@ import { assertUpn, keyVaultCertificateName } from "../../../src/domain/upn";
 import { TempDir } from "./ca-support";
 import { startTestSandbox, testAtLeastOnce } from "../../support/sandbox";
 import type { TestSandbox } from "../../support/sandbox";
-import { RecordingApi, activityAttempts, dumpTables, settle } from "./sandbox-support";
+import { RecordingApi, activityAttempts, dumpTables, durableLinks, settle } from "./sandbox-support";
 
 let sandbox: TestSandbox;
 let clock: ManualClock;
@@ -46,13 +46,9 @@ afterEach(() => {
   sandbox.keyVault.faults.clear();
 });
 
-/** The status link of the last issuance request, as the app handed it out (it carries the system key). */
-let statusLink = "";
-
 async function issue(upn: string, requestId: string): Promise<{ id: string; thumbprint: string }> {
   const started = await api.requestCertificate(upn, requestId);
   instances.add(started.id);
-  statusLink = started.statusQueryGetUri;
   const done = await settle(sandbox, clock, started.id);
   expect(done.runtimeStatus).toBe("Completed");
   return { id: started.id, thumbprint: (done.output as { thumbprint: string }).thumbprint };
@@ -248,9 +244,9 @@ describe("a request repeated after its issuance failed", () => {
         (a) => a.name === "completeCertificate" && a.outcome === "failed",
       ),
     );
-    // The operator terminates it through the management link the app handed out.
-    const { terminatePostUri } = first as unknown as { terminatePostUri: string };
-    expect((await fetch(terminatePostUri.replace("{text}", "operator"), { method: "POST" })).status).toBe(202);
+    // An operator terminates it through the durable webhook, with the system key (the app hands out no such link).
+    const terminate = durableLinks(sandbox, first.id).terminatePostUri ?? "";
+    expect((await fetch(terminate.replace("{text}", "operator"), { method: "POST" })).status).toBe(202);
     expect((await settle(sandbox, clock, first.id)).runtimeStatus).toBe("Terminated");
     sandbox.keyVault.faults.clear();
 
@@ -364,7 +360,7 @@ describe("private key material", () => {
 
     // Every orchestration the host knows, through the durable HTTP API with full history, and through the backend.
     expect((await api.follow(statusLinkOf(id))).status).toBe(200);
-    const listUrl = statusLink.replace(/\/instances\/[^?]+/, "/instances");
+    const listUrl = (durableLinks(sandbox, id).statusQueryGetUri ?? "").replace(/\/instances\/[^?]+/, "/instances");
     const all = (await api.follow(listUrl)).body as { instanceId: string }[];
     expect(all.map((i) => i.instanceId)).toEqual(expect.arrayContaining([...instances]));
     const durableText: string[] = [];
@@ -396,9 +392,9 @@ describe("private key material", () => {
   });
 });
 
-/** The app's status link for any instance, with its history and the history's outputs. */
+/** The durable webhook's status link for any instance, with its history and the history's outputs. */
 function statusLinkOf(instanceId: string): string {
-  const url = new URL(statusLink.replace(/\/instances\/[^?]+/, `/instances/${encodeURIComponent(instanceId)}`));
+  const url = new URL(durableLinks(sandbox, instanceId).statusQueryGetUri ?? "");
   for (const flag of ["showHistory", "showHistoryOutput", "showInput"]) url.searchParams.set(flag, "true");
   return url.toString();
 }

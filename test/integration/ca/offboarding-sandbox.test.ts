@@ -64,7 +64,7 @@ async function issue(upn: string, requestId: string, extra: Record<string, unkno
     ...extra,
   });
   if (posted.status !== 202) throw new Error(`issuance answered ${posted.status}: ${posted.text}`);
-  const done = await settle((posted.body as { id: string }).id);
+  const done = await settle(await sandbox.instanceOf(posted.body));
   expect(done.runtimeStatus).toBe("Completed");
   return done.output as { status: string; thumbprint: string; certificateName: string };
 }
@@ -77,11 +77,14 @@ function offboard(upn: string, requestId: string, extra: Record<string, unknown>
   });
 }
 
-async function offboarded(upn: string, requestId: string): Promise<{ id: string; done: InstanceStatus }> {
+async function offboarded(
+  upn: string,
+  requestId: string,
+): Promise<{ id: string; requestId: string; done: InstanceStatus }> {
   const posted = await offboard(upn, requestId);
   expect(posted.status).toBe(202);
-  const id = (posted.body as { id: string }).id;
-  return { id, done: await settle(id) };
+  const id = await sandbox.instanceOf(posted.body);
+  return { id, requestId: (posted.body as { requestId: string }).requestId, done: await settle(id) };
 }
 
 async function enabledInKeyVault(name: string): Promise<boolean | undefined> {
@@ -184,8 +187,9 @@ describe("offboarding", () => {
     // The same request again (a replayed HR event): keyed on what it revokes, it runs again for the new certificate.
     const again = await offboard(upn, "LEAVER-7003");
     expect(again.status).toBe(202);
-    const againId = (again.body as { id: string }).id;
+    const againId = await sandbox.instanceOf(again.body);
     expect(againId).not.toBe(first.id);
+    expect((again.body as { requestId: string }).requestId).not.toBe(first.requestId);
     expect((await settle(againId)).runtimeStatus).toBe("Completed");
     expect(await status(upn, rehired.certificateName)).toBe("revoked");
     expect(await enabledInKeyVault(rehired.certificateName)).toBe(false);
@@ -193,7 +197,13 @@ describe("offboarding", () => {
     // Once more: nothing is live, so nothing starts, and the answer says so.
     const third = await offboard(upn, "LEAVER-7003");
     expect(third.status).toBe(200);
-    expect(third.body).toMatchObject({ detail: expect.stringContaining("nothing was started") as unknown });
+    // It names the request (its first run), done, and no durable link.
+    expect(third.body).toEqual({
+      requestId: first.requestId,
+      status: "succeeded",
+      statusUrl: `${sandbox.endpoints.host}/api/v1/requests/${first.requestId}`,
+      detail: expect.stringContaining("nothing was started") as unknown,
+    });
   });
 });
 
@@ -219,7 +229,7 @@ describe("offboarded means no new certificate", () => {
     // HR says she left an hour ago; the event reaches the app now.
     const left = await offboard(upn, "LEAVER-7011", { effectiveAt: iso(-60 * MINUTE) });
     expect(left.status).toBe(202);
-    expect((await settle((left.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+    expect((await settle(await sandbox.instanceOf(left.body))).runtimeStatus).toBe("Completed");
 
     // A rehire dated before that departure is about the earlier employment: refused, though it arrives later.
     const early = await sandbox.api("POST", `/api/v1/users/${upn}/certificates`, {

@@ -48,7 +48,7 @@ interface Issued {
 async function issue(upn: string, requestId: string): Promise<Issued> {
   const posted = await sandbox.api("POST", `/api/v1/users/${encodeURIComponent(upn)}/certificates`, { requestId });
   expect(posted.status).toBe(202);
-  const done = await sandbox.waitForInstance((posted.body as { id: string }).id);
+  const done = await sandbox.waitForInstance(await sandbox.instanceOf(posted.body));
   expect(done.runtimeStatus).toBe("Completed");
   const output = done.output as { thumbprint: string; certificateName: string };
   const listed = (await sandbox.api("GET", `/api/v1/users/${encodeURIComponent(upn)}/certificates`)).body as {
@@ -295,7 +295,7 @@ describe("POST /api/v1/users/{upn}/certificates/{thumbprint}/pkcs12", () => {
       reason: "left",
     });
     expect(revoked.status).toBe(202);
-    expect((await sandbox.waitForInstance((revoked.body as { id: string }).id)).runtimeStatus).toBe("Completed");
+    expect((await sandbox.waitForInstance(await sandbox.instanceOf(revoked.body))).runtimeStatus).toBe("Completed");
     const answer = await download(katherine.upn, katherine.thumbprint, { passphrase: newPassphrase() });
     expect(answer.status).toBe(409);
     expect(problemDetail(answer)).toContain("revoked");

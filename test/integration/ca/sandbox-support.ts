@@ -2,6 +2,7 @@
 // so the durable retry timers of issueClientCertificate fire when the test moves time rather than after real waits.
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import type { ManualClock } from "../../../dev/host/clock";
+import { managementLinks } from "../../../dev/durable/client-binding";
 import { EventType } from "../../../dev/durable/protocol";
 import type { HistoryEvent } from "../../../dev/durable/protocol";
 import type { InstanceStatus, TestSandbox } from "../../support/sandbox";
@@ -24,7 +25,7 @@ export class RecordingApi {
     return result;
   }
 
-  /** GET on an absolute URL the app handed out (status query links carry their own key). */
+  /** GET on an absolute URL (the durable webhook's links carry their own key). */
   async follow(url: string): Promise<ApiResult> {
     const response = await fetch(url);
     const text = await response.text();
@@ -32,12 +33,24 @@ export class RecordingApi {
     return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown), text };
   }
 
-  /** POST /api/v1/users/{upn}/certificates; returns the durable instance id and its status link. */
-  async requestCertificate(upn: string, requestId: string): Promise<{ id: string; statusQueryGetUri: string }> {
+  /** POST /api/v1/users/{upn}/certificates; returns the request's public id and its durable instance id. */
+  async requestCertificate(upn: string, requestId: string): Promise<{ id: string; requestId: string }> {
     const result = await this.call("POST", `/api/v1/users/${encodeURIComponent(upn)}/certificates`, { requestId });
     if (result.status !== 202) throw new Error(`issuance request answered ${result.status}: ${result.text}`);
-    return result.body as { id: string; statusQueryGetUri: string };
+    return {
+      id: await this.sandbox.instanceOf(result.body),
+      requestId: (result.body as { requestId: string }).requestId,
+    };
   }
+}
+
+/**
+ * The durable webhook's management links for an instance, with the system key: what an operator with the key uses.
+ * The app never hands these out.
+ */
+export function durableLinks(sandbox: TestSandbox, instanceId: string): Record<string, string> {
+  const hub = sandbox.settings.P2S_TASK_HUB ?? "p2ssandbox";
+  return managementLinks(sandbox.endpoints.host, hub, instanceId, sandbox.host.keys.durableTaskKey);
 }
 
 const TERMINAL = new Set(["Completed", "Failed", "Terminated", "Canceled"]);

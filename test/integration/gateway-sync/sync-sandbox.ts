@@ -217,7 +217,7 @@ export async function startSyncSandbox(
         reason: "left the company",
       });
       if (response.status !== 202) throw new Error(`offboarding ${upn} answered ${response.status}: ${response.text}`);
-      return (response.body as { id: string }).id;
+      return sandbox.instanceOf(response.body);
     },
     stop: () => sandbox.stop(),
   };

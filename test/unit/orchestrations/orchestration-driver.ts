@@ -48,6 +48,8 @@ function overTheWire(value: unknown): unknown {
 }
 
 export class OrchestrationDriver {
+  /** Every custom status the orchestrator set, in order (the request's steps). */
+  readonly customStatuses: unknown[] = [];
   readonly #flow: Generator<unknown, unknown, unknown>;
   #step: IteratorResult<unknown, unknown>;
 
@@ -55,6 +57,9 @@ export class OrchestrationDriver {
     const context = {
       df: {
         getInput: () => overTheWire(input),
+        setCustomStatus: (status: unknown) => {
+          this.customStatuses.push(overTheWire(status));
+        },
         Task: { all: (tasks: readonly Task[]): AllTasks => ({ all: tasks }) },
       },
     } as unknown as OrchestrationContext;

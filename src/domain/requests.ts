@@ -1,0 +1,160 @@
+// Requests as resources: the public id of an accepted request and the view GET /api/v1/requests/{id} answers, read
+// from the ledger's record of the request and the durable instance's status. Pure: no I/O.
+import { createHash } from "node:crypto";
+
+export const REQUEST_KINDS = ["issue", "offboard"] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+export type RequestStatus = "pending" | "running" | "succeeded" | "failed";
+
+/** What the ledger keeps per request: what GET needs and the durable status does not hold. */
+export interface RequestRecord {
+  readonly requestId: string;
+  /** The durable instance; never answered (the id the app hands out is `requestId`). */
+  readonly instanceId: string;
+  readonly kind: RequestKind;
+  readonly upn: string;
+  /** The submitter's audit label (an actor label, or "api:function-key" for a key holder). */
+  readonly submittedBy: string;
+  /** The submitting token's object id: it may read the request without Certificates.Read. */
+  readonly submitterObjectId?: string;
+  readonly createdAt: Date;
+}
+
+/** The parts of a durable instance status the view reads. */
+export interface InstanceSnapshot {
+  readonly runtimeStatus: string;
+  readonly customStatus: unknown;
+  readonly output: unknown;
+  readonly lastUpdatedTime?: Date;
+}
+
+export interface RequestView {
+  readonly requestId: string;
+  readonly kind: RequestKind;
+  readonly upn: string;
+  readonly status: RequestStatus;
+  readonly step: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly result?: Readonly<Record<string, unknown>>;
+  readonly error?: string;
+}
+
+/** The public id: 128 bits of a hash of the instance id, so a repeated idempotent request answers the same id. */
+export function publicRequestId(instanceId: string): string {
+  return createHash("sha256").update(`p2s-lifecycle request\n${instanceId}`).digest("hex").slice(0, 32);
+}
+
+export const PUBLIC_REQUEST_ID = /^[0-9a-f]{32}$/;
+
+/** The steps the orchestrations name in their custom status (a plain string, or `{ step }`). */
+export function stepOf(customStatus: unknown): string | null {
+  if (typeof customStatus === "string" && customStatus !== "") return customStatus;
+  if (typeof customStatus === "object" && customStatus !== null) {
+    const step = (customStatus as { step?: unknown }).step;
+    if (typeof step === "string" && step !== "") return step;
+  }
+  return null;
+}
+
+const MAX_ERROR_CHARS = 300;
+
+/** The reason of a failed instance: its message's first line, without the framework's prefix, bounded. */
+export function shortReason(output: unknown): string {
+  const text =
+    typeof output === "string" ? output : output === null || output === undefined ? "" : JSON.stringify(output);
+  const first = (text.split("\n")[0] ?? "").replace(/^Orchestrator function '[^']*' failed: /, "").trim();
+  const reason = first === "" ? "the request failed" : first;
+  return reason.length > MAX_ERROR_CHARS ? `${reason.slice(0, MAX_ERROR_CHARS - 1)}…` : reason;
+}
+
+function pick(output: unknown, fields: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  if (typeof output !== "object" || output === null) return picked;
+  for (const field of fields) {
+    const value = (output as Record<string, unknown>)[field];
+    const publicValue =
+      typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+        ? value
+        : Array.isArray(value) && value.every((v) => typeof v === "string")
+          ? value
+          : undefined;
+    if (publicValue !== undefined) picked[field] = publicValue;
+  }
+  return picked;
+}
+
+/** Public fields only, by name: whatever else an output carries never reaches an answer. */
+const RESULT_FIELDS: Record<RequestKind, readonly string[]> = {
+  issue: ["certificateName", "thumbprint", "serialNumber", "notBefore", "notAfter"],
+  offboard: ["revokedThumbprints", "gateways"],
+};
+
+/**
+ * A completed instance whose output says it did not do what was asked: a refusal (`{ refused: true, reason }`, or a
+ * `status` of "refused"/"failed"), or an issuance whose certificate was revoked as it was made (offboarded meanwhile).
+ */
+function refusalOf(kind: RequestKind, output: unknown): string | undefined {
+  if (typeof output !== "object" || output === null) return undefined;
+  const o = output as { refused?: unknown; status?: unknown; reason?: unknown; error?: unknown };
+  const said = typeof o.reason === "string" ? o.reason : typeof o.error === "string" ? o.error : undefined;
+  if (o.refused === true || o.status === "refused" || o.status === "failed") return shortReason(said ?? "refused");
+  if (kind === "issue" && o.status === "revoked") {
+    return "the user was offboarded while the certificate was being made: it is revoked";
+  }
+  return undefined;
+}
+
+function statusOf(runtimeStatus: string): RequestStatus | undefined {
+  switch (runtimeStatus) {
+    case "Pending":
+      return "pending";
+    case "Running":
+    case "ContinuedAsNew":
+    case "ContinueAsNew":
+    case "Suspended":
+      return "running";
+    case "Failed":
+    case "Terminated":
+    case "Canceled":
+      return "failed";
+    default:
+      return undefined;
+  }
+}
+
+/** The answer to GET /api/v1/requests/{id}; `snapshot` undefined when the durable status is gone (purged). */
+export function requestView(record: RequestRecord, snapshot: InstanceSnapshot | undefined): RequestView {
+  const base = {
+    requestId: record.requestId,
+    kind: record.kind,
+    upn: record.upn,
+    createdAt: record.createdAt.toISOString(),
+  };
+  if (snapshot === undefined) {
+    return {
+      ...base,
+      status: "failed",
+      step: null,
+      updatedAt: base.createdAt,
+      error: "the request's status is no longer held",
+    };
+  }
+  const updatedAt = (snapshot.lastUpdatedTime ?? record.createdAt).toISOString();
+  const step = stepOf(snapshot.customStatus);
+  const view = { ...base, step, updatedAt };
+  if (snapshot.runtimeStatus === "Completed") {
+    const result = pick(snapshot.output, RESULT_FIELDS[record.kind]);
+    const withResult = Object.keys(result).length === 0 ? {} : { result };
+    const refusal = refusalOf(record.kind, snapshot.output);
+    return refusal === undefined
+      ? { ...view, status: "succeeded", ...withResult }
+      : { ...view, status: "failed", ...withResult, error: refusal };
+  }
+  const status = statusOf(snapshot.runtimeStatus) ?? "running";
+  if (status !== "failed") return { ...view, status };
+  const error =
+    snapshot.runtimeStatus === "Failed" ? shortReason(snapshot.output) : `terminated: ${shortReason(snapshot.output)}`;
+  return { ...view, status, error };
+}

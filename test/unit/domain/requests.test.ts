@@ -1,0 +1,148 @@
+// Requests as resources: the public id, and how a durable instance's status becomes the request's view.
+import { PUBLIC_REQUEST_ID, publicRequestId, requestView, shortReason, stepOf } from "../../../src/domain/requests";
+import type { InstanceSnapshot, RequestRecord } from "../../../src/domain/requests";
+
+const createdAt = new Date("2030-01-01T10:00:00.000Z");
+const updated = new Date("2030-01-01T10:00:07.000Z");
+const issue: RequestRecord = {
+  requestId: publicRequestId("issue-p2s-user-ada"),
+  instanceId: "issue-p2s-user-ada",
+  kind: "issue",
+  upn: "ada@contoso.com",
+  submittedBy: "api:function-key",
+  createdAt,
+};
+const offboard: RequestRecord = { ...issue, kind: "offboard", instanceId: "offboard-1" };
+const snapshot = (runtimeStatus: string, output: unknown = null, customStatus: unknown = null): InstanceSnapshot => ({
+  runtimeStatus,
+  output,
+  customStatus,
+  lastUpdatedTime: updated,
+});
+const issued = {
+  upn: "ada@contoso.com",
+  status: "active",
+  certificateName: "p2s-user-ada",
+  thumbprint: "AB".repeat(20),
+  serialNumber: "0badc0de",
+  notBefore: "2030-01-01T09:55:00.000Z",
+  notAfter: "2030-06-30T09:55:00.000Z",
+};
+
+describe("publicRequestId", () => {
+  it("is 32 lower-case hex characters, the same for the same instance, different for another", () => {
+    const id = publicRequestId("issue-p2s-user-ada");
+    expect(id).toMatch(PUBLIC_REQUEST_ID);
+    expect(publicRequestId("issue-p2s-user-ada")).toBe(id);
+    expect(publicRequestId("issue-p2s-user-bob")).not.toBe(id);
+    // Opaque: nothing of the instance id (which names the user) shows through.
+    expect(id).not.toContain("ada");
+  });
+});
+
+describe("requestView status mapping", () => {
+  it.each([
+    ["Pending", "pending"],
+    ["Running", "running"],
+    ["ContinuedAsNew", "running"],
+    ["Suspended", "running"],
+    ["Completed", "succeeded"],
+    ["Failed", "failed"],
+    ["Terminated", "failed"],
+    ["Canceled", "failed"],
+  ])("maps the durable %s to %s", (runtime, status) => {
+    expect(requestView(issue, snapshot(runtime, runtime === "Completed" ? issued : "boom")).status).toBe(status);
+  });
+
+  it("answers the public fields of a completed issuance, the step, and the record's kind, user and times", () => {
+    const view = requestView(issue, snapshot("Completed", { ...issued, pfx: "MIIK", passphrase: "x" }, "done"));
+    expect(view).toEqual({
+      requestId: issue.requestId,
+      kind: "issue",
+      upn: "ada@contoso.com",
+      status: "succeeded",
+      step: "done",
+      createdAt: "2030-01-01T10:00:00.000Z",
+      updatedAt: "2030-01-01T10:00:07.000Z",
+      result: {
+        certificateName: "p2s-user-ada",
+        thumbprint: "AB".repeat(20),
+        serialNumber: "0badc0de",
+        notBefore: "2030-01-01T09:55:00.000Z",
+        notAfter: "2030-06-30T09:55:00.000Z",
+      },
+    });
+  });
+
+  it("answers an offboarding's revoked thumbprints and gateway count", () => {
+    const output = { upn: "ada@contoso.com", revokedThumbprints: ["AA", "BB"], gateways: 2 };
+    expect(requestView(offboard, snapshot("Completed", output)).result).toEqual({
+      revokedThumbprints: ["AA", "BB"],
+      gateways: 2,
+    });
+  });
+
+  it("names the step of a running instance and carries neither result nor error", () => {
+    const view = requestView(issue, snapshot("Running", null, "signing"));
+    expect(view).toMatchObject({ status: "running", step: "signing" });
+    expect(view).not.toHaveProperty("result");
+    expect(view).not.toHaveProperty("error");
+    expect(requestView(issue, snapshot("Running", null, { step: "merging" })).step).toBe("merging");
+    expect(requestView(issue, snapshot("Pending")).step).toBeNull();
+  });
+
+  it("gives a failed instance's reason: the first line, without the framework's prefix", () => {
+    const output =
+      "Orchestrator function 'issueClientCertificate' failed: beginCertificate: CaStateError: soft-deleted\n    at x (y.js:1:1)";
+    const view = requestView(issue, snapshot("Failed", output, "creating-key"));
+    expect(view).toMatchObject({
+      status: "failed",
+      step: "creating-key",
+      error: "beginCertificate: CaStateError: soft-deleted",
+    });
+    expect(view).not.toHaveProperty("result");
+  });
+
+  it("says a terminated instance was terminated, with its reason", () => {
+    expect(requestView(issue, snapshot("Terminated", "operator")).error).toBe("terminated: operator");
+  });
+
+  it("fails a completed instance whose output says it was refused, with the reason", () => {
+    const refused = { refused: true, reason: "ada@contoso.com is not a member of the VPN group" };
+    expect(requestView(issue, snapshot("Completed", refused))).toMatchObject({
+      status: "failed",
+      error: "ada@contoso.com is not a member of the VPN group",
+    });
+    expect(requestView(issue, snapshot("Completed", { status: "refused", reason: "disabled" })).error).toBe("disabled");
+  });
+
+  it("fails an issuance whose certificate was revoked as it was made, still naming the certificate", () => {
+    const view = requestView(issue, snapshot("Completed", { ...issued, status: "revoked" }));
+    expect(view.status).toBe("failed");
+    expect(view.error).toContain("offboarded while the certificate was being made");
+    expect(view.result).toMatchObject({ thumbprint: "AB".repeat(20) });
+  });
+
+  it("fails a request whose durable status is gone, rather than leaving it pending forever", () => {
+    expect(requestView(issue, undefined)).toMatchObject({
+      status: "failed",
+      step: null,
+      updatedAt: "2030-01-01T10:00:00.000Z",
+      error: "the request's status is no longer held",
+    });
+  });
+});
+
+describe("reasons and steps", () => {
+  it("bounds a long reason and names an empty one", () => {
+    expect(shortReason("x".repeat(1000))).toHaveLength(300);
+    expect(shortReason(null)).toBe("the request failed");
+  });
+
+  it("reads a step from a string or { step } and nothing else", () => {
+    expect(stepOf("signing")).toBe("signing");
+    expect(stepOf({ step: "signing" })).toBe("signing");
+    expect(stepOf({ step: 3 })).toBeNull();
+    expect(stepOf("")).toBeNull();
+  });
+});
