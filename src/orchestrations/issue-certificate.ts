@@ -1,7 +1,7 @@
 // Issues one client certificate for a user: Key Vault makes the key and CSR, the CA (a Key Vault key) signs it, the
 // chain is merged, the ledger records it. Idempotent per request id: a replay or a retry never makes a second one.
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { run } from "../activities/define";
 import { runCa } from "../activities/ca-outcome";
 import { ensureRoot } from "../activities/ca-root";
@@ -12,8 +12,11 @@ import {
   recordIssuing,
   signCertificate,
 } from "../activities/ca-issuance";
+import { checkCertificateCap, signDeviceCertificate } from "../activities/device-issuance";
+import type { DeviceCertificate } from "../activities/device-issuance";
 import { disableCertificates, wakeGatewayWriters } from "../activities/revocation";
 import { describeFailure, failLoudly } from "./fail-loudly";
+import type { ClientCertificateView, RootCa } from "../clients/key-vault-ca";
 import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
 import { assertUpn, keyVaultCertificateName } from "../domain/upn";
 
@@ -34,6 +37,10 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   const certificateName = keyVaultCertificateName(upn, request.requestId, request.certificateNamePrefix);
   const named = { request, certificateName };
 
+  // The per-user cap (MAX_ACTIVE_CERTIFICATES_PER_USER) holds for every issuance, from any source: refused, audited,
+  // before anything is recorded or created.
+  yield* runCa(checkCertificateCap, named, retry);
+
   // Record the request first, so an issuance that fails half-way is visible and auditable, and an offboarding from
   // now on finds it in the ledger.
   yield* run(recordIssuing, named, retry);
@@ -41,21 +48,14 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   // The CA root must exist before anything is signed (created on first use, non-exportable).
   const root = yield* runCa(ensureRoot, { actor: request.actor }, retry);
 
-  // Key Vault creates the user's key and a CSR (or returns what a previous attempt already made).
-  const begun = yield* runCa(beginCertificate, { ...named, rootThumbprint: root.thumbprint }, retry);
-
   let certificate;
-  if (begun.state === "issued") {
-    certificate = begun.certificate;
+  let device: DeviceCertificate | undefined;
+  if (request.csrPem !== undefined) {
+    // Self-service: the device made the key and the CSR; the root signs a certificate on that key for the UPN.
+    device = yield* runCa(signDeviceCertificate, { certificateName, upn, csrPem: request.csrPem, root }, retry);
+    certificate = device;
   } else {
-    // The CA signs the CSR through keys/sign: Client Authentication first, CN = UPN.
-    const signed = yield* runCa(signCertificate, { upn, csrBase64: begun.csrBase64, root }, retry);
-    // Merge the signed certificate and its chain into the pending operation.
-    certificate = yield* runCa(
-      completeCertificate,
-      { certificateName, certificateBase64: signed.certificateBase64, root },
-      retry,
-    );
+    certificate = yield* keyVaultCertificate(request, certificateName, root);
   }
 
   // The ledger's record becomes active (unless a revocation got there first).
@@ -87,8 +87,29 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
     serialNumber: certificate.serialNumber,
     notBefore: certificate.notBefore,
     notAfter: certificate.notAfter,
+    ...(device === undefined ? {} : { certificatePem: device.certificatePem, chainPem: device.chainPem }),
   };
   return result;
 };
+
+/** Key Vault makes the user's key and CSR, the root signs it, the chain is merged (each step resumes a retry's). */
+function* keyVaultCertificate(
+  request: IssuanceRequest,
+  certificateName: string,
+  root: RootCa,
+): Generator<Task, ClientCertificateView, unknown> {
+  const upn = assertUpn(request.upn);
+  // Key Vault creates the user's key and a CSR (or returns what a previous attempt already made).
+  const begun = yield* runCa(beginCertificate, { request, certificateName, rootThumbprint: root.thumbprint }, retry);
+  if (begun.state === "issued") return begun.certificate;
+  // The CA signs the CSR through keys/sign: Client Authentication first, CN = UPN.
+  const signed = yield* runCa(signCertificate, { upn, csrBase64: begun.csrBase64, root }, retry);
+  // Merge the signed certificate and its chain into the pending operation.
+  return yield* runCa(
+    completeCertificate,
+    { certificateName, certificateBase64: signed.certificateBase64, root },
+    retry,
+  );
+}
 
 df.app.orchestration(ISSUE_CERTIFICATE_ORCHESTRATION, issueClientCertificate);

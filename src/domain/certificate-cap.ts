@@ -1,0 +1,38 @@
+// The per-user cap on certificates held at once (MAX_ACTIVE_CERTIFICATES_PER_USER), for every issuance from any
+// source: a device key per laptop and phone is normal, an unbounded number is a leak nobody notices.
+import type { CertificateRecord } from "./ledger";
+
+/**
+ * Certificates that count against the cap: active or still being issued, and not yet expired. Superseded ones are on
+ * their way out, revoked and expired ones no longer work. `except` is the issuance asking, so a retry of it never
+ * counts itself.
+ */
+export function heldCertificates(
+  records: readonly CertificateRecord[],
+  now: Date,
+  except: string,
+): readonly CertificateRecord[] {
+  return records.filter(
+    (r) =>
+      r.certificateName !== except &&
+      (r.status === "active" || r.status === "issuing") &&
+      (r.notAfter === undefined || r.notAfter.getTime() > now.getTime()),
+  );
+}
+
+/** Why the issuance `certificateName` must be refused under the cap, or undefined when it may go ahead. */
+export function capRefusal(
+  records: readonly CertificateRecord[],
+  cap: number,
+  now: Date,
+  certificateName: string,
+): string | undefined {
+  // A retry of an issuance already recorded was counted when it began: it goes on.
+  if (records.some((r) => r.certificateName === certificateName)) return undefined;
+  const held = heldCertificates(records, now, certificateName).length;
+  if (held < cap) return undefined;
+  return (
+    `the user already holds ${held} certificate(s), the cap is ${cap} (MAX_ACTIVE_CERTIFICATES_PER_USER): revoke ` +
+    `one first`
+  );
+}
