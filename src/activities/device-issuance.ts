@@ -11,7 +11,7 @@ import { capRefusal } from "../domain/certificate-cap";
 import { describeCertificate } from "../domain/certificate-info";
 import { checkDeviceCsr } from "../domain/device-csr";
 import type { IssuanceRequest } from "../domain/issuance";
-import { derToPem, fromGatewayCertData, toBase64 } from "../domain/pem";
+import { derToPem, fromGatewayCertData, pemToDer, toBase64 } from "../domain/pem";
 import { assertUpn, upnKey } from "../domain/upn";
 
 /** The terminal error name the edge maps to 409. */
@@ -51,18 +51,24 @@ export interface DeviceCertificate extends ClientCertificateView {
 
 /**
  * Checks the device's CSR again (the edge did, but history is input too) and has the root sign a certificate for the
- * UPN on the CSR's key. Nothing is stored: a certificate signed by an attempt whose result is lost is never recorded
- * or handed out, and the attempt that completes is the one the ledger keeps.
+ * UPN on the CSR's key. Nothing is stored here: a certificate signed by an attempt whose result is lost is never
+ * recorded or handed out, and the attempt that completes is the one the ledger keeps. Once the ledger holds this
+ * issuance's certificate (a new instance of a finished request, e.g. after its history was purged), that one is
+ * returned and nothing is signed: the ledger's thumbprint is never replaced by another.
  */
 export const signDeviceCertificate = defineActivity<
   { readonly certificateName: string; readonly upn: string; readonly csrPem: string; readonly root: RootCa },
   CaOutcome<DeviceCertificate>
 >("signDeviceCertificate", ({ certificateName, upn, csrPem, root }) =>
   outcomeOf(async () => {
-    const { config, keyVault } = services();
+    const { config, keyVault, ledger } = services();
     const owner = assertUpn(upn);
+    const recorded = (await ledger.getCertificate(upnKey(owner), certificateName))?.certificatePem;
     const csr = await checkDeviceCsr(csrPem, owner);
-    const der = await signClientCertificate(keyVault, config, root, toBase64(csr.csrDer), owner, new Date());
+    const der =
+      recorded === undefined
+        ? await signClientCertificate(keyVault, config, root, toBase64(csr.csrDer), owner, new Date())
+        : pemToDer(recorded);
     const info = describeCertificate(der);
     return {
       certificateName,
