@@ -2,13 +2,21 @@
 // e2e (the whole sandbox driven over HTTP). One Azurite for the run, started by the global setup.
 // Transpile only (tsconfig.jest.json sets isolatedModules): type checking is done once by `npm run build` and the type-aware lint, not per test file.
 const tsJest = { tsconfig: "tsconfig.jest.json" };
+// jose ships ES modules only; Node runs them through require(esm), jest (before Node 24.9) does not: its files are
+// transpiled to CommonJS like ours.
+const esmOnly = ["jose"];
+const tsJestJs = { tsconfig: { ...require("./tsconfig.json").compilerOptions, isolatedModules: true, allowJs: true } };
 
 const project = (name, timeout) => ({
   displayName: name,
   testEnvironment: "node",
   roots: ["<rootDir>/test/" + name],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", tsJest] },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", tsJest],
+    [`/node_modules/(${esmOnly.join("|")})/.+\\.js$`]: ["ts-jest", tsJestJs],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join("|")})/)`],
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: timeout,
 });

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
       P2S_CREDENTIAL: "localEmulator",
       P2S_TRUSTED_CA_FILE: caFile,
       CA_ROOT_KEY_SIZE: "2048",
+      // The bench calls no API route: no access tokens to validate.
+      API_TOKENS_REQUIRED: "false",
     };
     const paced = parseConfig({ ...env, KEY_VAULT_CERTIFICATE_CREATES_PER_10S: String(limit) });
     const naive = parseConfig({ ...env, KEY_VAULT_CERTIFICATE_CREATES_PER_10S: "0" });

@@ -1,6 +1,8 @@
 // The only reader of process.env. Every setting the app uses is declared, documented and validated here, and a bad
 // configuration fails with one message naming every offending setting.
 import { z } from "zod";
+import { accessSettings, checkAccessSettings } from "./config-access";
+import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
@@ -15,48 +17,6 @@ export function isLoopbackUrl(url: string): boolean {
 
 const GATEWAY_ID =
   /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Network\/virtualNetworkGateways\/[-\w._]{1,80}$/i;
-
-const httpsUrl = z
-  .url()
-  .trim()
-  // Only for a URL: a value that is none is reported once, not again as "not https".
-  .refine((u) => u.startsWith("https://"), {
-    message: "must be an https:// URL",
-    when: (payload) => payload.issues.length === 0,
-  });
-
-/** An https origin (scheme, host, optional port; no path, query or fragment), normalised as URL.origin writes it. */
-const httpsOrigin = httpsUrl
-  .refine(
-    (u) => {
-      const url = new URL(u);
-      return url.pathname === "/" && url.search === "" && url.hash === "" && url.username === "" && url.password === "";
-    },
-    {
-      message: "must be an https origin (no path, query or credentials)",
-      when: (payload) => payload.issues.length === 0,
-    },
-  )
-  .transform((u) => new URL(u).origin);
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((s) => (s === "" ? undefined : s))
-  .optional();
-
-const intInRange = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
-const csv = z
-  .string()
-  .default("")
-  .transform((s) =>
-    s
-      .split(/[,;\s]+/)
-      .map((x) => x.trim())
-      .filter((x) => x !== ""),
-  );
 
 const rsaKeySize = z.coerce
   .number()
@@ -217,6 +177,7 @@ export const settingsSchema = z
       .describe(
         "Key Vault secret (in KEY_VAULT_URL) holding the RADIUS server secret of gateways configured with RADIUS; {gateway} is replaced by the gateway's name (characters other than letters, digits and dashes become dashes), for one secret per gateway. A gateway GET never returns the secret and every write is a full-object PUT, so a RADIUS gateway is not written (critical alert, revocations kept pending) until this names a secret that exists.",
       ),
+    ...accessSettings,
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
       "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",
@@ -281,6 +242,7 @@ export const settingsSchema = z
           }
         }
       }
+      checkAccessSettings(s, ctx, valid);
       if (
         valid("CLIENT_RENEWAL_DAYS") &&
         valid("CLIENT_CERT_VALIDITY_DAYS") &&
@@ -309,9 +271,14 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 /** The typed, frozen configuration the app reads. */
 export type Config = Readonly<
-  Omit<Settings, "GATEWAY_RESOURCE_IDS" | "TICKETING_CALLBACK_ALLOWLIST"> & {
+  Omit<
+    Settings,
+    "GATEWAY_RESOURCE_IDS" | "TICKETING_CALLBACK_ALLOWLIST" | "ENTRA_API_AUDIENCES" | "ALLOWED_UPN_DOMAINS"
+  > & {
     GATEWAY_RESOURCE_IDS: readonly string[];
     TICKETING_CALLBACK_ALLOWLIST: readonly string[];
+    ENTRA_API_AUDIENCES: readonly string[];
+    ALLOWED_UPN_DOMAINS: readonly string[];
   }
 >;
 
@@ -348,6 +315,8 @@ export function parseConfig(env: Env): Config {
     ...result.data,
     GATEWAY_RESOURCE_IDS: Object.freeze([...result.data.GATEWAY_RESOURCE_IDS]),
     TICKETING_CALLBACK_ALLOWLIST: Object.freeze([...result.data.TICKETING_CALLBACK_ALLOWLIST]),
+    ENTRA_API_AUDIENCES: Object.freeze([...result.data.ENTRA_API_AUDIENCES]),
+    ALLOWED_UPN_DOMAINS: Object.freeze([...result.data.ALLOWED_UPN_DOMAINS]),
   });
 }
 

@@ -25,6 +25,10 @@ export type { SandboxStartup, StartupPhase } from "./startup-phases";
 export const SANDBOX_GATEWAY_ID =
   "/subscriptions/00000000-0000-0000-0000-00000000c0de/resourceGroups/rg-p2s-sandbox/providers/Microsoft.Network/virtualNetworkGateways/vgw-sandbox";
 
+/** The sandbox's Entra ID tenant and the API's Application ID URI (tokens are minted for them). */
+export const SANDBOX_TENANT_ID = "5a4db0c5-0000-4000-8000-00000000c0de";
+export const SANDBOX_API_AUDIENCE = "api://p2s-lifecycle-sandbox";
+
 export interface SandboxEndpoints {
   readonly host: string;
   readonly functionKey: string;
@@ -164,6 +168,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GATEWAY_BUSY_BACKOFF_MS: "500",
       GATEWAY_COALESCE_MS: "1000",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
+      ENTRA_TENANT_ID: SANDBOX_TENANT_ID,
+      ENTRA_API_AUDIENCES: SANDBOX_API_AUDIENCE,
+      // Until the identity emulator: nothing validates tokens yet.
+      ENTRA_AUTHORITY_HOST: "https://127.0.0.1:1",
       ...(options.storageConnectionString === undefined ? {} : namesInSharedStorage()),
       ...options.settings,
     };

@@ -12,6 +12,9 @@ const LOCAL_SAMPLE: Readonly<Record<string, string>> = {
   KEY_VAULT_URL: "https://your-vault.vault.azure.net",
   GATEWAY_RESOURCE_IDS:
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworkGateways/vgw-hub",
+  ENTRA_TENANT_ID: "00000000-0000-4000-8000-000000000000",
+  ENTRA_API_AUDIENCES: "api://p2s-lifecycle",
+  ALLOWED_UPN_DOMAINS: "contoso.com",
 };
 
 export interface SettingDoc {

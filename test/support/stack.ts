@@ -11,6 +11,7 @@ import type { KeyVaultEmulator } from "../../dev/emulators/keyvault";
 import { parseConfig, resetConfig } from "../../src/config";
 import type { Config } from "../../src/config";
 import { azuriteConnectionString, uniqueName } from "./azurite";
+import { TEST_ACCESS_SETTINGS } from "./env";
 
 export const STACK_GATEWAY_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworkGateways/vgw-hub";
@@ -50,6 +51,8 @@ export async function startStack(
     GATEWAY_RESOURCE_IDS: STACK_GATEWAY_ID,
     LEDGER_TABLE_PREFIX: uniqueName("t").replace(/[^a-z0-9]/g, ""),
     CA_ROOT_KEY_SIZE: "2048",
+    ENTRA_TENANT_ID: TEST_ACCESS_SETTINGS.ENTRA_TENANT_ID,
+    ENTRA_API_AUDIENCES: TEST_ACCESS_SETTINGS.ENTRA_API_AUDIENCES,
     GATEWAY_POLL_INTERVAL_MS: "10",
     GATEWAY_BUSY_BACKOFF_MS: "50",
     GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",

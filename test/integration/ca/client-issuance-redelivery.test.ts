@@ -73,6 +73,8 @@ beforeAll(async () => {
     P2S_CREDENTIAL: "localEmulator",
     P2S_TRUSTED_CA_FILE: caFile,
     CA_ROOT_KEY_SIZE: "2048",
+    // No API call here: no access tokens to validate.
+    API_TOKENS_REQUIRED: "false",
   };
   config = parseConfig(env);
   root = await ensureRootCa(createKeyVaultClients(config, { clock: createVirtualClock() }), config, new Date());

@@ -37,6 +37,8 @@ beforeAll(async () => {
     GRAPH_ENDPOINT: "https://127.0.0.1:2",
     P2S_CREDENTIAL: "localEmulator",
     P2S_TRUSTED_CA_FILE: join(dir, "ca.pem"),
+    // No API call here: no access tokens to validate.
+    API_TOKENS_REQUIRED: "false",
   });
   client = new GatewayClient(config, { pollIntervalMs: 10 });
 });

@@ -5,6 +5,7 @@ import type { VirtualNetworkGateway } from "@azure/arm-network";
 import { RestError } from "@azure/core-rest-pipeline";
 import { gatewayWithRadiusSecret, RadiusSecretMissingError } from "../../../src/clients/radius-secret";
 import { ConfigError, parseConfig } from "../../../src/config";
+import { TEST_ACCESS_SETTINGS } from "../../support/env";
 import { needsRadiusSecret, radiusSecretName } from "../../../src/domain/radius-config";
 
 const SECRET = "s3cr3t-Radius-Value";
@@ -129,7 +130,11 @@ describe("RADIUS secret", () => {
   });
 
   it("takes GATEWAY_RADIUS_SECRET_NAME only as a Key Vault name, optionally with {gateway}", () => {
-    const env = { AzureWebJobsStorage: "UseDevelopmentStorage=true", KEY_VAULT_URL: "https://v.vault.azure.net" };
+    const env = {
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+      KEY_VAULT_URL: "https://v.vault.azure.net",
+      ...TEST_ACCESS_SETTINGS,
+    };
     expect(parseConfig(env).GATEWAY_RADIUS_SECRET_NAME).toBeUndefined();
     expect(parseConfig({ ...env, GATEWAY_RADIUS_SECRET_NAME: "radius-{gateway}" }).GATEWAY_RADIUS_SECRET_NAME).toBe(
       "radius-{gateway}",

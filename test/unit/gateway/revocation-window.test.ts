@@ -4,6 +4,7 @@ import { loadDesiredGatewayState } from "../../../src/clients/desired-gateway-st
 import type { KeyVaultClients } from "../../../src/clients/keyvault";
 import type { Ledger } from "../../../src/clients/ledger";
 import { parseConfig } from "../../../src/config";
+import { TEST_ACCESS_SETTINGS } from "../../support/env";
 import type { CertificateRecord } from "../../../src/domain/ledger";
 import { revocationWindow } from "../../../src/domain/revocation-window";
 
@@ -58,6 +59,7 @@ describe("loadDesiredGatewayState", () => {
   const env = {
     AzureWebJobsStorage: "UseDevelopmentStorage=true",
     KEY_VAULT_URL: "https://vault.vault.azure.net",
+    ...TEST_ACCESS_SETTINGS,
   };
 
   it("waits a day past notAfter by default before pruning", async () => {
