@@ -1,5 +1,5 @@
-// Stand-in for src/functions/me-caller.ts until h-auth's token validation is merged: the caller's UPN comes from a
-// test header. Replaced by real delegated tokens (endpoints.json `userToken`) after the auth merge.
+// Stand-in for src/functions/me-caller.ts (which validates the user's token through authorize()) until the sandbox
+// issues user tokens (identity emulator, endpoints.json `userToken`): the caller's UPN comes from a test header.
 import type { HttpRequest } from "@azure/functions";
 import { problem } from "../../src/functions/http-validation";
 import type { Validated } from "../../src/functions/http-validation";
