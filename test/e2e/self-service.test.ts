@@ -137,6 +137,24 @@ describe("POST /api/v1/me/certificates", () => {
     expect(await ledger.listUserCertificates("bob@contoso.com")).toHaveLength(1);
   });
 
+  it("answers the recorded certificate, signing nothing, when the finished issuance's history was purged", async () => {
+    const upn = "frank@contoso.com";
+    const key = deviceKey();
+    const first = await issued(upn, csrOf(key, "/"));
+    const instanceId = `issue-${(await ledger.listUserCertificates(upn))[0]?.certificateName ?? ""}`;
+    const purged = await fetch(`${sandbox.endpoints.host}/runtime/webhooks/durabletask/instances/${instanceId}`, {
+      method: "DELETE",
+      headers: { "x-functions-key": sandbox.endpoints.masterKey },
+    });
+    expect(purged.status).toBe(200);
+    expect(sandbox.durable.inspect(instanceId)).toBeUndefined();
+    const signs = sandbox.keyVault.stats.operation("keys.sign").count;
+    const again = await issued(upn, csrOf(key, "/"));
+    expect(again).toEqual(first);
+    expect(sandbox.keyVault.stats.operation("keys.sign").count).toBe(signs);
+    expect(await ledger.listUserCertificates(upn)).toHaveLength(1);
+  });
+
   it("refuses a CSR for mallory sent with alice's token with 400, and issues nothing", async () => {
     const before = (await ledger.listUserCertificates("alice@contoso.com")).length;
     const signs = sandbox.keyVault.stats.operation("keys.sign").count;
