@@ -253,3 +253,10 @@ describe("offboarding", () => {
 function certificateName(upn: string, requestId: string): string {
   return keyVaultCertificateName(assertUpn(upn), requestId, getConfig().CLIENT_CERT_NAME_PREFIX);
 }
+
+describe("logs", () => {
+  it("never hold a CSR in full or any key material", () => {
+    expect(sandbox.logs.length).toBeGreaterThan(0);
+    expect(sandbox.logs.filter((line) => /CERTIFICATE REQUEST|PRIVATE KEY/.test(line))).toEqual([]);
+  });
+});
