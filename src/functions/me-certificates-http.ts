@@ -51,11 +51,13 @@ export async function postMyCertificate(request: HttpRequest, context: Invocatio
   const certificateName = keyVaultCertificateName(upn, requestId, config.CLIENT_CERT_NAME_PREFIX);
   const records = await ledger.listUserCertificates(upnKey(upn));
   const earlier = records.find((r) => r.certificateName === certificateName);
-  if (earlier !== undefined && !isLive(earlier)) {
+  const expired = earlier?.notAfter !== undefined && earlier.notAfter.getTime() <= requestedAt.getTime();
+  if (earlier !== undefined && (!isLive(earlier) || expired)) {
+    const state = expired ? "expired" : earlier.status;
     return problem(
       409,
       "Key already used",
-      `this device key's certificate ${earlier.thumbprint ?? ""} is ${earlier.status}: make a new key and CSR`,
+      `this device key's certificate ${earlier.thumbprint ?? ""} is ${state}: make a new key and CSR`,
     );
   }
   const overCap = capRefusal(records, config.MAX_ACTIVE_CERTIFICATES_PER_USER, requestedAt, certificateName);

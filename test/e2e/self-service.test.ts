@@ -230,7 +230,8 @@ describe("GET /api/v1/me/certificates", () => {
 
 describe("offboarding", () => {
   it("revokes alice's self-service certificate on the gateway and refuses her a new one", async () => {
-    const thumbprint = (await issued("alice@contoso.com", csrOf(deviceKey(), "/"))).thumbprint ?? "";
+    const key = deviceKey();
+    const thumbprint = (await issued("alice@contoso.com", csrOf(key, "/"))).thumbprint ?? "";
     const revoke = await sandbox.api("POST", "/api/v1/users/alice@contoso.com/revocations", {
       requestId: "LEAVER-SELF-1",
       reason: "left the company",
@@ -247,6 +248,19 @@ describe("offboarding", () => {
     const again = await me("POST", "alice@contoso.com", { csr: csrOf(deviceKey(), "/") });
     expect(again.status).toBe(409);
     expect(again.text).toMatch(/offboarded/);
+
+    // Rehired (an admin's request says so): a new device key gets a certificate, the revoked one's key never again.
+    const rehire = await sandbox.api("POST", "/api/v1/users/alice@contoso.com/certificates", {
+      requestId: "REHIRE-SELF-1",
+      rehire: true,
+    });
+    expect(rehire.status).toBe(202);
+    const rehired = await sandbox.waitForInstance(`issue-${certificateName("alice@contoso.com", "REHIRE-SELF-1")}`);
+    expect(rehired.runtimeStatus).toBe("Completed");
+    const oldKey = await me("POST", "alice@contoso.com", { csr: csrOf(key, "/") });
+    expect(oldKey.status).toBe(409);
+    expect(oldKey.text).toMatch(new RegExp(`Key already used.*${thumbprint} is revoked`));
+    expect((await me("POST", "alice@contoso.com", { csr: csrOf(deviceKey(), "/") })).status).toBe(201);
   });
 });
 
