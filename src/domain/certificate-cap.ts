@@ -3,9 +3,15 @@
 import type { CertificateRecord } from "./ledger";
 
 /**
- * Certificates that count against the cap: active or still being issued, and not yet expired. Superseded ones are on
- * their way out, revoked and expired ones no longer work. `except` is the issuance asking, so a retry of it never
- * counts itself.
+ * An issuance recorded as issuing but not updated for this long is taken as failed (a terminal failure leaves its
+ * record "issuing"): it stops counting, so failed attempts cannot hold a user at the cap for good.
+ */
+export const STALE_ISSUING_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Certificates that count against the cap: active, or being issued (recently), and not yet expired. Superseded ones
+ * are on their way out, revoked and expired ones no longer work. `except` is the issuance asking, so a retry of it
+ * never counts itself.
  */
 export function heldCertificates(
   records: readonly CertificateRecord[],
@@ -15,7 +21,7 @@ export function heldCertificates(
   return records.filter(
     (r) =>
       r.certificateName !== except &&
-      (r.status === "active" || r.status === "issuing") &&
+      (r.status === "active" || (r.status === "issuing" && now.getTime() - r.updatedAt.getTime() < STALE_ISSUING_MS)) &&
       (r.notAfter === undefined || r.notAfter.getTime() > now.getTime()),
   );
 }

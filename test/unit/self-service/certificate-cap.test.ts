@@ -1,5 +1,5 @@
 // The per-user cap (src/domain/certificate-cap.ts): what counts, and that a retry of a counted issuance goes on.
-import { capRefusal, heldCertificates } from "../../../src/domain/certificate-cap";
+import { STALE_ISSUING_MS, capRefusal, heldCertificates } from "../../../src/domain/certificate-cap";
 import type { CertificateRecord, CertificateStatus } from "../../../src/domain/ledger";
 
 const now = new Date("2030-01-01T00:00:00Z");
@@ -31,6 +31,12 @@ describe("certificate cap", () => {
       record("f", "expired", earlier),
     ];
     expect(heldCertificates(records, now, "new").map((r) => r.certificateName)).toEqual(["a", "b"]);
+  });
+
+  it("stops counting an issuance left issuing for a day (a failed attempt)", () => {
+    const stale = { ...record("old", "issuing"), updatedAt: new Date(now.getTime() - STALE_ISSUING_MS) };
+    const fresh = { ...record("new", "issuing"), updatedAt: new Date(now.getTime() - STALE_ISSUING_MS + 1) };
+    expect(heldCertificates([stale, fresh], now, "x").map((r) => r.certificateName)).toEqual(["new"]);
   });
 
   it("refuses a new issuance at the cap, naming the cap and the setting", () => {
