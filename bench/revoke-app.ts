@@ -136,10 +136,14 @@ export class AppBench {
   }
 
   private async offboard(record: CertificateRecord, i: number): Promise<void> {
-    const { host, functionKey } = this.sandbox.endpoints;
+    const { host, functionKey, adminToken } = this.sandbox.endpoints;
     const response = await fetch(`${host}/api/v1/users/${encodeURIComponent(record.upn)}/revocations`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-functions-key": functionKey },
+      headers: {
+        "content-type": "application/json",
+        "x-functions-key": functionKey,
+        authorization: `Bearer ${adminToken}`,
+      },
       body: JSON.stringify({ requestId: `BENCH-LEAVER-${String(this.runs)}-${String(i)}`, reason: "bench:revoke" }),
     });
     if (response.status !== 202) throw new Error(`offboarding ${record.upn} answered ${String(response.status)}`);

@@ -17,19 +17,19 @@ import type { AtLeastOnceOptions } from "../durable/redelivery";
 import type { Clock } from "../host/contracts";
 import { preloadApp, startHost } from "../host";
 import type { DevHost } from "../host";
+import type { IdentityEmulator } from "../emulators/identity";
+import { identitySettings, sandboxIdentityEndpoints, startSandboxIdentity } from "./sandbox-identity";
+import type { SandboxIdentityEndpoints } from "./sandbox-identity";
 import { describeStartup, StartupPhases } from "./startup-phases";
 import type { SandboxStartup } from "./startup-phases";
 
 export type { SandboxStartup, StartupPhase } from "./startup-phases";
+export { SANDBOX_API_AUDIENCE, SANDBOX_API_CLIENT_ID, SANDBOX_TENANT_ID, SANDBOX_USER_UPN } from "./sandbox-identity";
 
 export const SANDBOX_GATEWAY_ID =
   "/subscriptions/00000000-0000-0000-0000-00000000c0de/resourceGroups/rg-p2s-sandbox/providers/Microsoft.Network/virtualNetworkGateways/vgw-sandbox";
 
-/** The sandbox's Entra ID tenant and the API's Application ID URI (tokens are minted for them). */
-export const SANDBOX_TENANT_ID = "5a4db0c5-0000-4000-8000-00000000c0de";
-export const SANDBOX_API_AUDIENCE = "api://p2s-lifecycle-sandbox";
-
-export interface SandboxEndpoints {
+export interface SandboxEndpoints extends SandboxIdentityEndpoints {
   readonly host: string;
   readonly functionKey: string;
   readonly masterKey: string;
@@ -84,6 +84,8 @@ export interface Sandbox {
   readonly host: DevHost;
   readonly keyVault: KeyVaultEmulator;
   readonly arm: ArmEmulator;
+  /** The sandbox's Entra ID: mint more tokens (controls.userToken, controls.sign) in tests. */
+  readonly identity: IdentityEmulator;
   /** The Azurite the sandbox started; undefined when it was given storageConnectionString. */
   readonly azurite: AzuriteHandle | undefined;
   /** The app settings the host runs with (also set in process.env). */
@@ -146,8 +148,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           : { pollRetryAfterSeconds: options.gatewayRetryAfterSeconds }),
       }),
     );
-    await phases.time("emulators", () => Promise.allSettled([keyVaultStarted, armStarted]));
-    const [keyVault, arm] = [await keyVaultStarted, await armStarted];
+    const identityStarted = owned(stops, startSandboxIdentity(ca));
+    await phases.time("emulators", () => Promise.allSettled([keyVaultStarted, armStarted, identityStarted]));
+    const [keyVault, arm, identity] = [await keyVaultStarted, await armStarted, await identityStarted];
     const gatewayIds = sandboxGatewayIds(options.gateways ?? 1);
     for (const id of gatewayIds) arm.controls.seedGateway(id, buildP2sGateway({ id }));
 
@@ -168,10 +171,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GATEWAY_BUSY_BACKOFF_MS: "500",
       GATEWAY_COALESCE_MS: "1000",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
-      ENTRA_TENANT_ID: SANDBOX_TENANT_ID,
-      ENTRA_API_AUDIENCES: SANDBOX_API_AUDIENCE,
-      // Until the identity emulator: nothing validates tokens yet.
-      ENTRA_AUTHORITY_HOST: "https://127.0.0.1:1",
+      ...identitySettings(identity),
+      // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
+      ALLOWED_UPN_DOMAINS: "contoso.com",
       ...(options.storageConnectionString === undefined ? {} : namesInSharedStorage()),
       ...options.settings,
     };
@@ -219,6 +221,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       storageConnectionString,
       caFile,
       gatewayIds,
+      ...(await sandboxIdentityEndpoints(identity)),
     };
     // Written whole under another name, then renamed: a reader polling for the file never sees half of it.
     await writeFile(`${endpointsFile}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
@@ -232,6 +235,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       host,
       keyVault,
       arm,
+      identity,
       azurite,
       settings,
       startup,

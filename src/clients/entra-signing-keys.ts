@@ -25,11 +25,22 @@ export function entraSigningKeys(config: SigningKeysConfig, tenantId: string): J
   const cacheKey = `${url}|${config.P2S_TRUSTED_CA_FILE ?? ""}`;
   let keys = keySets.get(cacheKey);
   if (keys === undefined) {
-    const ca = tlsClientOptions(config).tlsOptions?.ca;
-    keys = createRemoteJWKSet(new URL(url), ca === undefined ? {} : { [customFetch]: fetchTrusting(ca) });
+    keys = remoteKeySet(url, tlsClientOptions(config).tlsOptions?.ca);
     keySets.set(cacheKey, keys);
   }
   return keys;
+}
+
+/**
+ * jose's remote key set: keys kept 10 minutes, fetched again at once for an unknown kid unless the last fetch was
+ * less than `cooldownMs` ago (so a flood of forged kids costs one fetch per cooldown, not one each).
+ */
+export function remoteKeySet(url: string, ca: string | undefined, cooldownMs = 30_000): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(url), {
+    cooldownDuration: cooldownMs,
+    timeoutDuration: 5_000,
+    ...(ca === undefined ? {} : { [customFetch]: fetchTrusting(ca) }),
+  });
 }
 
 /** A GET through node:https that trusts `ca` besides the system roots (Node's fetch takes no CA option). */

@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { services } from "../activities/services";
 import { parseGatewayId } from "../clients/gateway";
 import { loadDesiredGatewayState } from "../clients/desired-gateway-state";
+import { authorize } from "./auth/authorize";
 import { GatewayCapacityError, MAX_REVOKED_CERTIFICATES, pendingChangeCount, planSync } from "../domain/gateway-config";
 
 export interface GatewayView {
@@ -22,7 +23,9 @@ export interface GatewayView {
   readonly error?: string;
 }
 
-export async function listGateways(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function listGateways(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const caller = await authorize(request, { role: "Gateways.Read" });
+  if (!caller.ok) return caller.response;
   const { config, ledger, keyVault, gateways } = services();
   const now = new Date();
   const { desired } = await loadDesiredGatewayState(config, ledger, keyVault, now);

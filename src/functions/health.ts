@@ -12,6 +12,7 @@ import { runHealthChecks } from "../domain/health";
 import type { HealthCheck, HealthReport } from "../domain/health";
 import { HealthCache } from "../domain/health-cache";
 import { APP_VERSION } from "../version";
+import { authorize } from "./auth/authorize";
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_CACHE_MS = 5000;
@@ -60,8 +61,14 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   return answer(report, { status: report.status });
 }
 
-export async function healthDetails(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function healthDetails(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { config, problem } = currentConfig();
+  // Operators' view (Gateways.Read). With an invalid configuration no token can be checked (its settings may be what
+  // is wrong): the function key alone then shows why.
+  if (config !== undefined) {
+    const caller = await authorize(request, { role: "Gateways.Read" });
+    if (!caller.ok) return caller.response;
+  }
   const report = await cache.refresh(config ?? problem, () => probeAll(config, problem));
   if (report.status !== "healthy") context.warn(`health: failing ${report.failing.join(", ")}`);
   return answer(report, report);

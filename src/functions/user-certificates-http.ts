@@ -11,9 +11,14 @@ import type { IssuanceRequest } from "../domain/issuance";
 import { keyVaultCertificateName, upnKey } from "../domain/upn";
 import { issuanceRefusal } from "../domain/user-standing";
 import { ISSUE_CERTIFICATE_ORCHESTRATION } from "../orchestrations/issue-certificate";
+import { actorLabel } from "./auth/actor";
+import { authorize } from "./auth/authorize";
+import { refuseDisallowedDomain } from "./auth/upn-domain-gate";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
 
 export async function listUserCertificates(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await authorize(request, { role: "Certificates.Read" });
+  if (!caller.ok) return caller.response;
   const upn = upnParam(request);
   if (!upn.ok) return upn.response;
   const { ledger, keyVault } = services();
@@ -46,10 +51,17 @@ export async function requestUserCertificate(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  const caller = await authorize(request, { role: "Certificates.Issue" });
+  if (!caller.ok) return caller.response;
   const upn = upnParam(request);
   if (!upn.ok) return upn.response;
   const body = await jsonBody(request, issueBody);
   if (!body.ok) return body.response;
+  const domainRefusal = await refuseDisallowedDomain(
+    { upn: upn.value, requestId: body.value.requestId, source: "api", actor: caller.value },
+    context,
+  );
+  if (domainRefusal !== undefined) return domainRefusal;
   const requestedAt = new Date();
   const rehire = body.value.rehire === true;
   const effectiveAt = body.value.effectiveAt === undefined ? requestedAt : new Date(body.value.effectiveAt);
@@ -66,7 +78,7 @@ export async function requestUserCertificate(
     requestId: body.value.requestId,
     source: "api",
     sourceId: body.value.reason ?? body.value.requestId,
-    actor: "api:function-key",
+    actor: actorLabel(caller.value),
     certificateNamePrefix: prefix,
     requestedAt: requestedAt.toISOString(),
     ...(rehire ? { rehire } : {}),

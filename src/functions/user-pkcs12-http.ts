@@ -11,6 +11,8 @@ import { exportUserPkcs12, UserPkcs12Error } from "../clients/user-pkcs12";
 import type { CertificateRecord } from "../domain/ledger";
 import { parseThumbprint } from "../domain/thumbprint";
 import { upnKey } from "../domain/upn";
+import { actorLabel } from "./auth/actor";
+import { authorize } from "./auth/authorize";
 import { jsonBody, problem, upnParam } from "./http-validation";
 
 export const PASSPHRASE_MIN_LENGTH = 12;
@@ -50,13 +52,11 @@ const exportBody = z.object({
   passphrase,
   /** Default: the PFX_ENCRYPTION setting. */
   encryption: z.enum(["aes256", "legacy3des"]).optional(),
-  /** Who asked (the helpdesk agent), recorded in the audit entry. */
+  /** Who the caller says asked (the helpdesk agent): recorded as the caller's claim, next to the authenticated actor. */
   requestedBy: auditText.optional(),
   /** Why (a ticket number), recorded in the audit entry. */
   reason: auditText.optional(),
 });
-
-const ACTOR = "api:function-key";
 
 /** Why the record may not be exported now, or undefined when it may. */
 function refusal(record: CertificateRecord, now: Date): string | undefined {
@@ -71,6 +71,8 @@ export async function exportUserCertificate(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  const caller = await authorize(request, { role: "Certificates.Export" });
+  if (!caller.ok) return caller.response;
   const upn = upnParam(request);
   if (!upn.ok) return upn.response;
   const thumbprint = parseThumbprint(request.params.thumbprint ?? "");
@@ -113,7 +115,7 @@ export async function exportUserCertificate(
     .appendAudit({
       id: `${record.certificateName}:exported:${context.invocationId}`,
       at: new Date(),
-      actor: ACTOR,
+      actor: actorLabel(caller.value),
       action: "certificate.exported",
       subject: userKey,
       reason: body.value.reason ?? "PKCS#12 download",
@@ -122,7 +124,7 @@ export async function exportUserCertificate(
         certificateName: record.certificateName,
         thumbprint: thumbprint.thumbprint,
         encryption,
-        ...(body.value.requestedBy === undefined ? {} : { requestedBy: body.value.requestedBy }),
+        ...(body.value.requestedBy === undefined ? {} : { requestedByClaim: body.value.requestedBy }),
       },
     })
     .catch((error: unknown) => {

@@ -10,6 +10,8 @@ import { startOffboarding } from "../clients/offboarding-start";
 import type { RevocationRequest } from "../domain/issuance";
 import type { OffboardInput } from "../orchestrations/offboard-user";
 import { writerInput } from "../domain/gateway-writer-input";
+import { actorLabel } from "./auth/actor";
+import { authorize } from "./auth/authorize";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
 
 const revokeBody = z.object({
@@ -19,6 +21,8 @@ const revokeBody = z.object({
 });
 
 export async function revokeUser(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const caller = await authorize(request, { role: "Certificates.Revoke" });
+  if (!caller.ok) return caller.response;
   const upn = upnParam(request);
   if (!upn.ok) return upn.response;
   const body = await jsonBody(request, revokeBody);
@@ -31,7 +35,7 @@ export async function revokeUser(request: HttpRequest, context: InvocationContex
     reason: body.value.reason,
     source: "api",
     sourceId: body.value.requestId,
-    actor: "api:function-key",
+    actor: actorLabel(caller.value),
     // The upstream time when given, else now: compared with the user's rehires, and kept as the offboarding time.
     effectiveAt: new Date(body.value.effectiveAt ?? Date.now()).toISOString(),
     gatewayIds: config.GATEWAY_RESOURCE_IDS,

@@ -14,10 +14,17 @@ afterAll(async () => {
   await stack.stop();
 });
 
-/** GET /api/v1/health/details (function key): the full report. */
-async function callHealth(): Promise<{ status: number | undefined; body: HealthReport }> {
+/** GET /api/v1/health/details (function key and a Gateways.Read token): the full report. */
+async function callHealth(token: string | null = stack.adminToken): Promise<{
+  status: number | undefined;
+  body: HealthReport;
+}> {
   const response = await healthDetails(
-    new HttpRequest({ method: "GET", url: "http://127.0.0.1/api/v1/health/details" }),
+    new HttpRequest({
+      method: "GET",
+      url: "http://127.0.0.1/api/v1/health/details",
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    }),
     new InvocationContext({ functionName: "healthDetails" }),
   );
   return { status: response.status, body: response.jsonBody as HealthReport };
@@ -94,6 +101,17 @@ describe("GET /api/v1/health/details", () => {
     const { status, body } = await callHealth();
     expect(status).toBe(503);
     expect(body.failing).toEqual(["gateways"]);
+  });
+
+  it("answers 401 without a token and 403 without Gateways.Read, probing nothing", async () => {
+    stack.useProcessEnv();
+    const lists = stack.keyVault.stats.operation("certificates.list").count;
+    const anonymous = await callHealth(null);
+    expect(anonymous.status).toBe(401);
+    expect(JSON.stringify(anonymous.body)).not.toContain("keyVault");
+    const user = await stack.identity.controls.userToken("alice@contoso.com");
+    expect((await callHealth(user)).status).toBe(403);
+    expect(stack.keyVault.stats.operation("certificates.list").count).toBe(lists);
   });
 
   it("answers 503 naming configuration and the bad setting when config is invalid", async () => {

@@ -38,7 +38,7 @@ export function httpsRequest(url: string, options: HttpsRequestOptions = {}): Pr
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (payload !== undefined) {
-    headers["content-type"] = "application/json";
+    headers["content-type"] ??= "application/json";
     headers["content-length"] = String(payload.length);
   }
   return new Promise((resolve, reject) => {

@@ -11,6 +11,10 @@ import type { SandboxEndpoints } from "../../dev/sandbox/sandbox";
 
 /** Every key endpoints.json holds. */
 export const ENDPOINT_KEYS = [
+  "adminClientId",
+  "adminClientSecret",
+  "adminToken",
+  "apiScope",
   "armControlUrl",
   "armUrl",
   "caFile",
@@ -18,10 +22,17 @@ export const ENDPOINT_KEYS = [
   "functionKey",
   "gatewayIds",
   "host",
+  "identityUrl",
   "keyVaultUrl",
   "masterKey",
+  "readerClientId",
+  "readerClientSecret",
+  "readerToken",
   "storageConnectionString",
+  "tenantId",
   "ticketSecret",
+  "tokensExpireAt",
+  "userToken",
 ] as const;
 
 /** 32 random bytes, base64url: how the host makes its keys and the sandbox its ticket secret. */
@@ -53,14 +64,23 @@ export async function checkEndpointsFile(file: string): Promise<CheckedEndpoints
   expect((await fetch(`${e.host}/api/v1/health`)).status).toBe(200);
   for (const key of [e.functionKey, e.masterKey, e.eventGridKey, e.ticketSecret]) expect(key).toMatch(GENERATED_KEY);
   expect(new Set([e.functionKey, e.masterKey, e.eventGridKey, e.ticketSecret]).size).toBe(4);
-  const withKey = (url: string, key: string | undefined, method = "GET"): Promise<number> =>
-    fetch(url, { method, headers: key === undefined ? {} : { "x-functions-key": key } }).then((r) => r.status);
+  const withKey = (url: string, key: string | undefined, method = "GET", token?: string): Promise<number> =>
+    fetch(url, {
+      method,
+      headers: {
+        ...(key === undefined ? {} : { "x-functions-key": key }),
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+    }).then((r) => r.status);
 
-  // The function key opens the API; nothing else but the master key does.
+  // The function key (or the master key) opens the API's platform layer, and a token with the route's role the route.
   const roots = `${e.host}/api/v1/roots`;
-  expect(await withKey(roots, e.functionKey)).toBe(200);
-  expect(await withKey(roots, e.masterKey)).toBe(200);
-  expect(await withKey(roots, e.eventGridKey)).toBe(401);
+  expect(await withKey(roots, e.functionKey, "GET", e.adminToken)).toBe(200);
+  expect(await withKey(roots, e.masterKey, "GET", e.adminToken)).toBe(200);
+  expect(await withKey(roots, e.eventGridKey, "GET", e.adminToken)).toBe(401);
+  expect(await withKey(roots, undefined, "GET", e.adminToken)).toBe(401);
+  expect(await withKey(roots, e.functionKey)).toBe(401);
+  await checkTokens(e, withKey);
   // The master key opens the admin API (404: no such function, after the key was accepted); the function key not.
   const admin = `${e.host}/admin/functions/noSuchFunction`;
   expect(await withKey(admin, e.masterKey, "POST")).toBe(404);
@@ -102,4 +122,51 @@ export async function checkEndpointsFile(file: string): Promise<CheckedEndpoints
   const properties = await BlobServiceClient.fromConnectionString(e.storageConnectionString).getProperties();
   expect(properties._response.status).toBe(200);
   return e;
+}
+
+type WithKey = (url: string, key: string | undefined, method?: string, token?: string) => Promise<number>;
+
+/** The identity endpoints and the three tokens, by use: each token opens what its roles allow and no more. */
+async function checkTokens(e: CheckedEndpoints, withKey: WithKey): Promise<void> {
+  const ca = await readFile(e.caFile, "utf8");
+  expect(e.identityUrl).toMatch(LOOPBACK_HTTPS);
+  expect(e.tenantId).toMatch(/^[0-9a-f-]{36}$/);
+  const discovery = await httpsRequest(`${e.identityUrl}/${e.tenantId}/v2.0/.well-known/openid-configuration`, { ca });
+  expect(discovery.status).toBe(200);
+  expect(discovery.json).toMatchObject({ issuer: `${e.identityUrl}/${e.tenantId}/v2.0` });
+  // Long enough for a long session (a day), and said when they end.
+  expect(Date.parse(e.tokensExpireAt) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+
+  const roots = `${e.host}/api/v1/roots`;
+  const issue = `${e.host}/api/v1/users/alice@contoso.com/certificates`;
+  expect(await withKey(roots, e.functionKey, "GET", e.readerToken)).toBe(200);
+  // The reader may not issue, the user holds no role: 403 before anything is read (no body is even needed).
+  expect(await withKey(issue, e.functionKey, "POST", e.readerToken)).toBe(403);
+  expect(await withKey(roots, e.functionKey, "GET", e.userToken)).toBe(403);
+  const claims = (token: string): Record<string, unknown> =>
+    JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+  expect(claims(e.userToken)).toMatchObject({ preferred_username: "alice@contoso.com", tid: e.tenantId });
+  expect(claims(e.adminToken).roles).toEqual(expect.arrayContaining(["Certificates.Issue", "Requests.Submit"]));
+
+  // The client credentials give fresh tokens from the token endpoint, with the same roles.
+  for (const [clientId, secret, status] of [
+    [e.adminClientId, e.adminClientSecret, 200],
+    [e.readerClientId, e.readerClientSecret, 403],
+  ] as const) {
+    const response = await httpsRequest(`${e.identityUrl}/${e.tenantId}/oauth2/v2.0/token`, {
+      ca,
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      rawBody: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_secret: secret,
+        scope: e.apiScope,
+      }).toString(),
+    });
+    expect(response.status).toBe(200);
+    const token = (response.json as { access_token: string }).access_token;
+    expect(await withKey(`${e.host}/api/v1/gateways`, e.functionKey, "GET", token)).toBe(200);
+    expect(await withKey(issue, e.functionKey, "POST", token)).toBe(status === 200 ? 415 : 403);
+  }
 }

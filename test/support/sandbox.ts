@@ -28,8 +28,13 @@ export interface TestSandbox extends Sandbox {
   /** Milliseconds startSandbox took. */
   readonly startupMs: number;
   readonly durable: LocalDurableBackend;
-  /** Calls the app with the function key. */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown; text: string }>;
+  /** Calls the app with the function key and a token: the admin token (every role) unless another, or null for none. */
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: unknown; text: string; headers: Headers }>;
   /** Waits for an orchestration to reach a terminal state and returns its status document. */
   waitForInstance(instanceId: string, timeoutMs?: number): Promise<InstanceStatus>;
 }
@@ -77,11 +82,12 @@ export async function startTestSandbox(options: Partial<SandboxOptions> = {}): P
   const durable = sandbox.host.durable as LocalDurableBackend | undefined;
   if (durable === undefined) throw new Error("the sandbox host has no durable backend");
 
-  const api: TestSandbox["api"] = async (method, path, body) => {
+  const api: TestSandbox["api"] = async (method, path, body, token = sandbox.endpoints.adminToken) => {
     const response = await fetch(`${sandbox.endpoints.host}${path}`, {
       method,
       headers: {
         "x-functions-key": sandbox.endpoints.functionKey,
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -93,7 +99,7 @@ export async function startTestSandbox(options: Partial<SandboxOptions> = {}): P
     } catch {
       parsed = undefined;
     }
-    return { status: response.status, body: parsed, text };
+    return { status: response.status, body: parsed, text, headers: response.headers };
   };
 
   const waitForInstance: TestSandbox["waitForInstance"] = async (instanceId, timeoutMs = 30_000) => {

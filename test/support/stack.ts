@@ -11,7 +11,9 @@ import type { KeyVaultEmulator } from "../../dev/emulators/keyvault";
 import { parseConfig, resetConfig } from "../../src/config";
 import type { Config } from "../../src/config";
 import { azuriteConnectionString, uniqueName } from "./azurite";
-import { TEST_ACCESS_SETTINGS } from "./env";
+import { identitySettings, startSandboxIdentity } from "../../dev/sandbox/sandbox-identity";
+import type { IdentityEmulator } from "../../dev/emulators/identity";
+import { APP_ROLES } from "../../src/functions/auth/actor";
 
 export const STACK_GATEWAY_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworkGateways/vgw-hub";
@@ -20,6 +22,10 @@ export interface Stack {
   readonly keyVault: KeyVaultEmulator;
   readonly arm: ArmEmulator;
   readonly caFile: string;
+  /** The stack's Entra ID (the app's settings point at it). */
+  readonly identity: IdentityEmulator;
+  /** An application token with every app role, for calling route handlers. */
+  readonly adminToken: string;
   /** App settings for this stack (fresh ledger tables per stack). */
   readonly env: Record<string, string>;
   config(overrides?: Record<string, string | undefined>): Config;
@@ -36,10 +42,13 @@ export async function startStack(
   const dir = mkdtempSync(join(tmpdir(), "p2s-stack-"));
   const caFile = join(dir, "ca.pem");
   await ca.writeCertPem(caFile);
-  const [keyVault, arm] = await Promise.all([
+  const [keyVault, arm, identity] = await Promise.all([
     startKeyVaultEmulator({ ca, ...(options.keyVaultThrottle === true ? {} : { throttle: false as const }) }),
     startArmEmulator({ ca, operationDurationMs: options.gatewayOperationMs ?? 30, pollRetryAfterSeconds: null }),
+    startSandboxIdentity(ca),
   ]);
+  const admin = identity.controls.registerClient({ displayName: "stack-admin", roles: APP_ROLES });
+  const adminToken = await identity.controls.clientToken(admin.clientId);
   const env: Record<string, string> = {
     AzureWebJobsStorage: azuriteConnectionString(),
     P2S_CREDENTIAL: "localEmulator",
@@ -51,8 +60,7 @@ export async function startStack(
     GATEWAY_RESOURCE_IDS: STACK_GATEWAY_ID,
     LEDGER_TABLE_PREFIX: uniqueName("t").replace(/[^a-z0-9]/g, ""),
     CA_ROOT_KEY_SIZE: "2048",
-    ENTRA_TENANT_ID: TEST_ACCESS_SETTINGS.ENTRA_TENANT_ID,
-    ENTRA_API_AUDIENCES: TEST_ACCESS_SETTINGS.ENTRA_API_AUDIENCES,
+    ...identitySettings(identity),
     GATEWAY_POLL_INTERVAL_MS: "10",
     GATEWAY_BUSY_BACKOFF_MS: "50",
     GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
@@ -66,6 +74,8 @@ export async function startStack(
     keyVault,
     arm,
     caFile,
+    identity,
+    adminToken,
     env,
     config: (overrides = {}) => parseConfig(merge(env, overrides)),
     useProcessEnv: (overrides = {}) => {
@@ -80,7 +90,7 @@ export async function startStack(
       for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
       Object.assign(process.env, saved);
       resetConfig();
-      await Promise.all([keyVault.stop(), arm.stop()]);
+      await Promise.all([keyVault.stop(), arm.stop(), identity.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

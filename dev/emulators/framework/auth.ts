@@ -13,7 +13,9 @@ export type EmulatorAuth =
       /** Tenant in the authorization URL; default a fixed zero GUID. */
       readonly tenantId?: string;
     }
-  | { readonly mode: "required" };
+  | { readonly mode: "required" }
+  // The identity provider's own endpoints (OpenID configuration, keys, token): no bearer token, as in Entra ID.
+  | { readonly mode: "anonymous" };
 
 export const DEFAULT_TENANT_ID = "00000000-0000-0000-0000-000000000000";
 

@@ -99,7 +99,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       kind: isControl ? "control" : kind,
     });
 
-    if (!isControl && !hasBearerToken(incoming.headers))
+    if (!isControl && options.auth.mode !== "anonymous" && !hasBearerToken(incoming.headers))
       return finish("unauthenticated", unauthenticatedResponse(options.auth));
     if (rawBody === undefined) {
       return finish("rejected", errorResponse(413, "RequestEntityTooLarge", `The body exceeds ${maxBodyBytes} bytes.`));

@@ -75,9 +75,10 @@ async function download(
   upn: string,
   thumbprint: string,
   body: unknown,
-  options: { key?: string | null; contentType?: string } = {},
+  options: { key?: string | null; token?: string | null; contentType?: string } = {},
 ): Promise<Download> {
   const key = options.key === undefined ? sandbox.endpoints.functionKey : options.key;
+  const token = options.token === undefined ? sandbox.endpoints.adminToken : options.token;
   const response = await fetch(
     `${sandbox.endpoints.host}/api/v1/users/${encodeURIComponent(upn)}/certificates/${encodeURIComponent(thumbprint)}/pkcs12`,
     {
@@ -85,6 +86,7 @@ async function download(
       headers: {
         "content-type": options.contentType ?? "application/json",
         ...(key === null ? {} : { "x-functions-key": key }),
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
       },
       body: typeof body === "string" ? body : JSON.stringify(body),
     },
@@ -176,7 +178,7 @@ describe("POST /api/v1/users/{upn}/certificates/{thumbprint}/pkcs12", () => {
     }
   });
 
-  it("audits each export: who, which certificate, which encryption, never the passphrase", async () => {
+  it("audits each export: the authenticated caller, the body's requestedBy only as its claim, never the passphrase", async () => {
     const ledger = Ledger.fromConfig(getConfig());
     const exports = (await ledger.listAudit("ada.lovelace@contoso.com")).filter(
       (e) => e.action === "certificate.exported",
@@ -184,7 +186,9 @@ describe("POST /api/v1/users/{upn}/certificates/{thumbprint}/pkcs12", () => {
     expect(exports.length).toBeGreaterThanOrEqual(3);
     expect(exports).toContainEqual(
       expect.objectContaining({
-        actor: "api:function-key",
+        actor: expect.stringMatching(
+          new RegExp(`^app:p2s-sandbox-admin oid=[0-9a-f-]{36} appid=${sandbox.endpoints.adminClientId}$`),
+        ) as string,
         subject: "ada.lovelace@contoso.com",
         source: "api",
         reason: "INC5000",
@@ -192,7 +196,7 @@ describe("POST /api/v1/users/{upn}/certificates/{thumbprint}/pkcs12", () => {
           certificateName: ada.certificateName,
           thumbprint: ada.thumbprint,
           encryption: "legacy3des",
-          requestedBy: "helpdesk:grace",
+          requestedByClaim: "helpdesk:grace",
         },
       }),
     );
@@ -223,6 +227,25 @@ describe("POST /api/v1/users/{upn}/certificates/{thumbprint}/pkcs12", () => {
     expect(problemDetail(badThumbprint)).toMatch(/thumbprint/);
     const notJson = await download(ada.upn, ada.thumbprint, "passphrase=abc", { contentType: "text/plain" });
     expect(notJson.status).toBe(415);
+  });
+
+  it("answers 401 without a token and 403 to a token without Certificates.Export: no PFX, no audit", async () => {
+    const ledger = Ledger.fromConfig(getConfig());
+    const exported = async (): Promise<number> =>
+      (await ledger.listAudit("ada.lovelace@contoso.com")).filter((e) => e.action === "certificate.exported").length;
+    const before = await exported();
+    const anonymous = await download(ada.upn, ada.thumbprint, { passphrase: newPassphrase() }, { token: null });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toBe("Bearer");
+    const reader = await download(
+      ada.upn,
+      ada.thumbprint,
+      { passphrase: newPassphrase() },
+      { token: sandbox.endpoints.readerToken },
+    );
+    expect(reader.status).toBe(403);
+    expect(problemDetail(reader)).toBe("the caller does not hold the app role Certificates.Export");
+    expect(await exported()).toBe(before);
   });
 
   it("answers 401 without the function key, and with a wrong one", async () => {
