@@ -17,6 +17,7 @@ import { isLive } from "../domain/ledger";
 import { keyVaultCertificateName, upnKey } from "../domain/upn";
 import { issuanceRefusal } from "../domain/user-standing";
 import { ISSUE_CERTIFICATE_ORCHESTRATION } from "../orchestrations/issue-certificate";
+import { refuseDisallowedDomain } from "./auth/upn-domain-gate";
 import { jsonBody, problem } from "./http-validation";
 import { authorizeRoute } from "./me-caller";
 import { awaitIssuance } from "./me-certificate-answers";
@@ -39,15 +40,20 @@ export async function postMyCertificate(request: HttpRequest, context: Invocatio
   }
 
   const { config, ledger } = services();
+  // Keyed on the user and the device's public key: a retried POST of the same CSR (or another CSR of the same key)
+  // addresses the same issuance and never makes a second certificate.
+  const requestId = `me-${publicKeySha256.slice(0, 40)}`;
+  const foreign = await refuseDisallowedDomain(
+    { upn, requestId, source: "self-service", actor: caller.value.actor },
+    context,
+  );
+  if (foreign !== undefined) return foreign;
   const requestedAt = new Date();
   // Offboarded means no new certificate; a user cannot declare their own rehire.
   const standing = await ledger.getStanding(upnKey(upn));
   const offboarded = issuanceRefusal(standing, upn, { rehire: false, effectiveAt: requestedAt });
   if (offboarded !== undefined) return problem(409, "User offboarded", offboarded);
 
-  // Keyed on the user and the device's public key: a retried POST of the same CSR (or another CSR of the same key)
-  // addresses the same issuance and never makes a second certificate.
-  const requestId = `me-${publicKeySha256.slice(0, 40)}`;
   const certificateName = keyVaultCertificateName(upn, requestId, config.CLIENT_CERT_NAME_PREFIX);
   const records = await ledger.listUserCertificates(upnKey(upn));
   const earlier = records.find((r) => r.certificateName === certificateName);

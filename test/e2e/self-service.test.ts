@@ -7,9 +7,6 @@ jest.mock(
   () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi,
   { virtual: true },
 );
-jest.mock("../../src/functions/me-caller", () =>
-  jest.requireActual<typeof import("./self-service-caller")>("./self-service-caller"),
-);
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,10 +15,10 @@ import { join } from "node:path";
 import { Ledger } from "../../src/clients/ledger";
 import { getConfig } from "../../src/config";
 import { assertUpn, keyVaultCertificateName } from "../../src/domain/upn";
+import { SANDBOX_USER_UPN } from "../../dev/sandbox/sandbox";
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
 import { waitFor } from "../support/wait";
-import { asUser } from "./self-service-caller";
 
 let sandbox: TestSandbox;
 let ledger: Ledger;
@@ -44,12 +41,21 @@ interface Answer {
   readonly text: string;
 }
 
-/** Calls a /me route as `upn` (no function key: the token is the proof), or with no credentials at all. */
+/** A delegated token of `upn` from the sandbox's identity emulator (alice's is the endpoints file's userToken). */
+async function tokenOf(upn: string): Promise<string> {
+  return upn === SANDBOX_USER_UPN ? sandbox.endpoints.userToken : sandbox.identity.controls.userToken(upn);
+}
+
+/** Calls a /me route with `upn`'s own token and no function key (the token is the proof), or with no credentials. */
 async function me(method: "GET" | "POST", upn: string | undefined, body?: unknown): Promise<Answer> {
+  return call(method, upn === undefined ? {} : { authorization: `Bearer ${await tokenOf(upn)}` }, body);
+}
+
+async function call(method: "GET" | "POST", auth: Record<string, string>, body?: unknown): Promise<Answer> {
   const response = await fetch(`${sandbox.endpoints.host}/api/v1/me/certificates`, {
     method,
     headers: {
-      ...(upn === undefined ? {} : asUser(upn)),
+      ...auth,
       ...(body === undefined ? {} : { "content-type": "application/json" }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -125,6 +131,9 @@ describe("POST /api/v1/me/certificates", () => {
     const records = await ledger.listUserCertificates("alice@contoso.com");
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ status: "active", source: "self-service", thumbprint: answer.thumbprint });
+    // The audit names the token's user as the actor.
+    const audit = await ledger.listAudit("alice@contoso.com");
+    expect(audit.find((a) => a.action === "certificate.issued")?.actor).toMatch(/^user:alice@contoso\.com oid=/);
   });
 
   it("answers a retried POST of the same key with the same certificate, never a second one", async () => {
@@ -183,10 +192,16 @@ describe("POST /api/v1/me/certificates", () => {
     expect(refusedEc.text).toMatch(/only RSA/);
   });
 
-  it("refuses a caller without a user token with 401", async () => {
-    const answer = await me("POST", undefined, { csr: csrOf(deviceKey(), "/") });
-    expect(answer.status).toBe(401);
+  it("refuses a caller without a user's own token: 401 without one (the function key is no proof), 403 for an app", async () => {
+    const csr = csrOf(deviceKey(), "/");
+    const none = await me("POST", undefined, { csr });
+    expect(none.status).toBe(401);
     expect((await me("GET", undefined)).status).toBe(401);
+    const keyOnly = await call("POST", { "x-functions-key": sandbox.endpoints.functionKey }, { csr });
+    expect(keyOnly.status).toBe(401);
+    const app = await call("POST", { authorization: `Bearer ${sandbox.endpoints.adminToken}` }, { csr });
+    expect(app.status).toBe(403);
+    expect(app.text).toMatch(/delegated token/);
   });
 
   it("holds a user to MAX_ACTIVE_CERTIFICATES_PER_USER (3), here and on every other issuance", async () => {
