@@ -15,6 +15,8 @@ import { join } from "node:path";
 import { Ledger } from "../../src/clients/ledger";
 import { getConfig } from "../../src/config";
 import { assertUpn, keyVaultCertificateName } from "../../src/domain/upn";
+import { accessTokenPayload, createSigningKey, signAccessToken, unsignedToken } from "../../dev/emulators/identity";
+import type { TokenClaims } from "../../dev/emulators/identity";
 import { SANDBOX_USER_UPN } from "../../dev/sandbox/sandbox";
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
@@ -202,6 +204,26 @@ describe("POST /api/v1/me/certificates", () => {
     const app = await call("POST", { authorization: `Bearer ${sandbox.endpoints.adminToken}` }, { csr });
     expect(app.status).toBe(403);
     expect(app.text).toMatch(/delegated token/);
+  });
+
+  it("refuses alice's forged or expired user tokens with 401 (mallory cannot pose as her): nothing is signed", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const user = { upn: "alice@contoso.com", scopes: ["user_impersonation"] };
+    const claims = (overrides: Partial<TokenClaims> = {}) =>
+      accessTokenPayload(sandbox.identity.controls.claims({ user, ...overrides }));
+    const forged = [
+      await sandbox.identity.controls.sign(claims({ issuedAt: now - 7200, lifetimeSeconds: 3600 })),
+      await sandbox.identity.controls.sign(claims({ audience: "api://someone-else" })),
+      await signAccessToken(await createSigningKey(), claims()),
+      unsignedToken(claims()),
+    ];
+    const signs = sandbox.keyVault.stats.operation("keys.sign").count;
+    const csr = csrOf(deviceKey(), "/");
+    for (const token of forged) {
+      expect((await call("POST", { authorization: `Bearer ${token}` }, { csr })).status).toBe(401);
+      expect((await call("GET", { authorization: `Bearer ${token}` })).status).toBe(401);
+    }
+    expect(sandbox.keyVault.stats.operation("keys.sign").count).toBe(signs);
   });
 
   it("holds a user to MAX_ACTIVE_CERTIFICATES_PER_USER (3), here and on every other issuance", async () => {
