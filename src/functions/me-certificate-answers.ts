@@ -30,6 +30,8 @@ export function issuanceAnswer(runtimeStatus: string, output: unknown): HttpResp
     const reason = failureReason(output);
     if (reason.includes(CAP_REACHED)) return problem(409, "Certificate cap reached", reason);
     if (reason.includes("CertificateRequestRejectedError")) return problem(400, "CSR refused", reason);
+    // The VPN group gate's refusal ("refused: <why>: ..."): the user may not have VPN access.
+    if (/(?:^|: )refused: /.test(reason)) return problem(403, "Issuance refused", reason);
     return problem(409, "Issuance failed", reason);
   }
   return undefined;

@@ -61,6 +61,14 @@ describe("issuanceAnswer", () => {
       "signDeviceCertificate: CertificateRequestRejectedError: CSR signature does not verify",
     );
     expect(csr?.status).toBe(400);
+    const gate = issuanceAnswer(
+      "Failed",
+      "Orchestrator function 'issueClientCertificate' failed: refused: not-a-member: mallory@contoso.com is not in the VPN group",
+    );
+    expect(gate?.status).toBe(403);
+    expect(
+      issuanceAnswer("Failed", "TerminalIssuanceError: refused: disabled: dave@contoso.com is disabled")?.status,
+    ).toBe(403);
     const other = issuanceAnswer("Failed", "Orchestrator function 'x' failed: user not in the VPN group\n    at stack");
     expect(other?.status).toBe(409);
     expect(JSON.stringify(other?.jsonBody)).not.toMatch(/stack|Orchestrator function/);
