@@ -45,7 +45,9 @@ export async function authorize(request: HttpRequest, need: AuthNeed): Promise<V
   );
   if (!check.ok) {
     if (check.kind === "unavailable") {
-      return { ok: false, response: problem(503, "Token validation unavailable", check.reason) };
+      // The cause (a host, a TLS error) is the operator's business, not an unauthenticated caller's.
+      const detail = "the identity provider's signing keys could not be fetched; try again later";
+      return { ok: false, response: problem(503, "Token validation unavailable", detail) };
     }
     return unauthorized(check.reason, true);
   }

@@ -1,5 +1,6 @@
 // authorize() before any token is validated, and permitted(): the 401 and 403 answers, and the migration mode.
 import { HttpRequest } from "@azure/functions";
+import { createSigningKey, signAccessToken } from "../../../dev/emulators/identity";
 import { resetConfig } from "../../../src/config";
 import { APP_ROLES } from "../../../src/functions/auth/actor";
 import type { Actor } from "../../../src/functions/auth/actor";
@@ -66,6 +67,14 @@ describe("authorize", () => {
     // A user's own route has no user without a token.
     const self = await authorize(request(), { delegatedUser: true });
     expect(!self.ok && self.response.status).toBe(401);
+  });
+  it("answers 503, not 401, when the signing keys cannot be fetched, without naming the cause", async () => {
+    useEnv({ ENTRA_AUTHORITY_HOST: "https://127.0.0.1:1" });
+    const key = await createSigningKey();
+    const token = await signAccessToken(key, { tid: "t", oid: "o", exp: Math.floor(Date.now() / 1000) + 60 });
+    const result = await authorize(request({ authorization: `Bearer ${token}` }), { role: "Gateways.Read" });
+    expect(!result.ok && result.response.status).toBe(503);
+    expect(JSON.stringify(!result.ok && result.response.jsonBody)).not.toContain("127.0.0.1");
   });
 });
 
