@@ -262,6 +262,11 @@ describe("GET /api/v1/me/certificates", () => {
       certificatePem: mine.certificatePem,
     });
     expect(listed.text).not.toMatch(/PRIVATE KEY/);
+    // The device holds the key: there is no PKCS#12 to export, and the export route says so instead of failing.
+    const exported = await sandbox.api("POST", `/api/v1/users/ada@contoso.com/certificates/${mine.thumbprint}/pkcs12`, {
+      passphrase: "correct horse battery staple",
+    });
+    expect(exported.status).toBe(409);
     const erin = await me("GET", "erin@contoso.com");
     expect(erin.body).toEqual([]);
   });
