@@ -195,6 +195,13 @@ export const settingsSchema = z
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
       "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",
     ),
+    // Self-service certificates and the per-user cap (issue 10, h-csr).
+    MAX_ACTIVE_CERTIFICATES_PER_USER: intInRange(1, 100, 3).describe(
+      "Most certificates a user may hold at once (active, or being issued and updated within the last day; not yet expired); every issuance, from any source, beyond it is refused (409 at the edge, a failed request in the orchestration). Superseded, revoked and expired ones do not count.",
+    ),
+    SELF_SERVICE_WAIT_MS: intInRange(0, 60_000, 20_000).describe(
+      "How long POST /api/v1/me/certificates waits for the issuance to finish before answering 202 with the request instead of 201 with the certificate.",
+    ),
   })
   .superRefine(
     (s, ctx) => {

@@ -133,6 +133,8 @@ export const recordIssued = defineActivity<
     rootThumbprint,
     notBefore: new Date(certificate.notBefore),
     notAfter: new Date(certificate.notAfter),
+    // A device-key certificate lives nowhere else: the ledger keeps its public record for listing.
+    ...(request.csrPem === undefined ? {} : { certificatePem: certificate.certificatePem }),
     updatedAt: at,
   });
   await ledger.appendAudit({

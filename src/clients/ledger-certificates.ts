@@ -22,6 +22,7 @@ interface CertificateEntity {
   revokedAt?: Date;
   revocationReason?: string;
   requestedAt?: Date;
+  certificatePem?: string;
   updatedAt: Date;
 }
 
@@ -115,6 +116,7 @@ function toEntity(r: CertificateRecord): CertificateEntity {
     ...(r.revokedAt === undefined ? {} : { revokedAt: r.revokedAt }),
     ...(r.revocationReason === undefined ? {} : { revocationReason: r.revocationReason }),
     ...(r.requestedAt === undefined ? {} : { requestedAt: r.requestedAt }),
+    ...(r.certificatePem === undefined ? {} : { certificatePem: r.certificatePem }),
   };
 }
 
@@ -136,5 +138,6 @@ function fromEntity(e: TableEntityResult<CertificateEntity>): CertificateRecord 
     ...optional("revokedAt", asDate(e.revokedAt)),
     ...optional("revocationReason", e.revocationReason),
     ...optional("requestedAt", asDate(e.requestedAt)),
+    ...optional("certificatePem", e.certificatePem),
   };
 }

@@ -23,6 +23,11 @@ export interface IssuanceRequest {
    * is recorded at this time.
    */
   readonly effectiveAt?: string;
+  /**
+   * Self-service with a device key: the device's PKCS#10 request (PEM; public data, fine in history). The certificate
+   * is built on its key and signed by the root through Key Vault; Key Vault keeps nothing of the user's.
+   */
+  readonly csrPem?: string;
 }
 
 export interface IssuanceResult {
@@ -34,6 +39,9 @@ export interface IssuanceResult {
   readonly serialNumber: string;
   readonly notBefore: string;
   readonly notAfter: string;
+  /** Device-key issuance only: the certificate and its chain (the root), PEM, for the device to import. */
+  readonly certificatePem?: string;
+  readonly chainPem?: string;
 }
 
 export interface RevocationRequest {

@@ -3,7 +3,7 @@
 export const CERTIFICATE_STATUSES = ["issuing", "active", "revoked", "expired", "superseded"] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 
-export const REQUEST_SOURCES = ["hr", "entra", "ticket", "api", "renewal", "sandbox"] as const;
+export const REQUEST_SOURCES = ["hr", "entra", "ticket", "api", "renewal", "sandbox", "self-service"] as const;
 export type RequestSource = (typeof REQUEST_SOURCES)[number];
 
 /** One client certificate in the inventory. Public data only: never a key, a PFX or a passphrase. */
@@ -29,6 +29,8 @@ export interface CertificateRecord {
   readonly revocationReason?: string;
   /** When the request was first recorded; an offboarding at or after it revokes the certificate it makes. */
   readonly requestedAt?: Date;
+  /** Device-key certificates only (Key Vault holds nothing of them): the certificate, PEM. */
+  readonly certificatePem?: string;
   readonly updatedAt: Date;
 }
 

@@ -1,7 +1,7 @@
 // Issues one client certificate for a user: Key Vault makes the key and CSR, the CA (a Key Vault key) signs it, the
 // chain is merged, the ledger records it. Idempotent per request id: a replay or a retry never makes a second one.
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { run } from "../activities/define";
 import { runCa } from "../activities/ca-outcome";
 import { ensureRoot } from "../activities/ca-root";
@@ -12,9 +12,12 @@ import {
   recordIssuing,
   signCertificate,
 } from "../activities/ca-issuance";
+import { checkCertificateCap, signDeviceCertificate } from "../activities/device-issuance";
+import type { DeviceCertificate } from "../activities/device-issuance";
 import { disableCertificates, wakeGatewayWriters } from "../activities/revocation";
 import { describeFailure, failLoudly } from "./fail-loudly";
 import { passVpnGroupGate } from "./vpn-group-gate";
+import type { ClientCertificateView, RootCa } from "../clients/key-vault-ca";
 import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
 import { assertUpn, keyVaultCertificateName } from "../domain/upn";
 
@@ -39,6 +42,11 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   context.df.setCustomStatus("checking-group");
   yield* passVpnGroupGate(request, retry);
 
+  // The per-user cap (MAX_ACTIVE_CERTIFICATES_PER_USER) holds for every issuance, from any source: refused, audited,
+  // before anything is recorded or created.
+  context.df.setCustomStatus("checking-cap");
+  yield* runCa(checkCertificateCap, named, retry);
+
   context.df.setCustomStatus("recording");
   // Record the request first, so an issuance that fails half-way is visible and auditable, and an offboarding from
   // now on finds it in the ledger.
@@ -48,24 +56,15 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   // The CA root must exist before anything is signed (created on first use, non-exportable).
   const root = yield* runCa(ensureRoot, { actor: request.actor }, retry);
 
-  context.df.setCustomStatus("creating-key");
-  // Key Vault creates the user's key and a CSR (or returns what a previous attempt already made).
-  const begun = yield* runCa(beginCertificate, { ...named, rootThumbprint: root.thumbprint }, retry);
-
   let certificate;
-  if (begun.state === "issued") {
-    certificate = begun.certificate;
-  } else {
+  let device: DeviceCertificate | undefined;
+  if (request.csrPem !== undefined) {
     context.df.setCustomStatus("signing");
-    // The CA signs the CSR through keys/sign: Client Authentication first, CN = UPN.
-    const signed = yield* runCa(signCertificate, { upn, csrBase64: begun.csrBase64, root }, retry);
-    context.df.setCustomStatus("merging");
-    // Merge the signed certificate and its chain into the pending operation.
-    certificate = yield* runCa(
-      completeCertificate,
-      { certificateName, certificateBase64: signed.certificateBase64, root },
-      retry,
-    );
+    // Self-service: the device made the key and the CSR; the root signs a certificate on that key for the UPN.
+    device = yield* runCa(signDeviceCertificate, { certificateName, upn, csrPem: request.csrPem, root }, retry);
+    certificate = device;
+  } else {
+    certificate = yield* keyVaultCertificate(context, request, certificateName, root);
   }
 
   context.df.setCustomStatus("activating");
@@ -100,8 +99,33 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
     serialNumber: certificate.serialNumber,
     notBefore: certificate.notBefore,
     notAfter: certificate.notAfter,
+    ...(device === undefined ? {} : { certificatePem: device.certificatePem, chainPem: device.chainPem }),
   };
   return result;
 };
+
+/** Key Vault makes the user's key and CSR, the root signs it, the chain is merged (each step resumes a retry's). */
+function* keyVaultCertificate(
+  context: OrchestrationContext,
+  request: IssuanceRequest,
+  certificateName: string,
+  root: RootCa,
+): Generator<Task, ClientCertificateView, unknown> {
+  const upn = assertUpn(request.upn);
+  context.df.setCustomStatus("creating-key");
+  // Key Vault creates the user's key and a CSR (or returns what a previous attempt already made).
+  const begun = yield* runCa(beginCertificate, { request, certificateName, rootThumbprint: root.thumbprint }, retry);
+  if (begun.state === "issued") return begun.certificate;
+  context.df.setCustomStatus("signing");
+  // The CA signs the CSR through keys/sign: Client Authentication first, CN = UPN.
+  const signed = yield* runCa(signCertificate, { upn, csrBase64: begun.csrBase64, root }, retry);
+  context.df.setCustomStatus("merging");
+  // Merge the signed certificate and its chain into the pending operation.
+  return yield* runCa(
+    completeCertificate,
+    { certificateName, certificateBase64: signed.certificateBase64, root },
+    retry,
+  );
+}
 
 df.app.orchestration(ISSUE_CERTIFICATE_ORCHESTRATION, issueClientCertificate);

@@ -36,9 +36,11 @@ describe("issueClientCertificate: the VPN group gate", () => {
     expect(flow.call).toEqual({ functionName: "checkVpnGroup", input: { upn: request.upn }, retry: RETRY });
   });
 
-  it("goes on to record the request when the user is an enabled member", () => {
+  it("goes on to the cap check, then records the request, when the user is an enabled member", () => {
     const allowed: VpnGateDecision = { allowed: true, checked: true, userId: "0000-user" };
     const flow = new OrchestrationDriver(issueClientCertificate, request).answer(allowed);
+    expect(flow.call.functionName).toBe("checkCertificateCap");
+    flow.answer({ terminal: false, value: null });
     expect(flow.call.functionName).toBe("recordIssuing");
   });
 

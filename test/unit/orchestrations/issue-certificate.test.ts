@@ -49,17 +49,18 @@ const certificate = {
   certificatePem: "-----BEGIN CERTIFICATE-----",
 };
 const ok = (value: unknown) => ({ terminal: false, value });
+
+/** Starts the orchestration and answers its first step, the per-user cap check, with "under the cap". */
+function afterCap(input: IssuanceRequest = request): OrchestrationDriver {
+  return new OrchestrationDriver(issueClientCertificate, input).answer(GATE_OFF).answer(ok(null));
+}
+
 /** The VPN group gate's answer when ENTRA_VPN_GROUP_ID is unset. */
 const GATE_OFF = { allowed: true, checked: false };
 
-/** The orchestration past its first step, the VPN group gate. */
-function started(): OrchestrationDriver {
-  return new OrchestrationDriver(issueClientCertificate, request).answer(GATE_OFF);
-}
-
 /** Runs the orchestration up to the recordIssued step, through the sign and merge path. */
 function upToRecordIssued(): OrchestrationDriver {
-  return started()
+  return afterCap()
     .answer(null)
     .answer(ok(root))
     .answer(ok({ state: "pending", csrBase64: "Q1NS" }))
@@ -68,11 +69,13 @@ function upToRecordIssued(): OrchestrationDriver {
 }
 
 describe("issueClientCertificate", () => {
-  it("records the request, ensures the root, has the CSR signed and merged, then records the certificate", () => {
+  it("checks the cap, records the request, ensures the root, has the CSR signed and merged, then records it", () => {
     const flow = new OrchestrationDriver(issueClientCertificate, request);
     const named = { request, certificateName };
     expect(flow.call).toEqual({ functionName: "checkVpnGroup", input: { upn: request.upn }, retry: RETRY });
     flow.answer(GATE_OFF);
+    expect(flow.call).toEqual({ functionName: "checkCertificateCap", input: named, retry: RETRY });
+    flow.answer(ok(null));
     expect(flow.call).toEqual({ functionName: "recordIssuing", input: named, retry: RETRY });
     flow.answer(null);
     expect(flow.call).toEqual({ functionName: "ensureRoot", input: { actor: request.actor }, retry: RETRY });
@@ -113,13 +116,13 @@ describe("issueClientCertificate", () => {
   });
 
   it("names the certificate after the UPN, the request and the configured prefix", () => {
-    const flow = started();
+    const flow = afterCap();
     expect(certificateName.startsWith("p2s-test-")).toBe(true);
     expect((flow.call.input as { certificateName: string }).certificateName).toBe(certificateName);
   });
 
   it("skips signing and merging when Key Vault already holds the issued certificate", () => {
-    const flow = started()
+    const flow = afterCap()
       .answer(null)
       .answer(ok(root))
       .answer(ok({ state: "issued", certificate }));
@@ -178,7 +181,7 @@ describe("issueClientCertificate", () => {
   });
 
   it("fails at once, naming the activity, when a CA step returns a terminal outcome", () => {
-    const flow = started().answer(null).answer(ok(root));
+    const flow = afterCap().answer(null).answer(ok(root));
     expect(() =>
       flow.answer({ terminal: true, error: "CaStateError", message: `${certificateName} is soft-deleted` }),
     ).toThrow(new TerminalIssuanceError(`beginCertificate: CaStateError: ${certificateName} is soft-deleted`));
@@ -191,8 +194,73 @@ describe("issueClientCertificate", () => {
   });
 
   it("does not alert when an ordinary step fails: the instance fails with the activity's error", () => {
-    const flow = started().answer(null);
+    const flow = afterCap().answer(null);
     const error = new Error("Activity function 'ensureRoot' failed: throttled");
     expect(() => flow.fail(error)).toThrow(error);
+  });
+
+  describe("device key (self-service CSR)", () => {
+    const csrPem = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n";
+    const selfService: IssuanceRequest = { ...request, source: "self-service", csrPem };
+    const named = { request: selfService, certificateName };
+    const device = { ...certificate, chainPem: "-----BEGIN CERTIFICATE-----ROOT" };
+
+    it("has the root sign the device's CSR, creates nothing in Key Vault, records it and returns the PEMs", () => {
+      const flow = afterCap(selfService);
+      expect(flow.call).toEqual({ functionName: "recordIssuing", input: named, retry: RETRY });
+      flow.answer(null).answer(ok(root));
+      expect(flow.call).toEqual({
+        functionName: "signDeviceCertificate",
+        input: { certificateName, upn: request.upn, csrPem, root },
+        retry: RETRY,
+      });
+      flow.answer(ok(device));
+      expect(flow.call).toEqual({
+        functionName: "recordIssued",
+        input: { ...named, certificate: device, rootThumbprint: root.thumbprint },
+        retry: RETRY,
+      });
+      flow.answer({ status: "active" });
+      expect(flow.output).toEqual({
+        upn: request.upn,
+        status: "active",
+        certificateName,
+        thumbprint: device.thumbprint,
+        serialNumber: device.serialNumber,
+        notBefore: device.notBefore,
+        notAfter: device.notAfter,
+        certificatePem: device.certificatePem,
+        chainPem: device.chainPem,
+      });
+    });
+
+    it("fails at once when the CA refuses the CSR", () => {
+      const flow = afterCap(selfService).answer(null).answer(ok(root));
+      expect(() =>
+        flow.answer({
+          terminal: true,
+          error: "CertificateRequestRejectedError",
+          message: "CSR signature does not verify",
+        }),
+      ).toThrow(
+        new TerminalIssuanceError(
+          "signDeviceCertificate: CertificateRequestRejectedError: CSR signature does not verify",
+        ),
+      );
+    });
+
+    it("still revokes at once when the user was offboarded meanwhile", () => {
+      const flow = afterCap(selfService).answer(null).answer(ok(root)).answer(ok(device)).answer({ status: "revoked" });
+      expect(flow.call.functionName).toBe("disableCertificates");
+      flow.answer(0).answer([]);
+      expect(flow.output).toMatchObject({ status: "revoked", thumbprint: device.thumbprint });
+    });
+  });
+
+  it("ends at once, before anything is recorded or created, when the user is at the cap", () => {
+    const flow = new OrchestrationDriver(issueClientCertificate, request).answer(GATE_OFF);
+    expect(() => flow.answer({ terminal: true, error: "CertificateCapReached", message: "the cap is 3" })).toThrow(
+      new TerminalIssuanceError("checkCertificateCap: CertificateCapReached: the cap is 3"),
+    );
   });
 });

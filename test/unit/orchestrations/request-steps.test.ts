@@ -43,6 +43,8 @@ describe("the steps a request shows", () => {
   it("issuance names each step before its activity, and done at the end", () => {
     const flow = new OrchestrationDriver(issueClientCertificate, request);
     const seen = stepsAtCalls(flow, [
+      { allowed: true, checked: false },
+      ok(null),
       null,
       ok({ thumbprint: "AB".repeat(20) }),
       ok({ state: "pending", csrBase64: "Q1NS" }),
@@ -51,6 +53,8 @@ describe("the steps a request shows", () => {
       { status: "active" },
     ]);
     expect(seen).toEqual([
+      ["checkVpnGroup", "checking-group"],
+      ["checkCertificateCap", "checking-cap"],
       ["recordIssuing", "recording"],
       ["ensureRoot", "ensuring-root"],
       ["beginCertificate", "creating-key"],
@@ -63,7 +67,11 @@ describe("the steps a request shows", () => {
   });
 
   it("a failed issuance keeps the step it failed at", () => {
-    const flow = new OrchestrationDriver(issueClientCertificate, request).answer(null).answer(ok({}));
+    const flow = new OrchestrationDriver(issueClientCertificate, request)
+      .answer({ allowed: true, checked: false })
+      .answer(ok(null))
+      .answer(null)
+      .answer(ok({}));
     expect(() => flow.fail(new Error("vault down"))).toThrow("vault down");
     expect(flow.customStatuses.at(-1)).toBe("creating-key");
   });
