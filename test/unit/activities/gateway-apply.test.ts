@@ -17,6 +17,8 @@ import * as x509 from "@peculiar/x509";
 import { InvocationContext } from "@azure/functions";
 import { RestError } from "@azure/core-rest-pipeline";
 import { WRITE_POLL_LIMITS } from "../../../src/activities/gateway-apply";
+import { auditAcceptedWrite } from "../../../src/activities/gateway-write-audit";
+import type { Ledger } from "../../../src/clients/ledger";
 import { GatewayError, parseGatewayId } from "../../../src/clients/gateway";
 import type { GatewayFailureKind } from "../../../src/clients/gateway";
 import { MAX_REVOKED_CERTIFICATES, revokedEntryName } from "../../../src/domain/gateway-config";
@@ -475,5 +477,38 @@ describe("awaitGatewayWrite", () => {
     fake.gateways.poll = new Error("boom");
     await expect(invoke("awaitGatewayWrite", awaitInput("op-1"))).rejects.toThrow("boom");
     expect(fake.ledger.audit).toEqual([]);
+  });
+});
+
+// Added after the first Stryker run, each for a survivor of it.
+describe("applyGatewayState, more", () => {
+  it("marks only users it knows: a revoked thumbprint without a user marks nobody", async () => {
+    fake.gateways.snapshots = [snapshot({ roots: [ROOT], revoked: [] })];
+    const revokedUsers = { [tp(2)]: "bob@contoso.com" };
+    await invoke("applyGatewayState", applyInput(desired([1, 2]), { revokedUsers }));
+    expect(fake.ledger.marks).toEqual([{ gatewayId: GATEWAY_ID, users: ["bob@contoso.com"], at: new Date(NOW) }]);
+  });
+});
+
+describe("auditAcceptedWrite", () => {
+  it("names every root a write added and every expired root it left out, comma-separated", async () => {
+    const write = {
+      key: "gen-1:1@k",
+      passId: "gen-1:1",
+      at: new Date(NOW),
+      addedRevocations: [],
+      prunedRevocations: [],
+      rootsAdded: ["root-a", "root-b"],
+      rootsRemoved: [
+        { name: "old-a", notAfter: "2029-01-01T00:00:00.000Z" },
+        { name: "old-b", notAfter: "2029-02-01T00:00:00.000Z" },
+      ],
+      restored: [],
+    };
+    await auditAcceptedWrite(fake.ledger as unknown as Ledger, GATEWAY_ID, write, 0);
+    expect(fake.ledger.audit.map((a) => a.details)).toEqual([
+      { added: 0, pruned: 0, revokedCount: 0, firstAdded: "", rootsAdded: "root-a,root-b", pass: "gen-1:1" },
+      { count: 2, roots: "old-a,old-b" },
+    ]);
   });
 });

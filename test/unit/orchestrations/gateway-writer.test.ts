@@ -512,4 +512,34 @@ describe("gatewayWriter", () => {
     expect(h.status).toEqual({ gateway: GATEWAY, state: "warning not sent", detail: "smtp down" });
     expect(h.call.functionName).toBe("recordGatewaySync");
   });
+
+  // Added after the first Stryker run, each for a survivor of it.
+  it("warns again when the gateway refuses the writer for a long while after a pass that applied", () => {
+    const h = writer({ ...continued, busyAlertMs: 1000 });
+    apply(h, { outcome: "busy", detail: "409" }).fireTimer();
+    apply(h, { outcome: "busy", detail: "409" });
+    h.answer("raiseAlert", "sent").fireTimer();
+    writtenPass(h);
+    apply(h, { outcome: "busy", detail: "409" }).fireTimer();
+    apply(h, { outcome: "busy", detail: "409" });
+    expect(h.call.input).toMatchObject({ title: `Gateway ${GATEWAY}: revocations are waiting` });
+  });
+
+  it("records a write it stopped following as unverified", () => {
+    const h = writer();
+    apply(h, { outcome: "conflict", detail: "412" });
+    apply(h, started("op"));
+    h.now += 3 * 3_600_000;
+    h.answer("awaitGatewayWrite", { outcome: "running", operation: "op" });
+    expect(h.status).toEqual({ gateway: GATEWAY, pass: 2, state: "unverified", waitMs: 1000 });
+  });
+
+  it("waits out a busy session lookup", () => {
+    const h = writer();
+    apply(h, { outcome: "inSync", revokedCount: 0, rootCount: 0 });
+    h.answer("recordGatewaySync", { written: 0, rootsRemoved: [] });
+    h.answer("findRevokedSessions", { outcome: "busy", detail: "409" });
+    expect(h.status).toEqual({ gateway: GATEWAY, pass: 1, state: "busy", waitMs: 1000 });
+    expect(h.timerMs).toBe(1000);
+  });
 });
