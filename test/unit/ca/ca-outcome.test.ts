@@ -52,7 +52,7 @@ describe("runCa", () => {
   const task = { withRetry: () => task } as unknown as RegisteredActivityTask;
   const activity: TypedActivity<string, CaOutcome<number>> = { name: "beginCertificate", task: () => task };
 
-  function drive(outcome: CaOutcome<number> | number | null): number | null {
+  function drive(outcome: CaOutcome<number> | number | object | null | undefined): unknown {
     const flow = runCa(activity, "input");
     const first = flow.next();
     expect(first.done).toBe(false);
@@ -69,11 +69,26 @@ describe("runCa", () => {
   it("takes a result recorded before the activities returned outcomes as the value (in flight across a deploy)", () => {
     expect(drive(5)).toBe(5);
     expect(drive(null)).toBeNull();
+    // An activity that returned nothing, and one that returned an object of its own (ensureRoot's root).
+    expect(drive(undefined)).toBeUndefined();
+    expect(drive({ name: "p2s-root", thumbprint: "AB" })).toEqual({ name: "p2s-root", thumbprint: "AB" });
   });
 
   it("fails at once with the activity, the error and its reason", () => {
     expect(() => drive({ terminal: true, error: "CaStateError", message: "x is soft-deleted" })).toThrow(
       new TerminalIssuanceError("beginCertificate: CaStateError: x is soft-deleted"),
     );
+  });
+
+  it("fails under its own error name, which the instance's failure details show", () => {
+    let thrown: unknown;
+    try {
+      drive({ terminal: true, error: "InvalidUpnError", message: "not a UPN" });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TerminalIssuanceError);
+    expect((thrown as Error).name).toBe("TerminalIssuanceError");
+    expect(String(thrown)).toBe("TerminalIssuanceError: beginCertificate: InvalidUpnError: not a UPN");
   });
 });

@@ -53,15 +53,20 @@ export class OrchestrationDriver {
   readonly #flow: Generator<unknown, unknown, unknown>;
   #step: IteratorResult<unknown, unknown>;
 
-  constructor(orchestrator: OrchestrationHandler, input: unknown) {
+  /** `df` adds to (or replaces) the context's `df` members: a clock, timers, events, status (gateway-writer). */
+  constructor(orchestrator: OrchestrationHandler, input: unknown, df: object = {}) {
     const context = {
-      df: {
-        getInput: () => overTheWire(input),
-        setCustomStatus: (status: unknown) => {
-          this.customStatuses.push(overTheWire(status));
+      // Descriptors, not values: a getter (the durable clock) stays a getter.
+      df: Object.defineProperties(
+        {
+          getInput: () => overTheWire(input),
+          setCustomStatus: (status: unknown) => {
+            this.customStatuses.push(overTheWire(status));
+          },
+          Task: { all: (tasks: readonly Task[]): AllTasks => ({ all: tasks }) },
         },
-        Task: { all: (tasks: readonly Task[]): AllTasks => ({ all: tasks }) },
-      },
+        Object.getOwnPropertyDescriptors(df),
+      ),
     } as unknown as OrchestrationContext;
     this.#flow = orchestrator(context) as Generator<unknown, unknown, unknown>;
     this.#step = this.#flow.next();
@@ -69,6 +74,12 @@ export class OrchestrationDriver {
 
   get done(): boolean {
     return this.#step.done === true;
+  }
+
+  /** What the orchestrator yielded last, as it yielded it (a timer or an event wait of the test's own context). */
+  get pending(): unknown {
+    if (this.#step.done === true) throw new Error("the orchestration has ended");
+    return this.#step.value;
   }
 
   /** The single activity call the orchestrator waits on. */
