@@ -34,6 +34,7 @@ const settingsSchema = z
   .object({
     operationDurationMs: z.number().nonnegative().optional(),
     conflictTailMs: z.number().nonnegative().optional(),
+    conflictTailRefusals: z.number().int().nonnegative().optional(),
     pollRetryAfterSeconds: z.number().int().nonnegative().nullable().optional(),
     conflictForm: z.enum(CONFLICT_FORMS as [ConflictForm, ...ConflictForm[]]).optional(),
     ifMatch: z.enum(IF_MATCH_MODES as [IfMatchMode, ...IfMatchMode[]]).optional(),
@@ -117,6 +118,7 @@ export function armControlRoutes(controls: ArmEmulatorControls): EmulatorRoute[]
         withBody(request, settingsSchema, (input) => {
           if (input.operationDurationMs !== undefined) controls.setOperationDurationMs(input.operationDurationMs);
           if (input.conflictTailMs !== undefined) controls.setConflictTailMs(input.conflictTailMs);
+          if (input.conflictTailRefusals !== undefined) controls.setConflictTailRefusals(input.conflictTailRefusals);
           if (input.pollRetryAfterSeconds !== undefined) {
             controls.setPollRetryAfterSeconds(input.pollRetryAfterSeconds ?? undefined);
           }

@@ -29,6 +29,7 @@ export interface RunningOperationInfo {
 export interface ArmEmulatorSettings {
   operationDurationMs: number;
   conflictTailMs: number;
+  conflictTailRefusals: number;
   /** null: no Retry-After, clients poll at their own interval. */
   pollRetryAfterSeconds: number | null;
   conflictForm: ConflictForm;
@@ -54,6 +55,11 @@ export interface ArmEmulatorControls {
   setOperationDurationMs(ms: number): void;
   /** Keeps a gateway refusing writes for this long after each operation ends (default 0). */
   setConflictTailMs(ms: number): void;
+  /**
+   * Keeps a gateway refusing this many writes and actions after each operation that starts from now on ends, however
+   * late they come (default 0): the timed tail without the race against the clock.
+   */
+  setConflictTailRefusals(count: number): void;
   /** Retry-After (seconds) on operation headers and polls (default 10, as Azure); undefined sends none. */
   setPollRetryAfterSeconds(seconds: number | undefined): void;
   /** How a busy gateway refuses writes and actions: a failed operation (default) or a synchronous 409. */
@@ -77,6 +83,7 @@ export interface ArmEmulatorControls {
 export interface ControlSettings {
   operationDurationMs: number;
   conflictTailMs: number;
+  conflictTailRefusals: number;
   retryAfterSeconds: number | undefined;
   conflictForm: ConflictForm;
   ifMatch: IfMatchMode;
@@ -129,6 +136,7 @@ export function createArmControls(
     settings: () => ({
       operationDurationMs: settings.operationDurationMs,
       conflictTailMs: settings.conflictTailMs,
+      conflictTailRefusals: settings.conflictTailRefusals,
       pollRetryAfterSeconds: settings.retryAfterSeconds ?? null,
       conflictForm: settings.conflictForm,
       ifMatch: settings.ifMatch,
@@ -138,6 +146,10 @@ export function createArmControls(
     },
     setConflictTailMs(ms) {
       settings.conflictTailMs = nonNegative(ms, "conflictTailMs");
+    },
+    setConflictTailRefusals(count) {
+      if (!Number.isInteger(count)) throw new Error(`conflictTailRefusals must be an integer, got ${count}`);
+      settings.conflictTailRefusals = nonNegative(count, "conflictTailRefusals");
     },
     setPollRetryAfterSeconds(seconds) {
       settings.retryAfterSeconds = seconds === undefined ? undefined : nonNegative(seconds, "retryAfterSeconds");

@@ -43,7 +43,7 @@ export function runGatewayAction(
 ): ArmReply {
   const record = ctx.store.require(ref);
   const succeed = actionEffect(ctx, record, action, body);
-  const running = ctx.store.occupying(record);
+  const running = ctx.store.occupying(record, true);
   if (running !== undefined)
     return refuseBusy(ctx, record, running, ACTION_OPERATION_NAMES[action], apiVersion, { status: 202 });
   const operation = ctx.store.start(record, ACTION_OPERATION_NAMES[action], apiVersion, { succeed });

@@ -58,7 +58,7 @@ export function putGateway(
   requireRadiusSecrets(stored);
   checkIfMatch(ctx.ifMatch(), ref, ifMatch, existing?.etag);
   if (existing !== undefined) {
-    const running = ctx.store.occupying(existing);
+    const running = ctx.store.occupying(existing, true);
     if (running !== undefined) {
       // Refused: the gateway keeps its object (guess: the answer shows it as it is).
       return refuseBusy(ctx, existing, running, OPERATION_NAMES.put, apiVersion, {

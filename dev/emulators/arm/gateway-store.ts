@@ -16,6 +16,11 @@ export interface GatewayStoreTiming {
   operationDurationMs: number;
   /** How long after an operation ends the gateway still refuses writes with AnotherOperationInProgress. */
   conflictTailMs: number;
+  /**
+   * How many writes and actions the gateway still refuses after an operation ends, however late they come: the same
+   * refusal as the timed tail, counted instead of timed, so a test can place it without racing the clock.
+   */
+  conflictTailRefusals: number;
 }
 
 // Ended operations are kept this long so late polls still find them.
@@ -111,14 +116,21 @@ export class GatewayStore {
     return this.gateways.delete(gatewayKey(ref));
   }
 
-  /** The operation occupying the gateway (running, or ended within the conflict tail), if any. */
-  occupying(record: GatewayRecord): GatewayOperation | undefined {
+  /**
+   * The operation occupying the gateway (running, or ended within the conflict tail), if any. `refusing`: the caller
+   * refuses a write or action because of it, which uses up one of a counted tail's refusals.
+   */
+  occupying(record: GatewayRecord, refusing = false): GatewayOperation | undefined {
     this.settle();
     const key = gatewayKey(record.ref);
     const now = this.now();
     for (const operation of this.operations.values()) {
       if (operation.gatewayKey !== key || operation.refusal) continue;
       if (operation.status === "InProgress" || now < operation.endsAtMs + this.timing.conflictTailMs) return operation;
+      if (operation.tailRefusals > 0) {
+        if (refusing) operation.tailRefusals -= 1;
+        return operation;
+      }
     }
     return undefined;
   }
@@ -154,6 +166,7 @@ export class GatewayStore {
       startedAtMs,
       endsAtMs: startedAtMs + this.timing.operationDurationMs,
       refusal: false,
+      tailRefusals: this.timing.conflictTailRefusals,
       plannedFailure: this.plannedFailures.get(key)?.shift(),
       succeed: effects.succeed,
       fail:
@@ -190,6 +203,7 @@ export class GatewayStore {
       startedAtMs: now,
       endsAtMs: now,
       refusal: true,
+      tailRefusals: 0,
       plannedFailure: undefined,
       succeed: () => ({ status: 200, body: undefined }),
       fail: () => undefined,

@@ -48,6 +48,8 @@ export interface GatewayOperation {
   readonly endsAtMs: number;
   /** A request refused for a busy gateway: Failed from the start, it never occupies the gateway. */
   readonly refusal: boolean;
+  /** Writes and actions still to be refused once it has ended (the counted conflict tail). */
+  tailRefusals: number;
   /** Failure planned at start (from failNextOperation); applied when the operation ends. */
   readonly plannedFailure: OperationFailure | undefined;
   /** Applies the effect on success and returns the final result. */

@@ -74,6 +74,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     clock: () => clock.now(),
     operationDurationMs: options.operationDurationMs ?? DEFAULT_OPERATION_DURATION_MS,
     conflictTailMs: options.conflictTailMs ?? 0,
+    conflictTailRefusals: 0,
     retryAfterSeconds:
       options.pollRetryAfterSeconds === undefined
         ? DEFAULT_POLL_RETRY_AFTER_SECONDS

@@ -150,10 +150,15 @@ describe("HTTP controls", () => {
     expect(removed.status).toBe(204);
     expect(emulator.controls.sessions(GATEWAY_ID)).toEqual([]);
 
-    const settings = await control("PATCH", "/settings", { operationDurationMs: 1234, conflictTailMs: 10 });
+    const settings = await control("PATCH", "/settings", {
+      operationDurationMs: 1234,
+      conflictTailMs: 10,
+      conflictTailRefusals: 2,
+    });
     expect(settings.json()).toEqual({
       operationDurationMs: 1234,
       conflictTailMs: 10,
+      conflictTailRefusals: 2,
       pollRetryAfterSeconds: null,
       conflictForm: "failedOperation",
       ifMatch: "enforced",

@@ -251,6 +251,37 @@ describe("PUT as a long-running operation", () => {
     await expect(late.pollUntilDone()).resolves.toMatchObject({ provisioningState: "Succeeded" });
   });
 
+  it("refuses a counted number of writes after an operation reports success, however late they come", async () => {
+    emulator.controls.setConflictForm("synchronous");
+    emulator.controls.setConflictTailRefusals(2);
+    const current = await client.virtualNetworkGateways.get(RESOURCE_GROUP, GATEWAY_NAME);
+    const poller = await client.virtualNetworkGateways.beginCreateOrUpdate(
+      RESOURCE_GROUP,
+      GATEWAY_NAME,
+      current,
+      FAST_POLL,
+    );
+    emulator.controls.setConflictTailRefusals(0);
+    clock.advance(DURATION_MS);
+    await poller.pollUntilDone();
+    // Long after the operation ended, still two refusals: the tail is counted, not timed.
+    clock.advance(60_000);
+    for (let refusal = 0; refusal < 2; refusal++) {
+      const refused = await restError(
+        client.virtualNetworkGateways.beginCreateOrUpdate(RESOURCE_GROUP, GATEWAY_NAME, current, FAST_POLL),
+      );
+      expect(refused.code).toBe("AnotherOperationInProgress");
+    }
+    const accepted = await client.virtualNetworkGateways.beginCreateOrUpdate(
+      RESOURCE_GROUP,
+      GATEWAY_NAME,
+      current,
+      FAST_POLL,
+    );
+    clock.advance(DURATION_MS);
+    await expect(accepted.pollUntilDone()).resolves.toMatchObject({ provisioningState: "Succeeded" });
+  });
+
   it("ends a planned failure as a failed operation and leaves the gateway Failed", async () => {
     emulator.controls.failNextOperation(GATEWAY_ID, { code: "InternalServerError", message: "gateway update failed" });
     const current = await client.virtualNetworkGateways.get(RESOURCE_GROUP, GATEWAY_NAME);
