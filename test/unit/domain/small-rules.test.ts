@@ -2,6 +2,7 @@
 import { GATEWAY_BUSY_BACKOFF, backoffDelayMs } from "../../../src/domain/backoff";
 import { HealthCache } from "../../../src/domain/health-cache";
 import { GATEWAY_WRITER_PREFIX, gatewayWriterInstanceId } from "../../../src/domain/gateway-writer-id";
+import { writerInput } from "../../../src/domain/gateway-writer-input";
 import { generatePassphrase } from "../../../src/domain/passphrase";
 
 describe("backoffDelayMs", () => {
@@ -110,5 +111,17 @@ describe("gatewayWriterInstanceId", () => {
   it("keeps at most 40 characters of the gateway's name", () => {
     const long = gatewayWriterInstanceId(`${id.slice(0, id.lastIndexOf("/"))}/${"a".repeat(50)}`);
     expect(long).toMatch(new RegExp(`^${GATEWAY_WRITER_PREFIX}${"a".repeat(40)}-[0-9a-f]{16}$`));
+  });
+});
+
+describe("writerInput", () => {
+  it("passes the gateway and its timings from configuration, and nothing carried from an earlier generation", () => {
+    const settings = { GATEWAY_BUSY_BACKOFF_MS: 15_000, GATEWAY_COALESCE_MS: 2_000, GATEWAY_BUSY_ALERT_MS: 900_000 };
+    expect(writerInput(settings, "/subscriptions/s/gw")).toEqual({
+      gatewayId: "/subscriptions/s/gw",
+      busyBackoffMs: 15_000,
+      coalesceMs: 2_000,
+      busyAlertMs: 900_000,
+    });
   });
 });
