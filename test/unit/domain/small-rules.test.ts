@@ -103,6 +103,11 @@ describe("gatewayWriterInstanceId", () => {
     expect(gatewayWriterInstanceId(id)).toMatch(/^gateway-writer-vpn-gw-1-[0-9a-f]{16}$/);
   });
 
+  it("stays the same across releases: a running writer is found again by this id", () => {
+    // SHA-256 of the lower-cased resource id, first 16 hex digits (pinned: a change would orphan running writers).
+    expect(gatewayWriterInstanceId(id)).toBe("gateway-writer-vpn-gw-1-1705921eeb7bef15");
+  });
+
   it("is one writer per gateway whatever the case of its resource id, and differs between gateways", () => {
     expect(gatewayWriterInstanceId(id.toUpperCase())).toBe(gatewayWriterInstanceId(id));
     expect(gatewayWriterInstanceId(id.replace("/rg/", "/rg2/"))).not.toBe(gatewayWriterInstanceId(id));

@@ -108,4 +108,14 @@ describe("expired roots", () => {
       ]),
     ).toBe("a (expired 2024-01-01T00:00:00.000Z), b (expired 2025-01-01T00:00:00.000Z)");
   });
+
+  it("adds and expects a managed root that has not expired", async () => {
+    const managed = { name: "p2s-root-ca", publicCertData: await rootData("managed", new Date(NOW.getTime() + DAY)) };
+    const desired: DesiredState = { roots: [managed], revokedThumbprints: [], expiredThumbprints: [] };
+    const plan = planSync({ roots: [], revoked: [] }, desired, NOW);
+    expect(plan.rootsAdded).toEqual(["p2s-root-ca"]);
+    expect(plan.next.roots).toEqual([managed]);
+    expect(satisfies({ roots: [], revoked: [] }, desired, NOW)).toBe(false);
+    expect(satisfies(plan.next, desired, NOW)).toBe(true);
+  });
 });

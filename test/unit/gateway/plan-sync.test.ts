@@ -202,6 +202,10 @@ describe("satisfies", () => {
     expect(satisfies(upper, desired({ revokedThumbprints: [tp(1)] }))).toBe(true);
   });
 
+  it("fails on a root of the same data under another name", () => {
+    expect(satisfies({ ...revokedOne, roots: [{ ...root, name: "other-root" }] }, desired())).toBe(false);
+  });
+
   it("fails on a missing or stale root and on a missing revocation", () => {
     expect(satisfies({ ...revokedOne, roots: [] }, desired())).toBe(false);
     expect(satisfies({ ...revokedOne, roots: [handRoot] }, desired())).toBe(false);
