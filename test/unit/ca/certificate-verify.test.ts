@@ -41,6 +41,17 @@ async function issue(
 }
 
 describe("verifyIssuedBy", () => {
+  it("names which certificate it cannot read", async () => {
+    const ca = await newTestCa();
+    const junk = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
+    await expect(verifyIssuedBy(junk, ca.rootDer, "leaf")).rejects.toThrow(
+      "leaf is not a readable DER X.509 certificate",
+    );
+    await expect(verifyIssuedBy(ca.rootDer, junk, "leaf")).rejects.toThrow(
+      "leaf's issuer is not a readable DER X.509 certificate",
+    );
+  });
+
   it("accepts a certificate issued by the root, with the root's key identifier", async () => {
     const ca = await newTestCa();
     const root = new X509Certificate(ca.rootDer);

@@ -66,6 +66,10 @@ describe("PKCS#12 profiles", () => {
       localKeyIds: [thumbprintOf(leaf.rootDer), thumbprintOf(leaf.rootDer)],
       friendlyNames: ["Contoso VPN", "Contoso VPN"],
     });
+    // The attributes are on the leaf's certificate bag, not on the issuer's.
+    const bags = stdout.split("Bag Attributes").slice(1);
+    expect(bags.find((bag) => /subject=.*CN ?= ?leaf/.test(bag))).toContain("localKeyID");
+    expect(bags.find((bag) => /subject=.*CN ?= ?issuer/.test(bag))).not.toContain("localKeyID");
   });
 
   it("aes256: no friendly name unless asked for, and fresh salts and IVs in every file", async () => {

@@ -87,6 +87,7 @@ describe("certificateParts", () => {
     ["length bytes cut off", der([0x30, 0x82, 0x01]), "DER is truncated"],
     ["an indefinite length", der([0x30, 0x80, 0x00, 0x00]), "DER length is indefinite or too long"],
     ["a five-byte length", der([0x30, 0x85, 0, 0, 0, 0, 0]), "DER length is indefinite or too long"],
+    ["an empty SEQUENCE with a four-byte length (which is read)", der([0x30, 0x84, 0, 0, 0, 0]), "is not SEQUENCE"],
     ["a high tag number", der([0x3f, 0x00]), "DER high tag numbers are not used in certificates"],
     ["a SET outside", der([0x31, 0x00]), "DER tag 0x31 where 0x30 was expected"],
     ["trailing bytes", der([...seq(...FIELDS), 0x00]), "certificate DER has trailing bytes"],

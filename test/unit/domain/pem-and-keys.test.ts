@@ -18,7 +18,9 @@ describe("PEM", () => {
     const pem = derToPem(bytes("abc"), "PUBLIC KEY");
     expect(pem).toBe("-----BEGIN PUBLIC KEY-----\nYWJj\n-----END PUBLIC KEY-----\n");
     expect(derToPem(bytes("abc"))).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
-    expect(() => derToPem(bytes("abc"), "lower case")).toThrow("invalid PEM label 'lower case'");
+    for (const label of ["lower case", "bad START", "END bad"]) {
+      expect(() => derToPem(bytes("abc"), label)).toThrow(`invalid PEM label '${label}'`);
+    }
   });
 
   it("refuses encrypted (RFC 1421) blocks and bodies that are not base64", () => {
@@ -29,6 +31,11 @@ describe("PEM", () => {
     expect(() => pemBlocks("-----BEGIN CERTIFICATE-----\nYW*j\n-----END CERTIFICATE-----")).toThrow(
       "PEM block CERTIFICATE is not valid base64",
     );
+    // A header on a later line or indented is a header; a colon inside a line is only bad base64.
+    for (const body of ["\nYWJj\nDEK-Info: x\n", "\n  Proc-Type: 4,ENCRYPTED\n"]) {
+      expect(() => pemBlocks(`-----BEGIN X-----${body}-----END X-----`)).toThrow("PEM block X has RFC 1421 headers");
+    }
+    expect(() => pemBlocks("-----BEGIN X-----\nYWJj x:\n-----END X-----")).toThrow("PEM block X is not valid base64");
   });
 
   it("finds exactly one block of the label asked for", () => {
