@@ -9,5 +9,9 @@ const { displayName: _unit, ...unit } = base.projects.find((project) => project.
 /** @type {import('jest').Config} */
 module.exports = {
   ...unit,
+  // pkcs12.test.ts drives the PKCS#12 worker thread (src/workers, outside the mutated folders) with builds of up to
+  // 300,000 iterations: the slowest unit file by far, and every mutant of a certificate helper it imports would rerun
+  // it. The code it reaches in src/domain is tested in this process by pkcs12-job.test.ts and pkcs12-profiles.test.ts.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/unit/ca/pkcs12\\.test\\.ts$"],
   workerIdleMemoryLimit: base.workerIdleMemoryLimit,
 };

@@ -12,8 +12,9 @@ import type { CertificateWithKey } from "../domain/certificate-secret";
 import { verifyIssuedBy } from "../domain/certificate-verify";
 import { fromGatewayCertData } from "../domain/pem";
 import { thumbprintOf } from "../domain/thumbprint";
-import { buildPkcs12, keyMatchesCertificate } from "../domain/pkcs12";
+import { keyMatchesCertificate } from "../domain/pkcs12";
 import type { Pkcs12Encryption } from "../domain/pkcs12";
+import { buildPkcs12 } from "../workers/pkcs12-thread";
 
 export class UserPkcs12Error extends Error {
   override readonly name = "UserPkcs12Error";

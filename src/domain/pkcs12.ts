@@ -1,5 +1,6 @@
 // Password-protected PKCS#12 (PFX) files for users: their private key, their certificate and the chain. The
-// formats are built by libraries on a worker thread (pkcs12-thread.ts); this module checks what goes in.
+// formats are built by libraries on a worker thread (src/workers/pkcs12-thread.ts, buildPkcs12); this module checks
+// what goes in.
 //
 // Profiles:
 // - "aes256" (default, pkcs12-aes.ts, pkijs): PBES2 = PBKDF2-HMAC-SHA256 + AES-256-CBC for the key bag and the
@@ -12,8 +13,7 @@
 // legacy, the OpenSSL and Windows default the old clients were built against. The passphrase matters more.
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import type { Pkcs12Encryption } from "./pkcs12-job";
-import { runPkcs12Job } from "./pkcs12-thread";
+import type { Pkcs12Encryption, Pkcs12Job } from "./pkcs12-job";
 
 export type { Pkcs12Encryption } from "./pkcs12-job";
 
@@ -43,18 +43,19 @@ export interface Pkcs12Input {
   readonly iterations?: number;
 }
 
-export async function buildPkcs12(input: Pkcs12Input): Promise<Uint8Array> {
+/** The worker thread's job for `input`, with its defaults; throws when the input may not be built. */
+export function pkcs12Job(input: Pkcs12Input): Pkcs12Job {
   const encryption = input.encryption ?? "aes256";
   const iterations = input.iterations ?? DEFAULT_PKCS12_ITERATIONS[encryption];
   checkInput(input, encryption, iterations);
-  return runPkcs12Job({
+  return {
     encryption,
     privateKey: input.privateKey,
     certificates: [input.certificate, ...(input.chain ?? [])],
     ...(input.friendlyName === undefined ? {} : { friendlyName: input.friendlyName }),
     password: input.password,
     iterations,
-  });
+  };
 }
 
 /** Whether `privateKey` (PKCS#8 DER) is the key of `certificate` (DER). Throws on unreadable input. */

@@ -43,7 +43,10 @@ describe("issuanceRefusal", () => {
 describe("staleOffboarding", () => {
   it("refuses an offboarding effective before the latest rehire and takes one at or after it", () => {
     const standing: UserStanding = { hire: { userKey: upn, hiredAt: at("2026-11-20T09:00:00Z"), requestId: "INC2" } };
-    expect(staleOffboarding(standing, upn, at("2026-11-19T00:00:00Z"))).toMatch(/^nothing was done: .*INC2/);
+    expect(staleOffboarding(standing, upn, at("2026-11-19T00:00:00Z"))).toBe(
+      "nothing was done: ada@contoso.com was rehired at 2026-11-20T09:00:00.000Z (request INC2), after this " +
+        "offboarding's effectiveAt 2026-11-19T00:00:00.000Z; send a later effectiveAt, or none, to offboard them now",
+    );
     expect(staleOffboarding(standing, upn, at("2026-11-20T09:00:00Z"))).toBeUndefined();
     expect(staleOffboarding({}, upn, at("2026-01-01T00:00:00Z"))).toBeUndefined();
   });

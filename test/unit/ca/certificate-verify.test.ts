@@ -41,6 +41,40 @@ async function issue(
 }
 
 describe("verifyIssuedBy", () => {
+  it("refuses a certificate signed with SHA-1, though the issuer's key verifies it", async () => {
+    const ca = await newTestCa();
+    const root = new X509Certificate(ca.rootDer);
+    const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" };
+    const sha1Key = await webcrypto.subtle.importKey("pkcs8", ca.key.pkcs8, algorithm, false, ["sign"]);
+    const leaf = await X509CertificateGenerator.create(
+      {
+        serialNumber: "0a1b2c3d",
+        issuer: root.subject,
+        subject: "CN=ada@contoso.com",
+        notBefore: new Date(Date.now() - HOUR),
+        notAfter: new Date(Date.now() + HOUR),
+        publicKey: (await newRsaKey()).pair.publicKey,
+        signingKey: sha1Key,
+        signingAlgorithm: algorithm,
+      },
+      webcrypto,
+    );
+    await expect(verifyIssuedBy(new Uint8Array(leaf.rawData), ca.rootDer, "leaf")).rejects.toThrow(
+      "leaf: signature algorithm is not sha256/384/512 with RSA",
+    );
+  });
+
+  it("names which certificate it cannot read", async () => {
+    const ca = await newTestCa();
+    const junk = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
+    await expect(verifyIssuedBy(junk, ca.rootDer, "leaf")).rejects.toThrow(
+      "leaf is not a readable DER X.509 certificate",
+    );
+    await expect(verifyIssuedBy(ca.rootDer, junk, "leaf")).rejects.toThrow(
+      "leaf's issuer is not a readable DER X.509 certificate",
+    );
+  });
+
   it("accepts a certificate issued by the root, with the root's key identifier", async () => {
     const ca = await newTestCa();
     const root = new X509Certificate(ca.rootDer);

@@ -35,6 +35,13 @@ describe("assertSerialNumber", () => {
   });
 });
 
+describe("assertSerialNumber, what it takes", () => {
+  it("takes 8 to 20 positive octets in either case and gives them in upper case", () => {
+    expect(assertSerialNumber("7f".repeat(8))).toBe("7F".repeat(8));
+    expect(assertSerialNumber(`01${"ab".repeat(19)}`)).toBe(`01${"AB".repeat(19)}`);
+  });
+});
+
 describe("validity helpers", () => {
   const now = new Date("2025-01-31T10:20:30.456Z");
 
@@ -61,5 +68,38 @@ describe("validity helpers", () => {
     expect(() => checkValidity({ notBefore: whole, notAfter: new Date(whole.getTime() + 1500) })).toThrow(
       "whole seconds",
     );
+  });
+
+  it("takes the whole documented ranges and names the value it refuses", () => {
+    expect(clientValidity(now, 3650).notAfter.toISOString()).toBe("2035-01-29T10:15:30.000Z");
+    expect(() => clientValidity(now, 3651)).toThrow("client validity days must be 1-3650, got 3651");
+    expect(rootValidity(now, 1).notAfter.toISOString()).toBe("2026-01-31T10:15:30.000Z");
+    expect(() => rootValidity(now, 0)).toThrow("root validity years must be 1-30, got 0");
+    expect(() => rootValidity(now, 2.5)).toThrow("root validity years must be 1-30, got 2.5");
+    expect(clientValidity(now, 1, { clockSkewMinutes: 1440 }).notBefore.toISOString()).toBe("2025-01-30T10:20:30.000Z");
+    expect(() => clientValidity(now, 1, { clockSkewMinutes: 1441 })).toThrow(
+      "clock skew must be 0-1440 minutes, got 1441",
+    );
+    expect(() => clientValidity(now, 1, { clockSkewMinutes: Number.NaN })).toThrow("clock skew");
+    expect(() => rootValidity(new Date(NaN), 1)).toThrow("now is an invalid date");
+  });
+
+  it("cuts to the whole second below, also before 1970", () => {
+    const early = new Date(-1500);
+    expect(clientValidity(early, 1, { clockSkewMinutes: 0 }).notBefore.getTime()).toBe(-2000);
+  });
+
+  it("refuses invalid dates and a notBefore with a fraction of a second", () => {
+    const whole = new Date("2025-01-01T00:00:00Z");
+    expect(() => checkValidity({ notBefore: whole, notAfter: new Date(NaN) })).toThrow("validity has an invalid date");
+    expect(() => checkValidity({ notBefore: new Date(NaN), notAfter: whole })).toThrow("validity has an invalid date");
+    expect(() =>
+      checkValidity({ notBefore: new Date(whole.getTime() - 1500), notAfter: new Date(whole.getTime() + 1000) }),
+    ).toThrow("validity dates must be whole seconds (X.509 time has no fractions)");
+    expect(() => checkValidity({ notBefore: whole, notAfter: new Date(whole.getTime() - 1000) })).toThrow(
+      "validity ends (2024-12-31T23:59:59.000Z) before it starts (2025-01-01T00:00:00.000Z)",
+    );
+    const fine = { notBefore: whole, notAfter: new Date(whole.getTime() + 1000) };
+    expect(checkValidity(fine)).toBe(fine);
   });
 });

@@ -41,6 +41,7 @@ describe("normaliseThumbprint", () => {
     [canonical.slice(0, 39), "thumbprint has 39 hex digits; a SHA-1 thumbprint has 40"],
     [`${canonical}00`, "has 42 hex digits"],
     [`${canonical.slice(0, 39)}G`, "characters other than hex"],
+    [`G${canonical.slice(1)}`, "characters other than hex"],
   ])("refuses %j", (input, reason) => {
     expect(parseThumbprint(input)).toEqual({ ok: false, reason: expect.stringContaining(reason) as unknown });
     expect(() => normaliseThumbprint(input)).toThrow(reason);

@@ -1,6 +1,8 @@
-// Small pure rules: busy-service backoff, the shared health report cache, PKCS#12 passphrases.
+// Small pure rules: busy-service backoff, the shared health report cache, PKCS#12 passphrases, writer instance ids.
 import { GATEWAY_BUSY_BACKOFF, backoffDelayMs } from "../../../src/domain/backoff";
 import { HealthCache } from "../../../src/domain/health-cache";
+import { GATEWAY_WRITER_PREFIX, gatewayWriterInstanceId } from "../../../src/domain/gateway-writer-id";
+import { writerInput } from "../../../src/domain/gateway-writer-input";
 import { generatePassphrase } from "../../../src/domain/passphrase";
 
 describe("backoffDelayMs", () => {
@@ -91,5 +93,40 @@ describe("generatePassphrase", () => {
     const phrases = Array.from({ length: 20 }, generatePassphrase);
     for (const phrase of phrases) expect(phrase).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(new Set(phrases).size).toBe(20);
+  });
+});
+
+describe("gatewayWriterInstanceId", () => {
+  const id = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/VPN_gw.1";
+
+  it("names the writer after the gateway (lower case, odd characters as hyphens) with a 16-digit hash of its id", () => {
+    expect(gatewayWriterInstanceId(id)).toMatch(/^gateway-writer-vpn-gw-1-[0-9a-f]{16}$/);
+  });
+
+  it("stays the same across releases: a running writer is found again by this id", () => {
+    // SHA-256 of the lower-cased resource id, first 16 hex digits (pinned: a change would orphan running writers).
+    expect(gatewayWriterInstanceId(id)).toBe("gateway-writer-vpn-gw-1-1705921eeb7bef15");
+  });
+
+  it("is one writer per gateway whatever the case of its resource id, and differs between gateways", () => {
+    expect(gatewayWriterInstanceId(id.toUpperCase())).toBe(gatewayWriterInstanceId(id));
+    expect(gatewayWriterInstanceId(id.replace("/rg/", "/rg2/"))).not.toBe(gatewayWriterInstanceId(id));
+  });
+
+  it("keeps at most 40 characters of the gateway's name", () => {
+    const long = gatewayWriterInstanceId(`${id.slice(0, id.lastIndexOf("/"))}/${"a".repeat(50)}`);
+    expect(long).toMatch(new RegExp(`^${GATEWAY_WRITER_PREFIX}${"a".repeat(40)}-[0-9a-f]{16}$`));
+  });
+});
+
+describe("writerInput", () => {
+  it("passes the gateway and its timings from configuration, and nothing carried from an earlier generation", () => {
+    const settings = { GATEWAY_BUSY_BACKOFF_MS: 15_000, GATEWAY_COALESCE_MS: 2_000, GATEWAY_BUSY_ALERT_MS: 900_000 };
+    expect(writerInput(settings, "/subscriptions/s/gw")).toEqual({
+      gatewayId: "/subscriptions/s/gw",
+      busyBackoffMs: 15_000,
+      coalesceMs: 2_000,
+      busyAlertMs: 900_000,
+    });
   });
 });

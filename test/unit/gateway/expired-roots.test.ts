@@ -6,7 +6,12 @@ import { randomBytes, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { planSync, revokedEntryName, satisfies } from "../../../src/domain/gateway-config";
 import type { DesiredState } from "../../../src/domain/gateway-config";
-import { describeExpiredRoots, rootNotAfter, splitExpiredRoots } from "../../../src/domain/expired-roots";
+import {
+  describeExpiredRoots,
+  isExpiredRoot,
+  rootNotAfter,
+  splitExpiredRoots,
+} from "../../../src/domain/expired-roots";
 
 const DAY = 86_400_000;
 const NOW = new Date("2026-12-06T10:00:00Z");
@@ -78,6 +83,39 @@ describe("expired roots", () => {
     const plan = planSync({ roots: [], revoked: [] }, desired, NOW);
     expect(plan.rootsAdded).toEqual([]);
     expect(plan.next.roots).toEqual([]);
+    expect(satisfies(plan.next, desired, NOW)).toBe(true);
+  });
+
+  it("calls a root expired from its notAfter on, never before, and never when it cannot read it", async () => {
+    const at = (name: string, notAfter: Date) =>
+      rootData(name, notAfter).then((data) => ({ name, publicCertData: data }));
+    const due = await at("due", NOW);
+    const later = await at("later", new Date(NOW.getTime() + 1000));
+    const odd = { name: "odd", publicCertData: "MIIBodd" };
+    expect(isExpiredRoot(due, NOW)).toBe(true);
+    expect(isExpiredRoot(later, NOW)).toBe(false);
+    expect(isExpiredRoot(odd, NOW)).toBe(false);
+    const { kept, expired } = splitExpiredRoots([due, later, odd], NOW);
+    expect(kept).toEqual([later, odd]);
+    expect(expired).toEqual([{ name: "due", notAfter: NOW.toISOString() }]);
+  });
+
+  it("names each expired root with its notAfter, comma-separated", () => {
+    expect(
+      describeExpiredRoots([
+        { name: "a", notAfter: "2024-01-01T00:00:00.000Z" },
+        { name: "b", notAfter: "2025-01-01T00:00:00.000Z" },
+      ]),
+    ).toBe("a (expired 2024-01-01T00:00:00.000Z), b (expired 2025-01-01T00:00:00.000Z)");
+  });
+
+  it("adds and expects a managed root that has not expired", async () => {
+    const managed = { name: "p2s-root-ca", publicCertData: await rootData("managed", new Date(NOW.getTime() + DAY)) };
+    const desired: DesiredState = { roots: [managed], revokedThumbprints: [], expiredThumbprints: [] };
+    const plan = planSync({ roots: [], revoked: [] }, desired, NOW);
+    expect(plan.rootsAdded).toEqual(["p2s-root-ca"]);
+    expect(plan.next.roots).toEqual([managed]);
+    expect(satisfies({ roots: [], revoked: [] }, desired, NOW)).toBe(false);
     expect(satisfies(plan.next, desired, NOW)).toBe(true);
   });
 });

@@ -47,4 +47,22 @@ describe("entries lost to a concurrent write", () => {
     expect(mergeEntries(NOTHING, restore)).toEqual(restore);
     expect(describeEntries(restore)).toBe(`root partner-root, revoked by-hand (${tp(2).toLowerCase()})`);
   });
+
+  it("is empty only with neither roots nor revocations (or no state at all)", () => {
+    expect(isEmpty(undefined)).toBe(true);
+    expect(isEmpty(NOTHING)).toBe(true);
+    expect(isEmpty({ roots: [handRoot], revoked: [] })).toBe(false);
+    expect(isEmpty({ roots: [], revoked: [app(3)] })).toBe(false);
+  });
+
+  it("compares a hand-made entry whose thumbprint is not valid hex in any case", () => {
+    const odd = { name: "odd", thumbprint: "not-a-thumbprint" };
+    const kept: P2sCertificateState = { roots: [], revoked: [odd] };
+    expect(lostEntries(kept, { roots: [], revoked: [{ name: "odd", thumbprint: "NOT-A-THUMBPRINT" }] })).toEqual(
+      NOTHING,
+    );
+    expect(lostEntries(kept, { roots: [], revoked: [{ name: "odd", thumbprint: "not-a-thumbprint-2" }] })).toEqual(
+      kept,
+    );
+  });
 });

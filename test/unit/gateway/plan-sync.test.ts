@@ -1,6 +1,7 @@
 import {
   GatewayCapacityError,
   MAX_REVOKED_CERTIFICATES,
+  MAX_ROOT_CERTIFICATES,
   pendingChangeCount,
   planSync,
   revokedEntryName,
@@ -118,5 +119,97 @@ describe("pendingChangeCount", () => {
     // tp(1) is on the gateway already (by hand): two revocations are missing.
     expect(pendingChangeCount(full, wanted)).toBe(2);
     expect(pendingChangeCount(full, desired({ revokedThumbprints: [tp(1)] }))).toBe(0);
+  });
+});
+
+describe("planSync, what counts as a change", () => {
+  it("is a change to update a root or to prune a revocation alone", () => {
+    expect(planSync({ roots: [{ ...root, publicCertData: "old" }], revoked: [] }, desired()).changed).toBe(true);
+    const owned = { name: revokedEntryName(tp(4)), thumbprint: tp(4) };
+    const plan = planSync({ roots: [root], revoked: [owned] }, desired({ expiredThumbprints: [tp(4)] }));
+    expect(plan.changed).toBe(true);
+    expect(plan.next.revoked).toEqual([]);
+  });
+
+  it("never prunes a revocation that is still desired, even when the ledger also calls it expired", () => {
+    const owned = { name: revokedEntryName(tp(4)), thumbprint: tp(4) };
+    const plan = planSync(
+      { roots: [root], revoked: [owned] },
+      desired({ revokedThumbprints: [tp(4)], expiredThumbprints: [tp(4)] }),
+    );
+    expect(plan.prunedRevocations).toEqual([]);
+    expect(plan.next.revoked).toEqual([owned]);
+    expect(plan.changed).toBe(false);
+  });
+
+  it("counts each kind of pending change: roots added and updated, revocations added and pruned", () => {
+    const other = { name: "second-root", publicCertData: "MIIBsecond" };
+    const actual: P2sCertificateState = {
+      roots: [{ ...root, publicCertData: "old" }],
+      revoked: [{ name: revokedEntryName(tp(4)), thumbprint: tp(4) }],
+    };
+    const want = desired({ roots: [root, other], revokedThumbprints: [tp(5)], expiredThumbprints: [tp(4)] });
+    const plan = planSync(actual, want);
+    expect([plan.rootsAdded, plan.rootsUpdated, plan.addedRevocations, plan.prunedRevocations]).toEqual([
+      ["second-root"],
+      ["p2s-root-ca"],
+      [tp(5)],
+      [tp(4)],
+    ]);
+    expect(pendingChangeCount(actual, want)).toBe(4);
+    expect(pendingChangeCount(plan.next, want)).toBe(0);
+  });
+});
+
+describe("gateway limits", () => {
+  it("fits exactly 20 roots", () => {
+    const roots = Array.from({ length: MAX_ROOT_CERTIFICATES - 1 }, (_, i) => ({
+      name: `r${i}`,
+      publicCertData: `d${i}`,
+    }));
+    expect(planSync({ roots, revoked: [] }, desired()).next.roots).toHaveLength(20);
+  });
+
+  it("says which limit, what was needed and what the gateway holds", () => {
+    const roots = Array.from({ length: MAX_ROOT_CERTIFICATES }, (_, i) => ({ name: `r${i}`, publicCertData: `d${i}` }));
+    let error: unknown;
+    try {
+      planSync({ roots, revoked: [] }, desired());
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(GatewayCapacityError);
+    expect(error).toMatchObject({
+      name: "GatewayCapacityError",
+      limit: "roots",
+      needed: 21,
+      capacity: 20,
+      message: "the gateway would need 21 root certificates but holds at most 20: nothing was written",
+    });
+    const revocations = new GatewayCapacityError("revocations", 301, 300);
+    expect(revocations.message).toBe(
+      "the gateway would need 301 revoked certificates but holds at most 300: nothing was written and nothing was " +
+        "dropped; shorten client certificate validity or remove hand-added entries",
+    );
+  });
+});
+
+describe("satisfies", () => {
+  const revokedOne: P2sCertificateState = { roots: [root], revoked: [{ name: "x", thumbprint: tp(1).toLowerCase() }] };
+
+  it("holds when every desired root (any case of its name, same data) and revocation is there", () => {
+    const upper = { roots: [{ ...root, name: "P2S-ROOT-CA" }], revoked: revokedOne.revoked };
+    expect(satisfies(upper, desired({ revokedThumbprints: [tp(1)] }))).toBe(true);
+  });
+
+  it("fails on a root of the same data under another name", () => {
+    expect(satisfies({ ...revokedOne, roots: [{ ...root, name: "other-root" }] }, desired())).toBe(false);
+  });
+
+  it("fails on a missing or stale root and on a missing revocation", () => {
+    expect(satisfies({ ...revokedOne, roots: [] }, desired())).toBe(false);
+    expect(satisfies({ ...revokedOne, roots: [handRoot] }, desired())).toBe(false);
+    expect(satisfies({ ...revokedOne, roots: [{ ...root, publicCertData: "old" }] }, desired())).toBe(false);
+    expect(satisfies(revokedOne, desired({ revokedThumbprints: [tp(1), tp(2)] }))).toBe(false);
   });
 });

@@ -46,6 +46,27 @@ describe("revocationWindow", () => {
   it("prunes at notAfter only with a zero margin", () => {
     expect(revocationWindow(records, NOW, 0).expiredThumbprints).toEqual([tp(2), tp(3)]);
   });
+
+  it("prunes a revocation whose notAfter is exactly the margin ago, and keeps one a second younger", () => {
+    const due = revoked(4, new Date(NOW.getTime() - 24 * HOUR));
+    const young = revoked(5, new Date(NOW.getTime() - 24 * HOUR + 1000));
+    const window = revocationWindow([due, young], NOW, 24 * HOUR);
+    expect(window.expiredThumbprints).toEqual([tp(4)]);
+    expect(window.revokedThumbprints).toEqual([tp(5)]);
+    expect(window.revokedUsers).toEqual({ [tp(5)]: "user5@contoso.com" });
+  });
+
+  it("ignores records that are not revoked or have no thumbprint, and keeps a revocation without notAfter", () => {
+    const active: CertificateRecord = { ...revoked(6, new Date(NOW.getTime() - 48 * HOUR)), status: "active" };
+    const { thumbprint: _none, ...pending } = revoked(7, new Date(NOW.getTime() - 48 * HOUR));
+    const { notAfter: _unknown, ...undated } = revoked(8, NOW);
+    const window = revocationWindow([active, pending, undated], NOW, 24 * HOUR);
+    expect(window).toEqual({
+      revokedThumbprints: [tp(8)],
+      expiredThumbprints: [],
+      revokedUsers: { [tp(8)]: "user8@contoso.com" },
+    });
+  });
 });
 
 describe("loadDesiredGatewayState", () => {

@@ -1,9 +1,9 @@
 // Entry of the PKCS#12 worker thread (see pkcs12-thread.ts): builds one PFX from workerData and posts it back.
 // An error is reduced to its message, from the libraries' own checks: it never holds the job (key or passphrase).
 import { parentPort, workerData } from "node:worker_threads";
-import { buildAesPkcs12 } from "./pkcs12-aes";
-import type { Pkcs12Answer, Pkcs12Job } from "./pkcs12-job";
-import { buildLegacyPkcs12 } from "./pkcs12-legacy";
+import { buildAesPkcs12 } from "../domain/pkcs12-aes";
+import type { Pkcs12Answer, Pkcs12Job } from "../domain/pkcs12-job";
+import { buildLegacyPkcs12 } from "../domain/pkcs12-legacy";
 
 async function build(job: Pkcs12Job): Promise<Uint8Array> {
   return job.encryption === "aes256" ? buildAesPkcs12(job) : buildLegacyPkcs12(job);

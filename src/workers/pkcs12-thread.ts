@@ -4,7 +4,9 @@
 // isolate and in the caller's buffers.
 import { extname, join } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { Pkcs12Answer, Pkcs12Job } from "./pkcs12-job";
+import type { Pkcs12Answer, Pkcs12Job } from "../domain/pkcs12-job";
+import { pkcs12Job } from "../domain/pkcs12";
+import type { Pkcs12Input } from "../domain/pkcs12";
 
 /** Far above a real build (under a second at 100,000 iterations); a thread that outlives it is ended. */
 const DEADLINE_MS = 60_000;
@@ -32,6 +34,11 @@ require(workerData.entry);
 /** Builds on a thread now, and builds queued for one. */
 export function pkcs12Builds(): { readonly running: number; readonly waiting: number } {
   return { running, waiting: waiting.length };
+}
+
+/** The PFX of `input` (checked first, see pkcs12Job), built on a worker thread. */
+export async function buildPkcs12(input: Pkcs12Input): Promise<Uint8Array> {
+  return runPkcs12Job(pkcs12Job(input));
 }
 
 export async function runPkcs12Job(job: Pkcs12Job): Promise<Uint8Array> {
