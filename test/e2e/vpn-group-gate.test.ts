@@ -33,7 +33,7 @@ const creates = (): number => sandbox.keyVault.stats.operation("certificates.cre
 async function issue(upn: string, requestId: string): Promise<InstanceStatus> {
   const posted = await sandbox.api("POST", `/api/v1/users/${encodeURIComponent(upn)}/certificates`, { requestId });
   expect(posted.status).toBe(202);
-  return sandbox.waitForInstance((posted.body as { id: string }).id, 60_000);
+  return sandbox.waitForInstance(await sandbox.instanceOf(posted.body), 60_000);
 }
 
 describe("the VPN group gate", () => {
@@ -58,7 +58,10 @@ describe("the VPN group gate", () => {
     expect(audit).toEqual([
       expect.objectContaining({
         action: "certificate.refused",
-        actor: "api:function-key",
+        // The caller the token proves: the sandbox's admin application.
+        actor: expect.stringMatching(
+          new RegExp(`^app:p2s-sandbox-admin oid=[0-9a-f-]{36} appid=${sandbox.endpoints.adminClientId}$`),
+        ) as string,
         requestId: `GATE-${refusal}`,
         reason: expect.stringMatching(reason) as string,
         details: expect.objectContaining({ refusal, groupId: sandbox.endpoints.vpnGroupId }) as object,
@@ -103,7 +106,10 @@ describe("the VPN group gate", () => {
     });
     const done = await issue("bob@contoso.com", "GATE-throttled");
     expect(done.runtimeStatus).toBe("Completed");
-    expect(sandbox.graph.stats.operation("users.get")).toMatchObject({ faulted: 2, byStatus: { "429": 2, "200": 1 } });
-    expect(sandbox.graph.stats.operation("users.checkMemberGroups")).toMatchObject({ handled: 1 });
+    // Two throttled reads, then answered (more than once if the gate activity is delivered again: at least once).
+    const reads = sandbox.graph.stats.operation("users.get");
+    expect(reads).toMatchObject({ faulted: 2, byStatus: { "429": 2 } });
+    expect(reads.byStatus["200"]).toBeGreaterThanOrEqual(1);
+    expect(sandbox.graph.stats.operation("users.checkMemberGroups").handled).toBeGreaterThanOrEqual(1);
   });
 });
