@@ -143,6 +143,56 @@ describe("reasons and steps", () => {
     expect(stepOf("signing")).toBe("signing");
     expect(stepOf({ step: "signing" })).toBe("signing");
     expect(stepOf({ step: 3 })).toBeNull();
+    expect(stepOf({ step: "" })).toBeNull();
     expect(stepOf("")).toBeNull();
+    expect(stepOf(null)).toBeNull();
+    expect(stepOf(42)).toBeNull();
+  });
+
+  it("keeps a reason of exactly the bound whole, and cuts one character over it with an ellipsis", () => {
+    expect(shortReason("y".repeat(300))).toBe("y".repeat(300));
+    expect(shortReason("y".repeat(301))).toBe(`${"y".repeat(299)}…`);
+  });
+
+  it("reads a reason from a string, an object or nothing; the first line, trimmed, the prefix only at the start", () => {
+    expect(shortReason(undefined)).toBe("the request failed");
+    expect(shortReason("\nsecond line")).toBe("the request failed");
+    expect(shortReason({ code: "X" })).toBe('{"code":"X"}');
+    expect(shortReason("  Key Vault refused  \n    at stack (file.js:1)")).toBe("Key Vault refused");
+    expect(shortReason("Orchestrator function 'issueClientCertificate' failed: vault down")).toBe("vault down");
+    expect(shortReason("note: Orchestrator function 'x' failed: kept")).toBe(
+      "note: Orchestrator function 'x' failed: kept",
+    );
+  });
+});
+
+describe("public result fields", () => {
+  it("keeps strings, numbers, booleans and lists of strings; drops objects, mixed lists and anything unnamed", () => {
+    const output = {
+      revokedThumbprints: ["AA", "BB"],
+      gateways: 2,
+      secret: "never",
+    };
+    expect(requestView(offboard, snapshot("Completed", output)).result).toEqual({
+      revokedThumbprints: ["AA", "BB"],
+      gateways: 2,
+    });
+    const odd = { revokedThumbprints: ["AA", 3], gateways: { count: 2 } };
+    // Nothing public left: the view carries no result at all.
+    expect(requestView(offboard, snapshot("Completed", odd)).result).toBeUndefined();
+    const flags = { ...issued, thumbprint: true, serialNumber: undefined };
+    expect(requestView(issue, snapshot("Completed", flags)).result).toEqual({
+      certificateName: "p2s-user-ada",
+      thumbprint: true,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+    });
+  });
+
+  it("answers no result for an output that is not an object, and succeeds", () => {
+    const view = requestView(issue, snapshot("Completed", "done"));
+    expect(view.status).toBe("succeeded");
+    expect(view.result).toBeUndefined();
+    expect(requestView(issue, snapshot("Completed", null)).result).toBeUndefined();
   });
 });
