@@ -6,6 +6,7 @@ import { outcomeOf } from "./ca-outcome";
 import type { CaOutcome } from "./ca-outcome";
 import { services } from "./services";
 import { signClientCertificate } from "../clients/key-vault-ca";
+import { viewOf } from "../clients/ca-client-issuance";
 import type { ClientCertificateView, RootCa } from "../clients/key-vault-ca";
 import { capRefusal } from "../domain/certificate-cap";
 import { describeCertificate } from "../domain/certificate-info";
@@ -69,14 +70,8 @@ export const signDeviceCertificate = defineActivity<
       recorded === undefined
         ? await signClientCertificate(keyVault, config, root, toBase64(csr.csrDer), owner, new Date())
         : pemToDer(recorded);
-    const info = describeCertificate(der);
     return {
-      certificateName,
-      thumbprint: info.thumbprint,
-      serialNumber: info.serialNumber,
-      notBefore: info.notBefore.toISOString(),
-      notAfter: info.notAfter.toISOString(),
-      certificatePem: derToPem(der),
+      ...viewOf(certificateName, der, describeCertificate(der)),
       chainPem: derToPem(fromGatewayCertData(root.publicCertData)),
     };
   }),

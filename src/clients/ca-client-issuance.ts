@@ -245,7 +245,8 @@ async function pendingTags(kv: KeyVaultClients, certificateName: string): Promis
   );
 }
 
-function viewOf(certificateName: string, der: Uint8Array, info: CertificateInfo): ClientCertificateView {
+/** The public view of a client certificate from its DER: what the ledger, the API and the orchestrations carry. */
+export function viewOf(certificateName: string, der: Uint8Array, info: CertificateInfo): ClientCertificateView {
   return {
     certificateName,
     thumbprint: info.thumbprint,
