@@ -2,10 +2,16 @@
 // (the directory holding host.json), with app settings named AzureFunctionsJobHost__<path> taking precedence.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { property, queuesSettings } from "./host-json-queues";
+import type { QueuesSettings } from "./host-json-queues";
+
+export type { QueuesSettings } from "./host-json-queues";
 
 export interface HostJsonSettings {
   /** extensions.http.routePrefix without surrounding slashes; "" serves HTTP triggers at the root. */
   readonly routePrefix: string;
+  /** extensions.queues: how queue triggers poll, retry and poison. */
+  readonly queues: QueuesSettings;
 }
 
 const DEFAULT_ROUTE_PREFIX = "api";
@@ -49,13 +55,6 @@ export function hostJsonSettings(
     throw new Error(`${source}: extensions.http.routePrefix must be a string`);
   }
   const prefix = appSettings[ROUTE_PREFIX_OVERRIDE] ?? fromFile ?? DEFAULT_ROUTE_PREFIX;
-  return { routePrefix: prefix.replace(/^\/+|\/+$/g, "") };
-}
-
-/** One property of a JSON object, matched case-insensitively as the host's configuration does. */
-function property(value: unknown, name: string): unknown {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const wanted = name.toLowerCase();
-  for (const [key, child] of Object.entries(value)) if (key.toLowerCase() === wanted) return child;
-  return undefined;
+  const queues = queuesSettings(property(property(hostJson, "extensions"), "queues"), appSettings, source);
+  return { routePrefix: prefix.replace(/^\/+|\/+$/g, ""), queues };
 }

@@ -1,6 +1,7 @@
 // The embedded dev host: loads the app through the @azure/functions-core stand-in exactly as the Node worker does
 // (entry point, then appStart hooks, then the programming model's capabilities), serves its HTTP triggers, the admin
-// API, Event Grid and durable task webhooks on 127.0.0.1, runs timer triggers on a Clock, and mounts a durable backend.
+// API, Event Grid and durable task webhooks on 127.0.0.1, runs timer triggers on a Clock, polls the queues of Storage
+// queue triggers (host.json extensions.queues), and mounts a durable backend.
 // Like the Functions host it reads the route prefix from the app's host.json; like the Durable extension it gives the
 // worker's durable client a loopback endpoint of its own, while the public durable webhook needs its system key.
 import { createServer } from "node:http";
@@ -22,6 +23,7 @@ import {
   createDurableRpcListener,
   createRequestListener,
 } from "./server";
+import { QueueListener, prepareQueueTrigger } from "./queue-listener";
 import { TimerScheduler, prepareTimer } from "./timers";
 
 export type { HostKeys } from "./keys";
@@ -92,7 +94,7 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
   const entryDirectory = await loadApp(options.appEntry);
   const appRoot = options.appRoot ?? findAppRoot(entryDirectory);
   const functionAppDirectory = appRoot ?? entryDirectory;
-  const { routePrefix } = readHostJson(appRoot, settings);
+  const { routePrefix, queues: queuesSettings } = readHostJson(appRoot, settings);
   const model = coreRegistry.programmingModel;
   if (model === undefined) {
     throw new Error(
@@ -115,7 +117,12 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
   let durable: DurableBackend | undefined;
   const invoker = new WorkerInvoker({ registry: coreRegistry, log, durable: () => durable });
   const functions = invoker.functions();
-  const timerFunctions = checkFunctions(functions, invoker, options.createDurableBackend !== undefined, log);
+  const { timerFunctions, queueFunctions } = checkFunctions(
+    functions,
+    invoker,
+    options.createDurableBackend !== undefined,
+    log,
+  );
   const routes = buildRoutes(functions);
   const timers = timerFunctions.map((registered) => prepareTimer(registered, (name) => settings[name]));
 
@@ -126,6 +133,17 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
   };
   const scheduler = new TimerScheduler({ invoker, clock, log, track });
   const timersByName = new Map(timers.map((timer) => [timer.name, timer]));
+  const queueListeners: QueueListener[] = [];
+  for (const registered of queueFunctions) {
+    const queue = prepareQueueTrigger(registered, (name) => settings[name]);
+    if (queue === undefined) {
+      log(
+        `No listener for queueTrigger "${registered.name}" (its connection setting is unset): run it with POST /admin/functions/${registered.name}`,
+      );
+      continue;
+    }
+    queueListeners.push(new QueueListener(queue, { invoker, settings: queuesSettings, log, track }));
+  }
 
   const startAdminInvocation = (registered: RegisteredFunction, input: string | undefined): Promise<void> => {
     const type = registered.trigger.type.toLowerCase();
@@ -182,6 +200,7 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
   const setHostname = process.env.WEBSITE_HOSTNAME === undefined;
   if (setHostname) process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
   scheduler.start(timers);
+  for (const listener of queueListeners) listener.start();
   log(describeFunctions(url, routePrefix, functions, routes));
 
   const idle = async (): Promise<void> => {
@@ -195,6 +214,7 @@ export async function startHost(options: StartHostOptions): Promise<DevHost> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       scheduler.stop();
+      await Promise.all(queueListeners.map((listener) => listener.stop()));
       await closeServer();
       while (background.size > 0) await Promise.all([...background]);
       await durable?.stop();
@@ -248,14 +268,15 @@ async function loadApp(appEntry: StartHostOptions["appEntry"]): Promise<string> 
   return path.dirname(entryPath);
 }
 
-/** Fails on what the host could not run; returns the timer functions. */
+/** Fails on what the host could not run; returns the timer and queue functions. */
 function checkFunctions(
   functions: readonly RegisteredFunction[],
   invoker: WorkerInvoker,
   hasDurableBackend: boolean,
   log: HostLog,
-): RegisteredFunction[] {
+): { timerFunctions: RegisteredFunction[]; queueFunctions: RegisteredFunction[] } {
   const timers: RegisteredFunction[] = [];
+  const queues: RegisteredFunction[] = [];
   for (const registered of functions) {
     invoker.checkBindings(registered);
     const type = registered.trigger.type.toLowerCase();
@@ -270,13 +291,14 @@ function checkFunctions(
       );
     }
     if (type === "timertrigger") timers.push(registered);
+    else if (type === "queuetrigger") queues.push(registered);
     else if (type !== "httptrigger" && type !== "eventgridtrigger" && !DURABLE_TRIGGERS.has(type)) {
       log(
         `No listener for ${registered.trigger.type} "${registered.name}": run it with POST /admin/functions/${registered.name}`,
       );
     }
   }
-  return timers;
+  return { timerFunctions: timers, queueFunctions: queues };
 }
 
 function describeFunctions(
