@@ -12,6 +12,8 @@ import "./functions/requests-http";
 import "./functions/me-certificates-http";
 import "./functions/gateways-http";
 import "./functions/gateway-reconcile";
+import "./functions/hr-events";
 import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
+import "./orchestrations/hr-termination";

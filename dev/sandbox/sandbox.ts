@@ -48,6 +48,8 @@ export interface SandboxEndpoints extends SandboxIdentityEndpoints {
   readonly graphUrl: string;
   /** Object id of the VPN group (ENTRA_VPN_GROUP_ID) in the emulated directory. */
   readonly vpnGroupId: string;
+  /** The Storage queue hrEvents reads (HR_EVENTS_QUEUE), on the sandbox's storage account. */
+  readonly hrEventsQueue: string;
 }
 
 export interface SandboxOptions {
@@ -194,6 +196,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...identitySettings(identity),
       // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
       ALLOWED_UPN_DOMAINS: "contoso.com",
+      HR_EVENTS_QUEUE: "hr-events",
       ...(options.storageConnectionString === undefined ? {} : namesInSharedStorage()),
       ...options.settings,
     };
@@ -243,6 +246,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       gatewayIds,
       graphUrl: graph.url,
       vpnGroupId: graph.vpnGroupId,
+      hrEventsQueue: settings.HR_EVENTS_QUEUE ?? "hr-events",
       ...(await sandboxIdentityEndpoints(identity)),
     };
     // Written whole under another name, then renamed: a reader polling for the file never sees half of it.
@@ -292,7 +296,12 @@ function owned<T extends { stop(): Promise<void> }>(stops: Stop[], starting: Pro
 /** Table and container names of this sandbox alone, for a storage account others use too. */
 function namesInSharedStorage(): Record<string, string> {
   const suffix = randomBytes(5).toString("hex");
-  return { LEDGER_TABLE_PREFIX: `sandbox${suffix}`, PROFILE_CONTAINER: `vpn-profiles-${suffix}` };
+  return {
+    LEDGER_TABLE_PREFIX: `sandbox${suffix}`,
+    PROFILE_CONTAINER: `vpn-profiles-${suffix}`,
+    // Every sandbox's host polls its HR queue: sandboxes sharing an account must not take each other's messages.
+    HR_EVENTS_QUEUE: `hr-events-${suffix}`,
+  };
 }
 
 async function adminInvoke(host: DevHost, functionName: string): Promise<void> {

@@ -23,6 +23,7 @@ export const ENDPOINT_KEYS = [
   "gatewayIds",
   "graphUrl",
   "host",
+  "hrEventsQueue",
   "identityUrl",
   "keyVaultUrl",
   "masterKey",
@@ -119,6 +120,7 @@ export async function checkEndpointsFile(file: string): Promise<CheckedEndpoints
 
   // Graph over TLS trusted by the CA file: a token is required; the VPN group exists and a seeded member is in it.
   expect(e.graphUrl).toMatch(LOOPBACK_HTTPS);
+  expect(e.hrEventsQueue).toMatch(/^hr-events(-[0-9a-f]{10})?$/);
   expect(e.vpnGroupId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   const alice = `${e.graphUrl}/v1.0/users/alice@contoso.com?$select=id,accountEnabled`;
   expect((await httpsRequest(alice, { ca })).status).toBe(401);
