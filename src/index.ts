@@ -17,3 +17,4 @@ import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/hr-termination";
+import "./orchestrations/lifecycle-request";
