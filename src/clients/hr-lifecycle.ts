@@ -1,22 +1,21 @@
 // What a valid HR event does: nothing for a duplicate or a stale one (occurredAt decides), else the user's row is
-// claimed and the event acts. A hire or rehire issues a certificate (and cancels a pending termination); a termination
-// in effect offboards at once; a future-dated one starts or moves the user's termination wait; a rescinding event
-// cancels that wait. Every step is idempotent and keyed by the event, so a retried message repeats none of them.
+// claimed and the event acts. A hire or rehire starts an onboard lifecycle request (and cancels a pending
+// termination); a termination in effect an offboard request; a future-dated one starts or moves the user's
+// termination wait (hrTermination), which runs offboardUser when the date comes; a rescinding event cancels that wait. Every step is idempotent and keyed by the event, so a retried message repeats none of them.
 import type { DurableClient } from "durable-functions";
 import type { Config } from "../config";
 import { hrAction, hrRequestId, hrTerminationInstanceId, staleHrEvent } from "../domain/hr-events";
 import type { HrEvent } from "../domain/hr-events";
-import type { IssuanceRequest } from "../domain/issuance";
 import { writerInput } from "../domain/gateway-writer-input";
-import { keyVaultCertificateName, upnKey } from "../domain/upn";
-import { ISSUE_CERTIFICATE_ORCHESTRATION } from "../orchestrations/issue-certificate";
+import { upnKey } from "../domain/upn";
 import type { OffboardInput } from "../orchestrations/offboard-user";
 import { HR_TERMINATION_EVENT, HR_TERMINATION_ORCHESTRATION } from "../orchestrations/hr-termination";
 import type { HrTerminationChange, HrTerminationInput } from "../orchestrations/hr-termination";
-import { instanceStatus, startOnce } from "./durable-start";
+import { instanceStatus } from "./durable-start";
 import type { HrStateTable } from "./hr-state";
 import type { Ledger } from "./ledger";
-import { offboardingInstanceId, startOffboarding } from "./offboarding-start";
+import { startLifecycleRequest } from "./lifecycle-start";
+import { offboardingInstanceId } from "./offboarding-start";
 
 /** The audit label of everything the HR queue does. */
 export const HR_ACTOR = "hr:queue";
@@ -65,14 +64,11 @@ async function act(deps: HrDeps, event: HrEvent): Promise<string> {
   switch (action.kind) {
     case "onboard": {
       const cancelled = await cancelTermination(deps, event, `${event.type} ${event.eventId}`);
-      const instanceId = await startIssuance(deps, event, action.effectiveAt);
-      return `certificate issuance ${instanceId} started${cancelled}`;
+      return `${await startRequest(deps, event, "onboard")}${cancelled}`;
     }
     case "offboard": {
       const cancelled = await cancelTermination(deps, event, `termination ${event.eventId} took effect at once`);
-      const started = await startOffboarding(deps.client, deps.ledger, offboardInput(deps, event, action.effectiveAt));
-      if (started.kind === "stale" || started.kind === "done") return `${started.detail}${cancelled}`;
-      return `offboarding ${started.instanceId} ${started.kind}${cancelled}`;
+      return `${await startRequest(deps, event, "offboard")}${cancelled}`;
     }
     case "offboard-later":
       return scheduleTermination(deps, event, action.effectiveAt);
@@ -85,23 +81,21 @@ async function act(deps: HrDeps, event: HrEvent): Promise<string> {
   }
 }
 
-function startIssuance(deps: HrDeps, event: HrEvent, effectiveAt: string): Promise<string> {
-  const requestId = hrRequestId(event.eventId);
-  const prefix = deps.config.CLIENT_CERT_NAME_PREFIX;
-  const instanceId = `issue-${keyVaultCertificateName(event.upn, requestId, prefix)}`;
-  const input: IssuanceRequest = {
-    upn: event.upn,
-    requestId,
-    source: "hr",
-    sourceId: event.eventId,
-    actor: HR_ACTOR,
-    certificateNamePrefix: prefix,
-    requestedAt: new Date(deps.nowMs).toISOString(),
-    // Every HR hire counts as a rehire: it lifts an offboarding that took effect before it, and only such a one.
-    rehire: true,
-    effectiveAt,
-  };
-  return startOnce(deps.client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input).then(() => instanceId);
+/** Starts the event's lifecycle request (h-tick's startLifecycleRequest, keyed by the event). */
+async function startRequest(deps: HrDeps, event: HrEvent, action: "onboard" | "offboard"): Promise<string> {
+  const started = await startLifecycleRequest(
+    deps.client,
+    {
+      source: "hr",
+      sourceKey: event.eventId,
+      action,
+      upn: event.upn,
+      actor: HR_ACTOR,
+      reason: `HR ${event.type} ${event.eventId}`,
+    },
+    new Date(deps.nowMs),
+  );
+  return `${action} request ${started.requestId} ${started.started ? "started" : "already started"}`;
 }
 
 function offboardInput(deps: HrDeps, event: HrEvent, effectiveAt: string): OffboardInput {

@@ -16,7 +16,8 @@ import { createVirtualClock } from "../../dev/host/clock";
 import { Ledger } from "../../src/clients/ledger";
 import { getConfig } from "../../src/config";
 import { hrTerminationInstanceId } from "../../src/domain/hr-events";
-import { assertUpn, keyVaultCertificateName } from "../../src/domain/upn";
+import { lifecycleInstanceId } from "../../src/domain/lifecycle";
+import { assertUpn } from "../../src/domain/upn";
 import { httpsRequest } from "../support/emulator-clients";
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
@@ -81,14 +82,14 @@ function waitAudited(subject: string, action: string, eventId: string): Promise<
   );
 }
 
-/** The issuance a hire starts, awaited to its end; answers the certificate's thumbprint. */
+/** The onboard request a hire starts, awaited to its end; answers the certificate's thumbprint. */
 async function issuedFor(upn: string, eventId: string): Promise<string> {
-  const name = keyVaultCertificateName(assertUpn(upn), `hr-${eventId}`, getConfig().CLIENT_CERT_NAME_PREFIX);
-  await waitFor(() => sandbox.durable.inspect(`issue-${name}`), {
-    message: `the issuance of ${eventId} to start`,
+  const instanceId = lifecycleInstanceId({ source: "hr", sourceKey: eventId, action: "onboard", upn });
+  await waitFor(() => sandbox.durable.inspect(instanceId), {
+    message: `the onboarding of ${eventId} to start`,
     timeoutMs: 60_000,
   });
-  const done = await sandbox.waitForInstance(`issue-${name}`, 60_000);
+  const done = await sandbox.waitForInstance(instanceId, 60_000);
   expect(done.runtimeStatus).toBe("Completed");
   const output = done.output as { status: string; thumbprint: string };
   expect(output.status).toBe("active");
@@ -122,7 +123,7 @@ async function poisonTexts(): Promise<string[]> {
   return peeked.peekedMessageItems.map((m) => Buffer.from(m.messageText, "base64").toString("utf8"));
 }
 
-it("issues on a hire and revokes on the gateway on a termination in effect", async () => {
+it("issues on a hire, revokes on the gateway on a termination in effect, and issues again on a rehire", async () => {
   const thumbprint = await hire("hr.ada@contoso.com", "HIRE-1");
   expect(await revokedOnGateway()).not.toContain(thumbprint);
   await put({ eventId: "TERM-1", type: "termination", upn: "hr.ada@contoso.com", occurredAt: nextOccurredAt() });
@@ -130,6 +131,16 @@ it("issues on a hire and revokes on the gateway on a termination in effect", asy
     message: "the terminated user's certificate on the gateway's revoked list",
     timeoutMs: 60_000,
   });
+  await put({ eventId: "REHIRE-1", type: "rehire", upn: "hr.ada@contoso.com", occurredAt: nextOccurredAt() });
+  const again = await issuedFor("hr.ada@contoso.com", "REHIRE-1");
+  expect(again).not.toBe(thumbprint);
+  const certificates = await ledger().listUserCertificates("hr.ada@contoso.com");
+  expect(certificates.map((c) => [c.thumbprint, c.status]).sort()).toEqual(
+    [
+      [thumbprint, "revoked"],
+      [again, "active"],
+    ].sort(),
+  );
 });
 
 it("does nothing the second time for a duplicate, and ignores an event older than the one applied", async () => {
