@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { QueueClient } from "@azure/storage-queue";
 import { startAzurite } from "../azurite";
 import type { AzuriteHandle } from "../azurite";
 import { createEmulatorCa } from "../emulators/framework";
@@ -204,6 +205,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     Object.assign(process.env, settings);
     const { resetConfig } = await import("../../src/config");
     resetConfig();
+
+    // The HR queue exists before its trigger polls it, as a deployment creates it (the trigger never does).
+    await new QueueClient(storageConnectionString, settings.HR_EVENTS_QUEUE ?? "hr-events").createIfNotExists();
 
     const host = await phases.time("host", () =>
       startHost({

@@ -42,8 +42,8 @@ beforeAll(async () => {
   const cs = sandbox.endpoints.storageConnectionString;
   queue = new QueueClient(cs, sandbox.endpoints.hrEventsQueue);
   poison = new QueueClient(cs, `${sandbox.endpoints.hrEventsQueue}-poison`);
-  // The queue is the deployment's (or the HR integration's) to create: the trigger only reads it.
-  await queue.create();
+  // The sandbox creates the queue, as a deployment does: the trigger only reads it.
+  expect(await queue.exists()).toBe(true);
   ca = await readFile(sandbox.endpoints.caFile, "utf8");
 });
 
