@@ -1,6 +1,7 @@
 // Storage queue triggers as the Functions host runs them (Storage queues extension 5.x QueueListener/QueueProcessor):
 // poll the queue with the real @azure/storage-queue client (Azurite here), backing off from 100 ms to
-// maxPollingInterval while it is empty and polling again at once after a batch; fetch up to batchSize messages, each
+// maxPollingInterval while it is empty and polling again once no more than newBatchThreshold messages still run;
+// fetch up to batchSize messages, each
 // hidden for 10 minutes while it runs (renewed halfway); decode the text (base64 by default; a message that does not
 // decode goes to the poison queue untried, as the extension's decode-failure handler does); invoke the function with
 // the text and the trigger metadata (DequeueCount, Id, InsertionTime, ExpirationTime, NextVisibleTime, PopReceipt,
@@ -91,22 +92,38 @@ export class QueueListener {
     await this.#loop;
   }
 
+  /**
+   * Polls while no more than newBatchThreshold messages are running (so up to batchSize + newBatchThreshold run at
+   * once, as on the host); after an empty poll or a failed one, waits with backoff.
+   */
   async #run(): Promise<void> {
+    const { settings } = this.#options;
+    const running = new Set<Promise<void>>();
     let delay = MIN_POLLING_MS;
     while (!this.#stopped) {
-      let received = 0;
+      if (running.size > settings.newBatchThreshold) {
+        await Promise.race(running);
+        continue;
+      }
+      let messages: DequeuedMessageItem[] = [];
       try {
-        received = await this.#pollOnce();
+        messages = await this.#receive();
       } catch (error) {
         this.#options.log(`Queue '${this.#fn.queueName}' (${this.#fn.name}): poll failed: ${firstLine(error)}`);
       }
-      if (received > 0) {
+      for (const message of messages) {
+        const work: Promise<void> = this.#process(message).finally(() => running.delete(work));
+        running.add(work);
+        this.#options.track(work);
+      }
+      if (messages.length > 0) {
         delay = MIN_POLLING_MS;
         continue;
       }
       await this.#sleep(delay);
-      delay = Math.min(delay * 2, this.#options.settings.maxPollingIntervalMs);
+      delay = Math.min(delay * 2, settings.maxPollingIntervalMs);
     }
+    await Promise.all(running);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -120,24 +137,19 @@ export class QueueListener {
     });
   }
 
-  /** One batch: receive, run every message at once, resolve when all are settled. Answers how many came. */
-  async #pollOnce(): Promise<number> {
-    let messages: DequeuedMessageItem[];
+  /** One poll: up to batchSize messages, each hidden while it runs. A missing queue is an empty one. */
+  async #receive(): Promise<DequeuedMessageItem[]> {
     try {
       const answer = await this.#queue.receiveMessages({
         numberOfMessages: this.#options.settings.batchSize,
         visibilityTimeout: PROCESSING_VISIBILITY_SECONDS,
       });
-      messages = answer.receivedMessageItems;
+      return answer.receivedMessageItems;
     } catch (error) {
       // The extension treats a missing queue as an empty one (it never creates the trigger's queue).
-      if (error instanceof RestError && error.statusCode === 404) return 0;
+      if (error instanceof RestError && error.statusCode === 404) return [];
       throw error;
     }
-    const work = Promise.all(messages.map((message) => this.#process(message))).then(() => undefined);
-    this.#options.track(work);
-    await work;
-    return messages.length;
   }
 
   async #process(message: DequeuedMessageItem): Promise<void> {
