@@ -1,13 +1,13 @@
 // Storage queue triggers as the Functions host runs them (Storage queues extension 5.x QueueListener/QueueProcessor):
 // poll the queue with the real @azure/storage-queue client (Azurite here), backing off from 100 ms to
-// maxPollingInterval while it is empty and polling again once no more than newBatchThreshold messages still run;
-// fetch up to batchSize messages, each
-// hidden for 10 minutes while it runs (renewed halfway); decode the text (base64 by default; a message that does not
-// decode goes to the poison queue untried, as the extension's decode-failure handler does); invoke the function with
-// the text and the trigger metadata (DequeueCount, Id, InsertionTime, ExpirationTime, NextVisibleTime, PopReceipt,
-// QueueTrigger); on success delete it; on failure make it visible again after visibilityTimeout, or, once it has been
-// dequeued maxDequeueCount times, copy it to <queue>-poison (created when missing) and delete it. Polling runs on real
-// time, not the host's Clock: Azurite keeps visibility and expiry on the wall clock.
+// maxPollingInterval while it is empty, and polling again once no more than newBatchThreshold messages still run;
+// fetch up to batchSize messages, each hidden for 10 minutes while it runs (renewed halfway); decode the text (base64
+// by default); invoke the function with the text and the trigger metadata (DequeueCount, Id, InsertionTime,
+// ExpirationTime, NextVisibleTime, PopReceipt, QueueTrigger); on success delete it; on failure make it visible again
+// after visibilityTimeout, or, once it has been dequeued maxDequeueCount times, copy it to <queue>-poison (created
+// when missing) and delete it. A message that does not decode goes to the poison queue: the extension handles the
+// SDK's MessageDecodingFailed so; that the function is never invoked for it is a guess (the harsher plausible one).
+// Polling runs on real time, not the host's Clock: Azurite keeps visibility and expiry on the wall clock.
 import { QueueServiceClient, RestError } from "@azure/storage-queue";
 import type { DequeuedMessageItem, QueueClient } from "@azure/storage-queue";
 import type { RegisteredFunction } from "./contracts";
