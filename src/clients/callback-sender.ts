@@ -179,9 +179,11 @@ function reasonOf(status: number, verdict: CallbackVerdict): string {
 
 /** An error's code (ECONNREFUSED, CERT_HAS_EXPIRED...) or first line: never a header or a body. */
 function errorCode(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code ?? error.message.split("\n")[0] ?? "error";
+  // Duck-typed: errors from node's own modules may come from another realm (jest), where instanceof Error fails.
+  if (typeof error === "object" && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === "string") return code;
+    if (typeof message === "string") return message.split("\n")[0] ?? "error";
   }
   return String(error);
 }
