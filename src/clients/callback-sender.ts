@@ -7,7 +7,8 @@ import type { LookupAddress } from "node:dns";
 import { request } from "node:https";
 import type { RequestOptions } from "node:https";
 import type { IncomingMessage } from "node:http";
-import { rootCertificates } from "node:tls";
+import { createSecureContext, rootCertificates } from "node:tls";
+import type { SecureContext } from "node:tls";
 import { checkCallbackUrl, SANDBOX_LOOPBACK_HOSTS } from "../domain/callback-url";
 import { forbiddenAddress } from "../domain/address-ranges";
 import { retryAfterMs, verdictOf } from "../domain/callback-policy";
@@ -84,7 +85,7 @@ export async function sendSignedCallback(
     agent: false,
     signal,
     lookup: pinnedLookup(target),
-    ...(options.extraCa === undefined ? {} : { ca: [...rootCertificates, options.extraCa] }),
+    ...(options.extraCa === undefined ? {} : { secureContext: trusting(options.extraCa) }),
   };
   try {
     const response = await post(requestOptions, body);
@@ -102,6 +103,18 @@ export async function sendSignedCallback(
     const code = signal.aborted ? `no answer within ${String(options.timeoutMs)} ms` : errorCode(error);
     return { verdict: "retry", reason: `the receiver could not be reached: ${code}` };
   }
+}
+
+const contexts = new Map<string, SecureContext>();
+
+/** The public roots and the extra CA, built once per CA (a context per request would rebuild the roots each time). */
+function trusting(extraCa: string): SecureContext {
+  let context = contexts.get(extraCa);
+  if (context === undefined) {
+    context = createSecureContext({ ca: [...rootCertificates, extraCa] });
+    contexts.set(extraCa, context);
+  }
+  return context;
 }
 
 /** The one address to connect to, after checking every address the name resolves to; or why none may be called. */

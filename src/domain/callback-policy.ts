@@ -29,6 +29,8 @@ export function retryAfterMs(header: string | undefined, nowMs: number): number 
   let ms: number;
   if (/^[0-9]{1,9}$/.test(value)) ms = Number(value) * 1000;
   else {
+    // An HTTP date names its month; bare numbers of other shapes ("-5") are no date, whatever Date.parse thinks.
+    if (!/[a-z]{3}/i.test(value)) return undefined;
     const at = Date.parse(value);
     if (Number.isNaN(at)) return undefined;
     ms = at - nowMs;
