@@ -16,3 +16,4 @@ import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/send-callback";
+import "./orchestrations/lifecycle-request";
