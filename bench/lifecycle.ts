@@ -23,7 +23,7 @@ function positiveInt(name: string, fallback: number): number {
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 function row(cells: readonly string[]): string {
-  const widths = [28, 9, 10, 10, 8, 6, 14];
+  const widths = [32, 9, 10, 10, 7, 5, 13];
   return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(" ");
 }
 

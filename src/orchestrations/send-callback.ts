@@ -12,6 +12,11 @@ import { describeFailure } from "./fail-loudly";
 
 export const SEND_CALLBACK_ORCHESTRATION = "sendCallback";
 
+/** The sub-orchestration's instance id under its parent: one callback per request, a replay starts no other. */
+export function callbackInstanceId(parentInstanceId: string): string {
+  return `${parentInstanceId}:callback`;
+}
+
 export interface CallbackInput {
   readonly requestId: string;
   /** Already checked by checkCallbackUrl at the edge; checked again before every attempt. */
