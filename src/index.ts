@@ -17,4 +17,5 @@ import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/hr-termination";
+import "./orchestrations/send-callback";
 import "./orchestrations/lifecycle-request";

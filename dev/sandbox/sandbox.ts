@@ -8,7 +8,7 @@ import { QueueClient } from "@azure/storage-queue";
 import { startAzurite } from "../azurite";
 import type { AzuriteHandle } from "../azurite";
 import { createEmulatorCa } from "../emulators/framework";
-import type { EmulatorClock } from "../emulators/framework";
+import type { EmulatorCa, EmulatorClock } from "../emulators/framework";
 import { buildP2sGateway, startArmEmulator } from "../emulators/arm";
 import type { ArmEmulator } from "../emulators/arm";
 import { startGraphEmulator } from "../emulators/graph";
@@ -103,6 +103,8 @@ export interface Sandbox {
   readonly azurite: AzuriteHandle | undefined;
   /** The app settings the host runs with (also set in process.env). */
   readonly settings: Readonly<Record<string, string>>;
+  /** The run's emulator CA (the app trusts it): tests serve other HTTPS endpoints with it, e.g. callback receivers. */
+  readonly ca: EmulatorCa;
   /** How long start-up took, phase by phase. */
   readonly startup: SandboxStartup;
   stop(): Promise<void>;
@@ -269,6 +271,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       identity,
       azurite,
       settings,
+      ca,
       startup,
       stop: async () => {
         if (stopped) return;

@@ -12,6 +12,7 @@ import "../../../src/orchestrations/issue-certificate";
 import "../../../src/orchestrations/offboard-user";
 import "../../../src/orchestrations/gateway-writer";
 import "../../../src/orchestrations/lifecycle-request";
+import "../../../src/orchestrations/send-callback";
 import { FakeInvoker } from "../../support/durable/fake-invoker";
 
 describe("orchestration registrations", () => {
@@ -21,6 +22,12 @@ describe("orchestration registrations", () => {
       .filter((fn) => fn.trigger.type === "orchestrationTrigger")
       .map((fn) => fn.name)
       .sort();
-    expect(orchestrations).toEqual(["gatewayWriter", "issueClientCertificate", "lifecycleRequest", "offboardUser"]);
+    expect(orchestrations).toEqual([
+      "gatewayWriter",
+      "issueClientCertificate",
+      "lifecycleRequest",
+      "offboardUser",
+      "sendCallback",
+    ]);
   });
 });
