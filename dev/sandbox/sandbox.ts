@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { startAzurite } from "../azurite";
 import type { AzuriteHandle } from "../azurite";
 import { createEmulatorCa } from "../emulators/framework";
+import type { EmulatorCa } from "../emulators/framework";
 import type { EmulatorClock } from "../emulators/framework";
 import { buildP2sGateway, startArmEmulator } from "../emulators/arm";
 import type { ArmEmulator } from "../emulators/arm";
@@ -100,6 +101,8 @@ export interface Sandbox {
   readonly azurite: AzuriteHandle | undefined;
   /** The app settings the host runs with (also set in process.env). */
   readonly settings: Readonly<Record<string, string>>;
+  /** The CA the app trusts (P2S_TRUSTED_CA_FILE): a test's local HTTPS receiver (alert webhook) serves its cert. */
+  readonly ca: EmulatorCa;
   /** How long start-up took, phase by phase. */
   readonly startup: SandboxStartup;
   stop(): Promise<void>;
@@ -191,6 +194,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GATEWAY_BUSY_BACKOFF_MS: "500",
       GATEWAY_COALESCE_MS: "1000",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
+      EXPIRY_CHECK_SCHEDULE: "0 0 6 * * *",
       ...identitySettings(identity),
       // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
       ALLOWED_UPN_DOMAINS: "contoso.com",
@@ -254,6 +258,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let stopped = false;
     return {
       endpoints,
+      ca,
       host,
       keyVault,
       arm,
