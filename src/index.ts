@@ -18,3 +18,4 @@ import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/expiry-check";
+import "./orchestrations/lifecycle-request";
