@@ -33,7 +33,7 @@ export async function raiseAlertOnce(deps: AlertDeps, alert: Alert, now: Date, l
     ...(alert.details === undefined ? {} : { details: alert.details }),
   };
   const { record, created } = await deps.alerts.recordOnce(message);
-  if (!created && record.delivery !== "pending") return "duplicate";
+  if (!created && record.delivery !== "pending" && record.delivery !== "sending") return "duplicate";
   if (created) {
     const line = alertLogLine(record);
     if (record.severity === "warning") log.warn(line);
@@ -49,7 +49,17 @@ export async function raiseAlertOnce(deps: AlertDeps, alert: Alert, now: Date, l
     source: record.kind ?? "alert",
     details: { ...record.details, alertKey: record.key, severity: record.severity },
   });
-  const delivery = await postAlertWebhook(deps.config, record);
+  // Another run at once (a duplicated activity) may hold the delivery: never post twice; a busy claim is retried.
+  const claim = await deps.alerts.claimDelivery(record.key, new Date());
+  if (claim === "delivered") return "duplicate";
+  if (claim === "busy") throw new Error(`alert ${record.key} is being delivered by another run; try again later`);
+  let delivery: "sent" | "logged";
+  try {
+    delivery = await postAlertWebhook(deps.config, record);
+  } catch (error) {
+    await deps.alerts.releaseDelivery(record.key);
+    throw error;
+  }
   await deps.alerts.markDelivered(record, delivery, now);
   return delivery;
 }

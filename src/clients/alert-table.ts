@@ -14,7 +14,10 @@ const STATE = "state";
 /** Larger than any epoch millisecond we will see: row keys of the timeline sort newest first. */
 const MAX_MS = 9_999_999_999_999;
 
-export type AlertDelivery = "pending" | "sent" | "logged";
+export type AlertDelivery = "pending" | "sending" | "sent" | "logged";
+
+/** How long a delivery claim holds off other runs; a claim older than this was lost (its run crashed). */
+export const DELIVERY_CLAIM_MS = 60_000;
 
 export interface AlertRecord extends AlertMessage {
   readonly delivery: AlertDelivery;
@@ -34,6 +37,8 @@ interface AlertEntity {
   raisedAt: Date;
   delivery: string;
   deliveredAt?: Date;
+  /** When a run claimed the delivery ("sending"). */
+  sendingSince?: Date;
   /** On the by-key row: the timeline row's key. */
   timelineRowKey?: string;
 }
@@ -86,6 +91,34 @@ export class AlertTable {
       "Replace",
     );
     return { record, created };
+  }
+
+  /**
+   * Claims the delivery of a pending alert for this run (ETag-guarded), so two runs at once (a duplicated activity)
+   * do not both post it: "claimed", "delivered" (another run finished it) or "busy" (another run holds a live claim).
+   */
+  async claimDelivery(key: string, now: Date): Promise<"claimed" | "delivered" | "busy"> {
+    const claim = await entityOrUndefined<AlertEntity>(this.table, BY_KEY, tableKey(key));
+    if (claim === undefined) throw new Error(`alert ${key} is not recorded`);
+    if (claim.delivery !== "pending" && claim.delivery !== "sending") return "delivered";
+    const since = asDate(claim.sendingSince)?.getTime() ?? 0;
+    if (claim.delivery === "sending" && now.getTime() - since < DELIVERY_CLAIM_MS) return "busy";
+    try {
+      await this.table.updateEntity(
+        { partitionKey: BY_KEY, rowKey: claim.rowKey, delivery: "sending", sendingSince: now },
+        "Merge",
+        { etag: claim.etag },
+      );
+      return "claimed";
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 412) return "busy";
+      throw error;
+    }
+  }
+
+  /** Gives a claimed delivery back (the webhook failed): the next run delivers it. */
+  async releaseDelivery(key: string): Promise<void> {
+    await this.table.updateEntity({ partitionKey: BY_KEY, rowKey: tableKey(key), delivery: "pending" }, "Merge");
   }
 
   /** Notes how the alert was delivered, on both of its rows. */

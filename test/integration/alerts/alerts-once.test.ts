@@ -114,6 +114,20 @@ describe("raiseAlertOnce", () => {
     expect(h.lines).toHaveLength(1);
   });
 
+  it("posts once when two runs raise the same alert at the same moment (a duplicated activity)", async () => {
+    const h = harness("generic");
+    const now = new Date("2026-12-06T06:00:00Z");
+    const outcomes = await Promise.allSettled([
+      raiseAlertOnce(h.deps, rootAlert, now, h.log),
+      raiseAlertOnce(h.deps, rootAlert, now, h.log),
+      raiseAlertOnce(h.deps, rootAlert, now, h.log),
+    ]);
+    expect(outcomes.filter((o) => o.status === "fulfilled" && o.value === "sent")).toHaveLength(1);
+    expect(receiver.received).toHaveLength(1);
+    expect(await raiseAlertOnce(h.deps, rootAlert, now, h.log)).toBe("duplicate");
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it("posts a Teams message with an Adaptive Card, and Slack text and blocks", async () => {
     const teams = harness("teams");
     await raiseAlertOnce(teams.deps, { ...rootAlert, severity: "critical" }, new Date(), teams.log);
