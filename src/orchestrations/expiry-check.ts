@@ -13,7 +13,8 @@ import { startRenewal } from "../activities/renewal";
 import { describeForecast } from "../domain/revocation-capacity";
 import { describeFailure } from "./fail-loudly";
 
-export const EXPIRY_CHECK_ORCHESTRATION = "expiryCheck";
+// The timer is expiryCheck; function names are one namespace (case-insensitive) in the Functions host.
+export const EXPIRY_CHECK_ORCHESTRATION = "expiryCheckRun";
 
 const retry = new df.RetryOptions(5000, 5);
 retry.backoffCoefficient = 2;
