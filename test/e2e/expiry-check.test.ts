@@ -150,7 +150,8 @@ it("raises one 30-day alert for a root expiring in 20 days, not repeated by the 
     SANDBOX_GATEWAY_ID,
     buildP2sGateway({ id: SANDBOX_GATEWAY_ID, rootCertificates: [...appRoots, handRoot], revokedCertificates }),
   );
-  // Ten revocations in the ledger over the last 30 days: a third a day, 60 entries left, full in 180 days.
+  // Ten revocations in the ledger over the last 30 days: a third a day, 60 entries left, full in 180 days. They are
+  // among the 240 on the gateway, so the start-up writer's pass, which may still be running, adds nothing.
   for (let i = 0; i < 10; i++) {
     await ledger.putCertificate({
       userKey: `gone-${i}@contoso.com`,
@@ -160,7 +161,7 @@ it("raises one 30-day alert for a root expiring in 20 days, not repeated by the 
       requestId: `seed-${i}`,
       source: "api",
       sourceId: `seed-${i}`,
-      thumbprint: randomBytes(20).toString("hex").toUpperCase(),
+      thumbprint: revokedCertificates[i]?.thumbprint ?? "",
       notAfter: new Date(t0 + 100 * DAY),
       revokedAt: new Date(t0 - (i + 0.5) * DAY),
       updatedAt: new Date(t0),
@@ -178,14 +179,10 @@ it("raises one 30-day alert for a root expiring in 20 days, not repeated by the 
   expect(received("HandAddedRoot").map((b) => cardText(b))).not.toContainEqual(expect.stringContaining("90 days"));
   const capacity = received("capacity:");
   expect(capacity).toHaveLength(1);
-  expect(cardText(capacity[0])).toContain("80 % full");
-  // 240 seeded (the writer's start-up pass may add the sandbox's own few); a third a day from the ledger's ten.
-  const figures = /(\d+) of 300 revocation entries are used; full in about (\d+) days at 0.33 revocations a day/.exec(
-    cardText(capacity[0]),
+  expect(cardText(capacity[0])).toContain("the revocation list is 80 % full");
+  expect(cardText(capacity[0])).toContain(
+    "240 of 300 revocation entries are used; full in about 180 days at 0.33 revocations a day (last 30 days)",
   );
-  const used = Number(figures?.[1]);
-  expect(used).toBeGreaterThanOrEqual(240);
-  expect(Number(figures?.[2])).toBe(Math.floor((300 - used) * 3));
 
   // The next day's run: nothing new for the root or the capacity.
   await advanceTo(t0 + DAY);
