@@ -47,6 +47,9 @@ beforeAll(async () => {
       ALERT_WEBHOOK_FORMAT: "teams",
       CLIENT_CERT_VALIDITY_DAYS: "20",
       CLIENT_RENEWAL_DAYS: "5",
+      // A one-year CA root and a 400-day threshold: the Key Vault root is judged too.
+      CA_ROOT_VALIDITY_YEARS: "1",
+      EXPIRY_ALERT_THRESHOLDS_DAYS: "400,90,30,14,7,1",
     },
   });
   // The app trusts the sandbox's CA: the receiver serves a certificate of it.
@@ -110,6 +113,18 @@ function received(keyPart: string): unknown[] {
   return receiver.received
     .filter((r) => decodeURIComponent(String(r.headers["x-p2s-alert-key"])).includes(keyPart))
     .map((r) => r.body);
+}
+
+/** The certificate a renewal of `thumbprint` issued, once active (moving the virtual clock for durable retries). */
+async function renewedCertificate(thumbprint: string) {
+  for (let step = 0; step < 2_000; step += 1) {
+    const all = await ledger.listUserCertificates(upn.toLowerCase());
+    const found = all.find((c) => c.source === "renewal" && c.sourceId === thumbprint && c.status === "active");
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (step % 5 === 4) await clock.advance(1_000);
+  }
+  throw new Error(`no active renewal of ${thumbprint}`);
 }
 
 function rootsOnGateway(): number {
@@ -177,6 +192,9 @@ it("raises one 30-day alert for a root expiring in 20 days, not repeated by the 
   expect(card.attachments[0]?.content.type).toBe("AdaptiveCard");
   expect(cardText(card)).toContain("Root HandAddedRoot on gateway vgw-sandbox expires within 30 days");
   expect(received("HandAddedRoot").map((b) => cardText(b))).not.toContainEqual(expect.stringContaining("90 days"));
+  const caRoot = received("expiry:ca-root:");
+  expect(caRoot).toHaveLength(1);
+  expect(cardText(caRoot[0])).toContain("The CA root p2s-root-ca in Key Vault expires within 400 days");
   const capacity = received("capacity:");
   expect(capacity).toHaveLength(1);
   expect(cardText(capacity[0])).toContain("the revocation list is 80 % full");
@@ -190,6 +208,7 @@ it("raises one 30-day alert for a root expiring in 20 days, not repeated by the 
   await runExpiryCheck();
   expect(received("HandAddedRoot")).toHaveLength(1);
   expect(received("capacity:")).toHaveLength(1);
+  expect(received("expiry:ca-root:")).toHaveLength(1);
   expect(receiver.received).toHaveLength(count);
 
   // The alerts are listed, newest first, for Gateways.Read; a token without the role gets 403.
@@ -238,7 +257,12 @@ it("renews a certificate in the renewal window once, leaves the old one active u
   expect(renewal).toBeDefined();
   const request = await ledger.getRequest(renewal?.requestId ?? "");
   expect(request?.kind).toBe("renew");
-  expect((await settle(request?.instanceId ?? "")).runtimeStatus).toBe("Completed");
+  // Issued once the request's issuance step is done (its delivery, when there is one, then waits for collection).
+  const renewed = await renewedCertificate(original?.thumbprint ?? "");
+  expect(renewed.status).toBe("active");
+  expect(renewed.thumbprint).not.toBe(original?.thumbprint);
+  const status = sandbox.durable.inspect(request?.instanceId ?? "");
+  expect(status?.runtimeStatus).not.toBe("Failed");
 
   // Runs after it start nothing more for this certificate: one renewal, whatever the number of runs. (The renewed
   // certificate's validity follows the real clock, not the virtual one, so it is in the window too and is renewed in
