@@ -1,6 +1,7 @@
 // Raises an alert once per key, whatever the number of runs or retries: recorded in the alerts table, one structured
 // log line (warning or error, queryable in Application Insights), an audit entry, and the webhook. A failure before
 // the webhook answered leaves the alert pending; the retry delivers it without raising it twice.
+import { randomUUID } from "node:crypto";
 import type { AuditEntry } from "../domain/ledger";
 import { alertLogLine, defaultAlertKey } from "../domain/alert-payload";
 import type { AlertMessage } from "../domain/alert-payload";
@@ -23,7 +24,7 @@ export interface AlertDeps {
 
 export async function raiseAlertOnce(deps: AlertDeps, alert: Alert, now: Date, log: AlertLog): Promise<RaiseOutcome> {
   const message: AlertMessage = {
-    key: alert.key ?? defaultAlertKey(alert, now),
+    key: alert.key ?? defaultAlertKey(alert, now, randomUUID()),
     severity: alert.severity,
     title: alert.title,
     detail: alert.detail,

@@ -14,7 +14,7 @@ export interface Alert {
   readonly subject?: string;
   /**
    * Idempotency key: the alert is raised once per key, whatever the number of runs or retries (raiseAlert). Without
-   * one, the content and the UTC day make the key.
+   * one, every call raises it (as before keys existed).
    */
   readonly key?: string;
   /** What raised it ("expiry", "capacity", "gateway"...), for queries. */

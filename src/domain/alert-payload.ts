@@ -19,27 +19,31 @@ export interface AlertMessage {
   readonly raisedAt: string;
 }
 
-/** Marks the log line so Application Insights queries find it: traces | where message startswith "P2S_ALERT ". */
-export const ALERT_LOG_PREFIX = "P2S_ALERT ";
+/**
+ * Marks the JSON in the log line, after the readable head ("ALERT <severity>: <title> "), so Application Insights
+ * queries find and parse it: traces | where message has "P2S_ALERT " (see README).
+ */
+export const ALERT_LOG_MARKER = "P2S_ALERT ";
 
 /**
- * The key of an alert raised without one: its content and the UTC day, so the same alert (an activity retried, an
- * orchestration replayed or re-run) is raised once a day at most.
+ * The key of an alert raised without one: unique to the call (its content and instant), so such an alert is raised
+ * each time it is called, as before keys existed. A caller that needs "once" passes its own key.
  */
 export function defaultAlertKey(
   alert: { readonly severity: string; readonly title: string; readonly detail: string; readonly subject?: string },
   now: Date,
+  nonce: string,
 ): string {
   const digest = createHash("sha256")
     .update(JSON.stringify([alert.severity, alert.title, alert.detail, alert.subject ?? ""]))
     .digest("hex")
-    .slice(0, 32);
-  return `content:${now.toISOString().slice(0, 10)}:${digest}`;
+    .slice(0, 16);
+  return `call:${now.toISOString()}:${digest}:${nonce}`;
 }
 
-/** One line of JSON after the prefix, with the same field names every time (customDimensions-like). */
+/** "ALERT <severity>: <title> P2S_ALERT {json}": the JSON has the same field names every time. */
 export function alertLogLine(alert: AlertMessage): string {
-  return `${ALERT_LOG_PREFIX}${JSON.stringify({
+  return `ALERT ${alert.severity}: ${alert.title} ${ALERT_LOG_MARKER}${JSON.stringify({
     event: "p2s.alert",
     alertKey: alert.key,
     severity: alert.severity,

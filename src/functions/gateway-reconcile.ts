@@ -27,9 +27,10 @@ export async function gatewayReconcile(_timer: Timer, context: InvocationContext
     const name = gatewayId.split("/").pop() ?? gatewayId;
     context.log(`gatewayReconcile: ${name} writer ${result}`);
     if (result === "suspended") {
-      // Keyed by content and day: a writer left suspended is reported once a day, not every five minutes.
+      // Keyed by gateway and day: a writer left suspended is reported once a day, not every five minutes.
       await raiseAlertNow(
         {
+          key: `writer-suspended:${gatewayId.toLowerCase()}:${new Date().toISOString().slice(0, 10)}`,
           severity: "warning",
           kind: "gateway",
           title: `Gateway ${name}: the writer is suspended`,

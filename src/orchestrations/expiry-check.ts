@@ -72,6 +72,8 @@ export const expiryCheck: OrchestrationHandler = function* (context: Orchestrati
   if (problems.length > 0) {
     yield* attempt("problems alert", () =>
       alert({
+        // Once per run (its instant), however often the step is retried.
+        key: `expiry-problems:${now}`,
         severity: "warning",
         kind: "expiry",
         title: "The expiry check could not judge everything",

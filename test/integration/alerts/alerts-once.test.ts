@@ -11,7 +11,7 @@ import { raiseAlertOnce } from "../../../src/clients/alert-raise";
 import type { AlertDeps } from "../../../src/clients/alert-raise";
 import type { AlertWebhookConfig } from "../../../src/clients/alerts";
 import type { AuditEntry } from "../../../src/domain/ledger";
-import { ALERT_LOG_PREFIX } from "../../../src/domain/alert-payload";
+import { ALERT_LOG_MARKER } from "../../../src/domain/alert-payload";
 import { azuriteConnectionString, uniqueName } from "../../support/azurite";
 import { startWebhookReceiver } from "../../support/webhook-receiver";
 import type { WebhookReceiver } from "../../support/webhook-receiver";
@@ -93,7 +93,12 @@ describe("raiseAlertOnce", () => {
     });
     expect(h.lines).toHaveLength(1);
     expect(h.lines[0]?.level).toBe("warn");
-    const logged = JSON.parse(h.lines[0]?.line.slice(ALERT_LOG_PREFIX.length) ?? "{}") as Record<string, unknown>;
+    const line = h.lines[0]?.line ?? "";
+    expect(line.startsWith(`ALERT warning: ${rootAlert.title} ${ALERT_LOG_MARKER}`)).toBe(true);
+    const logged = JSON.parse(line.slice(line.indexOf(ALERT_LOG_MARKER) + ALERT_LOG_MARKER.length)) as Record<
+      string,
+      unknown
+    >;
     expect(logged).toMatchObject({ event: "p2s.alert", alertKey: rootAlert.key, severity: "warning", kind: "expiry" });
     expect(h.audit).toHaveLength(1);
     expect(h.audit[0]).toMatchObject({ id: `alert:${rootAlert.key}`, action: "alert.raised", actor: "system:alerts" });
@@ -153,13 +158,14 @@ describe("raiseAlertOnce", () => {
     expect(message.blocks[1]?.text?.text).toBe("a &lt;b&gt; &amp; c");
   });
 
-  it("gives an alert without a key one from its content and day", async () => {
+  it("raises an alert without a key at each call, as before keys existed (callers that need once pass one)", async () => {
     const h = harness("generic");
     const { key: _key, ...keyless } = rootAlert;
-    expect(await raiseAlertOnce(h.deps, keyless, new Date("2026-12-06T06:00:00Z"), h.log)).toBe("sent");
-    expect(await raiseAlertOnce(h.deps, keyless, new Date("2026-12-06T18:00:00Z"), h.log)).toBe("duplicate");
-    expect(await raiseAlertOnce(h.deps, keyless, new Date("2026-12-07T06:00:00Z"), h.log)).toBe("sent");
+    const now = new Date("2026-12-06T06:00:00Z");
+    expect(await raiseAlertOnce(h.deps, keyless, now, h.log)).toBe("sent");
+    expect(await raiseAlertOnce(h.deps, keyless, now, h.log)).toBe("sent");
     expect(receiver.received).toHaveLength(2);
+    expect(h.lines).toHaveLength(2);
   });
 });
 
