@@ -223,6 +223,17 @@ it("raises one 30-day alert for a root expiring in 20 days, not repeated by the 
   expect(alerts.some((a) => a.kind === "capacity")).toBe(true);
   const times = alerts.map((a) => a.raisedAt);
   expect([...times].sort().reverse()).toEqual(times);
+  const page1 = await sandbox.api("GET", "/api/v1/alerts?limit=1", undefined, sandbox.endpoints.readerToken);
+  const token = (page1.body as { continuationToken?: string }).continuationToken ?? "";
+  expect(token).not.toBe("");
+  const page2 = await sandbox.api(
+    "GET",
+    `/api/v1/alerts?limit=1&continuationToken=${encodeURIComponent(token)}`,
+    undefined,
+    sandbox.endpoints.readerToken,
+  );
+  expect(page2.status).toBe(200);
+  expect((page2.body as { alerts: { key: string }[] }).alerts.map((a) => a.key)).toEqual([alerts[1]?.key]);
   const denied = await sandbox.api("GET", "/api/v1/alerts", undefined, sandbox.endpoints.userToken);
   expect(denied.status).toBe(403);
   const anonymous = await sandbox.api("GET", "/api/v1/alerts", undefined, null);
