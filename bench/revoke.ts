@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     // The writers wait the production default before their first read, so the burst shares a write.
     settings: {
       GATEWAY_RECONCILE_SCHEDULE: "0 0 0 1 1 *",
+      EXPIRY_CHECK_SCHEDULE: "0 0 0 1 1 *",
       GATEWAY_POLL_INTERVAL_MS: "100",
       GATEWAY_COALESCE_MS: String(COALESCE_MS),
     },

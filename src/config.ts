@@ -4,6 +4,7 @@ import { z } from "zod";
 import { accessSettings, checkAccessSettings } from "./config-access";
 import { hrSettings } from "./config-hr";
 import { callbackSettings } from "./config-callbacks";
+import { expirySettings } from "./config-expiry";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -147,14 +148,12 @@ export const settingsSchema = z
     ALERT_WEBHOOK_URL: optionalString
       .pipe(httpsUrl.optional())
       .describe("https webhook that receives alerts (expiry, sync failures). Alerts are only logged when unset."),
-    ROOT_EXPIRY_WARNING_DAYS: intInRange(1, 3650, 180).describe(
-      "Alert when the root CA expires within this many days.",
-    ),
+    ...expirySettings,
     CLIENT_EXPIRY_WARNING_DAYS: intInRange(1, 365, 21).describe(
-      "Alert when a client certificate expires within this many days.",
+      "Client certificates alert (EXPIRY_ALERT_THRESHOLDS_DAYS) only at thresholds of this many days or fewer, and only while their user holds no later certificate (renewed).",
     ),
     CLIENT_RENEWAL_DAYS: intInRange(1, 365, 14).describe(
-      "Renew a client certificate this many days before it expires.",
+      "expiryCheck renews an active certificate (issued through Key Vault) this many days before it expires: a new one through the same gates as any issuance, delivered as a reissue is; the old one is left to expire, never revoked. Once per certificate.",
     ),
     GATEWAY_RECONCILE_SCHEDULE: z
       .string()

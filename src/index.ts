@@ -18,4 +18,7 @@ import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/hr-termination";
 import "./orchestrations/send-callback";
+import "./functions/expiry-check";
+import "./functions/alerts-http";
+import "./orchestrations/expiry-check";
 import "./orchestrations/lifecycle-request";

@@ -196,6 +196,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GATEWAY_BUSY_BACKOFF_MS: "500",
       GATEWAY_COALESCE_MS: "1000",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
+      EXPIRY_CHECK_SCHEDULE: "0 0 6 * * *",
       ...identitySettings(identity),
       // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
       ALLOWED_UPN_DOMAINS: "contoso.com",
@@ -264,6 +265,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let stopped = false;
     return {
       endpoints,
+      ca,
       host,
       keyVault,
       arm,

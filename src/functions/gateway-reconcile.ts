@@ -5,7 +5,7 @@ import { app } from "@azure/functions";
 import type { InvocationContext, Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { getConfig } from "../config";
-import { sendAlert } from "../clients/alerts";
+import { raiseAlertNow } from "../activities/alert";
 import { assertAllRequested, requestAllGatewayWriters } from "../clients/gateway-writer-starter";
 import { restartFailedOffboardings } from "../clients/offboarding-restart";
 import { writerInput } from "../domain/gateway-writer-input";
@@ -27,16 +27,23 @@ export async function gatewayReconcile(_timer: Timer, context: InvocationContext
     const name = gatewayId.split("/").pop() ?? gatewayId;
     context.log(`gatewayReconcile: ${name} writer ${result}`);
     if (result === "suspended") {
-      await sendAlert(
-        config,
+      // Keyed by gateway and day: a writer left suspended is reported once a day, not every five minutes.
+      await raiseAlertNow(
         {
+          key: `writer-suspended:${gatewayId.toLowerCase()}:${new Date().toISOString().slice(0, 10)}`,
           severity: "warning",
+          kind: "gateway",
           title: `Gateway ${name}: the writer is suspended`,
           detail: "revocations are queued and will not reach the gateway until an operator resumes the writer",
           subject: gatewayId,
         },
-        (line) => {
-          context.warn(line);
+        {
+          warn: (line) => {
+            context.warn(line);
+          },
+          error: (line) => {
+            context.error(line);
+          },
         },
       );
     }

@@ -65,6 +65,7 @@ export async function startStack(
     GATEWAY_POLL_INTERVAL_MS: "10",
     GATEWAY_BUSY_BACKOFF_MS: "50",
     GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
+    EXPIRY_CHECK_SCHEDULE: "0 0 6 * * *",
   };
   const saved = { ...process.env };
   const seedGateway = (): void => {

@@ -1,0 +1,126 @@
+// Reads everything expiryCheck judges: every root on every configured gateway (hand-added ones too, decoded from
+// publicCertData), the CA root in Key Vault, the ledger's live client certificates, and each gateway's revocation
+// list against its capacity. Read-only; the decisions are src/domain/expiry.ts and revocation-capacity.ts.
+import type { Config } from "../config";
+import { parseCertificate } from "../domain/certificate-info";
+import { MAX_REVOKED_CERTIFICATES } from "../domain/gateway-config";
+import { clientThresholds, expiringClients, expiryAlert, renewalCandidates } from "../domain/expiry";
+import type { ExpiringObject, ExpiryAlert } from "../domain/expiry";
+import { capacityForecast } from "../domain/revocation-capacity";
+import type { CapacityForecast } from "../domain/revocation-capacity";
+import { thumbprintOf } from "../domain/thumbprint";
+import { parseGatewayId } from "./gateway";
+import type { GatewayClient } from "./gateway";
+import { getRootCa } from "./key-vault-ca";
+import type { KeyVaultClients } from "./keyvault";
+import type { Ledger } from "./ledger";
+
+export type ExpiryConfig = Pick<
+  Config,
+  | "GATEWAY_RESOURCE_IDS"
+  | "CA_ROOT_NAME"
+  | "EXPIRY_ALERT_THRESHOLDS_DAYS"
+  | "CLIENT_EXPIRY_WARNING_DAYS"
+  | "CLIENT_RENEWAL_DAYS"
+  | "REVOCATION_CAPACITY_ALERT_PERCENT"
+>;
+
+export interface RenewalCandidate {
+  readonly upn: string;
+  readonly certificateName: string;
+  readonly thumbprint: string;
+  readonly notAfter: string;
+}
+
+export interface GatewayCapacity {
+  readonly gatewayId: string;
+  readonly name: string;
+  readonly above: boolean;
+  readonly forecast: CapacityForecast;
+}
+
+export interface ExpiryScan {
+  readonly alerts: ExpiryAlert[];
+  readonly renewals: RenewalCandidate[];
+  readonly capacity: GatewayCapacity[];
+  /** What could not be read (a gateway, Key Vault): said in a warning alert, the rest is still judged. */
+  readonly problems: string[];
+}
+
+export async function scanExpiry(
+  config: ExpiryConfig,
+  deps: { readonly ledger: Ledger; readonly keyVault: KeyVaultClients; readonly gateways: GatewayClient },
+  now: Date,
+): Promise<ExpiryScan> {
+  const problems: string[] = [];
+  const roots: ExpiringObject[] = [];
+  const capacity: GatewayCapacity[] = [];
+  const revoked = await deps.ledger.listByStatus("revoked");
+  const revokedAts = revoked.flatMap((r) => (r.revokedAt === undefined ? [] : [r.revokedAt]));
+  for (const id of config.GATEWAY_RESOURCE_IDS) {
+    const ref = parseGatewayId(id);
+    try {
+      const { state } = await deps.gateways.read(ref);
+      for (const root of state.roots) {
+        const decoded = decodeRoot(root.publicCertData);
+        if (decoded === undefined) {
+          problems.push(`root ${root.name} on ${ref.name} is not a readable certificate`);
+          continue;
+        }
+        roots.push({
+          kind: "gateway-root",
+          objectId: `${id}/${root.name}`,
+          label: `root ${root.name} on gateway ${ref.name}`,
+          ...decoded,
+        });
+      }
+      const forecast = capacityForecast(state.revoked.length, MAX_REVOKED_CERTIFICATES, revokedAts, now);
+      const above = state.revoked.length * 100 >= config.REVOCATION_CAPACITY_ALERT_PERCENT * MAX_REVOKED_CERTIFICATES;
+      capacity.push({ gatewayId: id, name: ref.name, above, forecast });
+    } catch (error) {
+      problems.push(`gateway ${ref.name} could not be read: ${messageOf(error)}`);
+    }
+  }
+  try {
+    const root = await getRootCa(deps.keyVault, config);
+    if (root !== undefined) {
+      roots.push({
+        kind: "ca-root",
+        objectId: root.name,
+        label: `the CA root ${root.name} in Key Vault`,
+        thumbprint: root.thumbprint.toUpperCase(),
+        notAfter: new Date(root.notAfter).toISOString(),
+      });
+    }
+  } catch (error) {
+    problems.push(`the CA root could not be read from Key Vault: ${messageOf(error)}`);
+  }
+  const live = [...(await deps.ledger.listByStatus("active")), ...(await deps.ledger.listByStatus("issuing"))];
+  const thresholds = config.EXPIRY_ALERT_THRESHOLDS_DAYS;
+  const clientLevels = clientThresholds(thresholds, config.CLIENT_EXPIRY_WARNING_DAYS);
+  const alerts = [
+    ...roots.map((o) => expiryAlert(o, now, thresholds)),
+    ...expiringClients(live).map((o) => expiryAlert(o, now, clientLevels)),
+  ].filter((a): a is ExpiryAlert => a !== undefined);
+  const renewals = renewalCandidates(live, now, config.CLIENT_RENEWAL_DAYS).map((r) => ({
+    upn: r.upn,
+    certificateName: r.certificateName,
+    thumbprint: r.thumbprint ?? "",
+    notAfter: r.notAfter?.toISOString() ?? "",
+  }));
+  return { alerts, renewals, capacity, problems };
+}
+
+function decodeRoot(publicCertData: string): { thumbprint: string; notAfter: string } | undefined {
+  try {
+    const der = Buffer.from(publicCertData, "base64");
+    const info = parseCertificate(der, "root certificate");
+    return { thumbprint: thumbprintOf(der), notAfter: info.notAfter.toISOString() };
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+}

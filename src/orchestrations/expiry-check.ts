@@ -1,0 +1,111 @@
+// expiryCheck: once a day (the timer), at one instant (the orchestration's clock): mark expired ledger entries, alert
+// on roots and client certificates at their tightest crossed threshold, renew certificates inside the renewal window
+// and alert on gateways whose revocation list is near full. Every alert has a key, so a re-run raises nothing twice;
+// every renewal is keyed on the old thumbprint, so a re-run starts nothing twice.
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import { run } from "../activities/define";
+import { raiseAlert } from "../activities/alert";
+import type { Alert } from "../clients/alerts";
+import type { GatewayCapacity } from "../clients/expiry-scan";
+import { collectExpiry, expireCertificates, trackRevocationCapacity } from "../activities/expiry";
+import { startRenewal } from "../activities/renewal";
+import { describeForecast } from "../domain/revocation-capacity";
+import { describeFailure } from "./fail-loudly";
+
+// The timer is expiryCheck; function names are one namespace (case-insensitive) in the Functions host.
+export const EXPIRY_CHECK_ORCHESTRATION = "expiryCheckRun";
+
+const retry = new df.RetryOptions(5000, 5);
+retry.backoffCoefficient = 2;
+retry.maxRetryIntervalInMilliseconds = 5 * 60_000;
+
+export interface ExpiryCheckResult {
+  readonly at: string;
+  readonly expired: number;
+  readonly alerts: number;
+  readonly renewals: readonly { readonly thumbprint: string; readonly requestId: string }[];
+  readonly failures: readonly string[];
+}
+
+export const expiryCheck: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const now = context.df.currentUtcDateTime.toISOString();
+  context.df.setCustomStatus("expiring");
+  const expired = yield* run(expireCertificates, { now }, retry);
+  context.df.setCustomStatus("scanning");
+  const scan = yield* run(collectExpiry, { now }, retry);
+  const failures: string[] = [];
+  let alerts = 0;
+
+  // One failure (a webhook down) must not stop the rest; the failures are named in the output and alerted at the end.
+  function* attempt(what: string, step: () => Generator<df.Task, void, unknown>): Generator<df.Task, void, unknown> {
+    try {
+      yield* step();
+    } catch (error) {
+      failures.push(`${what}: ${describeFailure(error)}`);
+    }
+  }
+  function* alert(a: Alert): Generator<df.Task, void, unknown> {
+    const outcome = yield* run(raiseAlert, a, retry);
+    if (outcome !== "duplicate") alerts++;
+  }
+
+  context.df.setCustomStatus("alerting");
+  for (const a of scan.alerts) yield* attempt(`alert ${a.key}`, () => alert(a));
+  for (const c of scan.capacity) {
+    yield* attempt(`capacity of ${c.name}`, function* () {
+      const crossing = yield* run(trackRevocationCapacity, { gatewayId: c.gatewayId, above: c.above }, retry);
+      if (c.above) yield* alert(capacityAlert(c, crossing));
+    });
+  }
+
+  context.df.setCustomStatus("renewing");
+  const renewals: { thumbprint: string; requestId: string }[] = [];
+  for (const candidate of scan.renewals) {
+    yield* attempt(`renewal of ${candidate.thumbprint}`, function* () {
+      const started = yield* run(startRenewal, { ...candidate, now }, retry);
+      renewals.push({ thumbprint: candidate.thumbprint, requestId: started.requestId });
+    });
+  }
+
+  const problems = [...scan.problems, ...failures];
+  if (problems.length > 0) {
+    yield* attempt("problems alert", () =>
+      alert({
+        // Once per run (its instant), however often the step is retried.
+        key: `expiry-problems:${now}`,
+        severity: "warning",
+        kind: "expiry",
+        title: "The expiry check could not judge everything",
+        detail: problems.join("; "),
+        subject: "expiryCheck",
+      }),
+    );
+  }
+  context.df.setCustomStatus("done");
+  const result: ExpiryCheckResult = { at: now, expired, alerts, renewals, failures };
+  return result;
+};
+
+/** Once per gateway per crossing of the line: the crossing number is in the key. */
+export function capacityAlert(c: GatewayCapacity, crossing: number): Alert {
+  const f = c.forecast;
+  return {
+    key: `capacity:${c.gatewayId.toLowerCase()}:${crossing}`,
+    severity: f.percent >= 95 ? "error" : "warning",
+    kind: "capacity",
+    title: `Gateway ${c.name}: the revocation list is ${f.percent} % full`,
+    detail: `${f.used} of ${f.capacity} revocation entries are used; ${describeForecast(f)}. Past ${f.capacity} no revocation can be written to the gateway: shorten certificate validity or plan a root rollover.`,
+    subject: c.gatewayId,
+    details: {
+      used: f.used,
+      capacity: f.capacity,
+      percent: f.percent,
+      ratePerDay: f.ratePerDay,
+      daysUntilFull: f.daysUntilFull ?? -1,
+      crossing,
+    },
+  };
+}
+
+df.app.orchestration(EXPIRY_CHECK_ORCHESTRATION, expiryCheck);

@@ -1,0 +1,96 @@
+// The expiryCheckRun orchestration, step by step: expired entries first, then the scan at the orchestration's own
+// instant, then each alert, the capacity line and each renewal; one failure (a webhook down) stops none of the rest
+// and is named in a warning and the output.
+jest.mock(
+  "@azure/functions-core",
+  () =>
+    jest.requireActual<typeof import("../../support/durable/fake-invoker")>("../../support/durable/fake-invoker")
+      .coreStandin,
+  { virtual: true },
+);
+
+import { capacityAlert, expiryCheck } from "../../../src/orchestrations/expiry-check";
+import type { ExpiryScan, GatewayCapacity } from "../../../src/clients/expiry-scan";
+import { OrchestrationDriver } from "./orchestration-driver";
+
+const NOW = new Date("2026-12-06T06:00:00.000Z");
+const gatewayId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/vgw";
+const capacity: GatewayCapacity = {
+  gatewayId,
+  name: "vgw",
+  above: true,
+  forecast: { used: 250, capacity: 300, percent: 83, ratePerDay: 2, daysUntilFull: 25 },
+};
+const scan: ExpiryScan = {
+  alerts: [
+    {
+      key: "expiry:gateway-root:x:AA:30",
+      severity: "warning",
+      title: "Root x expires within 30 days",
+      detail: "d",
+      subject: "x",
+      kind: "expiry",
+      details: {},
+    },
+  ],
+  renewals: [{ upn: "a@contoso.com", certificateName: "c1", thumbprint: "BB", notAfter: "2026-12-16T00:00:00.000Z" }],
+  capacity: [capacity],
+  problems: [],
+};
+
+function start(): OrchestrationDriver {
+  return new OrchestrationDriver(expiryCheck, {}, { currentUtcDateTime: NOW });
+}
+
+describe("expiryCheckRun", () => {
+  it("expires, scans at its own instant, alerts, tracks capacity and renews", () => {
+    const flow = start();
+    expect(flow.call).toMatchObject({ functionName: "expireCertificates", input: { now: NOW.toISOString() } });
+    flow.answer(2);
+    expect(flow.call).toMatchObject({ functionName: "collectExpiry", input: { now: NOW.toISOString() } });
+    flow.answer(scan);
+    expect(flow.call).toMatchObject({ functionName: "raiseAlert", input: scan.alerts[0] });
+    flow.answer("sent");
+    expect(flow.call).toMatchObject({ functionName: "trackRevocationCapacity", input: { gatewayId, above: true } });
+    flow.answer(3);
+    expect(flow.call).toMatchObject({ functionName: "raiseAlert", input: capacityAlert(capacity, 3) });
+    flow.answer("duplicate");
+    expect(flow.call).toMatchObject({
+      functionName: "startRenewal",
+      input: { ...scan.renewals[0], now: NOW.toISOString() },
+    });
+    flow.answer({ requestId: "r1", instanceId: "i1", started: true });
+    expect(flow.output).toEqual({
+      at: NOW.toISOString(),
+      expired: 2,
+      alerts: 1,
+      renewals: [{ thumbprint: "BB", requestId: "r1" }],
+      failures: [],
+    });
+  });
+
+  it("keys the capacity alert on the gateway and the crossing, with the forecast in its text", () => {
+    const alert = capacityAlert(capacity, 2);
+    expect(alert.key).toBe(`capacity:${gatewayId.toLowerCase()}:2`);
+    expect(alert.detail).toContain(
+      "250 of 300 revocation entries are used; full in about 25 days at 2 revocations a day",
+    );
+  });
+
+  it("goes on past a failed alert, renews, and names the failure in a warning and the output", () => {
+    const flow = start();
+    flow.answer(0).answer({ ...scan, capacity: [] });
+    flow.fail(new Error("alert webhook answered 503\n  at x"));
+    expect(flow.call).toMatchObject({ functionName: "startRenewal" });
+    flow.answer({ requestId: "r1", instanceId: "i1", started: true });
+    expect(flow.call).toMatchObject({
+      functionName: "raiseAlert",
+      input: { severity: "warning", title: "The expiry check could not judge everything" },
+    });
+    expect(JSON.stringify(flow.call)).toContain("alert webhook answered 503");
+    flow.answer("sent");
+    expect((flow.output as { failures: string[] }).failures).toEqual([
+      "alert expiry:gateway-root:x:AA:30: alert webhook answered 503",
+    ]);
+  });
+});
