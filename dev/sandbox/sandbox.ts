@@ -273,7 +273,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       identity,
       azurite,
       settings,
-      ca,
       startup,
       stop: async () => {
         if (stopped) return;
