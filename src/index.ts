@@ -16,3 +16,5 @@ import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/deliver-certificate";
+import "./functions/delivery-credential-http";
+import "./functions/delivery-package-http";

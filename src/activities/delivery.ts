@@ -3,7 +3,7 @@
 // orchestration, into a log, the ledger or the blob's metadata.
 import { exportUserPkcs12 } from "../clients/user-pkcs12";
 import { deletePackage, uploadPackage } from "../clients/delivery-blobs";
-import { removePassphrase, storePassphrase } from "../clients/delivery-vault";
+import { readPassphrase, removePassphrase, storePassphrase } from "../clients/delivery-vault";
 import { deliveryBlobName, deliveryExpiry, deliverySecretName } from "../domain/delivery";
 import { generatePassphrase } from "../domain/passphrase";
 import { assertUpn, upnKey } from "../domain/upn";
@@ -29,9 +29,10 @@ export const planDelivery = defineActivity<{ startedAt: string }, { linkExpiresA
 );
 
 /**
- * Builds the PKCS#12 of an active certificate the ledger lists for this user, under a fresh passphrase, uploads it
- * to the private container and keeps the passphrase only as a Key Vault secret expiring with the delivery. A retry
- * makes a new passphrase and overwrites both (the latest secret version and the blob always match).
+ * Builds the PKCS#12 of an active certificate the ledger lists for this user, under a fresh passphrase kept only as a
+ * Key Vault secret expiring with the delivery, and uploads it to the private container. The secret is written first
+ * and a repeat (a retry, or the same work item delivered twice while the delivery goes on) reuses it, so the blob is
+ * always encrypted under the passphrase the credential endpoint will read.
  */
 export const prepareDeliveryPackage = defineActivity<Named & { linkExpiresAt: string }, { notAfter: string }>(
   "prepareDeliveryPackage",
@@ -45,7 +46,12 @@ export const prepareDeliveryPackage = defineActivity<Named & { linkExpiresAt: st
     if (record.status !== "active") throw new Error(`certificate ${input.certificateName} is ${record.status}`);
     if (record.notAfter === undefined) throw new Error(`certificate ${input.certificateName} has no notAfter`);
 
-    const passphrase = generatePassphrase();
+    const secretName = deliverySecretName(input.requestId);
+    let passphrase = await readPassphrase(keyVault.secrets, secretName);
+    if (passphrase === undefined) {
+      passphrase = generatePassphrase();
+      await storePassphrase(keyVault.secrets, secretName, passphrase, new Date(input.linkExpiresAt), input.requestId);
+    }
     const pfx = await exportUserPkcs12(keyVault, config, input.certificateName, passphrase, config.PFX_ENCRYPTION, {
       thumbprint: input.thumbprint,
       upnKey: userKey,
@@ -55,13 +61,6 @@ export const prepareDeliveryPackage = defineActivity<Named & { linkExpiresAt: st
     } finally {
       pfx.fill(0);
     }
-    await storePassphrase(
-      keyVault.secrets,
-      deliverySecretName(input.requestId),
-      passphrase,
-      new Date(input.linkExpiresAt),
-      input.requestId,
-    );
     await ledger.appendAudit({
       id: `${input.requestId}:delivery:prepared`,
       at: new Date(),

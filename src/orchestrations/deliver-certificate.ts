@@ -4,7 +4,7 @@
 // short read-only SAS. This orchestration waits for those two events or the expiry, then removes blob and secret.
 // Nothing secret passes through it: inputs, outputs, events and custom status hold names, thumbprints and times.
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { run } from "../activities/define";
 import { closeDelivery, openDelivery, planDelivery, prepareDeliveryPackage } from "../activities/delivery";
 import { DOWNLOAD_GRACE_MS } from "../domain/delivery";
@@ -105,19 +105,17 @@ export const deliverCertificate: OrchestrationHandler = function* (context: Orch
   );
 
   status("awaiting-collection");
-  const expiry: TimerTask = context.df.createTimer(new Date(linkExpiresAt));
-  const collection = context.df.waitForExternalEvent(DELIVERY_COLLECTED_EVENT);
-  let heardCollected = (yield context.df.Task.any([collection, expiry])) === collection;
+  const expiresAt = new Date(linkExpiresAt);
+  const heardCollected = yield* eventBefore(context, DELIVERY_COLLECTED_EVENT, expiresAt);
   let heardDownloaded = false;
-  if (heardCollected) {
+  if (heardCollected !== undefined) {
     status("awaiting-download");
-    const download = context.df.waitForExternalEvent(DELIVERY_DOWNLOADED_EVENT);
-    heardDownloaded = (yield context.df.Task.any([download, expiry])) === download;
-    if (heardDownloaded) {
-      expiry.cancel();
+    const downloaded = yield* eventBefore(context, DELIVERY_DOWNLOADED_EVENT, expiresAt);
+    if (downloaded !== undefined) {
+      heardDownloaded = true;
       // The redirect's SAS still reads the blob until it expires: delete it right after, never after the expiry.
-      const sasExpiresAt = Date.parse((download.result as DownloadedEvent).sasExpiresAt);
-      const until = Math.min(sasExpiresAt + DOWNLOAD_GRACE_MS, Date.parse(linkExpiresAt));
+      const sasExpiresAt = Date.parse((downloaded as DownloadedEvent).sasExpiresAt);
+      const until = Math.min(sasExpiresAt + DOWNLOAD_GRACE_MS, expiresAt.getTime());
       if (until > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(new Date(until));
     }
   }
@@ -125,16 +123,16 @@ export const deliverCertificate: OrchestrationHandler = function* (context: Orch
   status("cleaning-up");
   // The record has the last word: an event lost on its way (or still in flight) does not hide a collection.
   const closed = yield* run(closeDelivery, { requestId: input.requestId }, retry);
-  heardCollected ||= closed.collected;
+  const collected = heardCollected !== undefined || closed.collected;
   heardDownloaded ||= closed.downloaded;
   status("done");
-  const reason = !heardCollected
+  const reason = !collected
     ? "the passphrase was not collected before the delivery expired; package and passphrase removed"
     : !heardDownloaded
       ? "the package was not downloaded before the delivery expired; package removed"
       : undefined;
   const outcome: DeliveryOutcome = {
-    collected: heardCollected,
+    collected,
     downloaded: heardDownloaded,
     thumbprint: input.thumbprint,
     notAfter: prepared.notAfter,
@@ -143,5 +141,22 @@ export const deliverCertificate: OrchestrationHandler = function* (context: Orch
   };
   return outcome;
 };
+
+/**
+ * The event's payload if it arrives before `deadline`, else undefined. Each wait has its own timer, cancelled when the
+ * event wins: a task is never shared by two Task.any, whose replay the library does not keep apart.
+ */
+function* eventBefore(
+  context: OrchestrationContext,
+  eventName: string,
+  deadline: Date,
+): Generator<Task, unknown, unknown> {
+  const timer = context.df.createTimer(deadline);
+  const event = context.df.waitForExternalEvent(eventName);
+  const winner: unknown = yield context.df.Task.any([event, timer]);
+  if (winner !== event) return undefined;
+  timer.cancel();
+  return event.result ?? {};
+}
 
 df.app.orchestration(DELIVER_CERTIFICATE_ORCHESTRATION, deliverCertificate);
