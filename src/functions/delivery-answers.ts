@@ -2,6 +2,8 @@
 // this app, and raising a delivery's event without failing the answer when the instance cannot hear it.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
+import type { DeliveryRecord } from "../clients/delivery-records";
+import type { Ledger } from "../clients/ledger";
 import { problem } from "./http-validation";
 
 export const DELIVERIES_ROUTE = "v1/deliveries";
@@ -38,4 +40,21 @@ export async function raiseQuietly(
     const why = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
     context.warn(`delivery instance ${instanceId} did not take ${eventName}: ${why}`);
   }
+}
+
+/**
+ * Why the delivered certificate may no longer be handed out (revoked by an offboarding or a lost-device reissue,
+ * expired, or no longer listed), or undefined while it is active.
+ */
+export async function notActive(
+  ledger: Pick<Ledger, "getCertificate">,
+  delivery: Pick<DeliveryRecord, "upn" | "certificateName" | "thumbprint">,
+): Promise<string | undefined> {
+  const certificate = await ledger.getCertificate(delivery.upn, delivery.certificateName);
+  if (certificate?.thumbprint !== delivery.thumbprint) return "the delivered certificate is no longer listed";
+  if (certificate.status !== "active") return `the delivered certificate is ${certificate.status}`;
+  if (certificate.notAfter !== undefined && certificate.notAfter.getTime() <= Date.now()) {
+    return "the delivered certificate has expired";
+  }
+  return undefined;
 }

@@ -17,7 +17,7 @@ import { actorLabel, APP_ROLES } from "./auth/actor";
 import type { Actor } from "./auth/actor";
 import { authorize } from "./auth/authorize";
 import type { AuthNeed } from "./auth/authorize";
-import { downloadUrl, gone, raiseQuietly } from "./delivery-answers";
+import { downloadUrl, gone, notActive, raiseQuietly } from "./delivery-answers";
 import { problem } from "./http-validation";
 import type { Validated } from "./http-validation";
 import { REQUESTS_ROUTE } from "./request-answers";
@@ -72,6 +72,8 @@ export async function getDeliveryCredential(
   const now = new Date();
   if (record.state !== "ready") return gone("the credential of this request was already read: it is given once");
   if (now.getTime() >= record.linkExpiresAt.getTime()) return gone("the delivery of this request has expired");
+  const revoked = await notActive(ledger, record);
+  if (revoked !== undefined) return gone(revoked);
 
   const secretName = deliverySecretName(requestId);
   const passphrase = await readPassphrase(keyVault.secrets, secretName);

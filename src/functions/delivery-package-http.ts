@@ -13,7 +13,7 @@ import { deliveryBlobName, deliveryFileName, downloadSasExpiry, downloadTokenMat
 import { PUBLIC_REQUEST_ID } from "../domain/requests";
 import { DELIVERY_DOWNLOADED_EVENT } from "../orchestrations/deliver-certificate";
 import type { DownloadedEvent } from "../orchestrations/deliver-certificate";
-import { DELIVERIES_ROUTE, gone, raiseQuietly } from "./delivery-answers";
+import { DELIVERIES_ROUTE, gone, notActive, raiseQuietly } from "./delivery-answers";
 import { problem } from "./http-validation";
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -36,6 +36,9 @@ export async function downloadDeliveryPackage(
   if (record.state !== "collected" || now.getTime() >= record.linkExpiresAt.getTime()) {
     return gone("this download link has expired");
   }
+
+  const revoked = await notActive(ledger, record);
+  if (revoked !== undefined) return gone(revoked);
 
   // The SAS is made first: a link spent on a failed signing would leave the user with nothing.
   const sasExpiresAt = downloadSasExpiry(now, record.linkExpiresAt);

@@ -97,12 +97,20 @@ export const deliverCertificate: OrchestrationHandler = function* (context: Orch
     certificateName: input.certificateName,
     thumbprint: input.thumbprint,
   };
-  const prepared = yield* run(prepareDeliveryPackage, { ...named, linkExpiresAt }, retry);
-  yield* run(
-    openDelivery,
-    { ...named, notAfter: prepared.notAfter, linkExpiresAt, instanceId: context.df.instanceId },
-    retry,
-  );
+  let prepared: { notAfter: string };
+  try {
+    prepared = yield* run(prepareDeliveryPackage, { ...named, linkExpiresAt }, retry);
+    yield* run(
+      openDelivery,
+      { ...named, notAfter: prepared.notAfter, linkExpiresAt, instanceId: context.df.instanceId },
+      retry,
+    );
+  } catch (error) {
+    // Whatever was made (a secret, a blob) goes before the failure is reported: nothing waits for nobody.
+    status("cleaning-up");
+    yield* run(closeDelivery, { requestId: input.requestId }, retry);
+    throw error;
+  }
 
   status("awaiting-collection");
   const expiresAt = new Date(linkExpiresAt);

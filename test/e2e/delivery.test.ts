@@ -276,6 +276,37 @@ describe("certificate delivery", () => {
     expect((await fetch(forged, { redirect: "manual" })).status).toBe(404);
   });
 
+  it("refuses the credential of a certificate revoked while it waited, and a delivery of one already revoked", async () => {
+    const issued = await issue("erin@contoso.com", sandbox.endpoints.adminToken);
+    const instanceId = await deliver(issued, "erin@contoso.com");
+    const revoke = await sandbox.api("POST", "/api/v1/users/erin@contoso.com/revocations", {
+      requestId: "LEAVER-ERIN",
+      reason: "left",
+    });
+    expect(revoke.status).toBe(202);
+    expect((await sandbox.waitForInstance(await sandbox.instanceOf(revoke.body))).runtimeStatus).toBe("Completed");
+    const read = await sandbox.api("GET", credentialPath(issued.requestId));
+    expect(read.status).toBe(410);
+    expect(read.text).toMatch(/revoked/);
+    expect(sandbox.durable.inspect(instanceId)?.runtimeStatus).toBe("Running");
+
+    // A new delivery of the revoked certificate fails, leaving no secret or blob behind.
+    const again = await fetch(
+      `${sandbox.endpoints.host}/runtime/webhooks/durabletask/orchestrators/${DELIVER_CERTIFICATE_ORCHESTRATION}/revoked-redelivery?code=${sandbox.host.keys.durableTaskKey}`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...issued, requestId: "fedcba9876543210fedcba9876543210", upn: "erin@contoso.com" }),
+      },
+    );
+    expect(again.status).toBe(202);
+    const failed = await finish("revoked-redelivery", 60_000);
+    expect(failed.runtimeStatus).toBe("Failed");
+    expect(String(failed.output)).toMatch(/is revoked/);
+    expect(sandbox.keyVault.vault.secretNames()).not.toContain(deliverySecretName("fedcba9876543210fedcba9876543210"));
+    expect(await blobExists("fedcba9876543210fedcba9876543210")).toBe(false);
+  });
+
   it("keeps every passphrase out of durable history, logs, the ledger and blob metadata", async () => {
     expect(passphrases.length).toBeGreaterThanOrEqual(2);
     const config = getConfig();
