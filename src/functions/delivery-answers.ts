@@ -26,7 +26,7 @@ export function downloadUrl(request: Pick<HttpRequest, "url">, requestId: string
 
 /**
  * Tells the delivery instance; a failure is logged, not answered: the record already holds the new state, and the
- * delivery reads it when it closes, so a lost event costs only an earlier cleanup.
+ * delivery reads it when it closes, so a lost event only leaves the cleanup to the expiry.
  */
 export async function raiseQuietly(
   context: InvocationContext,

@@ -106,7 +106,7 @@ export const deliverCertificate: OrchestrationHandler = function* (context: Orch
       retry,
     );
   } catch (error) {
-    // Whatever was made (a secret, a blob) goes before the failure is reported: nothing waits for nobody.
+    // Whatever was made (a secret, a blob) is removed before the failure is reported: nothing is left behind.
     status("cleaning-up");
     yield* run(closeDelivery, { requestId: input.requestId }, retry);
     throw error;
