@@ -22,3 +22,6 @@ import "./functions/expiry-check";
 import "./functions/alerts-http";
 import "./orchestrations/expiry-check";
 import "./orchestrations/lifecycle-request";
+import "./orchestrations/deliver-certificate";
+import "./functions/delivery-credential-http";
+import "./functions/delivery-package-http";

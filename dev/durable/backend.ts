@@ -30,6 +30,8 @@ export interface InstanceSnapshot {
 export interface LocalDurableBackend extends DurableBackend {
   /** A copy of an instance's state and raw history; undefined when there is no such instance. */
   inspect(instanceId: string): InstanceSnapshot | undefined;
+  /** Every orchestration instance's id, oldest first (tests that scan all history). */
+  instanceIds(): string[];
   /**
    * Switches at-least-once delivery on or off (undefined) from now on, e.g. for a test that counts the writes of one
    * orchestration's own attempts.
@@ -95,6 +97,8 @@ export function createDurableBackend(options: DurableBackendOptions): LocalDurab
       redelivery.configure(atLeastOnce);
       log(`durable: at-least-once delivery ${atLeastOnce === undefined ? "off" : "on"}`);
     },
+
+    instanceIds: () => orchestrations.query({}).map((instance) => instance.instanceId),
 
     inspect(instanceId: string): InstanceSnapshot | undefined {
       const instance = orchestrations.get(instanceId);

@@ -10,7 +10,9 @@ import type { VersionDescription } from "./inspect";
 import { certificateRoutes } from "./routes-certificates";
 import { deletedCertificateRoutes } from "./routes-deleted";
 import { getSecret, keyAndSecretRoutes } from "./routes-keys-secrets";
-import { StandaloneSecrets, standaloneSecretRoutes } from "./standalone-secrets";
+import { standaloneSecretRoutes } from "./routes-standalone-secrets";
+import { StandaloneSecrets } from "./standalone-secrets";
+import type { ExpiredSecretReads } from "./standalone-secrets";
 import { KeyVaultThrottle } from "./throttle-model";
 import type { KeyVaultThrottleLimits, KeyVaultThrottleOptions } from "./throttle-model";
 
@@ -56,6 +58,12 @@ export interface KeyVaultInspector {
   describe(name: string, version?: string): VersionDescription;
   /** Forgets every certificate, deleted ones included, and every standalone secret. */
   clear(): void;
+  /** Standalone secrets (as first set), not deleted. */
+  secretNames(): string[];
+  /** Soft-deleted standalone secrets (not yet purged). */
+  deletedSecretNames(): string[];
+  /** What a get of an expired or not-yet-valid secret answers (default "refused"; see standalone-secrets.ts). */
+  setExpiredSecretReads(reads: ExpiredSecretReads): void;
   /** Switches undocumented behaviours (what "latest" means while a version is pending, tags through a merge). */
   configure(behaviour: Partial<VaultBehaviour>): void;
   /** Back to the default behaviours. */
@@ -87,7 +95,7 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions): P
   );
   const throttle = new KeyVaultThrottle(now, options.throttle);
   const context = { store, throttle };
-  const secrets = new StandaloneSecrets();
+  const secrets = new StandaloneSecrets(() => store.nowSeconds(), store.retentionDays);
   const emulator = await startEmulator({
     name: "keyvault",
     ca: options.ca,
@@ -138,6 +146,12 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions): P
       clear: () => {
         store.clear();
         secrets.clear();
+        secrets.expiredReads = "refused";
+      },
+      secretNames: () => secrets.names(),
+      deletedSecretNames: () => secrets.deletedNames(),
+      setExpiredSecretReads: (reads) => {
+        secrets.expiredReads = reads;
       },
       configure: (behaviour) => {
         store.behaviour = { ...store.behaviour, ...behaviour };

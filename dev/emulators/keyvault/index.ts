@@ -5,4 +5,5 @@ export type { VersionDescription } from "./inspect";
 export { DEFAULT_KEY_VAULT_LIMITS } from "./throttle-model";
 export type { KeyVaultThrottleLimits, KeyVaultThrottleOptions } from "./throttle-model";
 export type { VaultBehaviour } from "./certificate-store";
+export type { ExpiredSecretReads } from "./standalone-secrets";
 export type { LatestRule } from "./records";
