@@ -15,3 +15,4 @@ import "./functions/gateway-reconcile";
 import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
+import "./orchestrations/lifecycle-request";

@@ -2,7 +2,7 @@
 // from the ledger's record of the request and the durable instance's status. Pure: no I/O.
 import { createHash } from "node:crypto";
 
-export const REQUEST_KINDS = ["issue", "offboard"] as const;
+export const REQUEST_KINDS = ["issue", "offboard", "onboard", "reissue", "renew"] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 export type RequestStatus = "pending" | "running" | "succeeded" | "failed";
@@ -86,9 +86,15 @@ function pick(output: unknown, fields: readonly string[]): Record<string, unknow
 }
 
 /** Public fields only, by name: whatever else an output carries never reaches an answer. */
+const CERTIFICATE_FIELDS = ["certificateName", "thumbprint", "serialNumber", "notBefore", "notAfter"] as const;
+/** Lifecycle requests (ticketing, HR, Entra ID, renewal) add the delivery link's expiry and what they revoked. */
+const DELIVERED_FIELDS = [...CERTIFICATE_FIELDS, "status", "linkExpiresAt", "collected", "revokedThumbprints"] as const;
 const RESULT_FIELDS: Record<RequestKind, readonly string[]> = {
-  issue: ["certificateName", "thumbprint", "serialNumber", "notBefore", "notAfter"],
+  issue: CERTIFICATE_FIELDS,
   offboard: ["revokedThumbprints", "gateways"],
+  onboard: DELIVERED_FIELDS,
+  reissue: DELIVERED_FIELDS,
+  renew: DELIVERED_FIELDS,
 };
 
 /**
@@ -100,7 +106,7 @@ function refusalOf(kind: RequestKind, output: unknown): string | undefined {
   const o = output as { refused?: unknown; status?: unknown; reason?: unknown; error?: unknown };
   const said = typeof o.reason === "string" ? o.reason : typeof o.error === "string" ? o.error : undefined;
   if (o.refused === true || o.status === "refused" || o.status === "failed") return shortReason(said ?? "refused");
-  if (kind === "issue" && o.status === "revoked") {
+  if (kind !== "offboard" && o.status === "revoked") {
     return "the user was offboarded while the certificate was being made: it is revoked";
   }
   return undefined;

@@ -24,7 +24,13 @@ export function submitterOf(actor: Actor): Submitter {
 }
 
 /** Seconds a caller should wait before polling: an issuance takes seconds, an offboarding waits on gateway writes. */
-export const RETRY_AFTER_SECONDS: Record<RequestKind, number> = { issue: 5, offboard: 15 };
+export const RETRY_AFTER_SECONDS: Record<RequestKind, number> = {
+  issue: 5,
+  offboard: 15,
+  onboard: 5,
+  reissue: 5,
+  renew: 5,
+};
 
 export const REQUESTS_ROUTE = "v1/requests";
 

@@ -11,6 +11,7 @@ jest.mock(
 import "../../../src/orchestrations/issue-certificate";
 import "../../../src/orchestrations/offboard-user";
 import "../../../src/orchestrations/gateway-writer";
+import "../../../src/orchestrations/lifecycle-request";
 import { FakeInvoker } from "../../support/durable/fake-invoker";
 
 describe("orchestration registrations", () => {
@@ -20,6 +21,6 @@ describe("orchestration registrations", () => {
       .filter((fn) => fn.trigger.type === "orchestrationTrigger")
       .map((fn) => fn.name)
       .sort();
-    expect(orchestrations).toEqual(["gatewayWriter", "issueClientCertificate", "offboardUser"]);
+    expect(orchestrations).toEqual(["gatewayWriter", "issueClientCertificate", "lifecycleRequest", "offboardUser"]);
   });
 });

@@ -1,0 +1,166 @@
+// The lifecycle request's decisions, step by step: what it checks, which orchestration it runs under which id, when
+// a reissue revokes the older certificates (after the new one, or at once for a lost device), that a renewal never
+// does, and that refusals and failures are audited.
+jest.mock(
+  "@azure/functions-core",
+  () =>
+    jest.requireActual<typeof import("../../support/durable/fake-invoker")>("../../support/durable/fake-invoker")
+      .coreStandin,
+  { virtual: true },
+);
+
+import { lifecycleRequest } from "../../../src/orchestrations/lifecycle-request";
+import type { LifecycleAction, LifecycleInput } from "../../../src/domain/lifecycle";
+import { offboardingInstanceId } from "../../../src/clients/offboarding-start";
+import { OrchestrationDriver } from "./orchestration-driver";
+
+const INSTANCE = "lifecycle-0123";
+
+function inputOf(action: LifecycleAction, extra: Partial<LifecycleInput> = {}): LifecycleInput {
+  return {
+    requestId: "0123456789abcdef0123456789abcdef",
+    source: "ticket",
+    sourceKey: "INC0001",
+    action,
+    upn: "Ada@contoso.com",
+    actor: "ticket:servicenow",
+    ticketId: "INC0001",
+    requestedAt: "2030-01-01T00:00:00.000Z",
+    certificateNamePrefix: "p2s-test",
+    writers: [{ gatewayId: "gw-1", busyBackoffMs: 1, coalesceMs: 0, busyAlertMs: 1 }],
+    ...extra,
+  };
+}
+
+function driver(input: LifecycleInput): OrchestrationDriver {
+  return new OrchestrationDriver(lifecycleRequest, input, {
+    instanceId: INSTANCE,
+    callSubOrchestrator: (functionName: string, subInput: unknown, instanceId: string) => ({
+      actionObj: { functionName, input: { instanceId, input: subInput } },
+    }),
+  });
+}
+
+const issued = {
+  upn: "Ada@contoso.com",
+  status: "active",
+  certificateName: "p2s-test-new",
+  thumbprint: "AB".repeat(20),
+  serialNumber: "01",
+  notBefore: "2030-01-01T00:00:00.000Z",
+  notAfter: "2031-01-01T00:00:00.000Z",
+};
+const older = { certificateNames: ["p2s-test-old"], thumbprints: ["CD".repeat(20)] };
+
+/** Answers each call in turn and returns the names called. */
+function walk(flow: OrchestrationDriver, answers: readonly unknown[]): string[] {
+  const names: string[] = [];
+  for (const answer of answers) {
+    names.push(flow.call.functionName);
+    flow.answer(answer);
+  }
+  return names;
+}
+
+describe("lifecycleRequest", () => {
+  it("onboards through the issuance orchestration as a rehire at the acceptance time", () => {
+    const flow = driver(inputOf("onboard"));
+    expect(flow.call.functionName).toBe("checkLifecycleStanding");
+    flow.answer({});
+    expect(flow.call.functionName).toBe("issueClientCertificate");
+    expect(flow.call.input).toMatchObject({
+      instanceId: `${INSTANCE}:issue`,
+      input: {
+        upn: "Ada@contoso.com",
+        requestId: "0123456789abcdef0123456789abcdef",
+        source: "ticket",
+        sourceId: "INC0001",
+        rehire: true,
+        effectiveAt: "2030-01-01T00:00:00.000Z",
+      },
+    });
+    expect(walk(flow, [issued, null])).toEqual(["issueClientCertificate", "auditLifecycle"]);
+    expect(flow.output).toMatchObject({ action: "onboard", status: "active", thumbprint: issued.thumbprint });
+    expect(flow.customStatuses.at(-1)).toEqual({ step: "done" });
+  });
+
+  it("offboards through offboardUser under the offboarding id scheme, effective at the acceptance time", () => {
+    const flow = driver(inputOf("offboard"));
+    flow.answer({});
+    expect(flow.call.functionName).toBe("offboardUser");
+    expect(flow.call.input).toMatchObject({
+      instanceId: offboardingInstanceId("ada@contoso.com", "0123456789abcdef0123456789abcdef"),
+      input: { request: { effectiveAt: "2030-01-01T00:00:00.000Z", gatewayIds: ["gw-1"] } },
+    });
+    flow.answer({ revokedThumbprints: ["EF".repeat(20)], gateways: 1 });
+    flow.answer(null);
+    expect(flow.output).toMatchObject({ status: "offboarded", revokedThumbprints: ["EF".repeat(20)] });
+  });
+
+  it("reissue revokes the older certificates only after the new one is issued", () => {
+    const flow = driver(inputOf("reissue"));
+    const names = walk(flow, [{}, issued, older, 1, [], null]);
+    expect(names).toEqual([
+      "checkLifecycleStanding",
+      "issueClientCertificate",
+      "revokeOlderCertificates",
+      "disableCertificates",
+      "wakeGatewayWriters",
+      "auditLifecycle",
+    ]);
+    expect(flow.output).toMatchObject({ status: "active", revokedThumbprints: older.thumbprints });
+  });
+
+  it("reissue for a lost device revokes the older certificates before issuing, keeping the new one's name", () => {
+    const flow = driver(inputOf("reissue", { lostDevice: true }));
+    flow.answer({});
+    expect(flow.call.functionName).toBe("revokeOlderCertificates");
+    expect((flow.call.input as { keep: string }).keep).toMatch(/^p2s-test-[0-9a-f]{32}$/);
+    const names = walk(flow, [older, 1, [], issued, null]);
+    expect(names).toEqual([
+      "revokeOlderCertificates",
+      "disableCertificates",
+      "wakeGatewayWriters",
+      "issueClientCertificate",
+      "auditLifecycle",
+    ]);
+  });
+
+  it("renew issues and never revokes", () => {
+    const flow = driver(inputOf("renew", { source: "renewal", sourceKey: "AB".repeat(20) }));
+    expect(walk(flow, [{}, issued, null])).toEqual([
+      "checkLifecycleStanding",
+      "issueClientCertificate",
+      "auditLifecycle",
+    ]);
+    expect(flow.output).not.toHaveProperty("revokedThumbprints");
+  });
+
+  it("a reissue whose certificate ended revoked (offboarded meanwhile) touches nothing older", () => {
+    const flow = driver(inputOf("reissue"));
+    expect(walk(flow, [{}, { ...issued, status: "revoked" }, null])).toEqual([
+      "checkLifecycleStanding",
+      "issueClientCertificate",
+      "auditLifecycle",
+    ]);
+    expect(flow.output).toMatchObject({ status: "revoked" });
+  });
+
+  it("a refusal does nothing, is audited as refused and ends refused", () => {
+    const flow = driver(inputOf("reissue"));
+    flow.answer({ refusal: "ada was offboarded" });
+    expect(flow.call.functionName).toBe("auditLifecycle");
+    expect(flow.call.input).toMatchObject({ event: "request.refused", request: { ticketId: "INC0001" } });
+    flow.answer(null);
+    expect(flow.output).toMatchObject({ status: "refused", refused: true, reason: "ada was offboarded" });
+  });
+
+  it("a failure is audited and fails the instance with its cause, so a repeat starts it again", () => {
+    const flow = driver(inputOf("onboard"));
+    flow.answer({});
+    flow.fail(new Error("Orchestrator function 'issueClientCertificate' failed: checkCertificateCap: cap reached"));
+    expect(flow.call.functionName).toBe("auditLifecycle");
+    expect(flow.call.input).toMatchObject({ event: "request.failed", reason: "checkCertificateCap: cap reached" });
+    expect(() => flow.answer(null)).toThrow(/^checkCertificateCap: cap reached$/);
+  });
+});
