@@ -16,3 +16,7 @@ import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/lifecycle-request";
+import "./functions/entra-notifications-http";
+import "./functions/entra-events";
+import "./functions/entra-timers";
+import "./orchestrations/entra-change";
