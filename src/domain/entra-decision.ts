@@ -44,6 +44,8 @@ export function decideEntra(
       reason: remembered === undefined ? "added to the VPN group" : "entitled again (re-enabled or added back)",
     };
   }
+  // Offboarded already: certificates still live are that offboarding's to revoke (it may be running), not a new one's.
+  if (remembered?.entitled === false) return { kind: "ignore", reason: `already offboarded: ${refusal}` };
   if (remembered?.entitled === true || holdsCertificate) return { kind: "offboard", generation, reason: refusal };
   return { kind: "ignore", reason: `ignored: ${refusal} and holds no VPN access` };
 }
