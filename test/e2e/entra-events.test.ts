@@ -149,8 +149,8 @@ describe("Entra ID events", () => {
     await liveThumbprint("carol@contoso.com");
     const notifications = sandbox.graph.subscriptions.deliveries().filter((d) => d.kind === "notification");
     expect(notifications.length).toBeGreaterThan(0);
-    // Answered 202 and well within Graph's 3 s.
-    expect(notifications.every((d) => d.status === 202 && d.ms < 3000)).toBe(true);
+    // Answered 202 (the emulator counts an answer later than Graph's 3 s as a failed delivery).
+    expect(notifications.every((d) => d.status === 202)).toBe(true);
     // The disabled member gets nothing.
     expect(await ledger().listUserCertificates("dave@contoso.com")).toEqual([]);
   });
@@ -304,8 +304,9 @@ describe("Entra ID events", () => {
     await expectRevokedAfter("gina@contoso.com", async () => {
       await control(`/_emulator/groups/${sandbox.endpoints.vpnGroupId}/members/gina@contoso.com`, "DELETE");
     });
-    const stats = sandbox.graph.stats;
-    expect(stats.operation("users.get").count).toBeGreaterThan(3);
+    expect(sandbox.graph.stats.operation("users.get").count).toBeGreaterThan(3);
+    // The throttling outlasted the client's bound: the work failed once and the orchestration ran it again.
+    expect(sandbox.logs.some((line) => line.startsWith("Executed 'Functions.applyEntraWork' (Failed"))).toBe(true);
   });
 
   it("renews the subscriptions before they expire on Graph's clock, and answers reauthorizationRequired", async () => {
