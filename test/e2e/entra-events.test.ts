@@ -169,6 +169,13 @@ describe("Entra ID events", () => {
     });
   });
 
+  it("onboards again a re-enabled user who is still in the group", async () => {
+    const revoked = (await ledger().listUserCertificates("alice@contoso.com")).map((r) => r.thumbprint);
+    await control("/_emulator/users", "POST", { upn: "alice@contoso.com", accountEnabled: true });
+    const again = await liveThumbprint("alice@contoso.com");
+    expect(revoked).not.toContain(again);
+  });
+
   it("revokes a deleted user", async () => {
     await expectRevokedAfter("bob@contoso.com", async () => {
       expect((await control("/_emulator/users/bob@contoso.com", "DELETE")).status).toBe(204);
