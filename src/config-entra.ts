@@ -72,3 +72,41 @@ export const entraSettings = {
       "NCRONTAB schedule of entraReconcile, the delta query of the VPN group's members and of users' accountEnabled that catches every missed notification. Read by the host as %ENTRA_RECONCILE_SCHEDULE%: set it as an app setting.",
     ),
 };
+
+interface EntraView {
+  readonly ENTRA_EVENTS_ENABLED: boolean;
+  readonly ENTRA_VPN_GROUP_ID?: string | undefined;
+  readonly ENTRA_NOTIFICATION_URL?: string | undefined;
+  readonly ENTRA_NOTIFICATION_CLIENT_STATE?: string | undefined;
+}
+
+/** The cross-field rules of these settings; `valid` says whether a field passed its own checks. */
+export function checkEntraSettings(
+  s: EntraView,
+  ctx: Pick<z.RefinementCtx, "addIssue">,
+  valid: (key: keyof EntraView) => boolean,
+): void {
+  if (valid("ENTRA_EVENTS_ENABLED") && s.ENTRA_EVENTS_ENABLED && valid("ENTRA_VPN_GROUP_ID")) {
+    if (s.ENTRA_VPN_GROUP_ID === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ENTRA_VPN_GROUP_ID"],
+        message: "is required while ENTRA_EVENTS_ENABLED is true",
+      });
+    }
+  }
+  // Subscriptions without a clientState would deliver notifications the webhook cannot authenticate.
+  if (
+    valid("ENTRA_NOTIFICATION_URL") &&
+    s.ENTRA_NOTIFICATION_URL !== undefined &&
+    valid("ENTRA_NOTIFICATION_CLIENT_STATE")
+  ) {
+    if (s.ENTRA_NOTIFICATION_CLIENT_STATE === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ENTRA_NOTIFICATION_CLIENT_STATE"],
+        message: "is required with ENTRA_NOTIFICATION_URL",
+      });
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // configuration fails with one message naming every offending setting.
 import { z } from "zod";
 import { accessSettings, checkAccessSettings } from "./config-access";
-import { entraSettings } from "./config-entra";
+import { checkEntraSettings, entraSettings } from "./config-entra";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -258,6 +258,7 @@ export const settingsSchema = z
         }
       }
       checkAccessSettings(s, ctx, valid);
+      checkEntraSettings(s, ctx, valid);
       if (
         valid("CLIENT_RENEWAL_DAYS") &&
         valid("CLIENT_CERT_VALIDITY_DAYS") &&
