@@ -94,8 +94,10 @@ export async function receiveNotifications(
   }
   const client = df.getClient(context);
   const actor = kind === "change" ? "entra:notification" : "entra:lifecycle";
+  // One piece of work per object in a batch: each reads the object's current state, so repeats add nothing.
+  const unique = [...new Map(work.map((w) => [JSON.stringify(w), w])).values()];
   // Stored (started) before answering: a failure here is a 500, and Graph delivers again.
-  await Promise.all(work.map((w) => startEntraWork(client, w, actor)));
+  await Promise.all(unique.map((w) => startEntraWork(client, w, actor)));
   return { status: 202 };
 }
 
