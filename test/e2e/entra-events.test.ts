@@ -341,6 +341,8 @@ describe("Entra ID events", () => {
     ).toHaveLength(2);
     await control("/_emulator/users", "POST", { upn: "hana@contoso.com", member: true });
     await liveThumbprint("hana@contoso.com");
+    // The stored delta link had expired (7 days): Graph answered 410 and the app started a full round.
+    expect(sandbox.graph.stats.operation("groups.delta").byStatus["410"]).toBeGreaterThan(0);
 
     const groups = sandbox.graph.subscriptions.list().find((s) => s.resource === "groups");
     const sent = await control(`/_emulator/subscriptions/${groups?.id ?? ""}/lifecycle`, "POST", {
