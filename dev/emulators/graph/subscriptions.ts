@@ -97,6 +97,7 @@ export class SubscriptionStore {
   readonly #retryDelayMs: (attempt: number) => number;
   readonly #log: (line: string) => void;
   readonly #pending = new Set<Promise<void>>();
+  readonly #batches = new Map<string, { readonly subscriptionId: string; readonly items: object[] }>();
   #notificationsEnabled = true;
   #eventGrid: EventGridDestination | undefined;
   #sequence = 0;
@@ -294,11 +295,32 @@ export class SubscriptionStore {
         };
         this.#track(this.#sendCloudEvent(subscription, type, data));
       } else {
-        this.#track(
-          this.#deliver("notification", subscription.notificationUrl, subscription.id, { value: [notification] }),
-        );
+        this.#queue(subscription.notificationUrl, subscription.id, notification);
       }
     }
+  }
+
+  /**
+   * Changes made in the same turn of the event loop go to an endpoint in one POST, several items in `value`, as Graph
+   * batches (**guess** as to how it groups them: by endpoint, whatever the subscription).
+   */
+  #queue(url: string, subscriptionId: string, item: object): void {
+    const batch = this.#batches.get(url);
+    if (batch !== undefined) {
+      batch.items.push(item);
+      return;
+    }
+    this.#batches.set(url, { subscriptionId, items: [item] });
+    const flushed = new Promise<void>((resolve) => {
+      setImmediate(resolve);
+    }).then(() => {
+      const taken = this.#batches.get(url);
+      this.#batches.delete(url);
+      return taken === undefined
+        ? undefined
+        : this.#deliver("notification", url, taken.subscriptionId, { value: taken.items });
+    });
+    this.#track(flushed);
   }
 
   #track(delivery: Promise<unknown>): void {

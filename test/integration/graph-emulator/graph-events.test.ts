@@ -149,6 +149,17 @@ describe("Graph emulator events", () => {
     expect(received).toHaveLength(1);
   });
 
+  it("batches the changes of one turn into one POST with several items", async () => {
+    expect((await subscribe()).status).toBe(201);
+    graph.directory.upsertUser({ upn: "b1@contoso.com" });
+    graph.directory.upsertUser({ upn: "b2@contoso.com" });
+    graph.directory.addMember(graph.vpnGroupId, "b1@contoso.com");
+    graph.directory.addMember(graph.vpnGroupId, "b2@contoso.com");
+    await graph.subscriptions.settled();
+    expect(received).toHaveLength(1);
+    expect((JSON.parse(received[0]?.body ?? "{}") as { value: unknown[] }).value).toHaveLength(2);
+  });
+
   it("stops notifying once a subscription expires, and after reauthorizationRequired until reauthorized", async () => {
     const created = await subscribe();
     const id = (created.json as { id: string }).id;
