@@ -57,7 +57,9 @@ export async function evaluateUser(
     const inGroup =
       user?.accountEnabled === true && (await deps.graph.checkMemberGroups(user.id, [groupId])).length > 0;
     const objectId = user?.id.toLowerCase() ?? key.objectId?.toLowerCase();
-    const remembered = objectId === undefined ? undefined : await deps.state.getUser(objectId);
+    // A user Graph no longer has, known only by the UPN the ledger holds, is remembered under that UPN.
+    const rememberedKey = objectId ?? (key.upn === undefined ? undefined : `upn-${key.upn.toLowerCase()}`);
+    const remembered = rememberedKey === undefined ? undefined : await deps.state.getUser(rememberedKey);
     const upn = user?.userPrincipalName ?? remembered?.upn ?? key.upn;
     const parsed = parseUpn(upn);
     if (!parsed.ok) {
