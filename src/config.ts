@@ -6,6 +6,7 @@ import { hrSettings } from "./config-hr";
 import { callbackSettings } from "./config-callbacks";
 import { expirySettings } from "./config-expiry";
 import { deliverySettings } from "./config-delivery";
+import { checkEntraSettings, entraSettings } from "./config-entra";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -196,6 +197,7 @@ export const settingsSchema = z
     ...accessSettings,
     ...hrSettings,
     ...deliverySettings,
+    ...entraSettings,
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
       "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",
@@ -266,6 +268,7 @@ export const settingsSchema = z
         }
       }
       checkAccessSettings(s, ctx, valid);
+      checkEntraSettings(s, ctx, valid);
       if (
         valid("CLIENT_RENEWAL_DAYS") &&
         valid("CLIENT_CERT_VALIDITY_DAYS") &&

@@ -25,3 +25,7 @@ import "./orchestrations/lifecycle-request";
 import "./orchestrations/deliver-certificate";
 import "./functions/delivery-credential-http";
 import "./functions/delivery-package-http";
+import "./functions/entra-notifications-http";
+import "./functions/entra-events";
+import "./functions/entra-timers";
+import "./orchestrations/entra-change";

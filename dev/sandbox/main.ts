@@ -77,7 +77,14 @@ async function runSandbox(): Promise<number> {
   // Listening before start-up begins: a Ctrl-C while it runs still stops Azurite and the servers once they are up.
   const signal = stopRequested();
   const atLeastOnce = parseAtLeastOnce(process.env.P2S_DURABLE_AT_LEAST_ONCE);
-  const sandbox: Sandbox = await startSandbox({ port, dir, ...(atLeastOnce === undefined ? {} : { atLeastOnce }) });
+  // P2S_SANDBOX_ENTRA_EVENTS=1: the emulated directory drives access (README, "Entra ID events").
+  const entraEvents = process.env.P2S_SANDBOX_ENTRA_EVENTS === "1";
+  const sandbox: Sandbox = await startSandbox({
+    port,
+    dir,
+    entraEvents,
+    ...(atLeastOnce === undefined ? {} : { atLeastOnce }),
+  });
   const endpointsPath = resolve(dir, "endpoints.json");
   // Short when the file is under the working directory (the usual .sandbox), absolute otherwise.
   const endpointsFile = relative(process.cwd(), endpointsPath).startsWith("..")

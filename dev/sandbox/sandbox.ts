@@ -56,6 +56,10 @@ export interface SandboxEndpoints extends SandboxIdentityEndpoints {
   readonly vpnGroupId: string;
   /** The Storage queue hrEvents reads (HR_EVENTS_QUEUE), on the sandbox's storage account. */
   readonly hrEventsQueue: string;
+  /** ENTRA_NOTIFICATION_CLIENT_STATE: the clientState Graph notifications to the app must carry. */
+  readonly entraClientState: string;
+  /** Where Graph sends change notifications (the app's webhook); its lifecycle notifications go to .../lifecycle. */
+  readonly entraNotificationUrl: string;
 }
 
 export interface SandboxOptions {
@@ -91,6 +95,13 @@ export interface SandboxOptions {
   readonly atLeastOnce?: AtLeastOnceOptions;
   /** More users made direct members of the VPN group, besides the seeded ones (dev/sandbox/graph-seed.ts). */
   readonly vpnGroupMembers?: readonly string[];
+  /**
+   * The directory drives access (ENTRA_EVENTS_ENABLED): the Graph subscriptions are made at start-up, change
+   * notifications reach the webhook, Graph's Event Grid events reach entraEvents. Default false.
+   */
+  readonly entraEvents?: boolean;
+  /** The Graph emulator's clock (default the system clock): subscription expiry and delta token age follow it. */
+  readonly graphClock?: EmulatorClock;
   /** Extra app settings (override the sandbox's). */
   readonly settings?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
@@ -170,8 +181,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           : { pollRetryAfterSeconds: options.gatewayRetryAfterSeconds }),
       }),
     );
-    const graphStarted = owned(stops, startGraphEmulator({ ca }));
     const linkStorageStarted = owned(stops, startAzuriteHttpsBlob(ca.serverTlsOptions()));
+    const graphStarted = owned(
+      stops,
+      startGraphEmulator({ ca, ...(options.graphClock === undefined ? {} : { clock: options.graphClock }) }),
+    );
     const identityStarted = owned(stops, startSandboxIdentity(ca));
     await phases.time("emulators", () =>
       Promise.allSettled([keyVaultStarted, armStarted, graphStarted, identityStarted, linkStorageStarted]),
@@ -206,6 +220,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GATEWAY_COALESCE_MS: "1000",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
       EXPIRY_CHECK_SCHEDULE: "0 0 6 * * *",
+      ENTRA_EVENTS_ENABLED: options.entraEvents === true ? "true" : "false",
+      ENTRA_NOTIFICATION_CLIENT_STATE: randomBytes(32).toString("base64url"),
+      ENTRA_SUBSCRIPTIONS_SCHEDULE: "0 0 */6 * * *",
+      ENTRA_RECONCILE_SCHEDULE: "0 */15 * * * *",
       ...identitySettings(identity),
       // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
       ALLOWED_UPN_DOMAINS: "contoso.com",
@@ -249,6 +267,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // Upload it to the seeded gateway through the app's own writer (the reconcile timer, run once now).
     await phases.time("gateway", () => adminInvoke(host, "gatewayReconcile"));
 
+    // The webhook's URL is known once the host listens: Graph is told it, and the partner topic's events go to
+    // entraEvents through the host's Event Grid route.
+    const entraNotificationUrl = `${host.url}/api/v1/entra/notifications`;
+    if (options.entraEvents === true) {
+      settings.ENTRA_NOTIFICATION_URL = entraNotificationUrl;
+      process.env.ENTRA_NOTIFICATION_URL = entraNotificationUrl;
+      resetConfig();
+      graph.subscriptions.setEventGridDestination({
+        url: `${host.url}/runtime/webhooks/eventgrid?functionName=entraEvents&code=${host.keys.eventGridKey}`,
+        headers: {},
+      });
+      await adminInvoke(host, "entraSubscriptions");
+    }
+
     const endpoints: SandboxEndpoints = {
       host: host.url,
       functionKey: host.keys.functionKey,
@@ -265,6 +297,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       graphUrl: graph.url,
       vpnGroupId: graph.vpnGroupId,
       hrEventsQueue: settings.HR_EVENTS_QUEUE ?? "hr-events",
+      entraClientState: settings.ENTRA_NOTIFICATION_CLIENT_STATE ?? "",
+      entraNotificationUrl,
       ...(await sandboxIdentityEndpoints(identity)),
     };
     // Written whole under another name, then renamed: a reader polling for the file never sees half of it.

@@ -31,6 +31,17 @@ export interface GraphUser {
   readonly accountEnabled: boolean;
 }
 
+export type GraphMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+/** A Graph answer as `call` returns it: the status, the parsed body, Graph's error code, Graph's clock. */
+export interface GraphAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly code: string | undefined;
+  /** The answer's Date header: subscription expiries are reckoned by Graph's clock, not this machine's. */
+  readonly graphNow: Date | undefined;
+}
+
 export class GraphError extends Error {
   override readonly name = "GraphError";
   constructor(
@@ -105,8 +116,35 @@ export class GraphClient {
     return body.value.filter((id): id is string => typeof id === "string");
   }
 
+  /**
+   * Any other call (subscriptions, delta queries): a path under /v1.0, or an absolute link Graph gave (nextLink,
+   * deltaLink), which must be on GRAPH_ENDPOINT so the token never goes elsewhere. Throttling is waited out as above;
+   * the answer is returned whatever its status, with Graph's clock (its Date header).
+   */
+  async call(method: GraphMethod, pathOrLink: string, body?: unknown): Promise<GraphAnswer> {
+    let path = pathOrLink;
+    if (/^https:\/\//i.test(pathOrLink)) {
+      if (!pathOrLink.toLowerCase().startsWith(`${this.#base.toLowerCase()}/`)) {
+        throw new GraphError(
+          undefined,
+          undefined,
+          `Graph link ${pathOrLink.split("?")[0] ?? ""} is not under ${this.#base}`,
+        );
+      }
+      path = pathOrLink.slice(this.#base.length);
+    }
+    const response = await this.#send(method, path, body);
+    const date = Date.parse(response.headers.get("date") ?? "");
+    return {
+      status: response.status,
+      body: parseJson(response),
+      code: graphCode(response),
+      graphNow: Number.isNaN(date) ? undefined : new Date(date),
+    };
+  }
+
   /** One call, throttling waited out: Retry-After when sent, else an exponential wait, all within the bound. */
-  async #send(method: "GET" | "POST", path: string, body?: unknown): Promise<PipelineResponse> {
+  async #send(method: GraphMethod, path: string, body?: unknown): Promise<PipelineResponse> {
     let waitedMs = 0;
     for (let attempt = 1; ; attempt += 1) {
       const request = createPipelineRequest({

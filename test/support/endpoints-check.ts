@@ -18,6 +18,8 @@ export const ENDPOINT_KEYS = [
   "armControlUrl",
   "armUrl",
   "caFile",
+  "entraClientState",
+  "entraNotificationUrl",
   "eventGridKey",
   "functionKey",
   "gatewayIds",
@@ -144,6 +146,16 @@ export async function checkEndpointsFile(file: string): Promise<CheckedEndpoints
   expect(memberOf.json).toMatchObject({ value: [e.vpnGroupId] });
   const directory = await httpsRequest(`${e.graphUrl}/_emulator/directory`, { ca });
   expect(directory.status).toBe(200);
+
+  // The Entra webhook: anonymous, it answers Graph's validation handshake with the decoded token.
+  expect(e.entraClientState).toMatch(GENERATED_KEY);
+  expect(e.entraNotificationUrl).toBe(`${e.host}/api/v1/entra/notifications`);
+  const token = "Validation: endpoints check";
+  const handshake = await fetch(`${e.entraNotificationUrl}?validationToken=${encodeURIComponent(token)}`, {
+    method: "POST",
+  });
+  expect(handshake.status).toBe(200);
+  expect(await handshake.text()).toBe(token);
 
   // Azurite: the connection string names loopback endpoints and its account answers.
   expect(e.storageConnectionString).toMatch(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//);

@@ -45,3 +45,27 @@ it("asks for the configured scope and reads the user by its escaped UPN with $se
   ]);
   expect(sent[0]?.headers.get("authorization")).toBe("Bearer app-token");
 });
+
+it("follows a Graph link only under GRAPH_ENDPOINT, so the token never travels elsewhere, and reads Graph's Date", async () => {
+  const sent: PipelineRequest[] = [];
+  const httpClient: HttpClient = {
+    sendRequest: (request) => {
+      sent.push(request);
+      return Promise.resolve({
+        request,
+        status: 200,
+        headers: createHttpHeaders({ "content-type": "application/json", date: "Tue, 01 Jan 2030 00:00:00 GMT" }),
+        bodyAsText: JSON.stringify({ value: [] }),
+      });
+    },
+  };
+  const graph = new GraphClient(config, { httpClient });
+  const answer = await graph.call("GET", "https://graph.microsoft.us/v1.0/groups/delta?$deltatoken=abc");
+  expect(answer.graphNow?.toISOString()).toBe("2030-01-01T00:00:00.000Z");
+  expect(sent.map((r) => r.url)).toEqual(["https://graph.microsoft.us/v1.0/groups/delta?$deltatoken=abc"]);
+  await expect(graph.call("GET", "https://evil.example/v1.0/groups/delta?$deltatoken=abc")).rejects.toThrow(
+    /is not under https:\/\/graph\.microsoft\.us\/v1\.0/,
+  );
+  await expect(graph.call("GET", "https://graph.microsoft.us.evil.example/v1.0/x")).rejects.toThrow(/is not under/);
+  expect(sent).toHaveLength(1);
+});

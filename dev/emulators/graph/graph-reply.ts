@@ -41,7 +41,13 @@ function graphCode(status: number, code: string): string {
 export function finishGraphResponse(response: EmulatorResponse, context: ResponseContext): EmulatorResponse {
   const sent = context.headers["client-request-id"];
   const clientRequestId = typeof sent === "string" && sent !== "" ? sent : randomUUID();
-  const headers = { ...response.headers, "request-id": context.requestId, "client-request-id": clientRequestId };
+  const headers = {
+    ...response.headers,
+    "request-id": context.requestId,
+    "client-request-id": clientRequestId,
+    // The HTTP Date on the emulator's clock: clients that time renewals by Graph's clock see the virtual one.
+    date: new Date(context.now).toUTCString(),
+  };
   if (response.status < 400 || !isErrorBody(response.body)) return { ...response, headers };
   const { code, message } = response.body.error;
   return {

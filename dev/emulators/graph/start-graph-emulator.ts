@@ -14,6 +14,10 @@ import { Directory } from "./directory";
 import { graphControlRoutes } from "./graph-control-routes";
 import { finishGraphResponse } from "./graph-reply";
 import { graphRoutes } from "./graph-routes";
+import { DeltaTokens, deltaRoutes } from "./delta";
+import { graphEventControlRoutes } from "./graph-event-controls";
+import { subscriptionRoutes } from "./subscription-routes";
+import { SubscriptionStore } from "./subscriptions";
 
 /** The VPN group's object id unless the caller names another. */
 export const DEFAULT_VPN_GROUP_ID = "5b0e1c8a-6f3d-4e2a-9c71-0a1b2c3d4e5f";
@@ -27,6 +31,10 @@ export interface GraphEmulatorOptions {
   readonly throttles?: readonly ThrottleRule[];
   readonly randomSeed?: number;
   readonly log?: (line: string) => void;
+  /** Items per delta page (default 20): small values exercise @odata.nextLink. */
+  readonly deltaPageSize?: number;
+  /** Delivery attempts per change notification (default 4). */
+  readonly deliveryAttempts?: number;
 }
 
 export interface GraphEmulator {
@@ -39,6 +47,10 @@ export interface GraphEmulator {
   readonly faults: EmulatorFaults;
   readonly stats: EmulatorStats;
   readonly throttles: EmulatorThrottles;
+  /** Change notification subscriptions, deliveries, the notifications switch. */
+  readonly subscriptions: SubscriptionStore;
+  /** Delta tokens (expireAll makes every one answer 410). */
+  readonly deltaTokens: DeltaTokens;
   stop(): Promise<void>;
 }
 
@@ -49,14 +61,28 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     id: options.vpnGroup?.id ?? DEFAULT_VPN_GROUP_ID,
     displayName: options.vpnGroup?.displayName ?? "VPN Users",
   }).id;
+  const subscriptions = new SubscriptionStore(directory, {
+    clock,
+    ...(options.deliveryAttempts === undefined ? {} : { deliveryAttempts: options.deliveryAttempts }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  const deltaTokens = new DeltaTokens();
   const emulator = await startEmulator({
     name: "graph",
     ca: options.ca,
     auth: { mode: "required" },
     // Graph versions by path (/v1.0, /beta), not by api-version.
     requireApiVersion: false,
-    routes: graphRoutes(directory),
-    controlRoutes: graphControlRoutes(directory, vpnGroupId),
+    // Delta routes first: /groups/delta must not be read as the group "delta".
+    routes: [
+      ...deltaRoutes(directory, deltaTokens, clock, options.deltaPageSize),
+      ...subscriptionRoutes(subscriptions),
+      ...graphRoutes(directory),
+    ],
+    controlRoutes: [
+      ...graphControlRoutes(directory, vpnGroupId),
+      ...graphEventControlRoutes(subscriptions, deltaTokens),
+    ],
     finishResponse: finishGraphResponse,
     clock,
     ...(options.port === undefined ? {} : { port: options.port }),
@@ -72,6 +98,12 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     faults: emulator.faults,
     stats: emulator.stats,
     throttles: emulator.throttles,
-    stop: () => emulator.stop(),
+    subscriptions,
+    deltaTokens,
+    stop: async () => {
+      subscriptions.setNotificationsEnabled(false);
+      await subscriptions.settled();
+      await emulator.stop();
+    },
   };
 }

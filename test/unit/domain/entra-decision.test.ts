@@ -1,0 +1,50 @@
+// What a directory change means for one user's access, as a table: the directory's view, what the app last acted on,
+// whether the ledger shows a live certificate.
+import { decideEntra } from "../../../src/domain/entra-decision";
+import type { EntraDirectoryView } from "../../../src/domain/entra-decision";
+
+const member: EntraDirectoryView = { user: { upn: "erin@contoso.com", accountEnabled: true }, inGroup: true };
+const outside: EntraDirectoryView = { user: { upn: "erin@contoso.com", accountEnabled: true }, inGroup: false };
+const disabled: EntraDirectoryView = { user: { upn: "erin@contoso.com", accountEnabled: false }, inGroup: true };
+const deleted: EntraDirectoryView = { inGroup: false };
+
+describe("decideEntra", () => {
+  it("onboards a new member and an entitled-again one, keyed by the next generation", () => {
+    expect(decideEntra(member, undefined, false)).toEqual({
+      kind: "onboard",
+      generation: 1,
+      reason: "added to the VPN group",
+    });
+    expect(decideEntra(member, { entitled: false, generation: 2 }, false)).toMatchObject({
+      kind: "onboard",
+      generation: 3,
+    });
+  });
+
+  it("remembers a member who already holds a certificate, and does nothing for one already entitled", () => {
+    expect(decideEntra(member, undefined, true)).toMatchObject({ kind: "remember", generation: 1 });
+    expect(decideEntra(member, { entitled: true, generation: 1 }, false)).toMatchObject({ kind: "ignore" });
+  });
+
+  it.each([
+    ["removed from the group", outside, "not a member of the VPN group"],
+    ["disabled", disabled, "the account is disabled"],
+    ["deleted", deleted, "the user was deleted from the directory"],
+  ])("offboards an entitled user %s", (_what, view, reason) => {
+    expect(decideEntra(view, { entitled: true, generation: 1 }, true)).toEqual({
+      kind: "offboard",
+      generation: 2,
+      reason,
+    });
+    // The ledger alone is enough (access given before the app remembered anything).
+    expect(decideEntra(view, undefined, true)).toMatchObject({ kind: "offboard", generation: 1 });
+  });
+
+  it("ignores, with the reason, a user outside the group who holds nothing, and one offboarded already", () => {
+    expect(decideEntra(outside, undefined, false)).toEqual({
+      kind: "ignore",
+      reason: "ignored: not a member of the VPN group and holds no VPN access",
+    });
+    expect(decideEntra(disabled, { entitled: false, generation: 2 }, true)).toMatchObject({ kind: "ignore" });
+  });
+});
