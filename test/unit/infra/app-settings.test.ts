@@ -24,15 +24,27 @@ const apiFile = join(repoRoot, "infra", "app", "api.bicep");
 describe("function app settings (infra/app/api.bicep) against src/config.ts", () => {
   it("sets every setting of the schema but the local-only ones, and no unknown one", async () => {
     const { file, settings } = appSettingsOf(await parseInfra());
-    expect(appSettingsProblems(file, settings.map((s) => s.name), expectation)).toEqual([]);
+    expect(
+      appSettingsProblems(
+        file,
+        settings.map((s) => s.name),
+        expectation,
+      ),
+    ).toEqual([]);
   });
 
   it("never treats a required setting, or one the host reads as %NAME%, as local-only", () => {
-    const hostRead = [readFileSync(join(repoRoot, "host.json"), "utf8"), ...schemaNames.map((n) => settingsSchema.shape[n as keyof typeof settingsSchema.shape].description ?? "")]
-      .join("\n")
-      .match(/%([A-Za-z0-9_]+)%/g)
-      ?.map((m) => m.slice(1, -1)) ?? [];
-    const required = settingDocs().filter((s) => s.required).map((s) => s.name);
+    const hostRead =
+      [
+        readFileSync(join(repoRoot, "host.json"), "utf8"),
+        ...schemaNames.map((n) => settingsSchema.shape[n as keyof typeof settingsSchema.shape].description ?? ""),
+      ]
+        .join("\n")
+        .match(/%([A-Za-z0-9_]+)%/g)
+        ?.map((m) => m.slice(1, -1)) ?? [];
+    const required = settingDocs()
+      .filter((s) => s.required)
+      .map((s) => s.name);
     expect(LOCAL_ONLY.filter((n) => required.includes(n) || hostRead.includes(n))).toEqual([]);
     expect(hostRead.length).toBeGreaterThan(0);
   });
@@ -40,7 +52,9 @@ describe("function app settings (infra/app/api.bicep) against src/config.ts", ()
   it("gives each literal value one the schema accepts", async () => {
     const { settings } = appSettingsOf(await parseInfra());
     const shape = settingsSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean } } | undefined>;
-    const bad = settings.filter((s) => s.literal !== undefined && shape[s.name]?.safeParse(s.literal).success === false);
+    const bad = settings.filter(
+      (s) => s.literal !== undefined && shape[s.name]?.safeParse(s.literal).success === false,
+    );
     expect(bad.map((s) => `${s.name}=${s.literal ?? ""}`)).toEqual([]);
   });
 
@@ -53,9 +67,18 @@ describe("function app settings (infra/app/api.bicep) against src/config.ts", ()
   it("names the missing and the unknown settings of a broken template", async () => {
     const text = readFileSync(apiFile, "utf8")
       .replace(/^\s*KEY_VAULT_URL: .*$/m, "")
-      .replace(/^\s*HR_EVENTS_QUEUE: .*$/m, "  HR_QUEUE: 'hr-events'\n  AzureWebJobsStorage: 'UseDevelopmentStorage=true'");
+      .replace(
+        /^\s*HR_EVENTS_QUEUE: .*$/m,
+        "  HR_QUEUE: 'hr-events'\n  AzureWebJobsStorage: 'UseDevelopmentStorage=true'",
+      );
     const { file, settings } = appSettingsOf([await parseBicep("broken-api.bicep", text)]);
-    expect(appSettingsProblems(file, settings.map((s) => s.name), expectation)).toEqual([
+    expect(
+      appSettingsProblems(
+        file,
+        settings.map((s) => s.name),
+        expectation,
+      ),
+    ).toEqual([
       "broken-api.bicep lacks app settings: KEY_VAULT_URL, HR_EVENTS_QUEUE",
       "broken-api.bicep sets app settings unknown to src/config.ts (settingsSchema): HR_QUEUE",
       "broken-api.bicep sets local-only settings: AzureWebJobsStorage",
@@ -71,7 +94,11 @@ describe("function app settings (infra/app/api.bicep) against src/config.ts", ()
       "broken-api.bicep: TICKETING_SHARED_SECRET holds a secret and must be a Key Vault reference (@Microsoft.KeyVault(...))",
     ]);
     const shape = settingsSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean } } | undefined>;
-    expect(settings.filter((s) => s.literal !== undefined && shape[s.name]?.safeParse(s.literal).success === false).map((s) => s.name)).toEqual(["CA_ROOT_KEY_SIZE"]);
+    expect(
+      settings
+        .filter((s) => s.literal !== undefined && shape[s.name]?.safeParse(s.literal).success === false)
+        .map((s) => s.name),
+    ).toEqual(["CA_ROOT_KEY_SIZE"]);
   });
 });
 
@@ -79,8 +106,16 @@ describe("settings agree: src/config.ts, README table, local.settings.sample.jso
   it("names the same settings in all four", async () => {
     const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
     const table = [...readme.matchAll(/^\| `([A-Za-z0-9_]+)` \|/gm)].map((m) => m[1]!);
-    const sample = Object.keys((JSON.parse(readFileSync(join(repoRoot, "local.settings.sample.json"), "utf8")) as { Values: Record<string, string> }).Values).filter((n) => n !== "FUNCTIONS_WORKER_RUNTIME");
-    const bicep = appSettingsOf(await parseInfra()).settings.map((s) => s.name).filter((n) => !PLATFORM.includes(n));
+    const sample = Object.keys(
+      (
+        JSON.parse(readFileSync(join(repoRoot, "local.settings.sample.json"), "utf8")) as {
+          Values: Record<string, string>;
+        }
+      ).Values,
+    ).filter((n) => n !== "FUNCTIONS_WORKER_RUNTIME");
+    const bicep = appSettingsOf(await parseInfra())
+      .settings.map((s) => s.name)
+      .filter((n) => !PLATFORM.includes(n));
     const sorted = (names: readonly string[]) => [...names].sort();
     expect(sorted(table)).toEqual(sorted(schemaNames));
     expect(sorted(sample)).toEqual(sorted(schemaNames));

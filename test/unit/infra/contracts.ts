@@ -32,7 +32,9 @@ export function appSettingsOf(templates: readonly Template[]): { file: string; s
         let properties = propertyValue(entry, "properties");
         if (properties?.type === "identifier") properties = variable(properties.text);
         if (properties?.type !== "object") {
-          throw new Error(`${template.file}: appsettings.properties must be an object literal or a variable holding one`);
+          throw new Error(
+            `${template.file}: appsettings.properties must be an object literal or a variable holding one`,
+          );
         }
         const settings = properties.namedChildren
           .filter((p) => p.type === "object_property")
@@ -137,7 +139,10 @@ export const JOIN_ACTIONS = [
 /** Custom roles the code needs: exactly these actions, assigned on exactly these resource types. */
 export const REQUIRED_CUSTOM: readonly { readonly scopes: readonly string[]; readonly actions: readonly string[] }[] = [
   { scopes: ["Microsoft.Network/virtualNetworkGateways"], actions: GATEWAY_ACTIONS },
-  { scopes: ["Microsoft.Network/virtualNetworks/subnets", "Microsoft.Network/publicIPAddresses"], actions: JOIN_ACTIONS },
+  {
+    scopes: ["Microsoft.Network/virtualNetworks/subnets", "Microsoft.Network/publicIPAddresses"],
+    actions: JOIN_ACTIONS,
+  },
 ];
 
 export interface Grant {
@@ -157,6 +162,42 @@ function stringsIn(node: Node): string[] {
   return descendants(node, "string")
     .map(stringText)
     .filter((s): s is string => s !== undefined);
+}
+
+/**
+ * The actions of the custom role a roleDefinitionId expression names: `<roleDefinition>.id` in the same template, or
+ * a parameter that the calling template's module passes `<roleDefinition>.id` to.
+ */
+function customRoleActions(templates: readonly Template[], template: Template, roleNode: Node): string[] | undefined {
+  const decls = declarations(template);
+  if (roleNode.type === "identifier") {
+    const param = decls.find((d) => d.kind === "parameter" && d.symbol === roleNode.text);
+    if (param === undefined) return undefined;
+    const file = template.file.split("/").pop() ?? "";
+    for (const caller of templates) {
+      for (const m of declarations(caller)) {
+        if (m.kind !== "module" || !m.target.endsWith(`/${file}`) || !m.body) continue;
+        const params = propertyValue(m.body, "params");
+        const passed = params && propertyValue(params, param.symbol);
+        const actions = passed && customRoleActions(templates, caller, passed);
+        if (actions !== undefined) return actions;
+      }
+    }
+    return undefined;
+  }
+  if (roleNode.type !== "member_expression") return undefined;
+  const role = decls.find((d) => d.symbol === roleNode.namedChild(0)?.text);
+  if (role?.kind !== "resource" || typeOf(role.target) !== "Microsoft.Authorization/roleDefinitions") return undefined;
+  const permissions = role.body && propertyValue(role.body, "properties");
+  const list = permissions && propertyValue(permissions, "permissions");
+  const variable = (name: string) => decls.find((d) => d.kind === "variable" && d.symbol === name)?.value;
+  return (list ? descendants(list, "object_property") : [])
+    .filter((p) => propertyKey(p) === "actions" || propertyKey(p) === "dataActions")
+    .flatMap((p) => {
+      const value = p.namedChild(1)!;
+      const source = value.type === "identifier" ? variable(value.text) : value;
+      return source === undefined ? [] : stringsIn(source);
+    });
 }
 
 /** Every role assignment of the templates, with its scope's type and its role. */
@@ -179,16 +220,7 @@ export function grantsOf(templates: readonly Template[]): Grant[] {
       const scopeDecl = scopeSymbol === undefined ? undefined : named(scopeSymbol);
       const properties = propertyValue(d.body, "properties");
       const roleNode = properties && propertyValue(properties, "roleDefinitionId");
-      const roleSymbol = roleNode?.type === "member_expression" ? roleNode.namedChild(0)?.text : undefined;
-      const roleDecl = roleSymbol === undefined ? undefined : named(roleSymbol);
-      let custom: string[] | undefined;
-      if (roleDecl?.kind === "resource" && typeOf(roleDecl.target) === "Microsoft.Authorization/roleDefinitions") {
-        const permissions = roleDecl.body && propertyValue(roleDecl.body, "properties");
-        const list = permissions && propertyValue(permissions, "permissions");
-        custom = (list ? descendants(list, "object_property") : [])
-          .filter((p) => propertyKey(p) === "actions" || propertyKey(p) === "dataActions")
-          .flatMap((p) => expand(p.namedChild(1)!));
-      }
+      const custom = roleNode && customRoleActions(templates, template, roleNode);
       // The role ids: in the assignment itself, or in the variable its loop runs over.
       const builtIn = custom ? [] : [...new Set(expand(d.node).flatMap((s) => s.match(GUID) ?? []))];
       grants.push({
@@ -222,8 +254,13 @@ export function roleProblems(templates: readonly Template[]): string[] {
         problems.push(`${where}: ${roleName(id)} on ${g.scope} is not a role the code needs there`);
       }
     }
-    if (g.custom !== undefined && !REQUIRED_CUSTOM.some((r) => r.scopes.includes(g.scope!) && sameSet(r.actions, g.custom!))) {
-      problems.push(`${where}: custom role with [${g.custom.join(", ")}] on ${g.scope} is not exactly a role the code needs`);
+    if (
+      g.custom !== undefined &&
+      !REQUIRED_CUSTOM.some((r) => r.scopes.includes(g.scope!) && sameSet(r.actions, g.custom!))
+    ) {
+      problems.push(
+        `${where}: custom role with [${g.custom.join(", ")}] on ${g.scope} is not exactly a role the code needs`,
+      );
     }
     if (g.custom === undefined && g.builtIn.length === 0) problems.push(`${where}: role not recognised`);
   }
@@ -242,8 +279,14 @@ export function roleProblems(templates: readonly Template[]): string[] {
   // Roles handed out another way would escape this contract.
   for (const template of templates) {
     for (const d of declarations(template)) {
-      if (d.kind === "module" && d.body && descendants(d.body, "object_property").some((p) => propertyKey(p) === "roleAssignments")) {
-        problems.push(`${template.file} ${d.symbol}: roleAssignments through a module; assign roles as resources (rbac.bicep)`);
+      if (
+        d.kind === "module" &&
+        d.body &&
+        descendants(d.body, "object_property").some((p) => propertyKey(p) === "roleAssignments")
+      ) {
+        problems.push(
+          `${template.file} ${d.symbol}: roleAssignments through a module; assign roles as resources (rbac.bicep)`,
+        );
       }
       if (d.kind === "resource" && typeOf(d.target) === "Microsoft.Authorization/roleDefinitions" && d.body) {
         const text = d.body.text;
@@ -274,7 +317,11 @@ export function gatewayOwnershipProblems(templates: readonly Template[]): string
   const problems: string[] = [];
   for (const template of templates) {
     const root = template.tree.rootNode;
-    const words = [...descendants(root, "identifier"), ...descendants(root, "property_identifier"), ...descendants(root, "string_content")];
+    const words = [
+      ...descendants(root, "identifier"),
+      ...descendants(root, "property_identifier"),
+      ...descendants(root, "string_content"),
+    ];
     for (const w of words) {
       if (CERTIFICATE_LISTS.some((c) => w.text.toLowerCase().includes(c))) {
         problems.push(`${template.file}:${w.startPosition.row + 1}: declares ${w.text}, which the app owns`);
@@ -282,7 +329,9 @@ export function gatewayOwnershipProblems(templates: readonly Template[]): string
     }
     for (const d of declarations(template)) {
       if (d.kind === "resource" && OWNED_ELSEWHERE.includes(typeOf(d.target)) && !d.existing) {
-        problems.push(`${template.file} ${d.symbol}: ${typeOf(d.target)} must be referenced as existing, never deployed`);
+        problems.push(
+          `${template.file} ${d.symbol}: ${typeOf(d.target)} must be referenced as existing, never deployed`,
+        );
       }
     }
   }
@@ -297,7 +346,10 @@ export function eventGridFunctions(sources: readonly string[]): string[] {
 }
 
 /** Each Event Grid function has an event subscription created by every postdeploy hook. */
-export function eventGridProblems(functions: readonly string[], hooks: readonly { file: string; text: string }[]): string[] {
+export function eventGridProblems(
+  functions: readonly string[],
+  hooks: readonly { file: string; text: string }[],
+): string[] {
   return functions.flatMap((name) =>
     hooks
       .filter((h) => !new RegExp(`event-subscription create[^]*?/functions/${name}\\b`).test(h.text))
