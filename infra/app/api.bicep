@@ -143,6 +143,23 @@ var appSettings = {
   SELF_SERVICE_WAIT_MS: '20000'
 }
 
+// Merge note (session 19): settings the other branches add, ready to move into appSettings above when their
+// src/config-*.ts reach main (test/unit/infra/app-settings.test.ts names each one missing until then):
+//   h-tick      TICKETING_SHARED_SECRET_PREVIOUS: '' (rotation: a Key Vault reference to 'ticketing-shared-secret-previous'
+//               when set; a reference to a missing secret would resolve to its own text, so keep '' when unused)
+//   h-callback  TICKETING_CALLBACK_MAX_HOURS: '24', TICKETING_CALLBACK_TIMEOUT_MS: '10000'
+//   h-deliver   DELIVERY_CONTAINER: 'p2s-deliveries', DELIVERY_LINK_HOURS: '72',
+//               DELIVERY_BLOB_SERVICE_URI: 'https://${storageAccountName}.blob.${storageSuffix}'
+//   h-entra     ENTRA_EVENTS_ENABLED: 'false', ENTRA_NOTIFICATION_CLIENT_STATE: a Key Vault reference (secret
+//               'entra-notification-client-state', 32-128 characters), ENTRA_NOTIFICATION_URL: '' (or the
+//               EventGrid:?... partner topic URL), ENTRA_SUBSCRIPTIONS_SCHEDULE: '0 7 */6 * * *',
+//               ENTRA_SUBSCRIPTION_RENEW_HOURS: '72', ENTRA_RECONCILE_SCHEDULE: '0 23 * * * *'
+//   h-profile   PROFILES_ENABLED: 'true', PROFILE_DEBOUNCE_MS: '30000', PROFILE_VERSIONS_KEPT: '5',
+//               PROFILE_REFRESH_SCHEDULE: '0 0 3 * * 1', PROFILE_DOWNLOAD_HOSTS: '*.blob.core.windows.net',
+//               PROFILE_DOWNLOAD_MAX_BYTES: '4194304', PROFILE_DOWNLOAD_TIMEOUT_MS: '30000', PROFILE_LINK_SECONDS: '900'
+//   h-expiry    ALERT_WEBHOOK_FORMAT: 'generic', EXPIRY_CHECK_SCHEDULE: '0 0 6 * * *',
+//               EXPIRY_ALERT_THRESHOLDS_DAYS: '90,30,14,7,1', REVOCATION_CAPACITY_ALERT_PERCENT: '80'
+
 module plan 'br/public:avm/res/web/serverfarm:0.7.0' = {
   name: 'plan'
   params: {

@@ -29,6 +29,9 @@ var ledgerTables = ['Certificates', 'Audit', 'Gateways', 'Users', 'Requests', 'H
 // The writers' lease locks (src/clients/blob-lease-lock.ts LOCK_CONTAINER).
 var lockContainer = 'p2s-locks'
 
+// Delivered PKCS#12 files (DELIVERY_CONTAINER on h-deliver): private, shared only by user-delegation SAS.
+var deliveryContainer = 'p2s-deliveries'
+
 module account 'br/public:avm/res/storage/storage-account:0.33.0' = {
   name: 'storageAccount'
   params: {
@@ -49,6 +52,7 @@ module account 'br/public:avm/res/storage/storage-account:0.33.0' = {
         { name: deploymentContainerName, publicAccess: 'None' }
         { name: profileContainer, publicAccess: 'None' }
         { name: lockContainer, publicAccess: 'None' }
+        { name: deliveryContainer, publicAccess: 'None' }
       ]
     }
     queueServices: {
