@@ -57,6 +57,10 @@ param alertWebhookUrl string = ''
 @description('Optional. Microsoft Graph endpoint of the cloud.')
 param graphEndpoint string = 'https://graph.microsoft.com'
 
+@allowed(['true', 'false'])
+@description('Optional. Authorize Microsoft Graph to create its partner topic in the app\'s resource group (Entra ID events through Event Grid).')
+param entraEventsViaEventGrid string = 'false'
+
 // ============== //
 // Variables      //
 // ============== //
@@ -157,6 +161,11 @@ module rbac './app/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
   }
+}
+
+module graphPartner './app/graph-partner.bicep' = if (entraEventsViaEventGrid == 'true') {
+  name: 'graph-partner'
+  scope: rg
 }
 
 // Each gateway in its own resource group (possibly another subscription). One at a time: gateways that share a
