@@ -18,7 +18,7 @@ export interface VpnProfileSnapshot {
   readonly vpnClientProtocols: readonly string[];
   readonly vpnAuthenticationTypes: readonly string[];
   readonly addressPrefixes: readonly string[];
-  /** vpnClientConfiguration.customRoutes: routes pushed to clients besides the virtual network's. */
+  /** properties.customRoutes: routes pushed to clients besides the virtual network's. */
   readonly customRoutes: readonly string[];
   readonly rootCertificateNames: readonly string[];
   /** RADIUS server addresses (never their secrets). */
@@ -36,9 +36,11 @@ export function snapshotProfile(
   serverRootCn: string,
   nowMs: number,
 ): VpnProfileSnapshot {
-  const vpn = objectAt(objectAt(record.resource, "properties") ?? {}, "vpnClientConfiguration") ?? {};
+  const properties = objectAt(record.resource, "properties") ?? {};
+  const vpn = objectAt(properties, "vpnClientConfiguration") ?? {};
   const pool = objectAt(vpn, "vpnClientAddressPool") ?? {};
-  const routes = objectAt(vpn, "customRoutes") ?? {};
+  // customRoutes belongs to the gateway (properties.customRoutes), not to vpnClientConfiguration.
+  const routes = objectAt(properties, "customRoutes") ?? {};
   const tenant = stringAt(vpn, "aadTenant");
   return {
     token: randomBytes(16).toString("hex"),

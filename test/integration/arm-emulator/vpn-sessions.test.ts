@@ -237,10 +237,10 @@ describe("VPN profiles", () => {
 
   it("derives the package from the gateway: custom routes, RADIUS addresses (no secret), Entra ID settings", async () => {
     const gateway = buildP2sGateway({ id: GATEWAY_ID, addressPrefixes: ["192.168.210.0/24"] });
-    const vpn = (gateway["properties"] as { vpnClientConfiguration: Record<string, unknown> }).vpnClientConfiguration;
-    Object.assign(vpn, {
+    const properties = gateway["properties"] as { vpnClientConfiguration: object; customRoutes?: object };
+    properties.customRoutes = { addressPrefixes: ["10.50.0.0/16"] };
+    Object.assign(properties.vpnClientConfiguration, {
       vpnAuthenticationTypes: ["Certificate", "Radius", "AAD"],
-      customRoutes: { addressPrefixes: ["10.50.0.0/16"] },
       radiusServerAddress: "10.0.0.4",
       radiusServerSecret: "s3cret-radius-value",
       aadTenant: "https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/",
