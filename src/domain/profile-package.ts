@@ -71,7 +71,8 @@ export function inspectProfilePackage(
 /** Names a client would extract: relative, forward slashes, no "..", no drive letters or control characters. */
 export function isSafeEntryName(name: string): boolean {
   if (name === "" || name.length > 255 || name.startsWith("/") || name.includes("\\")) return false;
-  if ([...name].some((c) => c.charCodeAt(0) < 0x20) || /[:*?"<>|]/.test(name)) return false;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) < 0x20) return false;
+  if (/[:*?"<>|]/.test(name)) return false;
   const segments = name.replace(/\/$/, "").split("/");
   return segments.every((s) => s !== "" && s !== "." && s !== "..");
 }
