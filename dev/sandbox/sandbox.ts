@@ -191,6 +191,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GATEWAY_BUSY_BACKOFF_MS: "500",
       GATEWAY_COALESCE_MS: "1000",
       GATEWAY_RECONCILE_SCHEDULE: "0 */5 * * * *",
+      // Profile packages come from the ARM emulator's own port (standing in for blob storage).
+      PROFILE_DOWNLOAD_HOSTS: new URL(arm.controlUrl).hostname,
+      PROFILE_REFRESH_SCHEDULE: "0 0 3 * * 1",
+      PROFILE_DEBOUNCE_MS: "2000",
       ...identitySettings(identity),
       // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
       ALLOWED_UPN_DOMAINS: "contoso.com",
