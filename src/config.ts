@@ -2,6 +2,7 @@
 // configuration fails with one message naming every offending setting.
 import { z } from "zod";
 import { accessSettings, checkAccessSettings } from "./config-access";
+import { deliverySettings } from "./config-delivery";
 import { profileSettings } from "./config-profiles";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
@@ -192,6 +193,7 @@ export const settingsSchema = z
         "Key Vault secret (in KEY_VAULT_URL) holding the RADIUS server secret of gateways configured with RADIUS; {gateway} is replaced by the gateway's name (characters other than letters, digits and dashes become dashes), for one secret per gateway. A gateway GET never returns the secret and every write is a full-object PUT, so a RADIUS gateway is not written (critical alert, revocations kept pending) until this names a secret that exists.",
       ),
     ...accessSettings,
+    ...deliverySettings,
     ...profileSettings,
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
@@ -240,7 +242,12 @@ export const settingsSchema = z
       }
       if (valid("P2S_CREDENTIAL") && s.P2S_CREDENTIAL === "localEmulator") {
         // Every endpoint the app sends tokens to: the fixed local token must never travel to a real service.
-        const tokenEndpoints = ["KEY_VAULT_URL", "ARM_ENDPOINT", "GRAPH_ENDPOINT"] as const;
+        const tokenEndpoints = [
+          "KEY_VAULT_URL",
+          "ARM_ENDPOINT",
+          "GRAPH_ENDPOINT",
+          "DELIVERY_BLOB_SERVICE_URI",
+        ] as const;
         // Storage takes the credential only when it is identity-based (no connection string).
         const storageEndpoints =
           s.AzureWebJobsStorage === undefined
