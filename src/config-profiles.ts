@@ -39,7 +39,7 @@ export const profileSettings = {
   PROFILE_DOWNLOAD_TIMEOUT_MS: intInRange(1000, 600_000, 30_000).describe(
     "Time limit of one profile package download (redirects included).",
   ),
-  PROFILE_LINK_MINUTES: intInRange(1, 60, 15).describe(
-    "Lifetime of the read-only link to a gateway's profile package that GET /api/v1/gateways/{name}/profile answers.",
+  PROFILE_LINK_SECONDS: intInRange(5, 3600, 900).describe(
+    "Lifetime, in seconds, of the read-only link (user-delegation SAS) to a gateway's profile package that GET /api/v1/gateways/{name}/profile answers.",
   ),
 };

@@ -14,6 +14,7 @@ import "./functions/gateways-http";
 import "./functions/gateway-reconcile";
 import "./functions/gateway-events";
 import "./functions/profile-refresh";
+import "./functions/gateway-profile-http";
 import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";

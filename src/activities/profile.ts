@@ -4,7 +4,9 @@ import * as df from "durable-functions";
 import { defineActivity } from "./define";
 import { services } from "./services";
 import type { Config } from "../config";
+import type { BlobServiceClient } from "@azure/storage-blob";
 import { tlsClientOptions } from "../clients/azure-options";
+import { linkBlobService, linkBlobServiceUri } from "../clients/blob-links";
 import { parseGatewayId } from "../clients/gateway";
 import { downloadProfilePackage } from "../clients/profile-download";
 import { ProfileStore } from "../clients/profile-store";
@@ -18,14 +20,23 @@ import type { ProfileManifest } from "../domain/profile-manifest";
 import { inspectProfilePackage } from "../domain/profile-package";
 import type { ServerRoot } from "../domain/profile-package";
 
-let stores: { config: Config; store: ProfileStore } | undefined;
+let stores: { config: Config; service: BlobServiceClient; store: ProfileStore } | undefined;
 
-export function profileStore(): ProfileStore {
+/**
+ * The blob service of the packages: the account read-only links are made for (DELIVERY_BLOB_SERVICE_URI, else
+ * AzureWebJobsStorage__blobServiceUri) when one is configured, so the API can link to them; else the app's storage.
+ */
+export function profileBlobs(): { readonly service: BlobServiceClient; readonly store: ProfileStore } {
   const { config } = services();
   if (stores?.config !== config) {
-    stores = { config, store: new ProfileStore(blobServiceClient(config), config.PROFILE_CONTAINER) };
+    const service = linkBlobServiceUri(config) === undefined ? blobServiceClient(config) : linkBlobService(config);
+    stores = { config, service, store: new ProfileStore(service, config.PROFILE_CONTAINER) };
   }
-  return stores.store;
+  return stores;
+}
+
+function profileStore(): ProfileStore {
+  return profileBlobs().store;
 }
 
 export interface ProfileCheck {
