@@ -30,7 +30,8 @@ export async function getGatewayProfile(request: HttpRequest, context: Invocatio
   }
   const { config: _config, ...manifest } = read.manifest;
   const now = new Date();
-  const expiresAt = new Date(now.getTime() + config.PROFILE_LINK_SECONDS * 1000);
+  // Whole seconds: the SAS's se has no fraction, and the answer must not promise more than the link gives.
+  const expiresAt = new Date(Math.floor((now.getTime() + config.PROFILE_LINK_SECONDS * 1000) / 1000) * 1000);
   const url = await readOnlyLink(service, store.containerName, manifest.path, expiresAt, now, {
     contentType: "application/zip",
     contentDisposition: `attachment; filename="${manifest.gateway}-vpnprofile.zip"`,
