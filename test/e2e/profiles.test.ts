@@ -31,7 +31,9 @@ const GATEWAY = "vgw-sandbox";
 const INSTANCE = profileRegeneratorInstanceId(SANDBOX_GATEWAY_ID);
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ settings: { PROFILE_DEBOUNCE_MS: "300", PROFILE_LINK_SECONDS: "5" } });
+  sandbox = await startTestSandbox({
+    settings: { PROFILE_DEBOUNCE_MS: "300", PROFILE_LINK_SECONDS: "5", PROFILE_VERSIONS_KEPT: "2" },
+  });
   ca = await readFile(sandbox.endpoints.caFile, "utf8");
 });
 
@@ -262,5 +264,7 @@ describe("VPN client profiles", () => {
     expect((await publishedPackage(after)).get("Generic/VpnSettings.xml")).toContain(
       "<ServerCertRootCn>Microsoft RSA Root Certificate Authority 2017</ServerCertRootCn>",
     );
+    // PROFILE_VERSIONS_KEPT=2: the first package is gone, the one before this and this one are kept.
+    expect(await versions()).toEqual([before.path, after.path].sort());
   });
 });
