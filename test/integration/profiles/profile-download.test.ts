@@ -1,7 +1,8 @@
 // The package download against a local HTTPS server (the emulators' CA): https only, allowed hosts only, redirects
 // only to the same host, size limits (declared and streamed), a time limit.
 import { createServer } from "node:https";
-import type { Server, ServerResponse } from "node:https";
+import type { ServerResponse } from "node:http";
+import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createEmulatorCa } from "../../../dev/emulators/framework";
 import type { EmulatorCa } from "../../../dev/emulators/framework";
