@@ -13,6 +13,13 @@ const hostPattern = z
   );
 
 export const profileSettings = {
+  PROFILES_ENABLED: z
+    .enum(["true", "false"], "must be true or false")
+    .default("true")
+    .transform((v) => v === "true")
+    .describe(
+      "Whether the app regenerates the gateways' VPN client profile packages (gatewayEvents, the gateway writer's root changes, profileRefresh). false leaves profiles to someone else: events are ignored and counted, nothing is generated.",
+    ),
   PROFILE_DEBOUNCE_MS: intInRange(0, 600_000, 30_000).describe(
     "How long after a gateway write event the profile regeneration waits for more events of the same gateway, so a burst of writes gives one regeneration.",
   ),

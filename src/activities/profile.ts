@@ -165,7 +165,10 @@ export const requestProfileRegenerationActivity = defineActivity<
   RegenerationRequest
 >(
   "requestProfileRegeneration",
-  ({ gatewayId, reason }, context) =>
-    requestProfileRegeneration(df.getClient(context), regeneratorInput(services().config, gatewayId, reason)),
+  async ({ gatewayId, reason }, context) => {
+    const { config } = services();
+    if (!config.PROFILES_ENABLED) return "disabled";
+    return requestProfileRegeneration(df.getClient(context), regeneratorInput(config, gatewayId, reason));
+  },
   [df.input.durableClient()],
 );

@@ -22,7 +22,7 @@ export interface ProfileChanged {
   readonly refresh: boolean;
 }
 
-export type RegenerationRequest = "started" | "signalled" | "coalesced";
+export type RegenerationRequest = "started" | "signalled" | "coalesced" | "disabled";
 
 const ACTIVE = new Set(["Running", "Pending", "ContinuedAsNew", "Suspended"]);
 

@@ -5,7 +5,7 @@ export type GatewayEventVerdict =
   | { readonly relevant: true; readonly gatewayId: string }
   | { readonly relevant: false; readonly reason: IgnoredReason };
 
-export type IgnoredReason = "notAnEvent" | "eventType" | "notConfigured" | "notSucceeded";
+export type IgnoredReason = "notAnEvent" | "eventType" | "notConfigured" | "notSucceeded" | "profilesDisabled";
 
 export const RESOURCE_WRITE_SUCCESS = "Microsoft.Resources.ResourceWriteSuccess";
 

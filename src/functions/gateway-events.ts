@@ -11,6 +11,8 @@ import type { IgnoredReason } from "../domain/gateway-event";
 
 const ignored = new Map<IgnoredReason, number>();
 
+const ignore = (reason: IgnoredReason) => ({ relevant: false, reason }) as const;
+
 /** Events ignored by this process since it started, by reason. */
 export function ignoredGatewayEvents(): ReadonlyMap<IgnoredReason, number> {
   return ignored;
@@ -18,7 +20,8 @@ export function ignoredGatewayEvents(): ReadonlyMap<IgnoredReason, number> {
 
 export async function gatewayEvents(event: EventGridEvent, context: InvocationContext): Promise<void> {
   const config = getConfig();
-  const verdict = classifyGatewayEvent(event, config.GATEWAY_RESOURCE_IDS);
+  const classified = classifyGatewayEvent(event, config.GATEWAY_RESOURCE_IDS);
+  const verdict = classified.relevant && !config.PROFILES_ENABLED ? ignore("profilesDisabled") : classified;
   if (!verdict.relevant) {
     const count = (ignored.get(verdict.reason) ?? 0) + 1;
     ignored.set(verdict.reason, count);

@@ -8,6 +8,10 @@ import { regeneratorInput, requestProfileRegeneration } from "../clients/profile
 
 export async function profileRefresh(_timer: Timer, context: InvocationContext): Promise<void> {
   const config = getConfig();
+  if (!config.PROFILES_ENABLED) {
+    context.log("profileRefresh: PROFILES_ENABLED is false, nothing to do");
+    return;
+  }
   const client = df.getClient(context);
   const failures: string[] = [];
   for (const gatewayId of config.GATEWAY_RESOURCE_IDS) {

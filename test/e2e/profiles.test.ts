@@ -32,6 +32,7 @@ const INSTANCE = profileRegeneratorInstanceId(SANDBOX_GATEWAY_ID);
 
 beforeAll(async () => {
   sandbox = await startTestSandbox({
+    profiles: true,
     settings: { PROFILE_DEBOUNCE_MS: "300", PROFILE_LINK_SECONDS: "5", PROFILE_VERSIONS_KEPT: "2" },
   });
   ca = await readFile(sandbox.endpoints.caFile, "utf8");
