@@ -7,7 +7,7 @@ import type { Config } from "../config";
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { tlsClientOptions } from "../clients/azure-options";
 import { linkBlobService, linkBlobServiceUri } from "../clients/blob-links";
-import { parseGatewayId } from "../clients/gateway";
+import { GatewayError, parseGatewayId } from "../clients/gateway";
 import { downloadProfilePackage } from "../clients/profile-download";
 import { ProfileStore } from "../clients/profile-store";
 import { regeneratorInput, requestProfileRegeneration } from "../clients/profile-regenerator-starter";
@@ -77,6 +77,8 @@ export interface BuildPackageInput {
 
 export type BuiltPackage =
   | { readonly kind: "refused"; readonly reason: string }
+  /** The gateway runs another operation (or throttles): wait and try again. */
+  | { readonly kind: "busy"; readonly retryAfterMs?: number; readonly detail: string }
   | { readonly kind: "unchanged"; readonly version: string; readonly serverRoot: ServerRoot }
   | {
       readonly kind: "uploaded";
@@ -94,7 +96,24 @@ export const buildProfilePackage = defineActivity<BuildPackageInput, BuiltPackag
   async (input, context) => {
     const { config, gateways } = services();
     const ref = parseGatewayId(input.gatewayId);
-    const url = await gateways.generateVpnProfile(ref);
+    let url: string;
+    try {
+      url = await gateways.generateVpnProfile(ref);
+    } catch (error) {
+      if (
+        error instanceof GatewayError &&
+        (error.kind === "busy" ||
+          error.kind === "throttled" ||
+          (error.kind === "operationFailed" && error.code === "AnotherOperationInProgress"))
+      ) {
+        return {
+          kind: "busy",
+          detail: error.message,
+          ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+        };
+      }
+      throw error;
+    }
     const ca = tlsClientOptions(config).tlsOptions?.ca;
     let bytes: Buffer;
     try {

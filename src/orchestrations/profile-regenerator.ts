@@ -33,6 +33,10 @@ export interface RegeneratorOutput {
 
 /** Manifest writes that lost to another writer before the pass gives up (one regenerator per gateway: rare). */
 const MAX_MANIFEST_CONFLICTS = 3;
+/** A busy gateway is waited out 15 s, 30 s, 1 min ... up to 5 min a wait, 12 waits (about 45 minutes) at most. */
+const FIRST_BUSY_WAIT_MS = 15_000;
+const MAX_BUSY_WAIT_MS = 5 * 60_000;
+const MAX_BUSY_WAITS = 12;
 
 export const profileRegenerator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ProfileRegeneratorInput>();
@@ -75,6 +79,7 @@ function* onePass(
   pass: number,
 ): Generator<Task, PassResult, unknown> {
   const passId = context.df.newGuid(`${context.df.instanceId}:pass:${pass}`);
+  let busy = 0;
   for (let attempt = 1; ; attempt++) {
     const check: ProfileCheck = yield* run(checkProfileConfig, { gatewayId: input.gatewayId }, retry);
     const published = check.published?.manifest;
@@ -103,6 +108,19 @@ function* onePass(
       },
       retry,
     );
+    if (built.kind === "busy") {
+      // Another operation holds the gateway (a write can take many minutes): wait on a durable timer, then read
+      // again. After a long while the pass fails; the next event or the refresh starts it again.
+      busy++;
+      if (busy > MAX_BUSY_WAITS) throw new Error(`gateway ${check.gatewayName} stayed busy: ${built.detail}`);
+      const waitMs = Math.min(
+        MAX_BUSY_WAIT_MS,
+        Math.max(built.retryAfterMs ?? 0, FIRST_BUSY_WAIT_MS * 2 ** (busy - 1)),
+      );
+      status(context, "regenerating", pass - 1);
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitMs));
+      continue;
+    }
     if (built.kind === "refused") {
       yield* audit("profile.refused", built.reason);
       yield* run(
@@ -151,7 +169,8 @@ function* onePass(
       retry,
     );
     if (written === "conflict") {
-      if (attempt >= MAX_MANIFEST_CONFLICTS) throw new Error(`latest.json of ${check.gatewayName} keeps changing`);
+      if (attempt - busy >= MAX_MANIFEST_CONFLICTS)
+        throw new Error(`latest.json of ${check.gatewayName} keeps changing`);
       continue;
     }
     if (rootChanged) {

@@ -196,6 +196,36 @@ describe("VPN client profiles", () => {
     expect(await versions()).toEqual([before.path, after.path].sort());
   });
 
+  it("waits out a gateway busy with another operation, then publishes", async () => {
+    editGateway((vpn) => {
+      vpn["vpnClientAddressPool"] = { addressPrefixes: ["172.16.203.0/24"] };
+    });
+    sandbox.arm.controls.setOperationDurationMs(3_000);
+    const { services } = await import("../../src/activities/services");
+    const { parseGatewayId } = await import("../../src/clients/gateway");
+    const other = services().gateways.sessions(parseGatewayId(SANDBOX_GATEWAY_ID));
+    await waitFor(() => sandbox.arm.controls.runningOperation(SANDBOX_GATEWAY_ID), {
+      message: "the other operation to occupy the gateway",
+    });
+    const refusedBefore = sandbox.arm.controls
+      .operations(SANDBOX_GATEWAY_ID)
+      .filter((o) => o.name === "virtualNetworkGateways.generateVpnProfile" && o.status === "Failed").length;
+    try {
+      const passes = await regenerateAfterEvent();
+      expect(passes).toEqual([
+        { outcome: "published", fingerprint: expect.any(String) as string, serverRootChanged: false },
+      ]);
+    } finally {
+      sandbox.arm.controls.setOperationDurationMs(50);
+      await other;
+    }
+    const refused = sandbox.arm.controls
+      .operations(SANDBOX_GATEWAY_ID)
+      .filter((o) => o.name === "virtualNetworkGateways.generateVpnProfile" && o.status === "Failed").length;
+    expect(refused).toBeGreaterThan(refusedBefore);
+    expect((await manifest()).changes).toEqual(["addressPools: +172.16.203.0/24 -172.16.202.0/24"]);
+  });
+
   it("ignores and counts an event of another resource or of another type", async () => {
     const before = sandbox.durable.inspect(INSTANCE);
     const counted = (): number => [...ignoredGatewayEvents().values()].reduce((a, b) => a + b, 0);
