@@ -13,7 +13,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { request } from "node:https";
 import { unzipSync } from "fflate";
+import { accessTokenPayload } from "../../dev/emulators/identity";
 import { SANDBOX_GATEWAY_ID } from "../../dev/sandbox/sandbox";
+import { APP_ROLES } from "../../src/functions/auth/actor";
 import { linkBlobService } from "../../src/clients/blob-links";
 import { Ledger } from "../../src/clients/ledger";
 import { getConfig } from "../../src/config";
@@ -268,6 +270,16 @@ describe("VPN client profiles", () => {
     expect(expired.status).toBe(403);
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(body.expiresAt));
     expect((await sandbox.api("GET", "/api/v1/gateways/vgw-unknown/profile")).status).toBe(404);
+
+    // Gateways.Read: no token 401, a token with every role but it 403.
+    const path = `/api/v1/gateways/${GATEWAY}/profile`;
+    expect((await sandbox.api("GET", path, undefined, null)).status).toBe(401);
+    const { claims, sign } = sandbox.identity.controls;
+    const others = APP_ROLES.filter((r) => r !== "Gateways.Read");
+    const withoutRole = await sign(accessTokenPayload(claims({ roles: others, appDisplayName: "other-app" })));
+    const refused = await sandbox.api("GET", path, undefined, withoutRole);
+    expect(refused.status).toBe(403);
+    expect(refused.text).not.toContain("sig=");
   });
 
   it("the weekly refresh finds Microsoft's new server root, publishes the package and alerts", async () => {
