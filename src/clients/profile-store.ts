@@ -5,11 +5,24 @@ import { RestError } from "@azure/storage-blob";
 import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { gatewayFolder, manifestPath, packagePath } from "../domain/profile-manifest";
 import type { ProfileManifest } from "../domain/profile-manifest";
+import type { ServerRoot } from "../domain/profile-package";
 
 export interface StoredPackage {
   readonly path: string;
   readonly sha256: string;
   readonly size: number;
+}
+
+/** What a package blob records about itself (its metadata), so a repeated activity can reuse it. */
+export interface PackageFacts {
+  readonly configFingerprint: string;
+  readonly serverRoot: ServerRoot;
+  readonly folders: readonly string[];
+}
+
+export interface RecentPackage extends StoredPackage, PackageFacts {
+  readonly version: string;
+  readonly lastModified: Date;
 }
 
 export interface ManifestRead {
@@ -29,15 +42,52 @@ export class ProfileStore {
     return this.container.containerName;
   }
 
-  async uploadPackage(gatewayName: string, version: string, bytes: Buffer): Promise<StoredPackage> {
+  async uploadPackage(
+    gatewayName: string,
+    version: string,
+    bytes: Buffer,
+    facts?: PackageFacts,
+  ): Promise<StoredPackage> {
     await this.ensure();
     const path = packagePath(gatewayName, version);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     await this.container.getBlockBlobClient(path).uploadData(bytes, {
       blobHTTPHeaders: { blobContentType: "application/zip" },
-      metadata: { sha256 },
+      metadata: { sha256, ...(facts === undefined ? {} : factsMetadata(facts)) },
     });
     return { path, sha256, size: bytes.length };
+  }
+
+  /** The newest package of this configuration uploaded since `since`, if any (a repeated activity's). */
+  async recentPackage(gatewayName: string, configFingerprint: string, since: Date): Promise<RecentPackage | undefined> {
+    const prefix = `${gatewayFolder(gatewayName)}/`;
+    let found: RecentPackage | undefined;
+    try {
+      for await (const blob of this.container.listBlobsFlat({ prefix, includeMetadata: true })) {
+        const m = blob.metadata ?? {};
+        const version = blob.name.slice(prefix.length).split("/")[0] ?? "";
+        const modified = blob.properties.lastModified;
+        if (!blob.name.endsWith("/vpnprofile.zip") || m["configfingerprint"] !== configFingerprint) continue;
+        if (modified < since || (found !== undefined && found.lastModified >= modified)) continue;
+        found = {
+          version,
+          lastModified: modified,
+          path: blob.name,
+          sha256: m["sha256"] ?? "",
+          size: blob.properties.contentLength ?? 0,
+          configFingerprint,
+          serverRoot: {
+            commonName: decodeURIComponent(m["serverrootcn"] ?? ""),
+            certificateSha256: m["serverrootsha256"] ?? "",
+          },
+          folders: (m["folders"] ?? "").split(",").filter((f) => f !== ""),
+        };
+      }
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+    return found;
   }
 
   /** The package bytes of a path, or undefined when it is gone. */
@@ -109,6 +159,16 @@ export class ProfileStore {
     });
     return this.ready;
   }
+}
+
+function factsMetadata(facts: PackageFacts): Record<string, string> {
+  // Metadata values are ASCII: the CN is percent-encoded.
+  return {
+    configfingerprint: facts.configFingerprint,
+    serverrootcn: encodeURIComponent(facts.serverRoot.commonName),
+    serverrootsha256: facts.serverRoot.certificateSha256,
+    folders: facts.folders.join(","),
+  };
 }
 
 async function streamText(stream: NodeJS.ReadableStream | undefined): Promise<string> {

@@ -104,6 +104,7 @@ function* onePass(
         gatewayId: input.gatewayId,
         configFingerprint: check.configFingerprint,
         openVpn: check.openVpn,
+        refresh,
         ...(published === undefined ? {} : { publishedVersion: published.fingerprint }),
       },
       retry,

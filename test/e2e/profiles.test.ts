@@ -228,6 +228,21 @@ describe("VPN client profiles", () => {
     expect((await manifest()).changes).toEqual(["addressPools: +172.16.203.0/24 -172.16.202.0/24"]);
   });
 
+  it("gives one generation for a burst of writes delivered at once", async () => {
+    const generations = (): number => sandbox.arm.stats.operation("virtualNetworkGateways.generateVpnProfile").count;
+    const before = generations();
+    const pool = (await manifest()).config.addressPools.join(" -");
+    editGateway((vpn) => {
+      vpn["vpnClientAddressPool"] = { addressPrefixes: ["172.16.204.0/24"] };
+    });
+    // One Event Grid delivery of 20 events: the host runs the function for all of them at once.
+    await notify(Array.from({ length: 20 }, () => writeSuccess(SANDBOX_GATEWAY_ID)));
+    const done = await sandbox.waitForInstance(INSTANCE, 60_000);
+    const passes = (done.output as RegeneratorOutput).passes;
+    expect([passes.filter((p) => p.outcome === "published").length, generations() - before]).toEqual([1, 1]);
+    expect((await manifest()).changes).toEqual([`addressPools: +172.16.204.0/24 -${pool}`]);
+  });
+
   it("ignores and counts an event of another resource or of another type", async () => {
     const before = sandbox.durable.inspect(INSTANCE);
     const counted = (): number => [...ignoredGatewayEvents().values()].reduce((a, b) => a + b, 0);

@@ -59,6 +59,20 @@ describe("ProfileStore", () => {
     expect(await store.readPackage(stored.path)).toEqual(bytes);
   });
 
+  it("finds the package a repeated activity uploaded for the same configuration, with its facts", async () => {
+    const facts = {
+      configFingerprint: "cfg-1",
+      serverRoot: { commonName: "Racine É G2", certificateSha256: "ab".repeat(32) },
+      folders: ["AzureVPN", "Generic"],
+    };
+    const since = new Date(Date.now() - 60_000);
+    expect(await store.recentPackage("GW-West", "cfg-1", since)).toBeUndefined();
+    const stored = await store.uploadPackage("GW-West", "v9", Buffer.from("PK"), facts);
+    await store.uploadPackage("GW-West", "v8", Buffer.from("PK other"), { ...facts, configFingerprint: "cfg-2" });
+    expect(await store.recentPackage("GW-West", "cfg-1", since)).toMatchObject({ ...stored, ...facts, version: "v9" });
+    expect(await store.recentPackage("GW-West", "cfg-1", new Date(Date.now() + 60_000))).toBeUndefined();
+  });
+
   it("writes latest.json only while absent, then only under the ETag it was read with", async () => {
     expect(await store.readManifest("GW-West")).toBeUndefined();
     expect(await store.writeManifest(manifest("v1"), undefined)).toBe("written");
