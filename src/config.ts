@@ -7,6 +7,7 @@ import { callbackSettings } from "./config-callbacks";
 import { expirySettings } from "./config-expiry";
 import { deliverySettings } from "./config-delivery";
 import { checkEntraSettings, entraSettings } from "./config-entra";
+import { profileSettings } from "./config-profiles";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -198,6 +199,7 @@ export const settingsSchema = z
     ...hrSettings,
     ...deliverySettings,
     ...entraSettings,
+    ...profileSettings,
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
       "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",
@@ -299,12 +301,17 @@ export type Settings = z.infer<typeof settingsSchema>;
 export type Config = Readonly<
   Omit<
     Settings,
-    "GATEWAY_RESOURCE_IDS" | "TICKETING_CALLBACK_ALLOWLIST" | "ENTRA_API_AUDIENCES" | "ALLOWED_UPN_DOMAINS"
+    | "GATEWAY_RESOURCE_IDS"
+    | "TICKETING_CALLBACK_ALLOWLIST"
+    | "ENTRA_API_AUDIENCES"
+    | "ALLOWED_UPN_DOMAINS"
+    | "PROFILE_DOWNLOAD_HOSTS"
   > & {
     GATEWAY_RESOURCE_IDS: readonly string[];
     TICKETING_CALLBACK_ALLOWLIST: readonly string[];
     ENTRA_API_AUDIENCES: readonly string[];
     ALLOWED_UPN_DOMAINS: readonly string[];
+    PROFILE_DOWNLOAD_HOSTS: readonly string[];
   }
 >;
 
@@ -343,6 +350,7 @@ export function parseConfig(env: Env): Config {
     TICKETING_CALLBACK_ALLOWLIST: Object.freeze([...result.data.TICKETING_CALLBACK_ALLOWLIST]),
     ENTRA_API_AUDIENCES: Object.freeze([...result.data.ENTRA_API_AUDIENCES]),
     ALLOWED_UPN_DOMAINS: Object.freeze([...result.data.ALLOWED_UPN_DOMAINS]),
+    PROFILE_DOWNLOAD_HOSTS: Object.freeze([...result.data.PROFILE_DOWNLOAD_HOSTS]),
   });
 }
 

@@ -29,3 +29,7 @@ import "./functions/entra-notifications-http";
 import "./functions/entra-events";
 import "./functions/entra-timers";
 import "./orchestrations/entra-change";
+import "./functions/gateway-events";
+import "./functions/profile-refresh";
+import "./functions/gateway-profile-http";
+import "./orchestrations/profile-regenerator";

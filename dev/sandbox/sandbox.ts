@@ -224,6 +224,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ENTRA_NOTIFICATION_CLIENT_STATE: randomBytes(32).toString("base64url"),
       ENTRA_SUBSCRIPTIONS_SCHEDULE: "0 0 */6 * * *",
       ENTRA_RECONCILE_SCHEDULE: "0 */15 * * * *",
+      // Profile packages come from the ARM emulator's own port (standing in for blob storage).
+      PROFILE_DOWNLOAD_HOSTS: new URL(arm.controlUrl).hostname,
+      PROFILE_REFRESH_SCHEDULE: "0 0 3 * * 1",
+      PROFILE_DEBOUNCE_MS: "2000",
       ...identitySettings(identity),
       // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
       ALLOWED_UPN_DOMAINS: "contoso.com",

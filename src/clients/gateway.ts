@@ -231,6 +231,20 @@ export class GatewayClient {
     );
   }
 
+  /** Has the gateway generate its VPN client profile package (long-running) and answers the package's URL. */
+  async generateVpnProfile(ref: GatewayRef): Promise<string> {
+    const result = await this.call(() =>
+      this.client(ref).virtualNetworkGateways.beginGenerateVpnProfileAndWait(
+        ref.resourceGroup,
+        ref.name,
+        { authenticationMethod: "EAPTLS" },
+        { updateIntervalInMs: this.pollIntervalMs() },
+      ),
+    );
+    if (typeof result.body !== "string") throw new Error("generatevpnprofile answered no package URL");
+    return result.body;
+  }
+
   private pollIntervalMs(): number {
     return this.options.pollIntervalMs ?? 10_000;
   }

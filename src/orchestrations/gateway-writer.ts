@@ -14,6 +14,7 @@ import { applyGatewayState, awaitGatewayWrite } from "../activities/gateway-appl
 import type { AwaitWriteOutcome, PassSetback, PlannedWrite } from "../activities/gateway-apply";
 import { computeDesiredGatewayState } from "../activities/gateway-desired-state";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
+import { requestProfileRegenerationActivity } from "../activities/profile";
 import { failLoudly, nameOf, warn } from "./gateway-writer-alerts";
 import { disconnectRevokedSessions, findRevokedSessions } from "../activities/gateway-sessions";
 import { CHANGES_PENDING_EVENT, GATEWAY_WRITER_ORCHESTRATION } from "../clients/gateway-writer-starter";
@@ -265,6 +266,11 @@ function* onePass(
       title: `Gateway ${nameOf(input.gatewayId)}: expired root certificates removed`,
       detail: `removed ${describeExpiredRoots(audited.rootsRemoved)}: Azure refuses every gateway write that carries an expired root (VpnClientRootCertificateExpired), and no client can authenticate with one`,
     });
+  }
+
+  if (plan !== undefined && (plan.rootsAdded.length > 0 || plan.rootsRemoved.length > 0)) {
+    // Our own root changes change the VPN profile: ask for a new one now, not only through Event Grid.
+    yield* run(requestProfileRegenerationActivity, { gatewayId: input.gatewayId, reason: `writer ${passId}` }, retry);
   }
 
   // End the live sessions of users whose revocations are now on the gateway (marked before their write).

@@ -63,10 +63,15 @@ export interface TestSandboxOptions extends Partial<SandboxOptions> {
    * issue to users the directory does not have. Tests of the gate, and of the sandbox as users get it, turn it on.
    */
   readonly vpnGroupGate?: boolean;
+  /**
+   * VPN profile regeneration (PROFILES_ENABLED), on in `npm start`'s sandbox. Off by default here: a regeneration
+   * occupies the gateway and reads it, which tests of the writer do not expect. The profile tests turn it on.
+   */
+  readonly profiles?: boolean;
 }
 
 export async function startTestSandbox(testOptions: TestSandboxOptions = {}): Promise<TestSandbox> {
-  const { vpnGroupGate, ...options } = testOptions;
+  const { vpnGroupGate, profiles, ...options } = testOptions;
   const dir = mkdtempSync(join(tmpdir(), "p2s-sandbox-"));
   const logs: string[] = [];
   const started = performance.now();
@@ -90,6 +95,7 @@ export async function startTestSandbox(testOptions: TestSandboxOptions = {}): Pr
       GATEWAY_BUSY_BACKOFF_MS: "50",
       GATEWAY_COALESCE_MS: "0",
       ...(vpnGroupGate === true ? {} : { ENTRA_VPN_GROUP_ID: "" }),
+      ...(profiles === true ? {} : { PROFILES_ENABLED: "false" }),
       ...options.settings,
     },
   });

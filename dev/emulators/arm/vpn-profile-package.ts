@@ -1,15 +1,16 @@
 // The zip generatevpnprofile points at: AzureVPN/, Generic/ and OpenVPN/ folders as Azure lays them out. The files
-// are simplified but carry what a client (and this product) reads: server name, tunnel types, routes, and the
-// gateway's server root CN in Generic/VpnSettings.xml. The OpenVPN file keeps the client certificate and key as
+// are simplified but carry what a client (and this product) reads: server name, tunnel types, routes, RADIUS and
+// Entra ID settings, and the gateway's server root (CaCert, a real certificate, and its CN) in Generic/VpnSettings.xml. The OpenVPN file keeps the client certificate and key as
 // placeholders, as Azure's does: a profile never contains a user's key.
 import type { VpnProfileSnapshot } from "./vpn-profile";
 import { zipArchive } from "./zip-archive";
 import type { ZipEntry } from "./zip-archive";
 
-export function vpnProfilePackage(snapshot: VpnProfileSnapshot): Buffer {
+/** The package's bytes; `serverRootDer` is the base64 DER of the server root certificate (server-root.ts). */
+export function vpnProfilePackage(snapshot: VpnProfileSnapshot, serverRootDer: string): Buffer {
   const entries: ZipEntry[] = [
     { path: "AzureVPN/azurevpnconfig.xml", content: azureVpnConfig(snapshot) },
-    { path: "Generic/VpnSettings.xml", content: genericSettings(snapshot) },
+    { path: "Generic/VpnSettings.xml", content: genericSettings(snapshot, serverRootDer) },
   ];
   if (snapshot.vpnClientProtocols.some((p) => p.toLowerCase() === "openvpn")) {
     entries.push({ path: "OpenVPN/vpnconfig.ovpn", content: openVpnConfig(snapshot) });
@@ -17,20 +18,27 @@ export function vpnProfilePackage(snapshot: VpnProfileSnapshot): Buffer {
   return zipArchive(entries);
 }
 
-function genericSettings(s: VpnProfileSnapshot): string {
-  const routes = s.addressPrefixes.map((p) => `      <Route>${xml(p)}</Route>`).join("\n");
+function genericSettings(s: VpnProfileSnapshot, serverRootDer: string): string {
+  const list = (items: readonly string[], tag: string): string[] => items.map((i) => `    <${tag}>${xml(i)}</${tag}>`);
   return [
     `<?xml version="1.0" encoding="utf-8"?>`,
     `<VpnProfile>`,
     `  <VpnServer>${xml(s.vpnServer)}</VpnServer>`,
     `  <VpnType>${xml(s.vpnClientProtocols.join(","))}</VpnType>`,
+    `  <AuthenticationTypes>${xml(s.vpnAuthenticationTypes.join(","))}</AuthenticationTypes>`,
     `  <AuthenticationMethod>${xml(s.authenticationMethod)}</AuthenticationMethod>`,
+    `  <CaCert>${serverRootDer}</CaCert>`,
     `  <ServerCertRootCn>${xml(s.serverRootCn)}</ServerCertRootCn>`,
     `  <ServerCertIssuerCn>${xml(s.serverRootCn)}</ServerCertIssuerCn>`,
     `  <VpnClientAddressPool>`,
-    routes,
+    ...list(s.addressPrefixes, "Route"),
     `  </VpnClientAddressPool>`,
-    `  <GeneratedAt>${new Date(s.generatedAtMs).toISOString()}</GeneratedAt>`,
+    `  <Routes>`,
+    ...list(s.customRoutes, "Route"),
+    `  </Routes>`,
+    `  <RadiusServers>`,
+    ...list(s.radiusServers, "Server"),
+    `  </RadiusServers>`,
     `</VpnProfile>`,
     ``,
   ].join("\n");
@@ -43,7 +51,10 @@ function azureVpnConfig(s: VpnProfileSnapshot): string {
     `  <name>${xml(s.gatewayName)}</name>`,
     `  <protocolconfig><sslprotocolConfig><transportprotocol>tcp</transportprotocol></sslprotocolConfig></protocolconfig>`,
     `  <serverlist><ConnectionServer><fqdn>${xml(s.vpnServer)}</fqdn><latency>0</latency></ConnectionServer></serverlist>`,
-    `  <clientauth><type>cert</type></clientauth>`,
+    s.aad === undefined
+      ? `  <clientauth><type>cert</type></clientauth>`
+      : `  <clientauth><type>aad</type><aad><issuer>${xml(s.aad.issuer)}</issuer><tenant>${xml(s.aad.tenant)}</tenant>` +
+        `<audience>${xml(s.aad.audience)}</audience></aad></clientauth>`,
     `  <servervalidation><type>cert</type><serversecret/></servervalidation>`,
     `</AzVpnProfile>`,
     ``,

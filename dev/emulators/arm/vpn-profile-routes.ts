@@ -6,6 +6,7 @@ import type { EmulatorRoute } from "../framework";
 import { OPERATION_NAMES } from "./operation";
 import type { VpnProfileSnapshot } from "./vpn-profile";
 import { vpnProfilePackage } from "./vpn-profile-package";
+import { serverRootCertificate } from "./server-root";
 
 export function vpnProfilePath(snapshot: VpnProfileSnapshot): string {
   const expiry = new Date(snapshot.expiresAtMs).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -21,7 +22,7 @@ export function vpnProfileRoutes(
       method: "GET",
       path: "/vpnprofiles/{token}/{file}",
       operation: OPERATION_NAMES.profileDownload,
-      handler: (request) => {
+      handler: async (request) => {
         const snapshot = profiles.get(request.params.token);
         if (snapshot === undefined) return errorResponse(404, "BlobNotFound", "The specified blob does not exist.");
         const at = now();
@@ -34,7 +35,8 @@ export function vpnProfileRoutes(
               `Current [${new Date(at).toUTCString()}]`,
           );
         }
-        return { status: 200, body: vpnProfilePackage(snapshot), headers: { "content-type": "application/zip" } };
+        const der = await serverRootCertificate(snapshot.serverRootCn);
+        return { status: 200, body: vpnProfilePackage(snapshot, der), headers: { "content-type": "application/zip" } };
       },
     }),
   ];

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { GatewayRecord } from "./gateway-record";
 import { isJsonObject, objectAt, stringAt } from "./json";
-import type { Json } from "./json";
+import type { Json, JsonObject } from "./json";
 
 /** How long a profile package URL works (a SAS link to blob storage; about an hour in Azure). */
 export const PROFILE_URL_LIFETIME_MS = 60 * 60 * 1000;
@@ -18,7 +18,12 @@ export interface VpnProfileSnapshot {
   readonly vpnClientProtocols: readonly string[];
   readonly vpnAuthenticationTypes: readonly string[];
   readonly addressPrefixes: readonly string[];
+  /** properties.customRoutes: routes pushed to clients besides the virtual network's. */
+  readonly customRoutes: readonly string[];
   readonly rootCertificateNames: readonly string[];
+  /** RADIUS server addresses (never their secrets). */
+  readonly radiusServers: readonly string[];
+  readonly aad: { readonly tenant: string; readonly audience: string; readonly issuer: string } | undefined;
   /** The gateway's server root CN (Generic/VpnSettings.xml ServerCertRootCn), which Microsoft rotates. */
   readonly serverRootCn: string;
   /** A stable host name for the gateway in the profiles. */
@@ -31,9 +36,12 @@ export function snapshotProfile(
   serverRootCn: string,
   nowMs: number,
 ): VpnProfileSnapshot {
-  const vpn = objectAt(objectAt(record.resource, "properties") ?? {}, "vpnClientConfiguration") ?? {};
+  const properties = objectAt(record.resource, "properties") ?? {};
+  const vpn = objectAt(properties, "vpnClientConfiguration") ?? {};
   const pool = objectAt(vpn, "vpnClientAddressPool") ?? {};
-  const roots = vpn["vpnClientRootCertificates"];
+  // customRoutes belongs to the gateway (properties.customRoutes), not to vpnClientConfiguration.
+  const routes = objectAt(properties, "customRoutes") ?? {};
+  const tenant = stringAt(vpn, "aadTenant");
   return {
     token: randomBytes(16).toString("hex"),
     gatewayName: record.ref.name,
@@ -43,15 +51,37 @@ export function snapshotProfile(
     vpnClientProtocols: strings(vpn["vpnClientProtocols"]),
     vpnAuthenticationTypes: strings(vpn["vpnAuthenticationTypes"]),
     addressPrefixes: strings(pool["addressPrefixes"]),
-    rootCertificateNames: Array.isArray(roots)
-      ? roots.flatMap((r) => {
-          const name = isJsonObject(r) ? stringAt(r, "name") : undefined;
-          return name === undefined ? [] : [name];
-        })
-      : [],
+    customRoutes: strings(routes["addressPrefixes"]),
+    rootCertificateNames: names(vpn["vpnClientRootCertificates"]),
+    radiusServers: radiusAddresses(vpn),
+    aad:
+      tenant === undefined
+        ? undefined
+        : { tenant, audience: stringAt(vpn, "aadAudience") ?? "", issuer: stringAt(vpn, "aadIssuer") ?? "" },
     serverRootCn,
     vpnServer: `azuregateway-${record.resourceGuid}.vpn.azure.com`,
   };
+}
+
+function radiusAddresses(vpn: JsonObject): string[] {
+  const single = stringAt(vpn, "radiusServerAddress");
+  const list = vpn["radiusServers"];
+  const many = Array.isArray(list)
+    ? list.flatMap((s) => {
+        const address = isJsonObject(s) ? stringAt(s, "radiusServerAddress") : undefined;
+        return address === undefined ? [] : [address];
+      })
+    : [];
+  return single === undefined ? many : [single, ...many];
+}
+
+function names(list: Json | undefined): string[] {
+  return Array.isArray(list)
+    ? list.flatMap((r) => {
+        const name = isJsonObject(r) ? stringAt(r, "name") : undefined;
+        return name === undefined ? [] : [name];
+      })
+    : [];
 }
 
 function strings(value: Json | undefined): string[] {

@@ -1,6 +1,8 @@
 // P2S sessions and profiles through the real SDK: connection health lists the seeded sessions, disconnect ends only
 // the named ones, generatevpnprofile returns a URL to a zip with AzureVPN/, Generic/ and OpenVPN/ folders, and
 // getvpnprofilepackageurl returns the last URL. All four are long-running operations that occupy the gateway.
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
 import { RestError } from "@azure/core-rest-pipeline";
 import type { NetworkManagementClient } from "@azure/arm-network";
 import { createEmulatorCa, createVirtualClock } from "../../../dev/emulators/framework";
@@ -205,6 +207,63 @@ describe("VPN profiles", () => {
     const expired = await rawRequest(ca, "GET", url, undefined, {}, true);
     expect(expired.status).toBe(403);
     expect(expired.json()).toMatchObject({ error: { code: "AuthenticationFailed" } });
+  });
+
+  it("carries the server root as a real certificate, replaced when Microsoft migrates the gateway", async () => {
+    const generate = async (): Promise<Map<string, string>> => {
+      const { body: url } = await client.virtualNetworkGateways.beginGenerateVpnProfileAndWait(
+        RESOURCE_GROUP,
+        GATEWAY_NAME,
+        {},
+        FAST_POLL,
+      );
+      return readStoredZip((await rawRequest(ca, "GET", url, undefined, {}, true)).body);
+    };
+    const caCertOf = (files: Map<string, string>): x509.X509Certificate => {
+      const match = /<CaCert>([A-Za-z0-9+/=]+)<\/CaCert>/.exec(files.get("Generic/VpnSettings.xml") ?? "");
+      if (match?.[1] === undefined) throw new Error("no CaCert in Generic/VpnSettings.xml");
+      return new x509.X509Certificate(Buffer.from(match[1], "base64"));
+    };
+    const before = caCertOf(await generate());
+    expect(before.subject).toBe(`CN=${DEFAULT_SERVER_ROOT_CN}`);
+    expect(caCertOf(await generate()).rawData).toEqual(before.rawData);
+
+    emulator.controls.setServerRootCn(GATEWAY_ID, "Microsoft RSA Root Certificate Authority 2017");
+    const after = caCertOf(await generate());
+    expect(after.subject).toBe("CN=Microsoft RSA Root Certificate Authority 2017");
+    expect(after.issuer).toBe(after.subject);
+    expect(Buffer.from(after.rawData).equals(Buffer.from(before.rawData))).toBe(false);
+  });
+
+  it("derives the package from the gateway: custom routes, RADIUS addresses (no secret), Entra ID settings", async () => {
+    const gateway = buildP2sGateway({ id: GATEWAY_ID, addressPrefixes: ["192.168.210.0/24"] });
+    const properties = gateway["properties"] as { vpnClientConfiguration: object; customRoutes?: object };
+    properties.customRoutes = { addressPrefixes: ["10.50.0.0/16"] };
+    Object.assign(properties.vpnClientConfiguration, {
+      vpnAuthenticationTypes: ["Certificate", "Radius", "AAD"],
+      radiusServerAddress: "10.0.0.4",
+      radiusServerSecret: "s3cret-radius-value",
+      aadTenant: "https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/",
+      aadAudience: "41b23e61-6c1e-4545-b367-cd054e0ed4b4",
+      aadIssuer: "https://sts.windows.net/11111111-2222-3333-4444-555555555555/",
+    });
+    emulator.controls.seedGateway(GATEWAY_ID, gateway);
+    const { body: url } = await client.virtualNetworkGateways.beginGenerateVpnProfileAndWait(
+      RESOURCE_GROUP,
+      GATEWAY_NAME,
+      {},
+      FAST_POLL,
+    );
+    const download = await rawRequest(ca, "GET", url, undefined, {}, true);
+    const files = readStoredZip(download.body);
+    const generic = files.get("Generic/VpnSettings.xml") ?? "";
+    expect(generic).toContain("<Route>10.50.0.0/16</Route>");
+    expect(generic).toContain("<Server>10.0.0.4</Server>");
+    expect(files.get("AzureVPN/azurevpnconfig.xml")).toContain(
+      "<audience>41b23e61-6c1e-4545-b367-cd054e0ed4b4</audience>",
+    );
+    expect(download.body.includes("s3cret-radius-value")).toBe(false);
+    expect([...files.values()].some((text) => text.includes("s3cret-radius-value"))).toBe(false);
   });
 
   it("answers 404 for the package URL before any profile was generated", async () => {

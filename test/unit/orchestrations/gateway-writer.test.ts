@@ -101,6 +101,28 @@ describe("gatewayWriter", () => {
     expect(h.continued).toEqual([{ ...settings, generation: 1, continued: false, busyAlerted: false }]);
   });
 
+  it("asks for a new VPN profile after a write that changed roots, and not after a revocation-only write", () => {
+    const h = writer();
+    const rootPlan = { ...plan, addedRevocations: [], rootsAdded: ["p2s-root"] };
+    apply(h, { ...started(), plan: rootPlan }).answer("awaitGatewayWrite", {
+      outcome: "written",
+      revokedCount: 0,
+      rootCount: 1,
+    });
+    h.answer("recordGatewaySync", { written: 1, rootsRemoved: [] });
+    expect(h.call).toEqual({
+      functionName: "requestProfileRegeneration",
+      input: { gatewayId: GATEWAY_ID, reason: `writer ${passId(1)}` },
+      retry: RETRY,
+    });
+    h.answer("requestProfileRegeneration", "started").answer("findRevokedSessions", { outcome: "none" });
+
+    const revocationOnly = writer();
+    apply(revocationOnly, started()).answer("awaitGatewayWrite", { outcome: "written", revokedCount: 1, rootCount: 1 });
+    revocationOnly.answer("recordGatewaySync", { written: 1, rootsRemoved: [] });
+    expect(revocationOnly.call.functionName).toBe("findRevokedSessions");
+  });
+
   it("keeps its settings when a wake-up carries none, or another gateway's", () => {
     for (const wake of [
       null,
