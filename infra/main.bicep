@@ -48,6 +48,25 @@ param entraVpnGroupId string = ''
 @description('Required. Shared secret the ticketing system signs requests with; stored in Key Vault, the app reads it through a Key Vault reference.')
 param ticketingSharedSecret string
 
+@secure()
+@description('Optional. The previous ticketing secret, accepted beside the current one while the ticketing system moves to the new one.')
+param ticketingSharedSecretPrevious string = ''
+
+@description('Optional. Whether Entra ID events onboard and offboard members of the VPN group.')
+@allowed(['true', 'false'])
+param entraEventsEnabled string = 'false'
+
+@secure()
+@description('Optional. clientState of the Graph change notification subscriptions (32 to 128 characters); required when Entra events are on.')
+param entraNotificationClientState string = ''
+
+@description('Optional. Where Graph sends change notifications: https://<app>/api/v1/entra/notifications, or the EventGrid:?... partner topic URL.')
+param entraNotificationUrl string = ''
+
+@description('Optional. Payload of alert webhook posts: generic, teams (Workflows) or slack.')
+@allowed(['generic', 'teams', 'slack'])
+param alertWebhookFormat string = 'generic'
+
 @description('Optional. Comma-separated https origins the app may call back with ticket results.')
 param ticketingCallbackAllowlist string = ''
 
@@ -122,6 +141,8 @@ module vault './app/vault.bicep' = {
     location: location
     tags: tags
     ticketingSharedSecret: ticketingSharedSecret
+    ticketingSharedSecretPrevious: ticketingSharedSecretPrevious
+    entraNotificationClientState: entraNotificationClientState
   }
 }
 
@@ -140,6 +161,11 @@ module api './app/api.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     keyVaultName: vault.outputs.name
     ticketingSecretName: vault.outputs.ticketingSecretName
+    ticketingPreviousSecretName: vault.outputs.ticketingPreviousSecretName
+    entraClientStateSecretName: vault.outputs.entraClientStateSecretName
+    entraEventsEnabled: entraEventsEnabled
+    entraNotificationUrl: entraNotificationUrl
+    alertWebhookFormat: alertWebhookFormat
     gatewayResourceIds: join(gatewayIds, ',')
     entraTenantId: !empty(entraTenantId) ? entraTenantId : tenant().tenantId
     entraApiAudiences: entraApiAudiences

@@ -35,6 +35,23 @@ param keyVaultName string
 @description('Required. Name of the Key Vault secret that holds the ticketing shared secret.')
 param ticketingSecretName string
 
+@description('Optional. Name of the Key Vault secret that holds the previous ticketing secret; empty when none.')
+param ticketingPreviousSecretName string = ''
+
+@description('Optional. Name of the Key Vault secret that holds the Graph notifications clientState; empty when none.')
+param entraClientStateSecretName string = ''
+
+@description('Optional. Whether Entra ID events onboard and offboard members of the VPN group (true or false).')
+@allowed(['true', 'false'])
+param entraEventsEnabled string = 'false'
+
+@description('Optional. Where Graph sends change notifications: the app\'s https webhook or an EventGrid:?... partner topic URL.')
+param entraNotificationUrl string = ''
+
+@description('Optional. Payload of alert webhook posts: generic, teams or slack.')
+@allowed(['generic', 'teams', 'slack'])
+param alertWebhookFormat string = 'generic'
+
 @description('Required. Comma-separated resource ids of the VPN gateways.')
 param gatewayResourceIds string
 
@@ -74,6 +91,12 @@ var vaultUrl = 'https://${keyVaultName}${vaultDns}'
 // A Key Vault reference, resolved by the platform with the user-assigned identity (keyVaultAccessIdentityResourceId)
 // and the vault's Secrets User role: the secret value never passes through the template or the app settings.
 var ticketingSecretReference = '@Microsoft.KeyVault(SecretUri=${vaultUrl}/secrets/${ticketingSecretName})'
+var ticketingPreviousReference = empty(ticketingPreviousSecretName)
+  ? ''
+  : '@Microsoft.KeyVault(SecretUri=${vaultUrl}/secrets/${ticketingPreviousSecretName})'
+var entraClientStateReference = empty(entraClientStateSecretName)
+  ? ''
+  : '@Microsoft.KeyVault(SecretUri=${vaultUrl}/secrets/${entraClientStateSecretName})'
 
 // The app settings, one per setting of src/config.ts and its parts (src/config-*.ts), except those only used on a
 // developer's machine (AzureWebJobsStorage connection string, P2S_TRUSTED_CA_FILE), plus the platform's own
@@ -122,11 +145,31 @@ var appSettings = {
   LEDGER_TABLE_PREFIX: 'p2s'
   PROFILE_CONTAINER: 'vpn-profiles'
   HR_EVENTS_QUEUE: 'hr-events'
+  DELIVERY_CONTAINER: 'p2s-deliveries'
+  // Links are user-delegation SAS of the app's own account, made with its identity.
+  DELIVERY_BLOB_SERVICE_URI: 'https://${storageAccountName}.blob.${storageSuffix}'
+  DELIVERY_LINK_HOURS: '72'
+  // Profiles.
+  PROFILES_ENABLED: 'true'
+  PROFILE_DEBOUNCE_MS: '30000'
+  PROFILE_VERSIONS_KEPT: '5'
+  PROFILE_REFRESH_SCHEDULE: '0 0 3 * * 1'
+  PROFILE_DOWNLOAD_HOSTS: '*.blob.core.windows.net'
+  PROFILE_DOWNLOAD_MAX_BYTES: '4194304'
+  PROFILE_DOWNLOAD_TIMEOUT_MS: '30000'
+  PROFILE_LINK_SECONDS: '900'
   // Ticketing and alerts.
   TICKETING_SHARED_SECRET: ticketingSecretReference
+  TICKETING_SHARED_SECRET_PREVIOUS: ticketingPreviousReference
   TICKETING_CALLBACK_ALLOWLIST: ticketingCallbackAllowlist
+  TICKETING_CALLBACK_MAX_HOURS: '24'
+  TICKETING_CALLBACK_TIMEOUT_MS: '10000'
   ALERT_WEBHOOK_URL: alertWebhookUrl
-  ROOT_EXPIRY_WARNING_DAYS: '180'
+  ALERT_WEBHOOK_FORMAT: alertWebhookFormat
+  // Expiry and renewal.
+  EXPIRY_CHECK_SCHEDULE: '0 0 6 * * *'
+  EXPIRY_ALERT_THRESHOLDS_DAYS: '90,30,14,7,1'
+  REVOCATION_CAPACITY_ALERT_PERCENT: '80'
   CLIENT_EXPIRY_WARNING_DAYS: '21'
   CLIENT_RENEWAL_DAYS: '14'
   // Access control.
@@ -136,6 +179,13 @@ var appSettings = {
   API_TOKENS_REQUIRED: 'true'
   ALLOWED_UPN_DOMAINS: allowedUpnDomains
   ENTRA_VPN_GROUP_ID: entraVpnGroupId
+  // Entra ID events.
+  ENTRA_EVENTS_ENABLED: entraEventsEnabled
+  ENTRA_NOTIFICATION_CLIENT_STATE: entraClientStateReference
+  ENTRA_NOTIFICATION_URL: entraNotificationUrl
+  ENTRA_SUBSCRIPTIONS_SCHEDULE: '0 7 */6 * * *'
+  ENTRA_SUBSCRIPTION_RENEW_HOURS: '72'
+  ENTRA_RECONCILE_SCHEDULE: '0 23 * * * *'
   // Health and self-service.
   HEALTH_CHECK_TIMEOUT_MS: '5000'
   HEALTH_CACHE_MS: '5000'
@@ -143,22 +193,6 @@ var appSettings = {
   SELF_SERVICE_WAIT_MS: '20000'
 }
 
-// Merge note (session 19): settings the other branches add, ready to move into appSettings above when their
-// src/config-*.ts reach main (test/unit/infra/app-settings.test.ts names each one missing until then):
-//   h-tick      TICKETING_SHARED_SECRET_PREVIOUS: '' (rotation: a Key Vault reference to 'ticketing-shared-secret-previous'
-//               when set; a reference to a missing secret would resolve to its own text, so keep '' when unused)
-//   h-callback  TICKETING_CALLBACK_MAX_HOURS: '24', TICKETING_CALLBACK_TIMEOUT_MS: '10000'
-//   h-deliver   DELIVERY_CONTAINER: 'p2s-deliveries', DELIVERY_LINK_HOURS: '72',
-//               DELIVERY_BLOB_SERVICE_URI: 'https://${storageAccountName}.blob.${storageSuffix}'
-//   h-entra     ENTRA_EVENTS_ENABLED: 'false', ENTRA_NOTIFICATION_CLIENT_STATE: a Key Vault reference (secret
-//               'entra-notification-client-state', 32-128 characters), ENTRA_NOTIFICATION_URL: '' (or the
-//               EventGrid:?... partner topic URL), ENTRA_SUBSCRIPTIONS_SCHEDULE: '0 7 */6 * * *',
-//               ENTRA_SUBSCRIPTION_RENEW_HOURS: '72', ENTRA_RECONCILE_SCHEDULE: '0 23 * * * *'
-//   h-profile   PROFILES_ENABLED: 'true', PROFILE_DEBOUNCE_MS: '30000', PROFILE_VERSIONS_KEPT: '5',
-//               PROFILE_REFRESH_SCHEDULE: '0 0 3 * * 1', PROFILE_DOWNLOAD_HOSTS: '*.blob.core.windows.net',
-//               PROFILE_DOWNLOAD_MAX_BYTES: '4194304', PROFILE_DOWNLOAD_TIMEOUT_MS: '30000', PROFILE_LINK_SECONDS: '900'
-//   h-expiry    ALERT_WEBHOOK_FORMAT: 'generic', EXPIRY_CHECK_SCHEDULE: '0 0 6 * * *',
-//               EXPIRY_ALERT_THRESHOLDS_DAYS: '90,30,14,7,1', REVOCATION_CAPACITY_ALERT_PERCENT: '80'
 
 module plan 'br/public:avm/res/web/serverfarm:0.7.0' = {
   name: 'plan'

@@ -14,7 +14,24 @@ param tags object = {}
 @description('Required. Shared secret of the ticketing system (TICKETING_SHARED_SECRET).')
 param ticketingSharedSecret string
 
+@secure()
+@description('Optional. The previous ticketing secret, accepted beside the current one during a rotation (TICKETING_SHARED_SECRET_PREVIOUS); empty when no rotation is under way.')
+param ticketingSharedSecretPrevious string = ''
+
+@secure()
+@description('Optional. The clientState Graph change notifications must carry (ENTRA_NOTIFICATION_CLIENT_STATE, 32 to 128 characters); empty while Entra events are off.')
+param entraNotificationClientState string = ''
+
 var ticketingSecretName = 'ticketing-shared-secret'
+var ticketingPreviousSecretName = 'ticketing-shared-secret-previous'
+var entraClientStateSecretName = 'entra-notification-client-state'
+
+// A Key Vault reference to a secret that does not exist resolves to its own text, so an optional secret is only
+// created, and only referenced (api.bicep), when it has a value.
+var optionalSecrets = concat(
+  empty(ticketingSharedSecretPrevious) ? [] : [{ name: ticketingPreviousSecretName, value: ticketingSharedSecretPrevious }],
+  empty(entraNotificationClientState) ? [] : [{ name: entraClientStateSecretName, value: entraNotificationClientState }]
+)
 
 module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {
   name: 'vault'
@@ -31,12 +48,15 @@ module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {
     enableVaultForDiskEncryption: false
     enableVaultForTemplateDeployment: false
     publicNetworkAccess: 'Enabled'
-    secrets: [
-      {
-        name: ticketingSecretName
-        value: ticketingSharedSecret
-      }
-    ]
+    secrets: concat(
+      [
+        {
+          name: ticketingSecretName
+          value: ticketingSharedSecret
+        }
+      ],
+      optionalSecrets
+    )
   }
 }
 
@@ -48,3 +68,9 @@ output uri string = vault.outputs.uri
 
 @description('Name of the secret that holds the ticketing shared secret.')
 output ticketingSecretName string = ticketingSecretName
+
+@description('Name of the secret that holds the previous ticketing secret; empty when none is stored.')
+output ticketingPreviousSecretName string = empty(ticketingSharedSecretPrevious) ? '' : ticketingPreviousSecretName
+
+@description('Name of the secret that holds the Graph notifications clientState; empty when none is stored.')
+output entraClientStateSecretName string = empty(entraNotificationClientState) ? '' : entraClientStateSecretName
