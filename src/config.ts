@@ -2,6 +2,7 @@
 // configuration fails with one message naming every offending setting.
 import { z } from "zod";
 import { accessSettings, checkAccessSettings } from "./config-access";
+import { callbackSettings } from "./config-callbacks";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -136,6 +137,7 @@ export const settingsSchema = z
     TICKETING_CALLBACK_ALLOWLIST: csv
       .pipe(z.array(httpsOrigin))
       .describe("Comma-separated https origins the app may call back with ticket results."),
+    ...callbackSettings,
     ENTRA_VPN_GROUP_ID: optionalString
       .pipe(z.uuid("must be a group object id (GUID)").optional())
       .describe(
