@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { accessSettings, checkAccessSettings } from "./config-access";
 import { callbackSettings } from "./config-callbacks";
+import { ticketingSettings } from "./config-ticketing";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -193,6 +194,7 @@ export const settingsSchema = z
         "Key Vault secret (in KEY_VAULT_URL) holding the RADIUS server secret of gateways configured with RADIUS; {gateway} is replaced by the gateway's name (characters other than letters, digits and dashes become dashes), for one secret per gateway. A gateway GET never returns the secret and every write is a full-object PUT, so a RADIUS gateway is not written (critical alert, revocations kept pending) until this names a secret that exists.",
       ),
     ...accessSettings,
+    ...ticketingSettings,
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
       "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",
