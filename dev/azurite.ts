@@ -1,6 +1,9 @@
 // Starts Azurite from the npm package as a child process on free loopback ports, in memory, telemetry off.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface AzuriteHandle {
   readonly blobPort: number;
@@ -61,6 +64,104 @@ export async function startAzurite(options: { startTimeoutMs?: number } = {}): P
     connectionString: azuriteConnectionString(ports.blobPort, ports.queuePort, ports.tablePort),
     stop: () => stopChild(child),
   };
+}
+
+export interface HttpsBlobHandle {
+  /** https://127.0.0.1:<port>/devstoreaccount1: a blob service URI for token-credential clients. */
+  readonly blobServiceUri: string;
+  readonly blobPort: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A second, blob-only Azurite over HTTPS with `--oauth basic`: the one place Azurite hands out user delegation keys
+ * (it refuses getUserDelegationKey with an account key, and a bearer token over http). Its certificate is the local
+ * emulator CA's server certificate; the key file lives in a private temporary directory only until Azurite has read
+ * it at start.
+ */
+export async function startAzuriteHttpsBlob(
+  tls: { readonly cert: string; readonly key: string },
+  options: { startTimeoutMs?: number } = {},
+): Promise<HttpsBlobHandle> {
+  const dir = await mkdtemp(join(tmpdir(), "p2s-azurite-tls-"));
+  try {
+    const certFile = join(dir, "cert.pem");
+    const keyFile = join(dir, "key.pem");
+    await writeFile(certFile, tls.cert, { mode: 0o600 });
+    await writeFile(keyFile, tls.key, { mode: 0o600 });
+    const script = require.resolve("azurite/dist/src/blob/main.js");
+    const child = spawn(
+      process.execPath,
+      [
+        script,
+        "--silent",
+        "--disableTelemetry",
+        "--skipApiVersionCheck",
+        "--inMemoryPersistence",
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        "0",
+        "--cert",
+        certFile,
+        "--key",
+        keyFile,
+        "--oauth",
+        "basic",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const found = await readListening(
+      child,
+      /Azurite Blob service successfully listens on https:\/\/[^:]+:(\d+)/,
+      options.startTimeoutMs ?? 20_000,
+    );
+    return {
+      blobPort: found,
+      blobServiceUri: `https://127.0.0.1:${found}/${ACCOUNT}`,
+      pid: child.pid ?? -1,
+      stop: () => stopChild(child),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function readListening(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => {
+      fail(new Error(`Azurite (https blob) did not start within ${timeoutMs} ms: ${output.slice(-500)}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString("utf8");
+      const m = pattern.exec(output);
+      if (m?.[1] !== undefined) {
+        cleanup();
+        resolve(Number(m[1]));
+      }
+    };
+    const onExit = (code: number | null): void => {
+      fail(new Error(`Azurite (https blob) exited with ${String(code)} before listening: ${output.slice(-500)}`));
+    };
+    function cleanup(): void {
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      child.off("exit", onExit);
+      child.stdout?.resume();
+      child.stderr?.resume();
+    }
+    function fail(error: Error): void {
+      cleanup();
+      child.kill("SIGKILL");
+      reject(error);
+    }
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
+  });
 }
 
 function readPorts(

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { accessSettings, checkAccessSettings } from "./config-access";
 import { callbackSettings } from "./config-callbacks";
 import { ticketingSettings } from "./config-ticketing";
+import { deliverySettings } from "./config-delivery";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -195,6 +196,7 @@ export const settingsSchema = z
       ),
     ...accessSettings,
     ...ticketingSettings,
+    ...deliverySettings,
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
       "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",
@@ -242,7 +244,12 @@ export const settingsSchema = z
       }
       if (valid("P2S_CREDENTIAL") && s.P2S_CREDENTIAL === "localEmulator") {
         // Every endpoint the app sends tokens to: the fixed local token must never travel to a real service.
-        const tokenEndpoints = ["KEY_VAULT_URL", "ARM_ENDPOINT", "GRAPH_ENDPOINT"] as const;
+        const tokenEndpoints = [
+          "KEY_VAULT_URL",
+          "ARM_ENDPOINT",
+          "GRAPH_ENDPOINT",
+          "DELIVERY_BLOB_SERVICE_URI",
+        ] as const;
         // Storage takes the credential only when it is identity-based (no connection string).
         const storageEndpoints =
           s.AzureWebJobsStorage === undefined

@@ -17,3 +17,4 @@ import "./orchestrations/issue-certificate";
 import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/lifecycle-request";
+import "./orchestrations/deliver-certificate";

@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { startAzurite } from "../azurite";
-import type { AzuriteHandle } from "../azurite";
+import { startAzurite, startAzuriteHttpsBlob } from "../azurite";
+import type { AzuriteHandle, HttpsBlobHandle } from "../azurite";
 import { createEmulatorCa } from "../emulators/framework";
 import type { EmulatorClock } from "../emulators/framework";
 import { buildP2sGateway, startArmEmulator } from "../emulators/arm";
@@ -42,6 +42,11 @@ export interface SandboxEndpoints extends SandboxIdentityEndpoints {
   readonly armUrl: string;
   readonly armControlUrl: string;
   readonly storageConnectionString: string;
+  /**
+   * Blob service (https, Entra ID tokens) of the files shared by user-delegation SAS links: the delivered PKCS#12s
+   * (DELIVERY_BLOB_SERVICE_URI). A second, blob-only Azurite; see dev/emulators/README.md.
+   */
+  readonly linkBlobServiceUri: string;
   readonly caFile: string;
   readonly gatewayIds: readonly string[];
   /** Microsoft Graph (the emulator): requests go to `${graphUrl}/v1.0/...`; its controls to `${graphUrl}/_emulator/...`. */
@@ -98,6 +103,8 @@ export interface Sandbox {
   readonly identity: IdentityEmulator;
   /** The Azurite the sandbox started; undefined when it was given storageConnectionString. */
   readonly azurite: AzuriteHandle | undefined;
+  /** The blob-only HTTPS Azurite (oauth basic) that makes user-delegation links: always the sandbox's own. */
+  readonly linkStorage: HttpsBlobHandle;
   /** The app settings the host runs with (also set in process.env). */
   readonly settings: Readonly<Record<string, string>>;
   /** How long start-up took, phase by phase. */
@@ -159,10 +166,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
     );
     const graphStarted = owned(stops, startGraphEmulator({ ca }));
+    const linkStorageStarted = owned(stops, startAzuriteHttpsBlob(ca.serverTlsOptions()));
     const identityStarted = owned(stops, startSandboxIdentity(ca));
     await phases.time("emulators", () =>
-      Promise.allSettled([keyVaultStarted, armStarted, graphStarted, identityStarted]),
+      Promise.allSettled([keyVaultStarted, armStarted, graphStarted, identityStarted, linkStorageStarted]),
     );
+    const linkStorage = await linkStorageStarted;
     const [keyVault, arm, graph, identity] = [
       await keyVaultStarted,
       await armStarted,
@@ -194,6 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...identitySettings(identity),
       // The README's examples and the seeded users are in contoso.com; anything else is refused at the edge.
       ALLOWED_UPN_DOMAINS: "contoso.com",
+      DELIVERY_BLOB_SERVICE_URI: linkStorage.blobServiceUri,
       ...(options.storageConnectionString === undefined ? {} : namesInSharedStorage()),
       ...options.settings,
     };
@@ -239,6 +249,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       armUrl: arm.url,
       armControlUrl: arm.controlUrl,
       storageConnectionString,
+      linkBlobServiceUri: linkStorage.blobServiceUri,
       caFile,
       gatewayIds,
       graphUrl: graph.url,
@@ -260,6 +271,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       graph,
       identity,
       azurite,
+      linkStorage,
       settings,
       startup,
       stop: async () => {

@@ -25,6 +25,7 @@ export const ENDPOINT_KEYS = [
   "host",
   "identityUrl",
   "keyVaultUrl",
+  "linkBlobServiceUri",
   "masterKey",
   "readerClientId",
   "readerClientSecret",
@@ -148,6 +149,11 @@ export async function checkEndpointsFile(file: string): Promise<CheckedEndpoints
   expect(e.storageConnectionString).toMatch(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+\//);
   const properties = await BlobServiceClient.fromConnectionString(e.storageConnectionString).getProperties();
   expect(properties._response.status).toBe(200);
+
+  // The link storage: https only, trusted by the CA file, and it wants a bearer token (no anonymous listing).
+  expect(e.linkBlobServiceUri).toMatch(/^https:\/\/127\.0\.0\.1:\d{1,5}\/devstoreaccount1$/);
+  const anonymous = await httpsRequest(`${e.linkBlobServiceUri}?comp=list`, { ca });
+  expect(anonymous.status).toBe(403);
   return e;
 }
 
