@@ -18,3 +18,4 @@ import "./orchestrations/offboard-user";
 import "./orchestrations/gateway-writer";
 import "./orchestrations/lifecycle-request";
 import "./orchestrations/deliver-certificate";
+import "./orchestrations/send-callback";
