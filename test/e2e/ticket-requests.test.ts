@@ -7,7 +7,8 @@ jest.mock(
   { virtual: true },
 );
 
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import { lifecycleInstanceCount, nothingStarted, postTicket, ticketInstance } fr
 import type { TicketAnswer, TicketOptions } from "../support/ticket-client";
 import { waitFor } from "../support/wait";
 
+const execFileAsync = promisify(execFile);
 const PREVIOUS_SECRET = randomBytes(32).toString("base64url");
 let sandbox: TestSandbox;
 let dir: string;
@@ -64,6 +66,36 @@ async function ended(answer: TicketAnswer): Promise<RequestView> {
   );
 }
 
+/** Follows the request until it has ended or waits on its user to collect the new certificate. */
+async function settled(answer: TicketAnswer): Promise<RequestView> {
+  const statusUrl = String(answer.body.statusUrl);
+  return waitFor(
+    async () => {
+      const view = await viewAt(statusUrl);
+      const done = view.status === "succeeded" || view.status === "failed" || view.step === "awaiting-collection";
+      return done ? view : undefined;
+    },
+    { message: `the request at ${statusUrl} to end or await collection`, timeoutMs: 60_000, intervalMs: 50 },
+  );
+}
+
+async function viewAt(statusUrl: string): Promise<RequestView> {
+  const response = await fetch(statusUrl, {
+    headers: {
+      "x-functions-key": sandbox.endpoints.functionKey,
+      authorization: `Bearer ${sandbox.endpoints.readerToken}`,
+    },
+  });
+  return (await response.json()) as RequestView;
+}
+
+/** The user's one active certificate's thumbprint. */
+async function activeThumbprint(upn: string): Promise<string> {
+  const active = (await certificatesOf(upn)).filter((c) => c.status === "active");
+  expect(active).toHaveLength(1);
+  return active[0]?.thumbprint ?? "";
+}
+
 interface CertificateView {
   readonly thumbprint: string;
   readonly status: string;
@@ -93,12 +125,13 @@ async function rootPem(): Promise<string> {
   return `-----BEGIN CERTIFICATE-----\n${base64.replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE-----\n`;
 }
 
-async function onboarded(upn: string, ticketId: string): Promise<RequestView> {
+/** Onboards the user and returns the new certificate's thumbprint once it awaits collection. */
+async function onboarded(upn: string, ticketId: string): Promise<string> {
   const answer = await postTicket(sandbox, JSON.stringify({ action: "onboard", upn, ticketId }));
   expect(answer.status).toBe(202);
-  const view = await ended(answer);
-  expect(view).toMatchObject({ kind: "onboard", status: "succeeded" });
-  return view;
+  const view = await settled(answer);
+  expect(view).toMatchObject({ kind: "onboard", status: "running", step: "awaiting-collection" });
+  return activeThumbprint(upn);
 }
 
 describe("POST /api/v1/requests", () => {
@@ -111,13 +144,19 @@ describe("POST /api/v1/requests", () => {
       status: "pending",
       requestId: ticketInstance({ ticketId: "INC1001", action: "onboard", upn: "ada@contoso.com" }).requestId,
     });
-    const view = await ended(first);
-    expect(view).toMatchObject({ kind: "onboard", upn: "Ada@contoso.com", status: "succeeded", step: "done" });
-    const thumbprint = String(view.result?.thumbprint);
+    const view = await settled(first);
+    // Issued; the delivery waits on the user to collect it, and the request shows the step.
+    expect(view).toMatchObject({
+      kind: "onboard",
+      upn: "Ada@contoso.com",
+      status: "running",
+      step: "awaiting-collection",
+    });
+    const thumbprint = await activeThumbprint("ada@contoso.com");
 
     const again = await postTicket(sandbox, body);
     expect(again.status).toBe(202);
-    expect(again.body).toMatchObject({ requestId: first.body.requestId, status: "succeeded" });
+    expect(again.body).toMatchObject({ requestId: first.body.requestId, status: "running" });
 
     const certificates = await certificatesOf("ada@contoso.com");
     expect(certificates).toEqual([expect.objectContaining({ thumbprint, status: "active" })]);
@@ -132,7 +171,32 @@ describe("POST /api/v1/requests", () => {
     expect(accepted).toMatchObject({ source: "ticket", actor: "ticket:signed (current secret)" });
     expect(accepted?.details).toMatchObject({ ticketId: "INC1001", action: "onboard" });
     expect(audit.filter((e) => e.action === "request.repeated")).toHaveLength(1);
-    expect(audit.find((e) => e.action === "request.completed")?.details).toMatchObject({ ticketId: "INC1001" });
+  });
+
+  it("accepts the README's signed curl: openssl dgst over '<timestamp>.<body>'", async () => {
+    const script = [
+      'BODY=\'{"action":"onboard","upn":"dee@contoso.com","ticketId":"INC0012345","requestedBy":"helpdesk"}\'',
+      "TS=$(date +%s)",
+      `SIG=$(printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)`,
+      `curl -s -X POST "$HOST/api/v1/requests" -H "x-functions-key: $K" -H 'content-type: application/json' \\`,
+      `  -H "X-Request-Timestamp: $TS" -H "X-Signature-256: sha256=$SIG" --data-binary "$BODY"`,
+    ].join("\n");
+    // Asynchronously: the sandbox answers from this process, so a synchronous child would wait on it forever.
+    const { stdout: out } = await execFileAsync("bash", ["-c", script], {
+      env: {
+        ...process.env,
+        SECRET: sandbox.endpoints.ticketSecret,
+        K: sandbox.endpoints.functionKey,
+        HOST: sandbox.endpoints.host,
+      },
+    });
+    const answer = JSON.parse(out) as Record<string, unknown>;
+    expect(answer.status).toBe("pending");
+    expect(String(answer.requestId)).toMatch(/^[0-9a-f]{32}$/);
+    expect(await settled({ status: 202, body: answer, text: out })).toMatchObject({
+      kind: "onboard",
+      step: "awaiting-collection",
+    });
   });
 
   it("takes a Requests.Submit token instead of a signature, and refuses a token without that role", async () => {
@@ -142,7 +206,7 @@ describe("POST /api/v1/requests", () => {
     await nothingStarted(sandbox, { ticketId: "RITM0001", action: "onboard", upn: "tom@contoso.com" });
     const admin = await postTicket(sandbox, body, { secret: null, token: sandbox.endpoints.adminToken });
     expect(admin.status).toBe(202);
-    expect(await ended(admin)).toMatchObject({ status: "succeeded" });
+    expect(await settled(admin)).toMatchObject({ status: "running", step: "awaiting-collection" });
   });
 
   it("accepts a signature made with the previous secret while it is being rotated out", async () => {
@@ -153,8 +217,7 @@ describe("POST /api/v1/requests", () => {
   });
 
   it("offboards on a signed ticket: the thumbprints revoked on the gateway and the user's sessions ended", async () => {
-    const view = await onboarded("ben@contoso.com", "INC2001");
-    const thumbprint = String(view.result?.thumbprint);
+    const thumbprint = await onboarded("ben@contoso.com", "INC2001");
     const ben = sandbox.arm.controls.connectSession(gatewayId(), { vpnUserName: "ben@contoso.com" });
     const eva = sandbox.arm.controls.connectSession(gatewayId(), { vpnUserName: "eva@contoso.com" });
     const answer = await postTicket(
@@ -183,16 +246,16 @@ describe("POST /api/v1/requests", () => {
   });
 
   it("reissues for a lost device: the old certificate revoked at once, one new active certificate", async () => {
-    const old = String((await onboarded("cy@contoso.com", "INC3001")).result?.thumbprint);
+    const old = await onboarded("cy@contoso.com", "INC3001");
     const answer = await postTicket(
       sandbox,
       JSON.stringify({ action: "reissue", upn: "cy@contoso.com", ticketId: "INC3002", lostDevice: true }),
     );
     expect(answer.status).toBe(202);
-    const view = await ended(answer);
-    expect(view).toMatchObject({ kind: "reissue", status: "succeeded", result: { revokedThumbprints: [old] } });
-    const fresh = String(view.result?.thumbprint);
+    const view = await settled(answer);
+    expect(view).toMatchObject({ kind: "reissue", status: "running", step: "awaiting-collection" });
     const certificates = await certificatesOf("cy@contoso.com");
+    const fresh = certificates.find((c) => c.thumbprint !== old)?.thumbprint ?? "";
     expect(certificates.filter((c) => c.status === "active").map((c) => c.thumbprint)).toEqual([fresh]);
     expect(certificates.find((c) => c.thumbprint === old)?.status).toBe("revoked");
     await waitFor(() => revokedOnGateway().includes(old), {
