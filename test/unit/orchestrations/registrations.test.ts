@@ -21,6 +21,13 @@ describe("orchestration registrations", () => {
       .filter((fn) => fn.trigger.type === "orchestrationTrigger")
       .map((fn) => fn.name)
       .sort();
-    expect(orchestrations).toEqual(["gatewayWriter", "issueClientCertificate", "lifecycleRequest", "offboardUser"]);
+    expect(orchestrations).toEqual([
+      "deliverCertificate",
+      "gatewayWriter",
+      "issueClientCertificate",
+      "lifecycleRequest",
+      "offboardUser",
+      "sendCallback",
+    ]);
   });
 });
