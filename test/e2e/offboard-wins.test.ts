@@ -55,11 +55,22 @@ const RUNS = Number(process.env.P2S_OFFBOARD_WINS_RUNS ?? "4");
 const TERMINAL = new Set(["Completed", "Failed", "Terminated"]);
 let run = 0;
 
+/** Steps after which a request issues nothing more: it waits on its user to collect what it issued. */
+const DELIVERING = new Set(["awaiting-collection", "awaiting-download"]);
+
+function settled(instanceId: string): boolean {
+  const snapshot = sandbox.durable.inspect(instanceId);
+  if (snapshot === undefined) return false;
+  const step = (snapshot.customStatus as { step?: unknown } | null)?.step;
+  return TERMINAL.has(snapshot.runtimeStatus) || (typeof step === "string" && DELIVERING.has(step));
+}
+
+/** Every request has ended, or waits on a delivery (which only ever revokes, once collected, never issues). */
 async function allEnded(instanceIds: readonly string[]): Promise<void> {
-  await waitFor(() => instanceIds.every((id) => TERMINAL.has(sandbox.durable.inspect(id)?.runtimeStatus ?? "")), {
+  await waitFor(() => instanceIds.every(settled), {
     timeoutMs: 60_000,
     intervalMs: 25,
-    message: `the tickets' requests (${instanceIds.join(", ")}) to end`,
+    message: `the tickets' requests (${instanceIds.join(", ")}) to end or await collection`,
   });
 }
 
