@@ -8,6 +8,7 @@ import { expirySettings } from "./config-expiry";
 import { deliverySettings } from "./config-delivery";
 import { checkEntraSettings, entraSettings } from "./config-entra";
 import { profileSettings } from "./config-profiles";
+import { ticketingSettings } from "./config-ticketing";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -197,6 +198,7 @@ export const settingsSchema = z
       ),
     ...accessSettings,
     ...hrSettings,
+    ...ticketingSettings,
     ...deliverySettings,
     ...entraSettings,
     ...profileSettings,

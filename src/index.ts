@@ -9,6 +9,7 @@ import "./functions/user-certificates-http";
 import "./functions/user-pkcs12-http";
 import "./functions/user-revocations-http";
 import "./functions/requests-http";
+import "./functions/ticket-requests-http";
 import "./functions/me-certificates-http";
 import "./functions/gateways-http";
 import "./functions/gateway-reconcile";

@@ -25,25 +25,31 @@ export function upnParam(request: HttpRequest): Validated<Upn> {
 /** Request bodies larger than this are refused: every JSON body of this API is a few hundred bytes. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-const tooLarge = (): Validated<never> => ({
+const tooLarge = (limit: number): Validated<never> => ({
   ok: false,
-  response: problem(413, "Body too large", `at most ${MAX_BODY_BYTES} bytes`),
+  response: problem(413, "Body too large", `at most ${limit} bytes`),
 });
 
 /** What jsonBody reads of a request (an HttpRequest, or a fetch Request in tests). */
 export type JsonRequest = Pick<HttpRequest, "headers" | "body">;
 
-export async function jsonBody<T>(request: JsonRequest, schema: z.ZodType<T>): Promise<Validated<T>> {
+/**
+ * The raw bytes of a JSON body, as received (a signature is checked on them), refused while reading past `limit`:
+ * 415 for another media type, 413 for a declared length over the limit at once and a chunked body as it arrives.
+ */
+export async function rawJsonBody(request: JsonRequest, limit = MAX_BODY_BYTES): Promise<Validated<Buffer>> {
   const type = request.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
     return { ok: false, response: problem(415, "Unsupported media type", "send application/json") };
   }
-  // A declared length over the limit is refused before a byte is read; a chunked body is counted as it arrives.
   const declared = Number(request.headers.get("content-length") ?? "");
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return tooLarge();
-  const bytes = await readAtMost(request.body, MAX_BODY_BYTES);
-  if (bytes === undefined) return tooLarge();
-  const text = bytes.toString("utf8");
+  if (Number.isFinite(declared) && declared > limit) return tooLarge(limit);
+  const bytes = await readAtMost(request.body, limit);
+  return bytes === undefined ? tooLarge(limit) : { ok: true, value: bytes };
+}
+
+/** Parses JSON text and checks it against `schema`: 400 for bad JSON, 400 naming each field the schema refuses. */
+export function parseJsonText<T>(text: string, schema: z.ZodType<T>): Validated<T> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -58,6 +64,11 @@ export async function jsonBody<T>(request: JsonRequest, schema: z.ZodType<T>): P
     return { ok: false, response: problem(400, "Invalid request", detail) };
   }
   return { ok: true, value: result.data };
+}
+
+export async function jsonBody<T>(request: JsonRequest, schema: z.ZodType<T>): Promise<Validated<T>> {
+  const bytes = await rawJsonBody(request);
+  return bytes.ok ? parseJsonText(bytes.value.toString("utf8"), schema) : bytes;
 }
 
 /**

@@ -13,10 +13,14 @@ import type { IssuanceResult } from "../domain/issuance";
 import { issuanceRequestOf, lifecycleUserKey, revocationRequestOf, revokesOlder } from "../domain/lifecycle";
 import type { LifecycleInput, LifecycleOutcome } from "../domain/lifecycle";
 import { assertUpn, keyVaultCertificateName } from "../domain/upn";
+import { deliverCertificateFrom } from "./deliver-certificate";
+import type { DeliveryOutcome } from "./deliver-certificate";
 import { describeFailure } from "./fail-loudly";
 import { ISSUE_CERTIFICATE_ORCHESTRATION } from "./issue-certificate";
 import { OFFBOARD_USER_ORCHESTRATION } from "./offboard-user";
 import type { OffboardInput } from "./offboard-user";
+import { SEND_CALLBACK_ORCHESTRATION } from "./send-callback";
+import type { CallbackInput } from "./send-callback";
 
 export const LIFECYCLE_REQUEST_ORCHESTRATION = "lifecycleRequest";
 
@@ -68,6 +72,7 @@ export const lifecycleRequest: OrchestrationHandler = function* (context: Orches
   } catch (error) {
     const reason = causeOf(error);
     yield* run(auditLifecycle, { request: audit, event: "request.failed", reason }, retry);
+    yield* callBack(context, input, { status: "failed", error: reason });
     // Failed, not completed: the same submission again starts the request again (its steps resume idempotently).
     throw new Error(reason);
   }
@@ -85,9 +90,57 @@ export const lifecycleRequest: OrchestrationHandler = function* (context: Orches
     },
     retry,
   );
+  yield* callBack(
+    context,
+    input,
+    refused
+      ? { status: "failed", error: outcome.reason ?? outcome.status }
+      : { status: "succeeded", result: publicResult(outcome) },
+  );
   step(context, "done");
   return refused ? { ...outcome, refused: true } : outcome;
 };
+
+/** What the ticket hears: the request's final view, public fields only (it is in history and crosses to the ticket). */
+interface FinalView {
+  readonly status: "succeeded" | "failed";
+  readonly result?: Record<string, unknown>;
+  readonly error?: string;
+}
+
+function publicResult(outcome: LifecycleOutcome): Record<string, unknown> {
+  const { status, reason, refused, ...rest } = outcome;
+  return { certificateStatus: status, ...rest, ...(reason === undefined || refused === true ? {} : { note: reason }) };
+}
+
+/**
+ * With a callbackUrl, the final view is POSTed to the ticket (signed, retried for up to a day by sendCallback). Its
+ * outcome never changes the request's: a callback that cannot be delivered is audited by sendCallback and left there.
+ */
+function* callBack(context: OrchestrationContext, input: LifecycleInput, view: FinalView): Flow<void> {
+  if (input.callbackUrl === undefined) return;
+  step(context, "calling-back");
+  const callback: CallbackInput = {
+    requestId: input.requestId,
+    callbackUrl: input.callbackUrl,
+    ticketId: input.ticketId ?? input.sourceKey,
+    source: input.source,
+    actor: input.actor,
+    upn: input.upn,
+    payload: {
+      requestId: input.requestId,
+      ticketId: input.ticketId ?? input.sourceKey,
+      action: input.action,
+      upn: input.upn,
+      ...view,
+    },
+  };
+  try {
+    yield context.df.callSubOrchestrator(SEND_CALLBACK_ORCHESTRATION, callback, `${context.df.instanceId}:callback`);
+  } catch {
+    // sendCallback audits every attempt and its end; a failure of its own is no failure of the request.
+  }
+}
 
 function* offboard(context: OrchestrationContext, input: LifecycleInput): Flow<LifecycleOutcome> {
   step(context, "offboarding");
@@ -132,16 +185,32 @@ function* issue(context: OrchestrationContext, input: LifecycleInput): Flow<Life
     // Offboarded while it was made: the issuance revoked it; nothing is delivered and nothing older is touched.
     return { action: input.action, upn: input.upn, status: "revoked", ...certificate };
   }
+  // The user collects the new certificate (a one-time passphrase and a read-only link); the step shows the link's expiry.
+  const delivery: DeliveryOutcome = yield* deliverCertificateFrom(context, {
+    requestId: input.requestId,
+    upn: input.upn,
+    certificateName: issued.certificateName,
+    thumbprint: issued.thumbprint,
+  });
+  let kept: string | undefined;
   if (revokesOlder(input.action) && revoked === undefined) {
-    step(context, "revoking-old-certificates");
-    revoked = yield* revokeOlder(input, certificateName);
+    if (delivery.collected) {
+      // Only once the new certificate has reached its user: until then the old one is all they have.
+      step(context, "revoking-old-certificates");
+      revoked = yield* revokeOlder(input, certificateName);
+    } else {
+      kept = "the new certificate was not collected, so the older ones were left in place";
+    }
   }
   return {
     action: input.action,
     upn: input.upn,
     status: "active",
     ...certificate,
+    linkExpiresAt: delivery.linkExpiresAt,
+    collected: delivery.collected,
     ...(revoked === undefined ? {} : { revokedThumbprints: revoked.thumbprints }),
+    ...(kept === undefined && delivery.reason === undefined ? {} : { reason: kept ?? delivery.reason }),
   };
 }
 

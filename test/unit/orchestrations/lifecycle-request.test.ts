@@ -35,6 +35,7 @@ function inputOf(action: LifecycleAction, extra: Partial<LifecycleInput> = {}): 
 function driver(input: LifecycleInput): OrchestrationDriver {
   return new OrchestrationDriver(lifecycleRequest, input, {
     instanceId: INSTANCE,
+    currentUtcDateTime: new Date("2030-01-01T00:00:01.000Z"),
     callSubOrchestrator: (functionName: string, subInput: unknown, instanceId: string) => ({
       actionObj: { functionName, input: { instanceId, input: subInput } },
     }),
@@ -50,6 +51,9 @@ const issued = {
   notBefore: "2030-01-01T00:00:00.000Z",
   notAfter: "2031-01-01T00:00:00.000Z",
 };
+const planned = { linkExpiresAt: "2030-01-04T00:00:00.000Z" };
+const collected = { collected: true, thumbprint: issued.thumbprint, notAfter: issued.notAfter, ...planned };
+const uncollected = { ...collected, collected: false, reason: "the passphrase was not collected" };
 const older = { certificateNames: ["p2s-test-old"], thumbprints: ["CD".repeat(20)] };
 
 /** Answers each call in turn and returns the names called. */
@@ -79,8 +83,28 @@ describe("lifecycleRequest", () => {
         effectiveAt: "2030-01-01T00:00:00.000Z",
       },
     });
-    expect(walk(flow, [issued, null])).toEqual(["issueClientCertificate", "auditLifecycle"]);
-    expect(flow.output).toMatchObject({ action: "onboard", status: "active", thumbprint: issued.thumbprint });
+    expect(walk(flow, [issued, planned])).toEqual(["issueClientCertificate", "planDelivery"]);
+    // The request shows the delivery's step and the link's expiry while its user has not collected it.
+    expect(flow.customStatuses.at(-1)).toEqual({ step: "awaiting-collection", ...planned });
+    expect(flow.call).toMatchObject({
+      functionName: "deliverCertificate",
+      input: {
+        instanceId: `${INSTANCE}:delivery`,
+        input: {
+          requestId: inputOf("onboard").requestId,
+          certificateName: "p2s-test-new",
+          thumbprint: issued.thumbprint,
+        },
+      },
+    });
+    expect(walk(flow, [collected, null])).toEqual(["deliverCertificate", "auditLifecycle"]);
+    expect(flow.output).toMatchObject({
+      action: "onboard",
+      status: "active",
+      thumbprint: issued.thumbprint,
+      collected: true,
+      ...planned,
+    });
     expect(flow.customStatuses.at(-1)).toEqual({ step: "done" });
   });
 
@@ -97,12 +121,14 @@ describe("lifecycleRequest", () => {
     expect(flow.output).toMatchObject({ status: "offboarded", revokedThumbprints: ["EF".repeat(20)] });
   });
 
-  it("reissue revokes the older certificates only after the new one is issued", () => {
+  it("reissue revokes the older certificates only after the new one is collected", () => {
     const flow = driver(inputOf("reissue"));
-    const names = walk(flow, [{}, issued, older, 1, [], null]);
+    const names = walk(flow, [{}, issued, planned, collected, older, 1, [], null]);
     expect(names).toEqual([
       "checkLifecycleStanding",
       "issueClientCertificate",
+      "planDelivery",
+      "deliverCertificate",
       "revokeOlderCertificates",
       "disableCertificates",
       "wakeGatewayWriters",
@@ -111,26 +137,44 @@ describe("lifecycleRequest", () => {
     expect(flow.output).toMatchObject({ status: "active", revokedThumbprints: older.thumbprints });
   });
 
+  it("reissue leaves the older certificates in place when the new one is never collected", () => {
+    const flow = driver(inputOf("reissue"));
+    const names = walk(flow, [{}, issued, planned, uncollected, null]);
+    expect(names).toEqual([
+      "checkLifecycleStanding",
+      "issueClientCertificate",
+      "planDelivery",
+      "deliverCertificate",
+      "auditLifecycle",
+    ]);
+    expect(flow.output).toMatchObject({ status: "active", collected: false });
+    expect(flow.output).not.toHaveProperty("revokedThumbprints");
+  });
+
   it("reissue for a lost device revokes the older certificates before issuing, keeping the new one's name", () => {
     const flow = driver(inputOf("reissue", { lostDevice: true }));
     flow.answer({});
     expect(flow.call.functionName).toBe("revokeOlderCertificates");
     expect((flow.call.input as { keep: string }).keep).toMatch(/^p2s-test-[0-9a-f]{32}$/);
-    const names = walk(flow, [older, 1, [], issued, null]);
+    const names = walk(flow, [older, 1, [], issued, planned, uncollected, null]);
     expect(names).toEqual([
       "revokeOlderCertificates",
       "disableCertificates",
       "wakeGatewayWriters",
       "issueClientCertificate",
+      "planDelivery",
+      "deliverCertificate",
       "auditLifecycle",
     ]);
   });
 
-  it("renew issues and never revokes", () => {
+  it("renew issues and delivers, and never revokes", () => {
     const flow = driver(inputOf("renew", { source: "renewal", sourceKey: "AB".repeat(20) }));
-    expect(walk(flow, [{}, issued, null])).toEqual([
+    expect(walk(flow, [{}, issued, planned, collected, null])).toEqual([
       "checkLifecycleStanding",
       "issueClientCertificate",
+      "planDelivery",
+      "deliverCertificate",
       "auditLifecycle",
     ]);
     expect(flow.output).not.toHaveProperty("revokedThumbprints");
@@ -155,6 +199,43 @@ describe("lifecycleRequest", () => {
     expect(flow.output).toMatchObject({ status: "refused", refused: true, reason: "ada was offboarded" });
   });
 
+  it("with a callbackUrl, ends by calling back the final view, whose failure does not fail the request", () => {
+    const flow = driver(inputOf("onboard", { callbackUrl: "https://tickets.contoso.com/hook" }));
+    walk(flow, [{}, issued, planned, collected, null]);
+    expect(flow.customStatuses.at(-1)).toEqual({ step: "calling-back" });
+    expect(flow.call).toMatchObject({
+      functionName: "sendCallback",
+      input: {
+        instanceId: `${INSTANCE}:callback`,
+        input: {
+          callbackUrl: "https://tickets.contoso.com/hook",
+          ticketId: "INC0001",
+          source: "ticket",
+          actor: "ticket:servicenow",
+          payload: {
+            requestId: inputOf("onboard").requestId,
+            ticketId: "INC0001",
+            action: "onboard",
+            upn: "Ada@contoso.com",
+            status: "succeeded",
+            result: { certificateStatus: "active", thumbprint: issued.thumbprint, ...planned, collected: true },
+          },
+        },
+      },
+    });
+    flow.fail(new Error("sendCallback broke"));
+    expect(flow.output).toMatchObject({ status: "active" });
+  });
+
+  it("a refused request calls back failed with the reason", () => {
+    const flow = driver(inputOf("reissue", { callbackUrl: "https://tickets.contoso.com/hook" }));
+    walk(flow, [{ refusal: "ada was offboarded" }, null]);
+    expect(flow.call.input).toMatchObject({
+      input: { payload: { status: "failed", error: "ada was offboarded", action: "reissue" } },
+    });
+    expect((flow.call.input as { input: { payload: object } }).input.payload).not.toHaveProperty("result");
+  });
+
   it("a failure is audited and fails the instance with its cause, so a repeat starts it again", () => {
     const flow = driver(inputOf("onboard"));
     flow.answer({});
@@ -162,5 +243,17 @@ describe("lifecycleRequest", () => {
     expect(flow.call.functionName).toBe("auditLifecycle");
     expect(flow.call.input).toMatchObject({ event: "request.failed", reason: "checkCertificateCap: cap reached" });
     expect(() => flow.answer(null)).toThrow(/^checkCertificateCap: cap reached$/);
+  });
+
+  it("a failure with a callbackUrl calls back failed before the instance fails", () => {
+    const flow = driver(inputOf("onboard", { callbackUrl: "https://tickets.contoso.com/hook" }));
+    flow.answer({});
+    flow.fail(new Error("Orchestrator function 'issueClientCertificate' failed: vault down"));
+    flow.answer(null);
+    expect(flow.call).toMatchObject({
+      functionName: "sendCallback",
+      input: { input: { payload: { status: "failed", error: "vault down" } } },
+    });
+    expect(() => flow.answer({ delivered: true, attempts: 1 })).toThrow(/^vault down$/);
   });
 });

@@ -23,6 +23,7 @@ describe("orchestration registrations", () => {
       .map((fn) => fn.name)
       .sort();
     expect(orchestrations).toEqual([
+      "deliverCertificate",
       "gatewayWriter",
       "issueClientCertificate",
       "lifecycleRequest",
