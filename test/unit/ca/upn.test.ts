@@ -88,6 +88,19 @@ describe("parseUpn", () => {
     expect(reasonFor("a\u00a0@contoso.com")).toContain("whitespace (U+00A0)");
   });
 
+  it("names U+0080 a control character and shows other non-ASCII characters as they are", () => {
+    expect(reasonFor("a\u0080@contoso.com")).toContain("contains the control character U+0080");
+    expect(reasonFor("andr\u00e9@contoso.com")).toBe(
+      "UPN 'andr\u00e9@contoso.com' contains the non-ASCII character U+00E9, which is not allowed",
+    );
+  });
+
+  it("refuses an all-digit top-level label only", () => {
+    expect(reasonFor("a@contoso.123")).toBe("UPN 'a@contoso.123' has a numeric top-level domain");
+    expect(parseUpn("a@contoso.c0m1").ok).toBe(true);
+    expect(parseUpn("a@contoso.1com").ok).toBe(true);
+  });
+
   it("names a DN metacharacter wherever it is, the domain included", () => {
     expect(reasonFor("alice@contoso,evil.com")).toBe("UPN 'alice@contoso,evil.com' contains ',' which is not allowed");
     expect(reasonFor("alice@contoso.com;x")).toBe("UPN 'alice@contoso.com;x' contains ';' which is not allowed");
