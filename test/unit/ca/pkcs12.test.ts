@@ -1,9 +1,7 @@
-import { createPrivateKey } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { buildClientCertificate } from "../../../src/domain/client-certificate";
-import { readCertificateSecret } from "../../../src/domain/certificate-secret";
-import { derToPem, pemBlocks, toBase64 } from "../../../src/domain/pem";
+import { pemBlocks } from "../../../src/domain/pem";
 import type { Pkcs12Encryption } from "../../../src/domain/pkcs12";
 import { MAX_CONCURRENT_BUILDS, buildPkcs12, pkcs12Builds } from "../../../src/workers/pkcs12-thread";
 import { generateSerialNumber } from "../../../src/domain/serial-number";
@@ -229,38 +227,5 @@ describe("buildPkcs12", () => {
     await expect(
       buildPkcs12({ privateKey: userKey.pkcs8, certificate: leafDer, password: PASSWORD, iterations: 10 }),
     ).rejects.toThrow("iterations must be");
-  });
-
-  describe("reading Key Vault certificate secrets", () => {
-    it("refuses a PKCS#12 secret: the app stores its certificates as PEM", async () => {
-      const pfx = await buildPkcs12({ privateKey: userKey.pkcs8, certificate: leafDer, password: PASSWORD });
-      await expect(readCertificateSecret(toBase64(pfx), "application/x-pkcs12")).rejects.toThrow(
-        "unsupported certificate secret content type 'application/x-pkcs12'",
-      );
-      await expect(readCertificateSecret(toBase64(pfx), undefined)).rejects.toThrow("unsupported");
-    });
-
-    it("reads a PEM secret with a PKCS#8 or PKCS#1 key and orders the chain from the leaf", async () => {
-      const pkcs1 = createPrivateKey({ key: Buffer.from(userKey.pkcs8), format: "der", type: "pkcs8" }).export({
-        type: "pkcs1",
-        format: "der",
-      });
-      for (const keyBlock of [
-        derToPem(userKey.pkcs8, "PRIVATE KEY"),
-        derToPem(new Uint8Array(pkcs1), "RSA PRIVATE KEY"),
-      ]) {
-        const pem = derToPem(ca.rootDer) + keyBlock + derToPem(leafDer);
-        const secret = await readCertificateSecret(pem, "application/x-pem-file");
-        expect(secret.privateKey).toEqual(userKey.pkcs8);
-        expect(thumbprintOf(secret.certificate)).toBe(thumbprintOf(leafDer));
-        expect(secret.chain.map(thumbprintOf)).toEqual([thumbprintOf(ca.rootDer)]);
-      }
-    });
-
-    it("says why when the secret has no key", async () => {
-      await expect(readCertificateSecret(derToPem(leafDer), "application/x-pem-file")).rejects.toThrow(
-        "no private key (is the key exportable?)",
-      );
-    });
   });
 });

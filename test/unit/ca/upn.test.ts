@@ -70,6 +70,42 @@ describe("parseUpn", () => {
     expect(reason.length).toBeLessThan(220);
   });
 
+  it("shows a reason's input whole up to 120 characters, and cut with an ellipsis beyond", () => {
+    const at120 = `${"a".repeat(64)}@${"b".repeat(51)}.com`;
+    expect(at120).toHaveLength(120);
+    expect(reasonFor(at120)).toBe(`UPN '${at120}' is 120 characters long; the limit is 113`);
+    const at121 = `${at120}x`;
+    expect(reasonFor(at121)).toBe(`UPN '${at120}…' is 121 characters long; the limit is 113`);
+  });
+
+  it("names U+007F and U+009F as control characters, escaped in the input it shows", () => {
+    expect(reasonFor("a\u007f@contoso.com")).toBe(
+      "UPN 'a\\u007F@contoso.com' contains the control character U+007F, which is not allowed",
+    );
+    expect(reasonFor("a\u009f@contoso.com")).toBe(
+      "UPN 'a\\u009F@contoso.com' contains the control character U+009F, which is not allowed",
+    );
+    expect(reasonFor("a\u00a0@contoso.com")).toContain("whitespace (U+00A0)");
+  });
+
+  it("names U+0080 a control character and shows other non-ASCII characters as they are", () => {
+    expect(reasonFor("a\u0080@contoso.com")).toContain("contains the control character U+0080");
+    expect(reasonFor("andr\u00e9@contoso.com")).toBe(
+      "UPN 'andr\u00e9@contoso.com' contains the non-ASCII character U+00E9, which is not allowed",
+    );
+  });
+
+  it("refuses an all-digit top-level label only", () => {
+    expect(reasonFor("a@contoso.123")).toBe("UPN 'a@contoso.123' has a numeric top-level domain");
+    expect(parseUpn("a@contoso.c0m1").ok).toBe(true);
+    expect(parseUpn("a@contoso.1com").ok).toBe(true);
+  });
+
+  it("names a DN metacharacter wherever it is, the domain included", () => {
+    expect(reasonFor("alice@contoso,evil.com")).toBe("UPN 'alice@contoso,evil.com' contains ',' which is not allowed");
+    expect(reasonFor("alice@contoso.com;x")).toBe("UPN 'alice@contoso.com;x' contains ';' which is not allowed");
+  });
+
   it("refuses non-strings", () => {
     expect(reasonFor(undefined)).toBe("UPN must be a string, got undefined");
     expect(reasonFor(null)).toBe("UPN must be a string, got null");
@@ -110,6 +146,20 @@ describe("keyVaultCertificateName", () => {
     expect(name.startsWith("vpn-")).toBe(true);
     expect(name.toLowerCase()).not.toContain("alice");
     expect(name.toLowerCase()).not.toContain("contoso");
+  });
+
+  it("hashes the UPN key and the request id apart (SHA-256 of '<upn key>\\0<request id>', 128 bits)", () => {
+    // printf 'alice@contoso.com\0REQ-1' | openssl dgst -sha256
+    expect(keyVaultCertificateName(alice, "REQ-1")).toBe("p2s-user-c1fb5f288716c9345ef284fe253391cc");
+    // Without the separator these two pairs would hash the same text.
+    expect(keyVaultCertificateName(assertUpn("a@b.co"), "mx")).not.toBe(
+      keyVaultCertificateName(assertUpn("a@b.com"), "x"),
+    );
+  });
+
+  it("takes request ids up to 256 characters", () => {
+    expect(keyVaultCertificateName(alice, "r".repeat(256))).toMatch(/^p2s-user-[0-9a-f]{32}$/);
+    expect(() => keyVaultCertificateName(alice, "r".repeat(257))).toThrow("request id must be 1-256 characters");
   });
 
   it("refuses prefixes Key Vault would not take and empty request ids", () => {

@@ -47,5 +47,31 @@ describe("request signatures", () => {
     });
     expect(checkSignature([SECRET], "12ab", sig, BODY, NOW)).toEqual({ ok: false, reason: "malformed" });
     expect(checkSignature([], ts, sig, BODY, NOW)).toEqual({ ok: false, reason: "mismatch" });
+    expect(checkSignature([SECRET], "", sig, BODY, NOW)).toEqual({ ok: false, reason: "missing" });
+  });
+
+  it("takes a timestamp exactly at the window's edge, either way", () => {
+    const h = signedHeaders(SECRET, BODY, NOW);
+    const at = (nowMs: number) => checkSignature([SECRET], h["x-request-timestamp"], h["x-signature-256"], BODY, nowMs);
+    expect(at(NOW + 300_000)).toEqual({ ok: true, secretIndex: 0 });
+    expect(at(NOW - 300_000)).toEqual({ ok: true, secretIndex: 0 });
+    expect(at(NOW + 300_001)).toEqual({ ok: false, reason: "stale" });
+  });
+
+  it("reads headers with surrounding spaces and an upper-case signature", () => {
+    const h = signedHeaders(SECRET, BODY, NOW);
+    const sig = ` ${h["x-signature-256"].toUpperCase().replace("SHA256=", "sha256=")} `;
+    expect(checkSignature([SECRET], ` ${h["x-request-timestamp"]} `, sig, BODY, NOW)).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
+  });
+
+  it("names the first secret that matches when a rotation lists the same secret twice", () => {
+    const h = signedHeaders(SECRET, BODY, NOW);
+    expect(checkSignature([SECRET, SECRET], h["x-request-timestamp"], h["x-signature-256"], BODY, NOW)).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
   });
 });

@@ -116,6 +116,36 @@ describe("requestView status mapping", () => {
     expect(requestView(issue, snapshot("Completed", { status: "refused", reason: "disabled" })).error).toBe("disabled");
   });
 
+  it("reads a refusal's reason, else its error, as text only; a bare refusal or failure still says so", () => {
+    const view = (output: unknown) => requestView(issue, snapshot("Completed", output));
+    expect(view({ refused: true, reason: 42, error: "quota reached" }).error).toBe("quota reached");
+    expect(view({ status: "failed", error: "quota reached" })).toMatchObject({
+      status: "failed",
+      error: "quota reached",
+    });
+    expect(view({ status: "refused", error: 7 }).error).toBe("refused");
+    expect(view({ status: "refused" }).error).toBe("refused");
+    expect(view({ status: "failed" })).toMatchObject({ status: "failed", error: "refused" });
+  });
+
+  it("takes a revoked status as a failure of an issuance only", () => {
+    const output = { status: "revoked", revokedThumbprints: ["AA"], gateways: 1 };
+    expect(requestView(offboard, snapshot("Completed", output))).toMatchObject({ status: "succeeded" });
+    expect(requestView(offboard, snapshot("Completed", output))).not.toHaveProperty("error");
+  });
+
+  it("answers a completed instance with no output and no custom status (as a client may omit them)", () => {
+    const bare: InstanceSnapshot = { runtimeStatus: "Completed", output: undefined, customStatus: undefined };
+    const view = requestView(issue, bare);
+    expect(view).toMatchObject({ status: "succeeded", step: null, updatedAt: "2030-01-01T10:00:00.000Z" });
+    expect(view).not.toHaveProperty("result");
+    expect(view).not.toHaveProperty("error");
+  });
+
+  it("takes a runtime status it does not know for running", () => {
+    expect(requestView(issue, snapshot("SomethingNew")).status).toBe("running");
+  });
+
   it("fails an issuance whose certificate was revoked as it was made, still naming the certificate", () => {
     const view = requestView(issue, snapshot("Completed", { ...issued, status: "revoked" }));
     expect(view.status).toBe("failed");
@@ -147,6 +177,7 @@ describe("reasons and steps", () => {
     expect(stepOf("")).toBeNull();
     expect(stepOf(null)).toBeNull();
     expect(stepOf(42)).toBeNull();
+    expect(stepOf(undefined)).toBeNull();
   });
 
   it("keeps a reason of exactly the bound whole, and cuts one character over it with an ellipsis", () => {

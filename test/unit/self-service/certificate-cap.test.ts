@@ -50,5 +50,24 @@ describe("certificate cap", () => {
   it("lets a retry of an issuance already recorded go on", () => {
     const records = [record("a", "active", later), record("b", "active", later), record("c", "issuing")];
     expect(capRefusal(records, 3, now, "c")).toBeUndefined();
+    // Even when the others alone reach the cap: the retry was counted when it began.
+    expect(capRefusal(records, 2, now, "c")).toBeUndefined();
+    expect(capRefusal(records, 2, now, "d")).toMatch(/holds 3 certificate/);
+  });
+
+  it("tells the user what to do: the refusal ends with 'revoke one first'", () => {
+    expect(capRefusal([record("a", "active", later)], 1, now, "new")).toBe(
+      "the user already holds 1 certificate(s), the cap is 1 (MAX_ACTIVE_CERTIFICATES_PER_USER): revoke one first",
+    );
+  });
+
+  it("never counts the issuance asking, and stops counting a certificate at its notAfter", () => {
+    const records = [record("self", "active", later), record("ends-now", "active", now), record("a", "active", later)];
+    expect(heldCertificates(records, now, "self").map((r) => r.certificateName)).toEqual(["a"]);
+    expect(heldCertificates(records, new Date(now.getTime() - 1), "x").map((r) => r.certificateName)).toEqual([
+      "self",
+      "ends-now",
+      "a",
+    ]);
   });
 });

@@ -72,7 +72,7 @@ describe("checkDeviceCsr", () => {
 
   it("refuses RSA smaller than 2048 bits", async () => {
     const pem = opensslCsr(rsa(1024), ["-subj", "/CN=alice@contoso.com"]);
-    expect(await rejection(pem)).toMatch(/RSA-1024; at least RSA-2048/);
+    expect(await rejection(pem)).toMatch(/^CSR public key is RSA-1024; at least RSA-2048/);
   });
 
   it("refuses an EC key, saying the gateway takes RSA only", async () => {
@@ -101,6 +101,19 @@ describe("checkDeviceCsr", () => {
   it("refuses oversize text before parsing it", async () => {
     const pem = opensslCsr(rsa(2048), ["-subj", "/"]);
     expect(await rejection(pem + " ".repeat(MAX_CSR_PEM_CHARS))).toMatch(/at most 8192/);
+  });
+
+  it("takes a request of exactly MAX_CSR_PEM_CHARS characters and refuses one more", async () => {
+    const pem = opensslCsr(rsa(2048), ["-subj", "/"]);
+    const padded = pem + "\n".repeat(MAX_CSR_PEM_CHARS - pem.length);
+    expect(padded).toHaveLength(MAX_CSR_PEM_CHARS);
+    expect((await checkDeviceCsr(padded, alice)).modulusBits).toBe(2048);
+    expect(await rejection(`${padded}\n`)).toBe("CSR is 8193 characters; at most 8192");
+  });
+
+  it("takes the caller's own name with surrounding spaces (openssl keeps them in the CN)", async () => {
+    const pem = opensslCsr(rsa(2048), ["-subj", "/CN= Alice@contoso.com "]);
+    expect((await checkDeviceCsr(pem, alice)).modulusBits).toBe(2048);
   });
 
   it("refuses a request naming mallory in its CN, its subject e-mail or its SAN", async () => {
