@@ -1,5 +1,5 @@
 // services(): the clients built once per configuration (rebuilt when the configuration is reloaded); raiseAlert: the
-// alert sent with that configuration, its log line going to the invocation's error log.
+// alert raised once through the alerts table of that configuration, its log lines going to the invocation's logs.
 jest.mock(
   "@azure/functions-core",
   () =>
@@ -15,12 +15,15 @@ jest.mock("../../../src/clients/ledger", () => ({
 jest.mock("../../../src/clients/gateway", () => ({ GatewayClient: jest.fn() }));
 jest.mock("../../../src/clients/graph", () => ({ GraphClient: jest.fn() }));
 jest.mock("../../../src/clients/keyvault", () => ({ keyVaultClients: jest.fn((config: unknown) => ({ config })) }));
-jest.mock("../../../src/clients/alerts", () => ({ sendAlert: jest.fn() }));
+jest.mock("../../../src/clients/alert-table", () => ({
+  AlertTable: { fromConfig: jest.fn((config: unknown) => ({ table: config })) },
+}));
+jest.mock("../../../src/clients/alert-raise", () => ({ raiseAlertOnce: jest.fn() }));
 
 import { InvocationContext } from "@azure/functions";
 import "../../../src/activities/alert";
 import { services } from "../../../src/activities/services";
-import { sendAlert } from "../../../src/clients/alerts";
+import { raiseAlertOnce } from "../../../src/clients/alert-raise";
 import { GatewayClient } from "../../../src/clients/gateway";
 import { GraphClient } from "../../../src/clients/graph";
 import { keyVaultClients } from "../../../src/clients/keyvault";
@@ -49,19 +52,30 @@ describe("services", () => {
 });
 
 describe("raiseAlert", () => {
-  it("sends the alert with the configuration and logs its line as an error of the invocation", async () => {
+  it("raises the alert once with the configuration's alerts table and logs its lines as the invocation's", async () => {
     const errors: unknown[] = [];
+    const warnings: unknown[] = [];
     jest.spyOn(InvocationContext.prototype, "error").mockImplementation((...args: unknown[]) => {
       errors.push(...args);
     });
-    jest.mocked(sendAlert).mockImplementation((_config, _alert, log) => {
-      log("ALERT critical: t: d");
+    jest.spyOn(InvocationContext.prototype, "warn").mockImplementation((...args: unknown[]) => {
+      warnings.push(...args);
+    });
+    jest.mocked(raiseAlertOnce).mockImplementation((_deps, _alert, _now, log) => {
+      log.error("ALERT critical: t");
+      log.warn("ALERT warning: w");
       return Promise.resolve("logged");
     });
     const alert = { severity: "critical", title: "t", detail: "d", subject: "u@contoso.com" };
     const outcome = await new FakeInvoker().invoke("raiseAlert", alert);
     expect(outcome.returnValue).toBe("logged");
-    expect(sendAlert).toHaveBeenCalledWith(mockConfig.current, alert, expect.any(Function));
-    expect(errors).toEqual(["ALERT critical: t: d"]);
+    expect(raiseAlertOnce).toHaveBeenCalledWith(
+      expect.objectContaining({ config: mockConfig.current, alerts: { table: mockConfig.current } }),
+      alert,
+      expect.any(Date),
+      expect.anything(),
+    );
+    expect(errors).toEqual(["ALERT critical: t"]);
+    expect(warnings).toEqual(["ALERT warning: w"]);
   });
 });
