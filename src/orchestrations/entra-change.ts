@@ -7,7 +7,7 @@ import type { OrchestrationContext, OrchestrationHandler } from "durable-functio
 import { run } from "../activities/define";
 import { applyEntraWork } from "../activities/entra";
 import type { EntraWorkInput } from "../activities/entra";
-import { describeFailure, failLoudly } from "./fail-loudly";
+import { describeFailure, failLoudly, failureKey } from "./fail-loudly";
 
 export const ENTRA_CHANGE_ORCHESTRATION = "entraChange";
 
@@ -23,6 +23,7 @@ export const entraChange: OrchestrationHandler = function* (context: Orchestrati
     yield* failLoudly(
       retry,
       {
+        key: failureKey(context.df.instanceId, context.df.currentUtcDateTime),
         title: `Entra ${input.work.kind} work failed (${context.df.instanceId})`,
         detail: `${describeFailure(error)}; entraReconcile converges the directory on its next run`,
         subject: "entra",

@@ -8,6 +8,16 @@ export interface FailureAlert {
   readonly title: string;
   readonly detail: string;
   readonly subject: string;
+  /** Raised once per key: re-delivered alert activities of one failure do not alert twice. See failureKey. */
+  readonly key?: string;
+}
+
+/**
+ * The alert key of one failure of one execution: the instance and the orchestration's own clock at the failure, which
+ * a replay or a re-delivered activity repeats, and a restarted execution (a new failure) does not.
+ */
+export function failureKey(instanceId: string, at: Date): string {
+  return `failure:${instanceId}:${at.toISOString()}`;
 }
 
 /** The first line of a failure: a failed activity's message carries its stack after it, not for an alert. */

@@ -15,7 +15,7 @@ import {
 import { checkCertificateCap, signDeviceCertificate } from "../activities/device-issuance";
 import type { DeviceCertificate } from "../activities/device-issuance";
 import { disableCertificates, wakeGatewayWriters } from "../activities/revocation";
-import { describeFailure, failLoudly } from "./fail-loudly";
+import { describeFailure, failLoudly, failureKey } from "./fail-loudly";
 import { passVpnGroupGate } from "./vpn-group-gate";
 import type { ClientCertificateView, RootCa } from "../clients/key-vault-ca";
 import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
@@ -81,6 +81,7 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
       yield* failLoudly(
         retry,
         {
+          key: failureKey(context.df.instanceId, context.df.currentUtcDateTime),
           title: `Revocation of ${upn}'s certificate ${certificateName} failed (request ${request.requestId})`,
           detail: `${describeFailure(error)}; the ledger has it revoked, but Key Vault may still have it enabled or the gateways not yet know it`,
           subject: upn,

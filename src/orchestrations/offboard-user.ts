@@ -3,7 +3,7 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import { run } from "../activities/define";
-import { describeFailure, failLoudly } from "./fail-loudly";
+import { describeFailure, failLoudly, failureKey } from "./fail-loudly";
 import { disableCertificates, markUserRevoked, requestGatewaySync } from "../activities/revocation";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 import type { RevocationRequest } from "../domain/issuance";
@@ -46,6 +46,7 @@ export const offboardUser: OrchestrationHandler = function* (context: Orchestrat
     yield* failLoudly(
       retry,
       {
+        key: failureKey(context.df.instanceId, context.df.currentUtcDateTime),
         title: `Offboarding of ${request.upn} failed (request ${request.requestId})`,
         detail: `${describeFailure(error)}; the user's certificates may still work. gatewayReconcile restarts the offboarding`,
         subject: request.upn,

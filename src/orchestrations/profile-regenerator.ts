@@ -128,6 +128,7 @@ function* onePass(
         raiseAlert,
         {
           severity: "error",
+          key: `profile-refused:${context.df.instanceId}:${context.df.currentUtcDateTime.toISOString()}`,
           title: `Gateway ${check.gatewayName}: the VPN profile package was refused`,
           detail: `${built.reason}; the previous package stays published`,
           subject: input.gatewayId,
@@ -179,6 +180,8 @@ function* onePass(
         raiseAlert,
         {
           severity: "warning",
+          // Once per published package: a re-run of this step does not tell the admins twice.
+          key: `profile-server-root:${input.gatewayId}:${built.version}`,
           title: `Gateway ${check.gatewayName}: the VPN server root changed; users must re-import the profile`,
           detail:
             `the gateway's server root is now ${built.serverRoot.commonName} (was ${published.serverRoot.commonName}); ` +
