@@ -82,14 +82,18 @@ function waitAudited(subject: string, action: string, eventId: string): Promise<
   );
 }
 
-/** The onboard request a hire starts, awaited to its end; answers the certificate's thumbprint. */
+/**
+ * The onboard request a hire starts, awaited until its certificate is issued (the request itself then waits for the
+ * user to collect the delivery); answers the certificate's thumbprint.
+ */
 async function issuedFor(upn: string, eventId: string): Promise<string> {
   const instanceId = lifecycleInstanceId({ source: "hr", sourceKey: eventId, action: "onboard", upn });
-  await waitFor(() => sandbox.durable.inspect(instanceId), {
-    message: `the onboarding of ${eventId} to start`,
+  const issuance = `${instanceId}:issue`;
+  await waitFor(() => sandbox.durable.inspect(issuance), {
+    message: `the onboarding of ${eventId} to start issuing`,
     timeoutMs: 60_000,
   });
-  const done = await sandbox.waitForInstance(instanceId, 60_000);
+  const done = await sandbox.waitForInstance(issuance, 60_000);
   expect(done.runtimeStatus).toBe("Completed");
   const output = done.output as { status: string; thumbprint: string };
   expect(output.status).toBe("active");
