@@ -4,6 +4,12 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { run } from "../activities/define";
 import { raiseAlert } from "../activities/alert";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
+import { failureKey } from "./fail-loudly";
+
+/** One raise of the writer, so an alert activity that is delivered twice alerts once (see failureKey). */
+function raiseKey(context: OrchestrationContext, title: string): string {
+  return `${failureKey(context.df.instanceId, context.df.currentUtcDateTime)}:${title}`;
+}
 
 /** Raises a warning; one that cannot be sent is logged in the status, never a reason for the writer to stop. */
 export function* warn(
@@ -13,7 +19,11 @@ export function* warn(
   alert: { readonly title: string; readonly detail: string },
 ): Generator<Task, void, unknown> {
   try {
-    yield* run(raiseAlert, { severity: "warning", ...alert, subject: gatewayId }, retry);
+    yield* run(
+      raiseAlert,
+      { severity: "warning", ...alert, subject: gatewayId, key: raiseKey(context, alert.title) },
+      retry,
+    );
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     context.df.setCustomStatus({ gateway: nameOf(gatewayId), state: "warning not sent", detail: why });
@@ -33,15 +43,17 @@ export function* failLoudly(
   detail: string,
 ): Generator<Task, never, unknown> {
   const gatewayName = nameOf(gatewayId);
+  const title = `Gateway ${gatewayName}: revocations cannot be applied`;
   const problems: string[] = [];
   try {
     yield* run(
       raiseAlert,
       {
         severity: "critical",
-        title: `Gateway ${gatewayName}: revocations cannot be applied`,
+        title,
         detail,
         subject: gatewayId,
+        key: raiseKey(context, title),
       },
       retry,
     );

@@ -186,6 +186,7 @@ describe("gatewayWriter", () => {
         title: `Gateway ${GATEWAY}: expired root certificates removed`,
         detail: `removed old-root (expired 2029-01-01T00:00:00.000Z): Azure refuses every gateway write that carries an expired root (VpnClientRootCertificateExpired), and no client can authenticate with one`,
         subject: GATEWAY_ID,
+        key: expect.stringMatching(/^failure:.*:Gateway /),
       },
       retry: RETRY,
     });
@@ -235,6 +236,7 @@ describe("gatewayWriter", () => {
         title: `Gateway ${GATEWAY}: a concurrent write dropped entries`,
         detail: `entries that were on the gateway before the writer's write are gone after it; the writer puts them back: revoked hand-9 (${tp(9)})`,
         subject: GATEWAY_ID,
+        key: expect.stringMatching(/^failure:.*:Gateway /),
       },
       retry: RETRY,
     });
@@ -308,6 +310,7 @@ describe("gatewayWriter", () => {
         title: `Gateway ${GATEWAY}: revocations cannot be applied`,
         detail,
         subject: GATEWAY_ID,
+        key: expect.stringMatching(/^failure:.*:Gateway /),
       },
       retry: RETRY,
     });
@@ -403,6 +406,7 @@ describe("gatewayWriter", () => {
           title: `Gateway ${GATEWAY}: revocations are waiting`,
           detail: "the gateway has refused the writer (throttled) for 10 minutes; it keeps trying",
           subject: GATEWAY_ID,
+          key: expect.stringMatching(/^failure:.*:Gateway /),
         },
         retry: RETRY,
       });
@@ -492,6 +496,7 @@ describe("gatewayWriter", () => {
         title: `Gateway ${GATEWAY}: revocations cannot be applied`,
         detail: `cannot: ${outcome}`,
         subject: GATEWAY_ID,
+        key: expect.stringMatching(/^failure:.*:Gateway /),
       });
       h.answer("raiseAlert", "sent");
       expect(h.call.input).toMatchObject({ passId: passId(1), outcome, detail: `cannot: ${outcome}` });

@@ -60,6 +60,9 @@ export class OrchestrationDriver {
       df: Object.defineProperties(
         {
           getInput: () => overTheWire(input),
+          // A fixed identity and clock unless the test brings its own (`df` below replaces them).
+          instanceId: "driven-instance",
+          currentUtcDateTime: new Date("2026-01-01T00:00:00.000Z"),
           setCustomStatus: (status: unknown) => {
             this.customStatuses.push(overTheWire(status));
           },
