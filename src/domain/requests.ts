@@ -58,6 +58,23 @@ export function stepOf(customStatus: unknown): string | null {
   return null;
 }
 
+/** What a request that has planned its delivery shows until the delivery itself waits for collection. */
+export const PREPARING_DELIVERY_STEP = "preparing-delivery";
+
+/**
+ * A lifecycle request says "awaiting-collection" as soon as it has planned the delivery, before the delivery has made
+ * the package and opened the credential. A reader who sees that step must find the credential ready, so until the
+ * delivery (its sub-orchestration, `delivery`: undefined when not yet started) is past "preparing", it shows
+ * PREPARING_DELIVERY_STEP.
+ */
+export function withDeliveryStep(request: InstanceSnapshot, delivery: InstanceSnapshot | undefined): InstanceSnapshot {
+  if (stepOf(request.customStatus) !== "awaiting-collection") return request;
+  const deliveryStep = delivery === undefined ? null : stepOf(delivery.customStatus);
+  if (deliveryStep !== null && deliveryStep !== "preparing") return request;
+  const custom = typeof request.customStatus === "object" && request.customStatus !== null ? request.customStatus : {};
+  return { ...request, customStatus: { ...custom, step: PREPARING_DELIVERY_STEP } };
+}
+
 const MAX_ERROR_CHARS = 300;
 
 /** The reason of a failed instance: its message's first line, without the framework's prefix, bounded. */

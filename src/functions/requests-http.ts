@@ -6,8 +6,9 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import * as df from "durable-functions";
 import { services } from "../activities/services";
 import { instanceSnapshot } from "../clients/request-status";
-import { PUBLIC_REQUEST_ID, requestView } from "../domain/requests";
+import { PUBLIC_REQUEST_ID, requestView, stepOf, withDeliveryStep } from "../domain/requests";
 import type { RequestRecord } from "../domain/requests";
+import { deliveryInstanceId } from "../orchestrations/deliver-certificate";
 import { APP_ROLES } from "./auth/actor";
 import { authorize } from "./auth/authorize";
 import type { AuthNeed } from "./auth/authorize";
@@ -52,7 +53,14 @@ export async function getRequest(request: HttpRequest, context: InvocationContex
   if (!PUBLIC_REQUEST_ID.test(requestId)) return notFound();
   const record = await services().ledger.getRequest(requestId);
   if (record === undefined || !mayRead(reader.value, record)) return notFound();
-  const view = requestView(record, await instanceSnapshot(df.getClient(context), record.instanceId));
+  const client = df.getClient(context);
+  const snapshot = await instanceSnapshot(client, record.instanceId);
+  // "awaiting-collection" only once the credential can be read: the delivery's own step says when.
+  const delivery =
+    snapshot !== undefined && stepOf(snapshot.customStatus) === "awaiting-collection"
+      ? await instanceSnapshot(client, deliveryInstanceId(record.instanceId))
+      : undefined;
+  const view = requestView(record, snapshot === undefined ? undefined : withDeliveryStep(snapshot, delivery));
   const done = view.status === "succeeded" || view.status === "failed";
   return {
     status: 200,

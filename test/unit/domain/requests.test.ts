@@ -1,5 +1,13 @@
 // Requests as resources: the public id, and how a durable instance's status becomes the request's view.
-import { PUBLIC_REQUEST_ID, publicRequestId, requestView, shortReason, stepOf } from "../../../src/domain/requests";
+import {
+  PREPARING_DELIVERY_STEP,
+  PUBLIC_REQUEST_ID,
+  publicRequestId,
+  requestView,
+  shortReason,
+  stepOf,
+  withDeliveryStep,
+} from "../../../src/domain/requests";
 import type { InstanceSnapshot, RequestRecord } from "../../../src/domain/requests";
 
 const createdAt = new Date("2030-01-01T10:00:00.000Z");
@@ -225,5 +233,29 @@ describe("public result fields", () => {
     expect(view.status).toBe("succeeded");
     expect(view.result).toBeUndefined();
     expect(requestView(issue, snapshot("Completed", null)).result).toBeUndefined();
+  });
+});
+
+describe("a request's step while its certificate is delivered", () => {
+  const onboard: RequestRecord = { ...issue, kind: "onboard", instanceId: "lifecycle-1" };
+  const planned = { step: "awaiting-collection", linkExpiresAt: "2030-01-04T10:00:00.000Z" };
+  const waiting = snapshot("Running", null, planned);
+  const stepWith = (delivery: InstanceSnapshot | undefined): string | null =>
+    requestView(onboard, withDeliveryStep(waiting, delivery)).step;
+
+  it("says awaiting-collection only once the delivery itself waits for collection (the credential is ready)", () => {
+    expect(stepWith(undefined)).toBe(PREPARING_DELIVERY_STEP);
+    expect(stepWith(snapshot("Pending"))).toBe(PREPARING_DELIVERY_STEP);
+    expect(stepWith(snapshot("Running", null, { step: "preparing", linkExpiresAt: planned.linkExpiresAt }))).toBe(
+      PREPARING_DELIVERY_STEP,
+    );
+    expect(stepWith(snapshot("Running", null, { step: "awaiting-collection" }))).toBe("awaiting-collection");
+    expect(stepWith(snapshot("Running", null, { step: "awaiting-download" }))).toBe("awaiting-collection");
+  });
+
+  it("keeps every other step, and the rest of the custom status, as they are", () => {
+    const issuing = snapshot("Running", null, { step: "issuing" });
+    expect(withDeliveryStep(issuing, undefined)).toBe(issuing);
+    expect(withDeliveryStep(waiting, undefined).customStatus).toEqual({ ...planned, step: PREPARING_DELIVERY_STEP });
   });
 });
