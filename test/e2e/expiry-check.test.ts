@@ -2,7 +2,7 @@
 // a virtual clock: a hand-added gateway root expiring in 20 days raises one 30-day alert that the next day's run does
 // not repeat; a gateway 80 % full raises a capacity alert with a forecast; the webhook (a local HTTPS receiver) gets
 // Teams cards, then Slack blocks; GET /api/v1/alerts lists them (Gateways.Read); a certificate in the renewal window
-// is renewed once, the old one stays active until it expires and is then marked expired.
+// is renewed once and delivered, the old one stays active until it expires and is then marked expired.
 jest.mock(
   "@azure/functions-core",
   () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi,
@@ -274,6 +274,17 @@ it("renews a certificate in the renewal window once, leaves the old one active u
   expect(renewed.thumbprint).not.toBe(original?.thumbprint);
   const status = sandbox.durable.inspect(request?.instanceId ?? "");
   expect(status?.runtimeStatus).not.toBe("Failed");
+  // Delivered as a reissue is: the request waits for collection, and its credential is read once.
+  const requestPath = `/api/v1/requests/${renewal?.requestId ?? ""}`;
+  for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 50))) {
+    const view = await sandbox.api("GET", requestPath);
+    if ((view.body as { step?: string }).step === "awaiting-collection") break;
+    if (Date.now() > deadline) throw new Error(`the renewal never awaited collection: ${view.text}`);
+  }
+  const credential = await sandbox.api("GET", `${requestPath}/credential`);
+  expect(credential.status).toBe(200);
+  expect(Object.keys(credential.body as object).sort()).toEqual(["downloadUrl", "expiresAt", "passphrase"]);
+  expect((await sandbox.api("GET", `${requestPath}/credential`)).status).toBe(410);
 
   // Runs after it start nothing more for this certificate: one renewal, whatever the number of runs. (The renewed
   // certificate's validity follows the real clock, not the virtual one, so it is in the window too and is renewed in
