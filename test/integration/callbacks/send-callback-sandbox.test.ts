@@ -187,7 +187,13 @@ describe("sendCallback on the sandbox", () => {
     expect(attempts.map((e) => e.at.getTime() - startedAt)).toEqual(expected);
     expect(attempts.map((e) => e.details?.attempt)).toEqual(expected.map((_, i) => i + 1));
     expect(audit.filter((e) => e.action === "callback.abandoned")).toHaveLength(1);
-    expect(new Set(receivedFor(input.requestId).map((r) => r.at - startedAt))).toEqual(new Set(expected));
+    // Every attempt reached the receiver at its time. Attempts run at least once (the suite re-delivers some activity
+    // executions, as Azure Storage can): a re-delivered one posts again later, within the retry window.
+    const times = receivedFor(input.requestId).map((r) => r.at - startedAt);
+    expect(expected.filter((t) => !times.includes(t))).toEqual([]);
+    const redelivered = times.filter((t) => !expected.includes(t));
+    expect(redelivered.filter((t) => t <= 0 || t >= 24 * 60 * MINUTE)).toEqual([]);
+    expect(times.length).toBeLessThanOrEqual(2 * expected.length);
   });
 
   it("checks the allowlist again before each attempt: an origin removed meanwhile is not called again", async () => {
