@@ -128,39 +128,11 @@ export async function startAzuriteHttpsBlob(
   }
 }
 
+/** Azurite (https blob) has printed the port it listens on. */
 function readListening(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => {
-      fail(new Error(`Azurite (https blob) did not start within ${timeoutMs} ms: ${output.slice(-500)}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString("utf8");
-      const m = pattern.exec(output);
-      if (m?.[1] !== undefined) {
-        cleanup();
-        resolve(Number(m[1]));
-      }
-    };
-    const onExit = (code: number | null): void => {
-      fail(new Error(`Azurite (https blob) exited with ${String(code)} before listening: ${output.slice(-500)}`));
-    };
-    function cleanup(): void {
-      clearTimeout(timer);
-      child.stdout?.off("data", onData);
-      child.stderr?.off("data", onData);
-      child.off("exit", onExit);
-      child.stdout?.resume();
-      child.stderr?.resume();
-    }
-    function fail(error: Error): void {
-      cleanup();
-      child.kill("SIGKILL");
-      reject(error);
-    }
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", onExit);
+  return readStartup(child, timeoutMs, "Azurite (https blob)", (output) => {
+    const m = pattern.exec(output);
+    return m?.[1] === undefined ? undefined : Number(m[1]);
   });
 }
 
@@ -168,33 +140,50 @@ function readPorts(
   child: ChildProcess,
   timeoutMs: number,
 ): Promise<{ blobPort: number; queuePort: number; tablePort: number }> {
-  return new Promise((resolve, reject) => {
+  return readStartup(child, timeoutMs, "Azurite", (output) => {
     const found: Partial<Record<"Blob" | "Queue" | "Table", number>> = {};
+    for (const m of output.matchAll(
+      /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g,
+    )) {
+      found[m[1] as "Blob" | "Queue" | "Table"] = Number(m[2]);
+    }
+    return found.Blob === undefined || found.Queue === undefined || found.Table === undefined
+      ? undefined
+      : { blobPort: found.Blob, queuePort: found.Queue, tablePort: found.Table };
+  });
+}
+
+/**
+ * Reads a starting Azurite's output until `parse` finds what it prints once listening; fails on exit or timeout, and
+ * kills it then. Its pipes keep draining afterwards so a full pipe never blocks it.
+ */
+function readStartup<T>(
+  child: ChildProcess,
+  timeoutMs: number,
+  label: string,
+  parse: (output: string) => T | undefined,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => {
-      fail(new Error(`Azurite did not start within ${timeoutMs} ms: ${output.slice(-500)}`));
+      fail(new Error(`${label} did not start within ${timeoutMs} ms: ${output.slice(-500)}`));
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString("utf8");
-      for (const m of output.matchAll(
-        /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g,
-      )) {
-        found[m[1] as "Blob" | "Queue" | "Table"] = Number(m[2]);
-      }
-      if (found.Blob !== undefined && found.Queue !== undefined && found.Table !== undefined) {
+      const found = parse(output);
+      if (found !== undefined) {
         cleanup();
-        resolve({ blobPort: found.Blob, queuePort: found.Queue, tablePort: found.Table });
+        resolve(found);
       }
     };
     const onExit = (code: number | null): void => {
-      fail(new Error(`Azurite exited with ${String(code)} before listening: ${output.slice(-500)}`));
+      fail(new Error(`${label} exited with ${String(code)} before listening: ${output.slice(-500)}`));
     };
     function cleanup(): void {
       clearTimeout(timer);
       child.stdout?.off("data", onData);
       child.stderr?.off("data", onData);
       child.off("exit", onExit);
-      // Keep draining so a full pipe never blocks Azurite.
       child.stdout?.resume();
       child.stderr?.resume();
     }
