@@ -16,6 +16,7 @@ import { parseConfig } from "../src/config";
 import { recordCreateAdmissions } from "./issue-admissions";
 import { runIssuance } from "./issue-run";
 import { printReport } from "./issue-report";
+import { runBench } from "./bench-main";
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -79,9 +80,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench:issue failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench("issue", main);

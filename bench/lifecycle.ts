@@ -11,14 +11,7 @@ import { join } from "node:path";
 import { startSandbox } from "../dev/sandbox/sandbox";
 import { LifecycleBench } from "./lifecycle-run";
 import type { Approach, PhaseFigures } from "./lifecycle-run";
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
+import { positiveInt, runBench } from "./bench-main";
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
@@ -103,9 +96,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench:lifecycle failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench("lifecycle", main);

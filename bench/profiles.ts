@@ -12,17 +12,10 @@ import type { LocalDurableBackend } from "../dev/durable";
 import { SANDBOX_GATEWAY_ID, startSandbox } from "../dev/sandbox/sandbox";
 import type { Sandbox } from "../dev/sandbox/sandbox";
 import { profileRegeneratorInstanceId } from "../src/domain/profile-regenerator-id";
+import { positiveInt, runBench } from "./bench-main";
 
 const GENERATE = "virtualNetworkGateways.generateVpnProfile";
 const TERMINAL = new Set(["Completed", "Failed", "Terminated"]);
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -252,9 +245,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench:profiles failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench("profiles", main);

@@ -12,19 +12,12 @@ import { startSandbox } from "../dev/sandbox/sandbox";
 import { AppBench } from "./revoke-app";
 import { runNaive } from "./revoke-naive";
 import type { RunFigures } from "./revoke-support";
+import { positiveInt, runBench } from "./bench-main";
 
 const BURST_MS = 1000;
 const MAX_APP_WRITES = 2;
 /** GATEWAY_COALESCE_MS's default: the bench runs the app as it is deployed. */
 const COALESCE_MS = 5000;
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
@@ -123,9 +116,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench:revoke failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench("revoke", main);
