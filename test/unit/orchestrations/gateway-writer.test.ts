@@ -13,6 +13,9 @@ import { gatewayWriter } from "../../../src/orchestrations/gateway-writer";
 import type { GatewayWriterInput } from "../../../src/domain/gateway-writer-input";
 import { GENERATION, START, WriterHarness } from "./writer-harness";
 
+/** The alert key an orchestration gives one raise (see failureKey in src/orchestrations/fail-loudly.ts). */
+const WRITER_ALERT_KEY: unknown = expect.stringMatching(/^failure:.*:Gateway /);
+
 const GATEWAY_ID =
   "/subscriptions/sub-1/resourceGroups/rg-vpn/providers/Microsoft.Network/virtualNetworkGateways/GW-West";
 const GATEWAY = "GW-West";
@@ -186,7 +189,7 @@ describe("gatewayWriter", () => {
         title: `Gateway ${GATEWAY}: expired root certificates removed`,
         detail: `removed old-root (expired 2029-01-01T00:00:00.000Z): Azure refuses every gateway write that carries an expired root (VpnClientRootCertificateExpired), and no client can authenticate with one`,
         subject: GATEWAY_ID,
-        key: expect.stringMatching(/^failure:.*:Gateway /),
+        key: WRITER_ALERT_KEY,
       },
       retry: RETRY,
     });
@@ -236,7 +239,7 @@ describe("gatewayWriter", () => {
         title: `Gateway ${GATEWAY}: a concurrent write dropped entries`,
         detail: `entries that were on the gateway before the writer's write are gone after it; the writer puts them back: revoked hand-9 (${tp(9)})`,
         subject: GATEWAY_ID,
-        key: expect.stringMatching(/^failure:.*:Gateway /),
+        key: WRITER_ALERT_KEY,
       },
       retry: RETRY,
     });
@@ -310,7 +313,7 @@ describe("gatewayWriter", () => {
         title: `Gateway ${GATEWAY}: revocations cannot be applied`,
         detail,
         subject: GATEWAY_ID,
-        key: expect.stringMatching(/^failure:.*:Gateway /),
+        key: WRITER_ALERT_KEY,
       },
       retry: RETRY,
     });
@@ -406,7 +409,7 @@ describe("gatewayWriter", () => {
           title: `Gateway ${GATEWAY}: revocations are waiting`,
           detail: "the gateway has refused the writer (throttled) for 10 minutes; it keeps trying",
           subject: GATEWAY_ID,
-          key: expect.stringMatching(/^failure:.*:Gateway /),
+          key: WRITER_ALERT_KEY,
         },
         retry: RETRY,
       });
@@ -496,7 +499,7 @@ describe("gatewayWriter", () => {
         title: `Gateway ${GATEWAY}: revocations cannot be applied`,
         detail: `cannot: ${outcome}`,
         subject: GATEWAY_ID,
-        key: expect.stringMatching(/^failure:.*:Gateway /),
+        key: WRITER_ALERT_KEY,
       });
       h.answer("raiseAlert", "sent");
       expect(h.call.input).toMatchObject({ passId: passId(1), outcome, detail: `cannot: ${outcome}` });

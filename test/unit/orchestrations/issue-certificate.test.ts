@@ -14,6 +14,9 @@ import type { IssuanceRequest } from "../../../src/domain/issuance";
 import { assertUpn, keyVaultCertificateName } from "../../../src/domain/upn";
 import { OrchestrationDriver } from "./orchestration-driver";
 
+/** The alert key an orchestration gives one raise (see failureKey in src/orchestrations/fail-loudly.ts). */
+const FAILURE_KEY: unknown = expect.stringMatching(/^failure:/);
+
 const request: IssuanceRequest = {
   upn: "Ada.Lovelace@contoso.com",
   requestId: "req-42",
@@ -165,7 +168,7 @@ describe("issueClientCertificate", () => {
           "Activity function 'wakeGatewayWriters' failed: no writer; the ledger has it revoked, but Key Vault may " +
           "still have it enabled or the gateways not yet know it",
         subject: request.upn,
-        key: expect.stringMatching(/^failure:/),
+        key: FAILURE_KEY,
       },
       retry: RETRY,
     });

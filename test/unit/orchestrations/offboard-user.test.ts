@@ -13,6 +13,9 @@ import type { OffboardInput } from "../../../src/orchestrations/offboard-user";
 import type { GatewayWriterInput } from "../../../src/domain/gateway-writer-input";
 import { OrchestrationDriver } from "./orchestration-driver";
 
+/** The alert key an orchestration gives one raise (see failureKey in src/orchestrations/fail-loudly.ts). */
+const FAILURE_KEY: unknown = expect.stringMatching(/^failure:/);
+
 const RETRY = {
   firstRetryIntervalInMilliseconds: 5000,
   maxNumberOfAttempts: 8,
@@ -86,7 +89,7 @@ describe("offboardUser", () => {
           "Activity function failed: 503 Service Unavailable; the user's certificates may still work. " +
           "gatewayReconcile restarts the offboarding",
         subject: "leaver@contoso.com",
-        key: expect.stringMatching(/^failure:/),
+        key: FAILURE_KEY,
       },
       retry: RETRY,
     });
