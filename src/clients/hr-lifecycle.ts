@@ -50,11 +50,17 @@ export async function applyHrEvent(deps: HrDeps, event: HrEvent): Promise<HrOutc
     return { kind: "stale", detail: stale };
   }
   // Claimed first: if acting fails, the retry finds its own claim and acts again (every step is idempotent).
+  let claimedAt = new Date(deps.nowMs);
   if (read.state?.eventId !== event.eventId) {
-    await hrState.claim(userKey, { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt }, read);
+    const state = { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt };
+    await hrState.claim(userKey, state, read, claimedAt);
+  } else if (read.claimedAt !== undefined) {
+    claimedAt = new Date(read.claimedAt);
   }
   const detail = await act(deps, event);
-  await audit(deps, event, "hr.event.applied", detail);
+  // Dated by the claim: a retry, or a duplicate message handled at the same time, writes the very same audit row
+  // (same id and time, so the same row key), which the table takes once.
+  await audit({ ...deps, nowMs: claimedAt.getTime() }, event, "hr.event.applied", detail);
   await hrState.markHandled(event.eventId, { upn: userKey, type: event.type, outcome: "applied" });
   return { kind: "applied", detail };
 }

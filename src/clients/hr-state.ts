@@ -20,6 +20,8 @@ interface UserEntity {
   eventId: string;
   type: string;
   occurredAt: string;
+  /** When the row was claimed for this event (ISO); absent on rows written before it was kept. */
+  claimedAt?: string;
 }
 
 interface EventEntity {
@@ -35,6 +37,8 @@ interface EventEntity {
 export interface ClaimedState {
   readonly state?: HrUserState;
   readonly etag?: string;
+  /** When `state` was claimed (ISO). */
+  readonly claimedAt?: string;
 }
 
 export class HrStateConflictError extends Error {
@@ -76,12 +80,17 @@ export class HrStateTable {
       type: oneOf(HR_EVENT_TYPES, entity.type, "HR event type"),
       occurredAt: entity.occurredAt,
     };
-    return { state, etag: entity.etag };
+    return { state, etag: entity.etag, ...(entity.claimedAt === undefined ? {} : { claimedAt: entity.claimedAt }) };
   }
 
   /** Makes `state` the user's last event, if the row is still as read (`etag`); throws HrStateConflictError if not. */
-  async claim(userKey: string, state: HrUserState, read: ClaimedState): Promise<void> {
-    const entity: UserEntity = { partitionKey: USER_PARTITION, rowKey: tableKey(userKey), ...state };
+  async claim(userKey: string, state: HrUserState, read: ClaimedState, claimedAt: Date): Promise<void> {
+    const entity: UserEntity = {
+      partitionKey: USER_PARTITION,
+      rowKey: tableKey(userKey),
+      ...state,
+      claimedAt: claimedAt.toISOString(),
+    };
     try {
       if (read.etag === undefined) await this.table.createEntity(entity);
       else await this.table.updateEntity(entity, "Replace", { etag: read.etag });
