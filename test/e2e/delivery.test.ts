@@ -9,12 +9,9 @@ jest.mock(
   { virtual: true },
 );
 
-import { execFile } from "node:child_process";
-import { X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { createVirtualClock } from "../../dev/host/clock";
 import type { ManualClock } from "../../dev/host/clock";
 import { linkBlobService } from "../../src/clients/blob-links";
@@ -25,10 +22,10 @@ import { DELIVER_CERTIFICATE_ORCHESTRATION, deliveryInstanceId } from "../../src
 import type { DeliveryOutcome } from "../../src/orchestrations/deliver-certificate";
 import { recordedAnswers } from "../support/answer-recorder";
 import { httpsRequest } from "../support/emulator-clients";
+import { openPkcs12 } from "../support/pkcs12-package";
 import { startTestSandbox } from "../support/sandbox";
 import type { InstanceStatus, TestSandbox } from "../support/sandbox";
 
-const run = promisify(execFile);
 const NEVER = "0 0 0 1 1 *";
 const HOUR = 3_600_000;
 
@@ -132,17 +129,6 @@ async function blobExists(requestId: string): Promise<boolean> {
   return service.getContainerClient(getConfig().DELIVERY_CONTAINER).getBlobClient(deliveryBlobName(requestId)).exists();
 }
 
-/** The PFX's leaf thumbprint as openssl reads it with the passphrase (given through the environment, not argv). */
-async function openPkcs12(file: string, passphrase: string): Promise<string> {
-  const { stdout } = await run(
-    "openssl",
-    ["pkcs12", "-in", file, "-passin", "env:P2S_PFX_PASS", "-nokeys", "-clcerts"],
-    { env: { ...process.env, P2S_PFX_PASS: passphrase } },
-  );
-  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(stdout)?.[0] ?? "";
-  return new X509Certificate(pem).fingerprint.replace(/:/g, "");
-}
-
 describe("certificate delivery", () => {
   it("reads the credential once, downloads once through a read-only https SAS, then removes everything", async () => {
     // The submitter holds Certificates.Issue only: not Export, and not the owner.
@@ -209,10 +195,9 @@ describe("certificate delivery", () => {
     const download = await httpsRequest(location.href, { ca: caPem });
     expect(download.status).toBe(200);
     expect(download.headers["content-type"]).toBe("application/x-pkcs12");
-    const bytes = await downloadBytes(location.href);
     const file = join(dir, "alice.p12");
-    await writeFile(file, bytes, { mode: 0o600 });
-    expect(await openPkcs12(file, credential.passphrase)).toBe(issued.thumbprint);
+    await writeFile(file, download.bytes, { mode: 0o600 });
+    expect((await openPkcs12(file, credential.passphrase)).thumbprint).toBe(issued.thumbprint);
     await expect(openPkcs12(file, "not-the-passphrase")).rejects.toThrow();
     // The SAS cannot delete the blob.
     expect((await httpsRequest(location.href, { ca: caPem, method: "DELETE" })).status).toBe(403);
@@ -329,20 +314,3 @@ describe("certificate delivery", () => {
     }
   });
 });
-
-/** The SAS download's bytes, over TLS trusted by the sandbox CA. */
-async function downloadBytes(url: string): Promise<Buffer> {
-  const { request } = await import("node:https");
-  return new Promise((resolve, reject) => {
-    request(url, { ca: caPem, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        resolve(Buffer.concat(chunks));
-      });
-      res.on("error", reject);
-    })
-      .on("error", reject)
-      .end();
-  });
-}

@@ -10,7 +10,7 @@ jest.mock(
 );
 
 import { execFile } from "node:child_process";
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,7 @@ import type { TestSandbox } from "../support/sandbox";
 import { postTicket } from "../support/ticket-client";
 import type { TicketAnswer } from "../support/ticket-client";
 import { httpsRequest } from "../support/emulator-clients";
+import { openPkcs12 } from "../support/pkcs12-package";
 import { idle } from "../support/wait";
 
 const run = promisify(execFile);
@@ -202,42 +203,11 @@ async function downloadOnce(credential: Credential, name: string): Promise<strin
   const download = await httpsRequest(location.href, { ca: caPem });
   expect(download.status).toBe(200);
   const file = join(dir, `${name}.p12`);
-  await writeFile(file, await downloadBytes(location.href), { mode: 0o600 });
-  const pem = await openPkcs12(file, credential.passphrase);
+  await writeFile(file, download.bytes, { mode: 0o600 });
+  const opened = await openPkcs12(file, credential.passphrase);
   await expect(openPkcs12(file, `${credential.passphrase}x`)).rejects.toThrow();
-
-  const certificatePem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0] ?? "";
-  const keyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(pem)?.[0] ?? "";
-  const certificate = new X509Certificate(certificatePem);
-  expect(certificate.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
-  return certificate.fingerprint.replace(/:/g, "");
-}
-
-/** openssl's view of the package: key and leaf certificate, unencrypted (the passphrase through the environment). */
-async function openPkcs12(file: string, passphrase: string): Promise<string> {
-  const { stdout } = await run(
-    "openssl",
-    ["pkcs12", "-in", file, "-passin", "env:P2S_PFX_PASS", "-nodes", "-clcerts"],
-    { env: { ...process.env, P2S_PFX_PASS: passphrase } },
-  );
-  return stdout;
-}
-
-/** The SAS download's bytes, over TLS trusted by the sandbox CA. */
-async function downloadBytes(url: string): Promise<Buffer> {
-  const { request } = await import("node:https");
-  return new Promise((resolve, reject) => {
-    request(url, { ca: caPem, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        resolve(Buffer.concat(chunks));
-      });
-      res.on("error", reject);
-    })
-      .on("error", reject)
-      .end();
-  });
+  expect(opened.certificate.checkPrivateKey(opened.privateKey)).toBe(true);
+  return opened.thumbprint;
 }
 
 async function signed(body: Record<string, unknown>): Promise<TicketAnswer> {

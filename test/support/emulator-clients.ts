@@ -17,6 +17,8 @@ export interface HttpsResult {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly text: string;
+  /** The body as received (a binary download). */
+  readonly bytes: Buffer;
   /** Parsed body, or undefined when the body is empty or not JSON. */
   readonly json: unknown;
 }
@@ -55,8 +57,9 @@ export function httpsRequest(url: string, options: HttpsRequestOptions = {}): Pr
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", reject);
         res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: parseJson(text) });
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString("utf8");
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, bytes, json: parseJson(text) });
         });
       },
     );
