@@ -5,14 +5,11 @@
 // emulator's statistics. The app runs with PROFILE_DEBOUNCE_MS at its default.
 // Environment: BENCH_EVENTS (50), BENCH_WINDOW_MS (60000), BENCH_GATEWAY_MS (2000).
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { LocalDurableBackend } from "../dev/durable";
-import { SANDBOX_GATEWAY_ID, startSandbox } from "../dev/sandbox/sandbox";
+import { SANDBOX_GATEWAY_ID } from "../dev/sandbox/sandbox";
 import type { Sandbox } from "../dev/sandbox/sandbox";
 import { profileRegeneratorInstanceId } from "../src/domain/profile-regenerator-id";
-import { positiveInt, runBench } from "./bench-main";
+import { positiveInt, runBench, withBenchSandbox } from "./bench-main";
 
 const GENERATE = "virtualNetworkGateways.generateVpnProfile";
 const TERMINAL = new Set(["Completed", "Failed", "Terminated"]);
@@ -190,59 +187,51 @@ async function main(): Promise<void> {
   const events = positiveInt("BENCH_EVENTS", 50);
   const windowMs = positiveInt("BENCH_WINDOW_MS", 60_000);
   const gatewayMs = positiveInt("BENCH_GATEWAY_MS", 2000);
-  const dir = mkdtempSync(join(tmpdir(), "p2s-bench-"));
-  const logs: string[] = [];
   process.stdout.write(`bench:profiles: starting the sandbox (gateway operations ${String(gatewayMs)} ms)...\n`);
-  const sandbox = await startSandbox({
-    port: 0,
-    dir,
-    rootKeySize: 2048,
-    gatewayOperationMs: gatewayMs,
-    gatewayRetryAfterSeconds: null,
-    log: (line) => logs.push(line),
-    // The app as deployed: PROFILE_DEBOUNCE_MS at its default; the safety-net timers never fire during the bench.
-    settings: {
-      GATEWAY_RECONCILE_SCHEDULE: "0 0 0 1 1 *",
-      PROFILE_REFRESH_SCHEDULE: "0 0 0 1 1 *",
-      PROFILE_DEBOUNCE_MS: "30000",
-      GATEWAY_POLL_INTERVAL_MS: "100",
+  await withBenchSandbox(
+    {
+      gatewayOperationMs: gatewayMs,
+      gatewayRetryAfterSeconds: null,
+      // The app as deployed: PROFILE_DEBOUNCE_MS at its default; the safety-net timers never fire during the bench.
+      settings: {
+        GATEWAY_RECONCILE_SCHEDULE: "0 0 0 1 1 *",
+        PROFILE_REFRESH_SCHEDULE: "0 0 0 1 1 *",
+        PROFILE_DEBOUNCE_MS: "30000",
+        GATEWAY_POLL_INTERVAL_MS: "100",
+      },
     },
-  });
-  try {
-    const bench = new ProfileBench(sandbox);
-    // The first package (published after the writer uploaded the root at start) is the baseline.
-    await bench.firstPackage(180_000);
-    process.stdout.write(`app: ${String(events)} write events over ${seconds(windowMs)}, no profile change...\n`);
-    const none = await bench.run("app: no profile-relevant change", events, windowMs);
-    process.stdout.write(`app: ${String(events)} write events over ${seconds(windowMs)}, one address-pool change...\n`);
-    const one = await bench.run("app: one address-pool change", events, windowMs, Math.floor(events / 2));
-    process.stdout.write(`naive: ${String(events)} write events over ${seconds(windowMs)}...\n`);
-    const naive = await runNaive(bench, sandbox, events, windowMs);
-    const met = none.generations === 0 && one.generations === 1 && one.succeeded === 1;
-    const lines = [
-      "",
-      `bench:profiles — ${String(events)} gateway write events over ${seconds(windowMs)}, emulated gateway operation ${String(gatewayMs)} ms, PROFILE_DEBOUNCE_MS 30000`,
-      "",
-      row(["approach", "events", "calls", "generated", "settled"]),
-      ...[none, one, naive].map((f) =>
-        row([f.label, String(f.events), String(f.generations), String(f.succeeded), seconds(f.settledMs)]),
-      ),
-      "",
-      "calls: generatevpnprofile requests (a busy gateway's refusals included, which the naive scripts retry);",
-      "generated: those that ran to success (each occupied the gateway for one operation, like a write);",
-      "settled: first event → the regenerator finished (naive: every script done).",
-      `target: 0 generations without a change, exactly 1 with one → ${met ? "met" : "MISSED"} (${String(none.generations)}, ${String(one.generations)})`,
-      "",
-    ];
-    process.stdout.write(lines.join("\n"));
-    if (!met) process.exitCode = 1;
-  } catch (error) {
-    process.stderr.write(`${logs.slice(-40).join("\n")}\n`);
-    throw error;
-  } finally {
-    await sandbox.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    async (sandbox) => {
+      const bench = new ProfileBench(sandbox);
+      // The first package (published after the writer uploaded the root at start) is the baseline.
+      await bench.firstPackage(180_000);
+      process.stdout.write(`app: ${String(events)} write events over ${seconds(windowMs)}, no profile change...\n`);
+      const none = await bench.run("app: no profile-relevant change", events, windowMs);
+      process.stdout.write(
+        `app: ${String(events)} write events over ${seconds(windowMs)}, one address-pool change...\n`,
+      );
+      const one = await bench.run("app: one address-pool change", events, windowMs, Math.floor(events / 2));
+      process.stdout.write(`naive: ${String(events)} write events over ${seconds(windowMs)}...\n`);
+      const naive = await runNaive(bench, sandbox, events, windowMs);
+      const met = none.generations === 0 && one.generations === 1 && one.succeeded === 1;
+      const lines = [
+        "",
+        `bench:profiles — ${String(events)} gateway write events over ${seconds(windowMs)}, emulated gateway operation ${String(gatewayMs)} ms, PROFILE_DEBOUNCE_MS 30000`,
+        "",
+        row(["approach", "events", "calls", "generated", "settled"]),
+        ...[none, one, naive].map((f) =>
+          row([f.label, String(f.events), String(f.generations), String(f.succeeded), seconds(f.settledMs)]),
+        ),
+        "",
+        "calls: generatevpnprofile requests (a busy gateway's refusals included, which the naive scripts retry);",
+        "generated: those that ran to success (each occupied the gateway for one operation, like a write);",
+        "settled: first event → the regenerator finished (naive: every script done).",
+        `target: 0 generations without a change, exactly 1 with one → ${met ? "met" : "MISSED"} (${String(none.generations)}, ${String(one.generations)})`,
+        "",
+      ];
+      process.stdout.write(lines.join("\n"));
+      if (!met) process.exitCode = 1;
+    },
+  );
 }
 
 runBench("profiles", main);
