@@ -39,6 +39,25 @@ export interface DesiredState {
   readonly revokedThumbprints: readonly string[];
   /** Thumbprints the ledger knows and that have expired: their app-owned entries are pruned. */
   readonly expiredThumbprints: readonly string[];
+  /**
+   * Managed roots no longer trusted (retired or withdrawn by a rotation): removed from the gateway when present. Only
+   * names the app manages are ever listed; a root the app does not manage is never removed.
+   */
+  readonly retiredRootNames?: readonly string[];
+  /**
+   * What the ledger knows of revoked thumbprints (the desired ones, and those of retired roots): the root that issued
+   * each, and when it expires. A revocation whose issuing root is not on the gateway is neither added nor kept (an
+   * app-owned entry is pruned); one with no known root is kept. Over capacity, the entries that stay valid longest win.
+   */
+  readonly revocationInfo?: Readonly<Record<string, RevocationInfo>>;
+}
+
+/** A revoked certificate's issuing root and expiry, keyed by its thumbprint (uppercase hex). */
+export interface RevocationInfo {
+  /** Uppercase SHA-1 hex of the root that issued it; absent when the ledger does not know (older records). */
+  readonly rootThumbprint?: string;
+  /** ISO 8601. */
+  readonly notAfter?: string;
 }
 
 export interface SyncPlan {
