@@ -12,10 +12,11 @@ import {
   signClientCertificate,
 } from "../../../src/clients/key-vault-ca";
 import type { ClientCertificateView, RootCa } from "../../../src/clients/key-vault-ca";
-import { keyVaultClients } from "../../../src/clients/keyvault";
+import { createKeyVaultClients, keyVaultClients } from "../../../src/clients/keyvault";
 import type { KeyVaultClients } from "../../../src/clients/keyvault";
 import type { Config } from "../../../src/config";
 import { assertUpn, keyVaultCertificateName, upnKey } from "../../../src/domain/upn";
+import { SkippingClock } from "../../support/skipping-clock";
 import { startStack } from "../../support/stack";
 import type { Stack } from "../../support/stack";
 
@@ -29,11 +30,16 @@ export interface CaFixture {
 /** The emulator stack (throttle off unless asked) and the app's own Key Vault clients, configured as the app is. */
 export async function startCaFixture(
   overrides: Record<string, string> = {},
-  options: { keyVaultThrottle?: boolean } = {},
+  options: { keyVaultThrottle?: boolean; skipSleeps?: boolean } = {},
 ): Promise<CaFixture> {
-  const stack = await startStack(options);
+  const stack = await startStack({ keyVaultThrottle: options.keyVaultThrottle });
   const config = stack.config(overrides);
-  return { stack, config, kv: keyVaultClients(config), stop: () => stack.stop() };
+  // With skipSleeps, the clients' backoffs (e.g. the pending-conflict retries) move a clock instead of waiting.
+  const kv =
+    options.skipSleeps === true
+      ? createKeyVaultClients(config, { clock: new SkippingClock() })
+      : keyVaultClients(config);
+  return { stack, config, kv, stop: () => stack.stop() };
 }
 
 export interface IssuedForTest {

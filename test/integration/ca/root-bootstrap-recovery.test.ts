@@ -17,7 +17,7 @@ let dir: TempDir;
 let counter = 0;
 
 beforeAll(async () => {
-  [fixture, dir] = await Promise.all([startCaFixture(), TempDir.create()]);
+  [fixture, dir] = await Promise.all([startCaFixture({}, { skipSleeps: true }), TempDir.create()]);
 });
 
 afterAll(async () => {
