@@ -16,6 +16,7 @@ import {
 } from "../../../src/activities/root-rotation";
 import { services } from "../../../src/activities/services";
 import { scanExpiry } from "../../../src/clients/expiry-scan";
+import { blobServiceClient } from "../../../src/clients/storage";
 import { keyVaultSigner } from "../../../src/clients/key-vault-signer";
 import type { RootCa } from "../../../src/clients/key-vault-ca";
 import { trustedRoots } from "../../../src/clients/managed-roots";
@@ -136,6 +137,12 @@ describe("a second managed root", () => {
     expect(text).toMatch(/CA:TRUE, pathlen:0/);
     expect((await services().roots.get(created.name))?.state).toBe("pending");
     expect((await ensureRootAudited(ACTOR)).thumbprint).toBe(first.thumbprint);
+    // Bootstrapped under its own lease (one lock blob per vault and root name), given back.
+    const vault = new URL(getConfig().KEY_VAULT_URL).host.replace(/[^a-z0-9.-]/g, "-");
+    const locks = blobServiceClient(getConfig()).getContainerClient("p2s-locks");
+    expect((await locks.getBlobClient(`root-bootstrap/${vault}/${created.name}`).getProperties()).leaseState).toBe(
+      "available",
+    );
   });
 
   it("signs once promoted; each certificate verifies against its own root only", async () => {
