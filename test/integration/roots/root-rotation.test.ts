@@ -282,6 +282,26 @@ describe("cancelling a rotation", () => {
     await expect(createNextRootNow(rot)).rejects.toThrow(/is withdrawn/);
   });
 
+  it("withdraws a root whose bootstrap stopped half-way: its pending operation discarded, nothing enabled", async () => {
+    const rot = { rotationId: "rot-4", actor: ACTOR };
+    const reserved = await services().roots.reserve(rot.rotationId, new Date());
+    const { certificates } = services().keyVault;
+    await certificates.beginCreateCertificate(reserved.name, {
+      issuerName: "Unknown",
+      subject: "CN=half-way",
+      exportable: false,
+      keyType: "RSA",
+      keySize: 2048,
+    });
+    expect(
+      (await certificates.getCertificateOperation(reserved.name)).getOperationState().certificateOperation?.status,
+    ).toBe("inProgress");
+    await withdrawRootNow({ ...rot, name: reserved.name });
+    await expect(certificates.getCertificateOperation(reserved.name)).rejects.toMatchObject({ statusCode: 404 });
+    expect((await versionsEnabled(reserved.name)).some((e) => e)).toBe(false);
+    expect((await services().roots.get(reserved.name))?.state).toBe("withdrawn");
+  });
+
   it("after the promotion restores the old root as current; the new one is retiring", async () => {
     const rot = { rotationId: "rot-3", actor: ACTOR };
     const created = await createNextRootNow(rot);
