@@ -1,0 +1,206 @@
+// Issue 16, the fuzzed edge: random and hostile input at every HTTP route and every trigger that takes outside input,
+// through one sandbox over HTTP (the real host, the real SDKs against Azurite and the emulators). Two properties:
+// never a 5xx or a function that throws, and a refused input (any 4xx, and any GET) starts and records nothing: no
+// durable instance, no table row but its own refusal audit, no queue message (an HR message's own poison copy
+// aside), nothing in Key Vault. Seeded: P2S_FUZZ_SEED=<n> replays a run, P2S_FUZZ_RUNS=<n> changes its size.
+jest.mock(
+  "@azure/functions-core",
+  () => jest.requireActual<typeof import("../../dev/host/core-api")>("../../dev/host/core-api").coreApi,
+  { virtual: true },
+);
+
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { SANDBOX_USER_UPN } from "../../dev/sandbox/sandbox-identity";
+import { startTestSandbox } from "../support/sandbox";
+import type { TestSandbox } from "../support/sandbox";
+import { EdgeObserver } from "../support/fuzz/edge-observer";
+import type { EdgeChange, EdgeState } from "../support/fuzz/edge-observer";
+import { checkEdge } from "../support/fuzz/edge-check";
+import { send, sendEdgeRequest } from "../support/fuzz/edge-request";
+import type { EdgeKit } from "../support/fuzz/edge-request";
+import { EDGE_ROUTES } from "../support/fuzz/edge-routes";
+import type { EdgeFixtures } from "../support/fuzz/edge-routes";
+import { deliverTrigger, EDGE_TRIGGERS } from "../support/fuzz/edge-triggers";
+
+const SEED = Number(process.env.P2S_FUZZ_SEED ?? "20261206");
+const RUNS = Number(process.env.P2S_FUZZ_RUNS ?? "10");
+/** Timers never fire during the run: a reconcile or an expiry check would write what no input caused. */
+const NEVER = "0 0 0 29 2 1";
+
+let sandbox: TestSandbox;
+let observer: EdgeObserver;
+let kit: EdgeKit;
+let fixtures: EdgeFixtures;
+const scratch = mkdtempSync(join(tmpdir(), "p2s-fuzz-"));
+
+function csr(bits: number, subject: string): string {
+  const key = join(scratch, `k${bits}.pem`);
+  execFileSync("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", `rsa_keygen_bits:${bits}`, "-out", key], {
+    stdio: "pipe",
+  });
+  return execFileSync("openssl", ["req", "-new", "-key", key, "-subj", subject], { stdio: "pipe" }).toString();
+}
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox({
+    settings: {
+      GATEWAY_RECONCILE_SCHEDULE: NEVER,
+      EXPIRY_CHECK_SCHEDULE: NEVER,
+      ENTRA_SUBSCRIPTIONS_SCHEDULE: NEVER,
+      ENTRA_RECONCILE_SCHEDULE: NEVER,
+      PROFILE_REFRESH_SCHEDULE: NEVER,
+    },
+  });
+  await sandbox.host.idle();
+  observer = new EdgeObserver(sandbox);
+  const e = sandbox.endpoints;
+  kit = {
+    host: e.host,
+    functionKey: e.functionKey,
+    eventGridKey: e.eventGridKey,
+    adminToken: e.adminToken,
+    readerToken: e.readerToken,
+    userToken: e.userToken,
+    ticketSecret: e.ticketSecret,
+    entraClientState: e.entraClientState,
+    identity: sandbox.identity.controls,
+  };
+  fixtures = {
+    nowMs: Date.now(),
+    csrs: [csr(2048, `/CN=${SANDBOX_USER_UPN}`), csr(2048, "/CN=mallory@contoso.com"), csr(1024, "/")],
+  };
+});
+
+afterAll(async () => {
+  // P2S_FUZZ_TIMING=1: where the run's time went (sandbox start, snapshots of the state, the inputs themselves).
+  if (process.env.P2S_FUZZ_TIMING === "1") {
+    process.stdout.write(`fuzz timing (ms) ${JSON.stringify({ ...timing, startup: sandbox.startupMs })}\n`);
+  }
+  await sandbox.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** The state after the last input: the state before the next one, as nothing else runs in between. */
+let last: EdgeState | undefined;
+const timing = { snapshot: 0, input: 0, idle: 0 };
+
+async function stateBefore(): Promise<EdgeState> {
+  last ??= await snap();
+  return last;
+}
+
+async function snap(): Promise<EdgeState> {
+  const t = performance.now();
+  const state = await observer.snapshot();
+  timing.snapshot += performance.now() - t;
+  return state;
+}
+
+async function settle(): Promise<void> {
+  const t = performance.now();
+  await sandbox.host.idle();
+  timing.idle += performance.now() - t;
+  last = undefined;
+}
+
+function failures(since: number): string[] {
+  return sandbox.logs.slice(since).filter((line) => /\(Failed,|Host error|Unhandled/.test(line));
+}
+
+function unchanged(change: EdgeChange): string | undefined {
+  const { instances, rows, queues, vault, refusals } = change;
+  if (instances.length + rows.length + queues.length + vault.length === 0 && refusals.length <= 1) return undefined;
+  return JSON.stringify({ instances, rows, queues, vault, refusals }, null, 1);
+}
+
+const settings = { seed: SEED, numRuns: RUNS } as const;
+
+describe(`every HTTP route (seed ${SEED}, ${RUNS} runs each)`, () => {
+  it.each(Object.keys(EDGE_ROUTES))("%s: never a 5xx, nothing started when refused", async (key) => {
+    const arbitrary = EDGE_ROUTES[key]?.(fixtures);
+    if (arbitrary === undefined) throw new Error(`no arbitrary for ${key}`);
+    await checkEdge(
+      key,
+      fc.asyncProperty(arbitrary, async (request) => {
+        const before = await stateBefore();
+        const mark = sandbox.logs.length;
+        const t = performance.now();
+        const answer = await sendEdgeRequest(request, kit);
+        timing.input += performance.now() - t;
+        const crashed = failures(mark);
+        if (answer.status >= 500 || crashed.length > 0) {
+          last = undefined;
+          throw new Error(`${key} answered ${answer.status}: ${answer.text.slice(0, 300)}\n${crashed.join("\n")}`);
+        }
+        if (answer.status >= 400 || request.method === "GET") {
+          last = await snap();
+          const change = unchanged(EdgeObserver.change(before, last));
+          if (change !== undefined) throw new Error(`${key} answered ${answer.status} and left: ${change}`);
+        } else {
+          // Accepted: let what it started finish, so the next input is judged alone.
+          await settle();
+        }
+      }),
+      settings,
+    );
+  });
+});
+
+describe("refusals found by the fuzz, as examples", () => {
+  it("POST v1/entra/notifications: a batch of forged items is one 403 and one refusal audit row, not one per item", async () => {
+    const before = await stateBefore();
+    const value = Array.from({ length: 40 }, (_, i) => ({
+      subscriptionId: `forged-${i}`,
+      changeType: "updated",
+      resource: `Users/${randomUUID()}`,
+      clientState: "not-the-secret",
+    }));
+    const body = Buffer.from(JSON.stringify({ value }));
+    const answer = await send(
+      "POST",
+      `${kit.host}/api/v1/entra/notifications`,
+      [["content-type", "application/json"]],
+      body,
+    );
+    expect(answer.status).toBe(403);
+    last = await snap();
+    const change = EdgeObserver.change(before, last);
+    expect(change.refusals).toHaveLength(1);
+    expect(unchanged(change)).toBeUndefined();
+  });
+});
+
+describe(`every trigger with outside input (seed ${SEED}, ${RUNS} runs each)`, () => {
+  it.each(Object.keys(EDGE_TRIGGERS))("%s: never throws, nothing started when refused", async (name) => {
+    const arbitrary = EDGE_TRIGGERS[name]?.(fixtures.nowMs);
+    if (arbitrary === undefined) throw new Error(`no arbitrary for ${name}`);
+    await checkEdge(
+      name,
+      fc.asyncProperty(arbitrary, async (input) => {
+        const before = await stateBefore();
+        const mark = sandbox.logs.length;
+        const outcome = await deliverTrigger(input, sandbox, kit);
+        const crashed = failures(mark);
+        if (!outcome.ok || crashed.length > 0) {
+          last = undefined;
+          throw new Error(`${name} failed: ${outcome.ok ? "" : outcome.error}\n${crashed.join("\n")}`);
+        }
+        await settle();
+        last = await snap();
+        const change = EdgeObserver.change(before, last);
+        // A refusal is its audit row (and an HR message's poison copy); anything started is an accepted input.
+        const refused = change.refusals.length > 0;
+        if (refused) {
+          const left = unchanged({ ...change, queues: change.queues.filter((q) => !q.includes("-poison")) });
+          if (left !== undefined) throw new Error(`${name} refused the input and left: ${left}`);
+        }
+      }),
+      settings,
+    );
+  });
+});
