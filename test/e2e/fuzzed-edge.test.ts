@@ -25,7 +25,7 @@ import { send, sendEdgeRequest } from "../support/fuzz/edge-request";
 import type { EdgeKit } from "../support/fuzz/edge-request";
 import { EDGE_ROUTES } from "../support/fuzz/edge-routes";
 import type { EdgeFixtures } from "../support/fuzz/edge-routes";
-import { deliverTrigger, EDGE_TRIGGERS } from "../support/fuzz/edge-triggers";
+import { deliverTrigger, EDGE_TRIGGERS, eventCount } from "../support/fuzz/edge-triggers";
 
 const SEED = Number(process.env.P2S_FUZZ_SEED ?? "20261206");
 const RUNS = Number(process.env.P2S_FUZZ_RUNS ?? "10");
@@ -80,6 +80,7 @@ afterAll(async () => {
   // P2S_FUZZ_TIMING=1: where the run's time went (sandbox start, snapshots of the state, the inputs themselves).
   if (process.env.P2S_FUZZ_TIMING === "1") {
     process.stdout.write(`fuzz timing (ms) ${JSON.stringify({ ...timing, startup: sandbox.startupMs })}\n`);
+    process.stdout.write(`fuzz answers ${JSON.stringify(Object.fromEntries([...answers].sort()), null, 1)}\n`);
   }
   await sandbox.stop();
   rmSync(scratch, { recursive: true, force: true });
@@ -88,6 +89,8 @@ afterAll(async () => {
 /** The state after the last input: the state before the next one, as nothing else runs in between. */
 let last: EdgeState | undefined;
 const timing = { snapshot: 0, input: 0, idle: 0 };
+/** Answers by route and status: shows the inputs reach past the gates (P2S_FUZZ_TIMING=1 prints it). */
+const answers = new Map<string, number>();
 
 async function stateBefore(): Promise<EdgeState> {
   last ??= await snap();
@@ -112,9 +115,11 @@ function failures(since: number): string[] {
   return sandbox.logs.slice(since).filter((line) => /\(Failed,|Host error|Unhandled/.test(line));
 }
 
-function unchanged(change: EdgeChange): string | undefined {
+/** Undefined when the change is at most `audits` refusal audit rows (one per refused input). */
+function unchanged(change: EdgeChange, audits = 1): string | undefined {
   const { instances, rows, queues, vault, refusals } = change;
-  if (instances.length + rows.length + queues.length + vault.length === 0 && refusals.length <= 1) return undefined;
+  if (instances.length + rows.length + queues.length + vault.length === 0 && refusals.length <= audits)
+    return undefined;
   return JSON.stringify({ instances, rows, queues, vault, refusals }, null, 1);
 }
 
@@ -132,6 +137,8 @@ describe(`every HTTP route (seed ${SEED}, ${RUNS} runs each)`, () => {
         const t = performance.now();
         const answer = await sendEdgeRequest(request, kit);
         timing.input += performance.now() - t;
+        const tally = `${key} ${answer.status}`;
+        answers.set(tally, (answers.get(tally) ?? 0) + 1);
         const crashed = failures(mark);
         if (answer.status >= 500 || crashed.length > 0) {
           last = undefined;
@@ -175,6 +182,31 @@ describe("refusals found by the fuzz, as examples", () => {
   });
 });
 
+describe("an HR message that is not UTF-8", () => {
+  it("is refused, audited once and poisoned, however much it grows once decoded", async () => {
+    const before = await stateBefore();
+    const mark = sandbox.logs.length;
+    // 30 KiB of 0xff: fits a queue message (40 KiB of base64), decodes to 30 Ki U+FFFD (90 KiB of UTF-8).
+    const input = {
+      kind: "queue",
+      fn: "hrEvents",
+      bytes: new Uint8Array(30 * 1024).fill(0xff),
+      dequeueCount: 1,
+    } as const;
+    const outcome = await deliverTrigger(input, sandbox, kit);
+    expect(outcome).toEqual({ ok: true });
+    expect(failures(mark)).toEqual([]);
+    await settle();
+    last = await snap();
+    const change = EdgeObserver.change(before, last);
+    expect(change.refusals).toHaveLength(1);
+    const poison = `${sandbox.endpoints.hrEventsQueue}-poison`;
+    const waiting = before.queues.get(poison) ?? 0;
+    expect(change.queues).toEqual([`${poison}: ${String(waiting)} -> ${String(waiting + 1)}`]);
+    expect(unchanged({ ...change, queues: [] })).toBeUndefined();
+  });
+});
+
 describe(`every trigger with outside input (seed ${SEED}, ${RUNS} runs each)`, () => {
   it.each(Object.keys(EDGE_TRIGGERS))("%s: never throws, nothing started when refused", async (name) => {
     const arbitrary = EDGE_TRIGGERS[name]?.(fixtures.nowMs);
@@ -196,7 +228,10 @@ describe(`every trigger with outside input (seed ${SEED}, ${RUNS} runs each)`, (
         // A refusal is its audit row (and an HR message's poison copy); anything started is an accepted input.
         const refused = change.refusals.length > 0;
         if (refused) {
-          const left = unchanged({ ...change, queues: change.queues.filter((q) => !q.includes("-poison")) });
+          const left = unchanged(
+            { ...change, queues: change.queues.filter((q) => !q.includes("-poison")) },
+            eventCount(input),
+          );
           if (left !== undefined) throw new Error(`${name} refused the input and left: ${left}`);
         }
       }),

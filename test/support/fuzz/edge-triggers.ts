@@ -12,7 +12,7 @@ import { hostileId, hostileString, hostileTime, hostileUpn, plausibleUpn } from 
 import type { TestSandbox } from "../sandbox";
 
 export type TriggerInput =
-  | { readonly kind: "queue"; readonly fn: string; readonly text: string; readonly dequeueCount: number }
+  | { readonly kind: "queue"; readonly fn: string; readonly bytes: Uint8Array; readonly dequeueCount: number }
   | {
       readonly kind: "eventGrid";
       readonly fn: string;
@@ -142,6 +142,23 @@ function eventGrid(fn: string, event: fc.Arbitrary<unknown>, cloudEvents: boolea
   });
 }
 
+/** The bytes a Storage queue message carries at most, base64-encoded into its 64 KiB. */
+const MAX_MESSAGE_BYTES = 48 * 1024;
+const utf8 = (text: string): Uint8Array => Buffer.from(text, "utf8").subarray(0, MAX_MESSAGE_BYTES);
+
+/** How many events an Event Grid delivery carries (the host invokes the function once per event). */
+export function eventCount(input: TriggerInput): number {
+  if (input.kind === "queue") return 1;
+  const body = input.body;
+  const text = body.kind === "json" ? jsonText(body.value) : body.kind === "text" ? body.text : "";
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed.length : 1;
+  } catch {
+    return 1;
+  }
+}
+
 export type EdgeTriggerArbitraries = Readonly<Record<string, (nowMs: number) => fc.Arbitrary<TriggerInput>>>;
 
 export const EDGE_TRIGGERS: EdgeTriggerArbitraries = {
@@ -149,11 +166,19 @@ export const EDGE_TRIGGERS: EdgeTriggerArbitraries = {
     fc.record({
       kind: fc.constant("queue" as const),
       fn: fc.constant("hrEvents"),
-      text: fc.oneof(
-        { weight: 5, arbitrary: hrEvent(nowMs).map((e) => JSON.stringify(e)) },
-        { weight: 1, arbitrary: fc.array(hrEvent(nowMs), { maxLength: 2 }).map((e) => JSON.stringify(e)) },
-        { weight: 2, arbitrary: hostileString },
-        { weight: 1, arbitrary: anything.map(jsonText) },
+      // What a queue message can hold: at most 48 KiB of bytes (64 KiB of base64), UTF-8 or not.
+      bytes: fc.oneof(
+        { weight: 5, arbitrary: hrEvent(nowMs).map((e) => utf8(JSON.stringify(e))) },
+        { weight: 1, arbitrary: fc.array(hrEvent(nowMs), { maxLength: 2 }).map((e) => utf8(JSON.stringify(e))) },
+        { weight: 2, arbitrary: hostileString.map(utf8) },
+        { weight: 1, arbitrary: anything.map((v) => utf8(jsonText(v))) },
+        { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(fc.integer({ min: 1, max: MAX_MESSAGE_BYTES }), fc.integer({ min: 0x80, max: 0xff }))
+            .map(([n, byte]) => new Uint8Array(n).fill(byte)),
+        },
       ),
       dequeueCount: fc.constantFrom(1, 1, 2, 5, 6),
     }),
@@ -167,9 +192,11 @@ export const EDGE_TRIGGERS: EdgeTriggerArbitraries = {
  */
 export async function deliverTrigger(input: TriggerInput, sandbox: TestSandbox, kit: EdgeKit): Promise<TriggerOutcome> {
   if (input.kind === "queue") {
+    // As the queue listener decodes it (host.json messageEncoding base64, then UTF-8).
+    const text = Buffer.from(input.bytes).toString("utf8");
     const now = new Date();
     const metadata: Record<string, RpcTypedData> = {
-      QueueTrigger: { string: input.text },
+      QueueTrigger: { string: text },
       DequeueCount: { int: input.dequeueCount },
       Id: { string: `fuzz-${now.getTime()}` },
       PopReceipt: { string: "fuzz" },
@@ -178,7 +205,7 @@ export async function deliverTrigger(input: TriggerInput, sandbox: TestSandbox, 
       NextVisibleTime: { json: JSON.stringify(now.toISOString()) },
     };
     try {
-      await sandbox.host.invoker.invokeRpc(input.fn, { string: input.text }, { triggerMetadata: metadata });
+      await sandbox.host.invoker.invokeRpc(input.fn, { string: text }, { triggerMetadata: metadata });
       return { ok: true };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };

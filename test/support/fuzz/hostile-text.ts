@@ -111,7 +111,8 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
     arbitrary: fc.array(fc.oneof(troubleChar, fc.string({ maxLength: 3 })), { maxLength: 12 }).map((p) => p.join("")),
   },
   { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 257, max: 70_000 }).map((n) => "x".repeat(n)) },
+  // Long, not huge: headers and URLs past Node's 16 KiB would only meet the server's 431 (bodies get their own).
+  { weight: 1, arbitrary: fc.integer({ min: 257, max: 2_000 }).map((n) => "x".repeat(n)) },
 );
 
 const LOCALS = ["alice", "bob.smith", "o'neil", "zed", "a", "ALICE", "Alice", "x_y-z", "first.last!^~"];
