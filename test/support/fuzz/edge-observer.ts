@@ -19,7 +19,13 @@ export const REFUSAL_AUDIT_ACTIONS: ReadonlySet<string> = new Set([
   "entra.event.refused",
 ]);
 
+/** How far before the previous snapshot an incremental read starts: Azurite stamps rows with its own clock. */
+const SNAPSHOT_MARGIN_MS = 2_000;
+
 export interface EdgeState {
+  /** When the snapshot began (Date.now()): the next one reads only rows written since, less a margin. */
+  readonly takenAtMs: number;
+  readonly tables: ReadonlySet<string>;
   readonly instances: ReadonlySet<string>;
   /** "table|partition|row" to the row's ETag, and the rows themselves for the report. */
   readonly rows: ReadonlyMap<string, { readonly etag: string; readonly entity: Record<string, unknown> }>;
@@ -50,11 +56,19 @@ export class EdgeObserver {
     this.#queues = [hr, `${hr}-poison`].map((name) => new QueueClient(sandbox.endpoints.storageConnectionString, name));
   }
 
-  async snapshot(): Promise<EdgeState> {
+  /**
+   * The state now. Given the previous snapshot, each table it knew is read incrementally (rows whose Timestamp, which
+   * the service sets on every write, is at or after the previous snapshot, less a margin for clock steps); a table
+   * new since then is read whole. Deletions show only in a whole read (snapshot without a previous one).
+   */
+  async snapshot(previous?: EdgeState): Promise<EdgeState> {
+    const takenAtMs = Date.now();
     // Everything at once: the tables (listed afresh, a write may create one), the queues, in parallel.
-    const [rows, queues] = await Promise.all([this.#rows(), this.#queueCounts()]);
+    const [{ tables, rows }, queues] = await Promise.all([this.#rows(previous), this.#queueCounts()]);
     const { vault } = this.#sandbox.keyVault;
     return {
+      takenAtMs,
+      tables,
       instances: new Set(this.#sandbox.durable.instanceIds()),
       rows,
       queues,
@@ -67,7 +81,7 @@ export class EdgeObserver {
     };
   }
 
-  async #rows(): Promise<Map<string, { etag: string; entity: Record<string, unknown> }>> {
+  async #rows(previous: EdgeState | undefined): Promise<Pick<EdgeState, "tables" | "rows">> {
     const config = getConfig();
     // Only this sandbox's tables (the run's Azurite holds every test file's).
     const filter = `TableName ge '${this.#prefix}' and TableName lt '${this.#prefix}~'`;
@@ -75,15 +89,17 @@ export class EdgeObserver {
     for await (const table of tableServiceClient(config).listTables({ queryOptions: { filter } })) {
       if (table.name?.startsWith(this.#prefix) === true) names.push(table.name);
     }
-    const rows = new Map<string, { etag: string; entity: Record<string, unknown> }>();
+    const rows = new Map(previous?.rows);
+    const since = new Date((previous?.takenAtMs ?? 0) - SNAPSHOT_MARGIN_MS).toISOString();
     await Promise.all(
       names.map(async (name) => {
-        for await (const row of this.#table(name).listEntities()) {
+        const changed = previous?.tables.has(name) === true ? { filter: `Timestamp ge datetime'${since}'` } : {};
+        for await (const row of this.#table(name).listEntities({ queryOptions: changed })) {
           rows.set(`${name}|${row.partitionKey ?? ""}|${row.rowKey ?? ""}`, { etag: row.etag, entity: row });
         }
       }),
     );
-    return rows;
+    return { tables: new Set(names), rows };
   }
 
   #table(name: string): TableClient {

@@ -104,7 +104,7 @@ const roleSet = fc.subarray([...APP_ROLES, "Admin", "*", "certificates.issue", "
 
 export const tokenSpec: fc.Arbitrary<TokenSpec> = fc.oneof(
   {
-    weight: 3,
+    weight: 6,
     arbitrary: fc.record({ kind: fc.constant("good" as const), who: fc.constantFrom("admin", "reader", "user") }),
   },
   { weight: 1, arbitrary: fc.constant<TokenSpec>({ kind: "none" }) },

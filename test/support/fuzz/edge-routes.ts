@@ -71,7 +71,7 @@ const junkKeys = fc.dictionary(
   },
 );
 
-/** A partial record of `fields`, some values swapped for any JSON, plus junk keys. */
+/** A record of `fields` (whole or partial), some values swapped for any JSON, plus junk keys now and then. */
 function object(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
   const anything = fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<unknown>;
   const loose = Object.fromEntries(
@@ -82,7 +82,8 @@ function object(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unk
   );
   return fc
     .tuple(
-      fc.record(loose, { requiredKeys: [] }),
+      // Every field half the time (so the validation is passed now and then), else any of them.
+      fc.oneof(fc.record(loose), fc.record(loose, { requiredKeys: [] })),
       fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: junkKeys }),
     )
     .map(([o, extra]) => ({ ...extra, ...o }));
@@ -99,6 +100,20 @@ const thumbprint = fc.oneof(
   hostileString,
 );
 const requestIdParam = fc.oneof(unknownPublicId, hostileId);
+/** A rotation start's body that its strict schema ({ reason: 1-256 characters }) refuses, whatever else it holds. */
+const refusedRotationBody: fc.Arbitrary<unknown> = fc.oneof(
+  fc.record({
+    reason: fc.oneof(
+      fc.constantFrom("", " \t ", "r".repeat(257)),
+      fc.integer(),
+      fc.constant(null),
+      fc.array(fc.string()),
+    ),
+  }),
+  fc.record({ reason: hostileString, extra: fc.jsonValue({ maxDepth: 1 }) }),
+  fc.constant({}),
+);
+
 const callbackUrl = fc.oneof(
   fc.constantFrom(
     "https://tickets.contoso.com/cb",
@@ -184,6 +199,17 @@ export const EDGE_ROUTES: EdgeRouteArbitraries = {
           lostDevice: fc.boolean(),
         }),
       ),
+    }),
+  // Issue 14's rotation routes (registered once that work is merged; the guard then requires them). A start is never
+  // valid here: an accepted rotation makes a new root and waits for days of durable time, which every later input
+  // would see; its refusals are what the fuzz is for.
+  "POST v1/roots/rotations": () =>
+    route({ method: "POST", segments: fixed("v1", "roots", "rotations"), body: bodySpec(refusedRotationBody) }),
+  "POST v1/roots/rotations/{requestId}/cancel": () =>
+    route({
+      method: "POST",
+      segments: path("v1/roots/rotations/{requestId}/cancel", requestIdParam),
+      body: bodySpec(object({ reason: hostileString })),
     }),
   "GET v1/requests/{requestId}": () =>
     route({ method: "GET", segments: path("v1/requests/{requestId}", requestIdParam) }),
