@@ -9,7 +9,8 @@ jest.mock(
   { virtual: true },
 );
 
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,7 +32,7 @@ import { deliverTrigger, EDGE_TRIGGERS, eventCount } from "../support/fuzz/edge-
 import { outsideInputTriggers, registeredRoutes } from "../support/fuzz/registered";
 
 const SEED = Number(process.env.P2S_FUZZ_SEED ?? "20261206");
-const RUNS = Number(process.env.P2S_FUZZ_RUNS ?? "10");
+const RUNS = Number(process.env.P2S_FUZZ_RUNS ?? "6");
 /** Timers never fire during the run: a reconcile or an expiry check would write what no input caused. */
 const NEVER = "0 0 0 29 2 1";
 
@@ -39,17 +40,27 @@ let sandbox: TestSandbox;
 let observer: EdgeObserver;
 let kit: EdgeKit;
 let fixtures: EdgeFixtures;
+const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), "p2s-fuzz-"));
 
-function csr(bits: number, subject: string): string {
-  const key = join(scratch, `k${bits}.pem`);
-  execFileSync("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", `rsa_keygen_bits:${bits}`, "-out", key], {
-    stdio: "pipe",
-  });
-  return execFileSync("openssl", ["req", "-new", "-key", key, "-subj", subject], { stdio: "pipe" }).toString();
+/** The device CSRs the self-service arbitrary sends: the sandbox user's, another user's on the same key, a small key's. */
+async function deviceCsrs(): Promise<string[]> {
+  const openssl = async (...args: string[]): Promise<string> => (await run("openssl", args)).stdout;
+  const key = async (bits: number): Promise<string> => {
+    const path = join(scratch, `k${String(bits)}.pem`);
+    await openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", `rsa_keygen_bits:${String(bits)}`, "-out", path);
+    return path;
+  };
+  const [big, small] = await Promise.all([key(2048), key(1024)]);
+  return Promise.all([
+    openssl("req", "-new", "-key", big, "-subj", `/CN=${SANDBOX_USER_UPN}`),
+    openssl("req", "-new", "-key", big, "-subj", "/CN=mallory@contoso.com"),
+    openssl("req", "-new", "-key", small, "-subj", "/"),
+  ]);
 }
 
 beforeAll(async () => {
+  const csrs = deviceCsrs();
   sandbox = await startTestSandbox({
     settings: {
       GATEWAY_RECONCILE_SCHEDULE: NEVER,
@@ -75,7 +86,7 @@ beforeAll(async () => {
   };
   fixtures = {
     nowMs: Date.now(),
-    csrs: [csr(2048, `/CN=${SANDBOX_USER_UPN}`), csr(2048, "/CN=mallory@contoso.com"), csr(1024, "/")],
+    csrs: await csrs,
   };
 });
 

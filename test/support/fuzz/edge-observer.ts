@@ -5,7 +5,7 @@
 // poison message (both by design: refusals are audited, invalid HR messages are poisoned at once).
 import { QueueClient } from "@azure/storage-queue";
 import { RestError } from "@azure/core-rest-pipeline";
-import type { TableClient } from "@azure/data-tables";
+import type { TableClient, TableServiceClient } from "@azure/data-tables";
 import { tableClient, tableServiceClient } from "../../../src/clients/storage";
 import { getConfig } from "../../../src/config";
 import type { TestSandbox } from "../sandbox";
@@ -48,10 +48,12 @@ export class EdgeObserver {
   readonly #prefix: string;
   readonly #queues: readonly QueueClient[];
   readonly #tables = new Map<string, TableClient>();
+  readonly #service: TableServiceClient;
 
   constructor(sandbox: TestSandbox) {
     this.#sandbox = sandbox;
     this.#prefix = getConfig().LEDGER_TABLE_PREFIX;
+    this.#service = tableServiceClient(getConfig());
     const hr = sandbox.endpoints.hrEventsQueue;
     this.#queues = [hr, `${hr}-poison`].map((name) => new QueueClient(sandbox.endpoints.storageConnectionString, name));
   }
@@ -82,11 +84,10 @@ export class EdgeObserver {
   }
 
   async #rows(previous: EdgeState | undefined): Promise<Pick<EdgeState, "tables" | "rows">> {
-    const config = getConfig();
     // Only this sandbox's tables (the run's Azurite holds every test file's).
     const filter = `TableName ge '${this.#prefix}' and TableName lt '${this.#prefix}~'`;
     const names: string[] = [];
-    for await (const table of tableServiceClient(config).listTables({ queryOptions: { filter } })) {
+    for await (const table of this.#service.listTables({ queryOptions: { filter } })) {
       if (table.name?.startsWith(this.#prefix) === true) names.push(table.name);
     }
     const rows = new Map(previous?.rows);
