@@ -196,6 +196,22 @@ describe("refusals found by the fuzz, as examples", () => {
   });
 });
 
+describe("GET v1/alerts with a continuation token it never gave", () => {
+  it.each(["-1", Buffer.from('{"nextPartitionKey":5}').toString("base64")])(
+    "answers 400 for %s, not 500",
+    async (token) => {
+      const url = `${kit.host}/api/v1/alerts?continuationToken=${encodeURIComponent(token)}`;
+      const headers: [string, string][] = [
+        ["x-functions-key", kit.functionKey],
+        ["authorization", `Bearer ${kit.adminToken}`],
+      ];
+      const answer = await send("GET", url, headers, undefined);
+      expect(answer.status).toBe(400);
+      expect(answer.text).toContain("continuationToken");
+    },
+  );
+});
+
 describe("an HR message that is not UTF-8", () => {
   it("is refused, audited once and poisoned, however much it grows once decoded", async () => {
     const before = await stateBefore();
