@@ -108,12 +108,36 @@ function parseJson(body: Buffer): unknown {
   return parseJsonText(body.toString("utf8"));
 }
 
+/**
+ * The extension reads the body with a JSON reader whose MaxDepth is 64 (System.Text.Json's and Json.NET 13's default;
+ * which one the extension uses is a guess, both refuse deeper input): deeper bodies are not events.
+ */
+export const MAX_EVENT_JSON_DEPTH = 64;
+
 function parseJsonText(textValue: string): unknown {
+  if (jsonDepth(textValue) > MAX_EVENT_JSON_DEPTH) return undefined;
   try {
     return JSON.parse(textValue) as unknown;
   } catch {
     return undefined;
   }
+}
+
+/** The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count). */
+export function jsonDepth(textValue: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < textValue.length; i++) {
+    const c = textValue[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "[" || c === "{") deepest = Math.max(deepest, ++depth);
+    else if (c === "]" || c === "}") depth--;
+  }
+  return deepest;
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {

@@ -2,12 +2,18 @@
 // ?continuationToken= from the previous page's answer.
 import { app } from "@azure/functions";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { RestError } from "@azure/core-rest-pipeline";
 import { alertTable } from "../activities/alert";
+import type { AlertPage } from "../clients/alert-table";
+import { isTableContinuationToken } from "../domain/table-continuation";
 import { authorize } from "./auth/authorize";
 import { problem } from "./http-validation";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
+
+const invalidToken = (): HttpResponseInit =>
+  problem(400, "Invalid continuationToken", "continuationToken must be the value a previous page answered");
 
 export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, { role: "Gateways.Read" });
@@ -18,10 +24,17 @@ export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit
     return problem(400, "Invalid limit", `limit must be a whole number from 1 to ${MAX_LIMIT}`);
   }
   const token = request.query.get("continuationToken") ?? undefined;
-  if (token !== undefined && !/^[A-Za-z0-9+/=_-]{1,2048}$/.test(token)) {
-    return problem(400, "Invalid continuationToken", "continuationToken must be the value a previous page answered");
+  if (token !== undefined && (!/^[A-Za-z0-9+/=_-]{1,2048}$/.test(token) || !isTableContinuationToken(token))) {
+    return invalidToken();
   }
-  const page = await alertTable().listRecent(limit, token);
+  let page: AlertPage;
+  try {
+    page = await alertTable().listRecent(limit, token);
+  } catch (error) {
+    // A well-formed token the table service still refuses (keys it never made) is the caller's, not a 500.
+    if (token !== undefined && error instanceof RestError && error.statusCode === 400) return invalidToken();
+    throw error;
+  }
   return {
     status: 200,
     headers: { "cache-control": "no-store" },

@@ -20,6 +20,8 @@ const MAX_NOTIFICATION_BYTES = 1024 * 1024;
 /** Graph's validation tokens are a sentence; anything much longer is not one. */
 const MAX_VALIDATION_TOKEN = 1024;
 export const NOTIFICATIONS_SUBJECT = "entra-notifications";
+/** How many refused subscription ids a refusal's audit row names. */
+const MAX_AUDITED_SUBSCRIPTIONS = 5;
 
 type Kind = "change" | "lifecycle";
 
@@ -45,7 +47,7 @@ async function readBody(request: HttpRequest): Promise<unknown> {
   }
 }
 
-async function auditRefusal(reason: string, details: Record<string, string>): Promise<void> {
+async function auditRefusal(reason: string, details: Record<string, string | number>): Promise<void> {
   await services().ledger.appendAudit({
     id: `entra-refused:${randomUUID()}`,
     at: new Date(),
@@ -73,13 +75,12 @@ export async function receiveNotifications(
   const items = notificationItems(body);
   if (items === undefined) return problem(400, "Invalid notification", "expected { value: [...] } JSON");
   const work: EntraWork[] = [];
-  let refused = 0;
+  const refusedSubscriptions: string[] = [];
   for (const item of items) {
     const parsed = kind === "change" ? parseChange(item) : parseLifecycle(item);
     if (parsed === undefined) continue;
     if (!sameClientState(clientState, parsed.clientState)) {
-      refused += 1;
-      await auditRefusal("clientState does not match", { kind, subscriptionId: parsed.subscriptionId.slice(0, 64) });
+      refusedSubscriptions.push(parsed.subscriptionId.slice(0, 64));
       continue;
     }
     if ("objectType" in parsed) work.push({ kind: parsed.objectType, objectId: parsed.objectId });
@@ -87,6 +88,15 @@ export async function receiveNotifications(
       work.push({ kind: "reauthorize", subscriptionId: parsed.subscriptionId });
     } else if (parsed.lifecycleEvent === "missed") work.push({ kind: "reconcile" });
     else work.push({ kind: "subscriptions" });
+  }
+  const refused = refusedSubscriptions.length;
+  if (refused > 0) {
+    // One audit row per request, however many items it carried: an anonymous caller cannot multiply audit writes.
+    await auditRefusal("clientState does not match", {
+      kind,
+      refused,
+      subscriptionIds: [...new Set(refusedSubscriptions)].slice(0, MAX_AUDITED_SUBSCRIPTIONS).join(","),
+    });
   }
   if (work.length === 0 && refused > 0) {
     context.warn(`entra notifications: ${refused} refused (clientState mismatch)`);

@@ -177,6 +177,17 @@ describe("Event Grid webhook", () => {
     expect(receivedBy("gridEvents")).toEqual([]);
   });
 
+  it("answers 400 for a body nested deeper than the extension's JSON reader takes (64), invoking nothing", async () => {
+    const headers = { "aeg-event-type": "Notification", "content-type": "application/json" };
+    const deep = (depth: number): string =>
+      `[${JSON.stringify({ ...gridEvent("d1", "deep"), data: {} }).slice(0, -1)},"x":${"[".repeat(depth)}${"]".repeat(depth)}}]`;
+    const nested = await fetch(`${host.url}${webhook()}`, { method: "POST", headers, body: deep(6000) });
+    expect(nested.status).toBe(400);
+    expect(receivedBy("gridEvents")).toEqual([]);
+    const withinLimit = await fetch(`${host.url}${webhook()}`, { method: "POST", headers, body: deep(60) });
+    expect(withinLimit.status).toBe(202);
+  });
+
   it("answers 500 with the failure's message when an invocation fails", async () => {
     const response = await post(webhook(), [gridEvent("f1", "fine"), gridEvent("f2", "fail")], {
       "aeg-event-type": "Notification",
