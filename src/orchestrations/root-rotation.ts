@@ -76,10 +76,11 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     }
     const early = cancelled();
     if (early !== undefined) throw early;
-    const winner: unknown = yield context.df.Task.any([cancel, timer]);
-    if (winner === cancel) {
+    yield context.df.Task.any([cancel, timer]);
+    const stop = cancelled();
+    if (stop !== undefined) {
       timer.cancel();
-      throw cancelled() ?? new RotationCancelled(noReason);
+      throw stop;
     }
   }
 
