@@ -80,3 +80,10 @@ export function rotationResult(outcome: RotationOutcome): RotationResult {
       : { newRootName: outcome.newRoot.name, newRootThumbprint: outcome.newRoot.thumbprint }),
   };
 }
+
+/** Whether the schedule rotates a root expiring at `notAfter` (ISO) now: within `beforeDays` of it; 0 never. */
+export function rotationDue(notAfter: string, now: Date, beforeDays: number): boolean {
+  const expires = Date.parse(notAfter);
+  if (beforeDays <= 0 || Number.isNaN(expires)) return false;
+  return expires - now.getTime() <= beforeDays * 86_400_000;
+}

@@ -10,6 +10,7 @@ import type { Alert } from "../clients/alerts";
 import type { GatewayCapacity } from "../clients/expiry-scan";
 import { collectExpiry, expireCertificates, trackRevocationCapacity } from "../activities/expiry";
 import { startRenewal } from "../activities/renewal";
+import { startScheduledRotation } from "../activities/root-rotation-schedule";
 import { describeForecast } from "../domain/revocation-capacity";
 import { describeFailure } from "./fail-loudly";
 
@@ -26,6 +27,8 @@ export interface ExpiryCheckResult {
   readonly alerts: number;
   readonly renewals: readonly { readonly thumbprint: string; readonly requestId: string }[];
   readonly failures: readonly string[];
+  /** The root rotation the schedule started (or joined) this run: the current root is near its expiry. */
+  readonly rotation?: string;
 }
 
 export const expiryCheck: OrchestrationHandler = function* (context: OrchestrationContext) {
@@ -68,6 +71,13 @@ export const expiryCheck: OrchestrationHandler = function* (context: Orchestrati
     });
   }
 
+  // A root near its expiry is rotated (ROOT_ROTATION_BEFORE_EXPIRY_DAYS), once per root.
+  let rotation: string | undefined;
+  yield* attempt("scheduled root rotation", function* () {
+    const scheduled = yield* run(startScheduledRotation, { now }, retry);
+    if (scheduled.due) rotation = scheduled.requestId;
+  });
+
   const problems = [...scan.problems, ...failures];
   if (problems.length > 0) {
     yield* attempt("problems alert", () =>
@@ -83,7 +93,14 @@ export const expiryCheck: OrchestrationHandler = function* (context: Orchestrati
     );
   }
   context.df.setCustomStatus("done");
-  const result: ExpiryCheckResult = { at: now, expired, alerts, renewals, failures };
+  const result: ExpiryCheckResult = {
+    at: now,
+    expired,
+    alerts,
+    renewals,
+    failures,
+    ...(rotation === undefined ? {} : { rotation }),
+  };
   return result;
 };
 

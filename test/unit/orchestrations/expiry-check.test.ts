@@ -60,6 +60,8 @@ describe("expiryCheckRun", () => {
       input: { ...scan.renewals[0], now: NOW.toISOString() },
     });
     flow.answer({ requestId: "r1", instanceId: "i1", started: true });
+    expect(flow.call).toMatchObject({ functionName: "startScheduledRotation", input: { now: NOW.toISOString() } });
+    flow.answer({ due: false });
     expect(flow.output).toEqual({
       at: NOW.toISOString(),
       expired: 2,
@@ -83,6 +85,7 @@ describe("expiryCheckRun", () => {
     flow.fail(new Error("alert webhook answered 503\n  at x"));
     expect(flow.call).toMatchObject({ functionName: "startRenewal" });
     flow.answer({ requestId: "r1", instanceId: "i1", started: true });
+    flow.answer({ due: false });
     expect(flow.call).toMatchObject({
       functionName: "raiseAlert",
       input: { severity: "warning", title: "The expiry check could not judge everything" },
@@ -92,5 +95,13 @@ describe("expiryCheckRun", () => {
     expect((flow.output as { failures: string[] }).failures).toEqual([
       "alert expiry:gateway-root:x:AA:30: alert webhook answered 503",
     ]);
+  });
+
+  it("starts the scheduled root rotation after the renewals and names it in the output", () => {
+    const flow = start();
+    flow.answer(0).answer({ ...scan, alerts: [], capacity: [], renewals: [] });
+    expect(flow.call).toMatchObject({ functionName: "startScheduledRotation", input: { now: NOW.toISOString() } });
+    flow.answer({ due: true, requestId: "f".repeat(32), started: true });
+    expect(flow.output).toMatchObject({ rotation: "f".repeat(32), failures: [] });
   });
 });
