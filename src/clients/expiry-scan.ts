@@ -1,5 +1,5 @@
 // Reads everything expiryCheck judges: every root on every configured gateway (hand-added ones too, decoded from
-// publicCertData), the CA root in Key Vault, the ledger's live client certificates, and each gateway's revocation
+// publicCertData), every trusted managed root in Key Vault, the ledger's live client certificates, and each gateway's revocation
 // list against its capacity. Read-only; the decisions are src/domain/expiry.ts and revocation-capacity.ts.
 import type { Config } from "../config";
 import { parseCertificate } from "../domain/certificate-info";
@@ -11,14 +11,14 @@ import type { CapacityForecast } from "../domain/revocation-capacity";
 import { thumbprintOf } from "../domain/thumbprint";
 import { parseGatewayId } from "./gateway";
 import type { GatewayClient } from "./gateway";
-import { getRootCa } from "./key-vault-ca";
 import type { KeyVaultClients } from "./keyvault";
 import type { Ledger } from "./ledger";
+import { trustedRoots } from "./managed-roots";
+import type { RootRegistry } from "./root-registry";
 
 export type ExpiryConfig = Pick<
   Config,
   | "GATEWAY_RESOURCE_IDS"
-  | "CA_ROOT_NAME"
   | "EXPIRY_ALERT_THRESHOLDS_DAYS"
   | "CLIENT_EXPIRY_WARNING_DAYS"
   | "CLIENT_RENEWAL_DAYS"
@@ -49,7 +49,12 @@ export interface ExpiryScan {
 
 export async function scanExpiry(
   config: ExpiryConfig,
-  deps: { readonly ledger: Ledger; readonly keyVault: KeyVaultClients; readonly gateways: GatewayClient },
+  deps: {
+    readonly ledger: Ledger;
+    readonly keyVault: KeyVaultClients;
+    readonly gateways: GatewayClient;
+    readonly roots: Pick<RootRegistry, "list">;
+  },
   now: Date,
 ): Promise<ExpiryScan> {
   const problems: string[] = [];
@@ -81,19 +86,17 @@ export async function scanExpiry(
       problems.push(`gateway ${ref.name} could not be read: ${messageOf(error)}`);
     }
   }
-  try {
-    const root = await getRootCa(deps.keyVault, config);
-    if (root !== undefined) {
-      roots.push({
-        kind: "ca-root",
-        objectId: root.name,
-        label: `the CA root ${root.name} in Key Vault`,
-        thumbprint: root.thumbprint.toUpperCase(),
-        notAfter: new Date(root.notAfter).toISOString(),
-      });
-    }
-  } catch (error) {
-    problems.push(`the CA root could not be read from Key Vault: ${messageOf(error)}`);
+  // Every trusted managed root (the signing one, one still retiring, one a rotation has made), not only CA_ROOT_NAME.
+  const managed = await trustedRoots(deps.keyVault, deps.roots);
+  if (managed.rootError !== undefined) problems.push(managed.rootError);
+  for (const root of managed.trusted) {
+    roots.push({
+      kind: "ca-root",
+      objectId: root.name,
+      label: `the CA root ${root.name} in Key Vault`,
+      thumbprint: root.thumbprint.toUpperCase(),
+      notAfter: new Date(root.notAfter).toISOString(),
+    });
   }
   const live = [...(await deps.ledger.listByStatus("active")), ...(await deps.ledger.listByStatus("issuing"))];
   const thresholds = config.EXPIRY_ALERT_THRESHOLDS_DAYS;
