@@ -17,8 +17,8 @@ export type ScheduledRotation =
 export const startScheduledRotation = defineActivity<{ readonly now: string }, ScheduledRotation>(
   "startScheduledRotation",
   async ({ now }, context) => {
-    const { config, keyVault } = services();
-    const root = await getRootCa(keyVault, config);
+    const { config, keyVault, roots } = services();
+    const root = await getRootCa(keyVault, { CA_ROOT_NAME: (await roots.current()).name });
     const at = new Date(now);
     if (root === undefined || !rotationDue(root.notAfter, at, config.ROOT_ROTATION_BEFORE_EXPIRY_DAYS)) {
       return { due: false };

@@ -22,11 +22,12 @@ function rotations(): RotationTable {
   return table.table;
 }
 
-/** The root that signs now, as the rotation records it once. */
+/** The root that signs now (the registry's current, as Key Vault holds it), as the rotation records it once. */
 async function signingRoot(): Promise<RootRef> {
-  const { config, keyVault } = services();
-  const root = await getRootCa(keyVault, config);
-  if (root === undefined) throw new Error(`the root ${config.CA_ROOT_NAME} does not exist: there is nothing to rotate`);
+  const { keyVault, roots } = services();
+  const current = await roots.current();
+  const root = await getRootCa(keyVault, { CA_ROOT_NAME: current.name });
+  if (root === undefined) throw new Error(`the root ${current.name} does not exist: there is nothing to rotate`);
   return { name: root.name, thumbprint: root.thumbprint };
 }
 

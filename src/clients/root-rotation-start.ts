@@ -58,17 +58,32 @@ export function rotationSettings(
   };
 }
 
-/** The root that signs now: the rotation away from it is the one to run. */
-function currentRootName(): Promise<string> {
-  return Promise.resolve(services().config.CA_ROOT_NAME);
+/**
+ * A rotation the registry shows unfinished (a root it made still pending, or its promoted root current while another
+ * retires) whose instance has not completed: it failed, and a start resumes it rather than begin another.
+ */
+async function unfinishedRotation(client: DurableClient): Promise<string | undefined> {
+  const { ledger, roots } = services();
+  const all = await roots.list();
+  const retiring = all.some((r) => r.state === "retiring");
+  const candidates = all.filter((r) => r.state === "pending" || (r.state === "current" && retiring));
+  for (const root of candidates) {
+    if (root.rotationId === undefined) continue;
+    const record = await ledger.getRequest(root.rotationId);
+    if (record?.kind !== "rotation") continue;
+    if ((await instanceStatus(client, record.instanceId)) !== "Completed") return record.instanceId;
+  }
+  return undefined;
 }
 
 /** Bound on rotations away from one root (each cancelled one takes a number). */
 const MAX_ATTEMPTS = 1000;
 
-/** The instance to run: the first attempt away from the current root that has not completed. */
+/** The instance to run: an unfinished one, else the first attempt away from the current root that has not completed. */
 async function nextInstanceId(client: DurableClient): Promise<string> {
-  const root = await currentRootName();
+  const unfinished = await unfinishedRotation(client);
+  if (unfinished !== undefined) return unfinished;
+  const root = (await services().roots.current()).name;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const instanceId = rotationInstanceId(root, attempt);
     if ((await instanceStatus(client, instanceId)) !== "Completed") return instanceId;

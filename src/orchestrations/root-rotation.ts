@@ -23,8 +23,15 @@ import {
   rotationResult,
 } from "../domain/rotation-run";
 import type { CancelRotation, RootRef, RotationInput, RotationResult } from "../domain/rotation-run";
-import { rootActivities } from "./root-rotation-roots";
-import type { NewRoot } from "./root-rotation-roots";
+import {
+  createNextRoot,
+  listUsersToReissue,
+  promoteRoot,
+  restoreRoot,
+  retireRoot,
+  withdrawRoot,
+} from "../activities/root-rotation";
+import type { CreatedRoot } from "../activities/root-rotation";
 import { describeFailure, failLoudly, failureKey } from "./fail-loudly";
 
 export { ROOT_ROTATION_ORCHESTRATION } from "../domain/rotation-run";
@@ -48,7 +55,7 @@ const DAY_MS = 24 * HOUR_MS;
 /** What the rotation has done so far: what a cancellation undoes and the outcome reports. */
 interface Progress {
   oldRoot?: RootRef;
-  newRoot?: NewRoot;
+  newRoot?: CreatedRoot;
   promoted: boolean;
   reissued: number;
   collected: number;
@@ -57,7 +64,6 @@ interface Progress {
 export const rootRotation: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<RotationInput>();
   const { rotationId, actor, settings } = input;
-  const roots = rootActivities(context, retry);
   // One task for the whole run: an event that arrives while an activity runs completes it at the next wait.
   const cancel = context.df.waitForExternalEvent(CANCEL_ROTATION_EVENT);
   const progress: Progress = { promoted: false, reissued: 0, collected: 0 };
@@ -142,7 +148,7 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     // 1. A new root in Key Vault (non-exportable key, the first root's bootstrap guarantees), registered `pending`.
     yield* enter("creating-root");
     progress.oldRoot = yield* run(rotationOldRoot, { rotationId }, retry);
-    progress.newRoot = yield* roots.createNextRoot({ rotationId, actor });
+    progress.newRoot = yield* run(createNextRoot, { rotationId, actor }, retry);
     const oldRoot = progress.oldRoot;
     const newRoot = progress.newRoot;
 
@@ -157,7 +163,7 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
 
     // 4. The new root signs from now on; the old one is `retiring` (still trusted everywhere).
     yield* enter("switching-signing-root");
-    yield* roots.promoteRoot({ rotationId, name: newRoot.name, actor });
+    yield* run(promoteRoot, { rotationId, name: newRoot.name, actor }, retry);
     progress.promoted = true;
 
     // 5. Every active user gets a certificate of the new root, delivered as a renewal is (the old one is not
@@ -165,11 +171,11 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     yield* enter("reissuing", { reissued: 0 });
     let after: string | undefined;
     for (;;) {
-      const page = yield* roots.listUsersToReissue({
-        rootThumbprint: newRoot.thumbprint,
-        limit: settings.batchSize,
-        ...(after === undefined ? {} : { after }),
-      });
+      const page = yield* run(
+        listUsersToReissue,
+        { rootThumbprint: newRoot.thumbprint, limit: settings.batchSize, ...(after === undefined ? {} : { after }) },
+        retry,
+      );
       if (page.upns.length > 0) {
         const batch = yield* run(
           startRotationRenewals,
@@ -216,7 +222,7 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     yield* pause(0);
     cancellable = false;
     yield* enter("retiring-old-root");
-    const retired = yield* roots.retireRoot({ rotationId, name: oldRoot.name, actor });
+    const retired = yield* run(retireRoot, { rotationId, name: oldRoot.name, actor }, retry);
 
     // 8. The writers remove the old root and the revocations it issued; the rotation reads each gateway to see it.
     yield* enter("pruning-revocations", { superseded: retired.superseded });
@@ -261,9 +267,13 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     const { oldRoot, newRoot } = progress;
     const how = cancellationUndo(progress.promoted);
     if (newRoot !== undefined && how === "withdraw") {
-      yield* roots.withdrawRoot({ rotationId, name: newRoot.name, actor: request.actor });
+      yield* run(withdrawRoot, { rotationId, name: newRoot.name, actor: request.actor }, retry);
     } else if (newRoot !== undefined && oldRoot !== undefined) {
-      yield* roots.restoreRoot({ rotationId, oldName: oldRoot.name, newName: newRoot.name, actor: request.actor });
+      yield* run(
+        restoreRoot,
+        { rotationId, oldName: oldRoot.name, newName: newRoot.name, actor: request.actor },
+        retry,
+      );
     }
     yield* wakeWriters(`rotation ${rotationId} cancelled`);
     yield* run(
