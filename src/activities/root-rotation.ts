@@ -97,6 +97,9 @@ export async function promoteRootNow(input: RotationActor & { readonly name: str
       throw new RootRegistryConflict(`root ${row.name} is not bootstrapped in Key Vault: create it first`);
     }
     const previous = (await s.roots.list()).filter((r) => r.state === "current" && r.name !== row.name);
+    // The old root's certificate is recorded while Key Vault still answers for it (its retirement needs its
+    // thumbprint to find its certificates, and GET /api/v1/roots its public data once it is disabled).
+    for (const old of previous) await withCertificate(s, old);
     await s.roots.moveTogether(
       [
         { name: row.name, from: "pending", to: "current", set: { ...optionalPrevious(previous.at(-1)?.name) } },
@@ -169,12 +172,13 @@ export async function retireRootNow(input: RotationActor & { readonly name: stri
   if (row.state !== "retiring" && row.state !== "retired") {
     throw new RootRegistryConflict(`root ${input.name} is ${row.state}: only a retiring root is retired`);
   }
+  const known = await withCertificate(s, row);
   // The decision first: from here on the root is off every gateway and a repeat finishes what is left.
   await s.roots.move(input.name, "retiring", "retired", new Date());
   await disableRootVersions(s.keyVault, input.name);
   let superseded = row.superseded ?? 0;
-  if (row.thumbprint !== undefined) {
-    const identity = { thumbprint: row.thumbprint, first: row.rotationId === undefined };
+  if (known.thumbprint !== undefined) {
+    const identity = { thumbprint: known.thumbprint, first: row.rotationId === undefined };
     const moved = await supersedeRootCertificates(s.ledger, identity, new Date());
     if (moved > 0 || row.superseded === undefined) {
       superseded = (await s.roots.get(input.name))?.superseded ?? 0;
@@ -185,8 +189,15 @@ export async function retireRootNow(input: RotationActor & { readonly name: stri
       );
     }
   }
-  await audit(s, input, "retired", input.name, { superseded, ...optionalThumbprint(row.thumbprint) });
+  await audit(s, input, "retired", input.name, { superseded, ...optionalThumbprint(known.thumbprint) });
   return { superseded };
+}
+
+/** The row with its certificate's public data, recorded from Key Vault when the registry has none yet. */
+async function withCertificate(s: Pick<Services, "roots" | "keyVault">, row: RegisteredRoot): Promise<RegisteredRoot> {
+  if (row.thumbprint !== undefined) return row;
+  const located = await locateRoot(s.keyVault, row.name);
+  return located === undefined ? row : s.roots.recordCertificate(row.name, located.root, new Date());
 }
 
 function optionalThumbprint(thumbprint: string | undefined): { thumbprint?: string } {

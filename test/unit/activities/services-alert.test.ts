@@ -15,6 +15,9 @@ jest.mock("../../../src/clients/ledger", () => ({
 jest.mock("../../../src/clients/gateway", () => ({ GatewayClient: jest.fn() }));
 jest.mock("../../../src/clients/graph", () => ({ GraphClient: jest.fn() }));
 jest.mock("../../../src/clients/keyvault", () => ({ keyVaultClients: jest.fn((config: unknown) => ({ config })) }));
+jest.mock("../../../src/clients/root-registry", () => ({
+  RootRegistry: { fromConfig: jest.fn((config: unknown) => ({ roots: config })) },
+}));
 jest.mock("../../../src/clients/alert-table", () => ({
   AlertTable: { fromConfig: jest.fn((config: unknown) => ({ table: config })) },
 }));
@@ -39,6 +42,7 @@ describe("services", () => {
     expect(first.gateways).toBeInstanceOf(GatewayClient);
     expect(GatewayClient).toHaveBeenCalledWith(mockConfig.current, { pollIntervalMs: 1234 });
     expect(GraphClient).toHaveBeenCalledWith(mockConfig.current);
+    expect(first.roots).toEqual({ roots: mockConfig.current });
     expect(services()).toBe(first);
     expect(Ledger.fromConfig).toHaveBeenCalledTimes(1);
 
