@@ -6,7 +6,7 @@ import { parseCertificate } from "../domain/certificate-info";
 import { MAX_REVOKED_CERTIFICATES } from "../domain/gateway-config";
 import { clientThresholds, expiringClients, expiryAlert, renewalCandidates } from "../domain/expiry";
 import type { ExpiringObject, ExpiryAlert } from "../domain/expiry";
-import { capacityForecast } from "../domain/revocation-capacity";
+import { capacityForecast, FORECAST_WINDOW_DAYS } from "../domain/revocation-capacity";
 import type { CapacityForecast } from "../domain/revocation-capacity";
 import { thumbprintOf } from "../domain/thumbprint";
 import { parseGatewayId } from "./gateway";
@@ -14,6 +14,8 @@ import type { GatewayClient } from "./gateway";
 import { getRootCa } from "./key-vault-ca";
 import type { KeyVaultClients } from "./keyvault";
 import type { Ledger } from "./ledger";
+import type { RootCa } from "./ca-model";
+import { UNKNOWN_ROOT_PARTITION } from "./revocation-index";
 
 export type ExpiryConfig = Pick<
   Config,
@@ -55,8 +57,14 @@ export async function scanExpiry(
   const problems: string[] = [];
   const roots: ExpiringObject[] = [];
   const capacity: GatewayCapacity[] = [];
-  const revoked = await deps.ledger.listByStatus("revoked");
-  const revokedAts = revoked.flatMap((r) => (r.revokedAt === undefined ? [] : [r.revokedAt]));
+  let caRoot: RootCa | undefined;
+  let rootProblem: string | undefined;
+  try {
+    caRoot = await getRootCa(deps.keyVault, config);
+  } catch (error) {
+    rootProblem = `the CA root could not be read from Key Vault: ${messageOf(error)}`;
+  }
+  const revokedAts = await recentRevocations(deps.ledger, caRoot, rootProblem !== undefined, now);
   for (const id of config.GATEWAY_RESOURCE_IDS) {
     const ref = parseGatewayId(id);
     try {
@@ -81,19 +89,15 @@ export async function scanExpiry(
       problems.push(`gateway ${ref.name} could not be read: ${messageOf(error)}`);
     }
   }
-  try {
-    const root = await getRootCa(deps.keyVault, config);
-    if (root !== undefined) {
-      roots.push({
-        kind: "ca-root",
-        objectId: root.name,
-        label: `the CA root ${root.name} in Key Vault`,
-        thumbprint: root.thumbprint.toUpperCase(),
-        notAfter: new Date(root.notAfter).toISOString(),
-      });
-    }
-  } catch (error) {
-    problems.push(`the CA root could not be read from Key Vault: ${messageOf(error)}`);
+  if (rootProblem !== undefined) problems.push(rootProblem);
+  if (caRoot !== undefined) {
+    roots.push({
+      kind: "ca-root",
+      objectId: caRoot.name,
+      label: `the CA root ${caRoot.name} in Key Vault`,
+      thumbprint: caRoot.thumbprint.toUpperCase(),
+      notAfter: new Date(caRoot.notAfter).toISOString(),
+    });
   }
   const live = [...(await deps.ledger.listByStatus("active")), ...(await deps.ledger.listByStatus("issuing"))];
   const thresholds = config.EXPIRY_ALERT_THRESHOLDS_DAYS;
@@ -109,6 +113,26 @@ export async function scanExpiry(
     notAfter: r.notAfter?.toISOString() ?? "",
   }));
   return { alerts, renewals, capacity, problems };
+}
+
+/**
+ * When each revocation of the forecast window was made, from the revocation index: the trusted root's partition (and
+ * records without a root), only certificates that had not expired before the window (one revoked in it had not).
+ * Every partition when the root cannot be read.
+ */
+async function recentRevocations(
+  ledger: Ledger,
+  root: RootCa | undefined,
+  rootUnknown: boolean,
+  now: Date,
+): Promise<Date[]> {
+  await ledger.revocations.ensureBackfilled(() => ledger.listByStatus("revoked"));
+  const since = new Date(now.getTime() - FORECAST_WINDOW_DAYS * 86_400_000);
+  const partitions = [...(root === undefined ? [] : [root.thumbprint]), UNKNOWN_ROOT_PARTITION];
+  const read = rootUnknown
+    ? await ledger.revocations.readAll(since)
+    : await ledger.revocations.readForWriter(partitions, since);
+  return read.entries.flatMap((r) => (r.revokedAt === undefined ? [] : [r.revokedAt]));
 }
 
 function decodeRoot(publicCertData: string): { thumbprint: string; notAfter: string } | undefined {
