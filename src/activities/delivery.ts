@@ -37,7 +37,7 @@ export const planDelivery = defineActivity<{ startedAt: string }, { linkExpiresA
 export const prepareDeliveryPackage = defineActivity<Named & { linkExpiresAt: string }, { notAfter: string }>(
   "prepareDeliveryPackage",
   async (input) => {
-    const { config, ledger, keyVault, linkStorage } = deliveryServices();
+    const { config, ledger, keyVault, linkStorage, roots } = deliveryServices();
     const userKey = upnKey(assertUpn(input.upn));
     const record = await ledger.getCertificate(userKey, input.certificateName);
     if (record?.thumbprint !== input.thumbprint) {
@@ -52,7 +52,7 @@ export const prepareDeliveryPackage = defineActivity<Named & { linkExpiresAt: st
       passphrase = generatePassphrase();
       await storePassphrase(keyVault.secrets, secretName, passphrase, new Date(input.linkExpiresAt), input.requestId);
     }
-    const pfx = await exportUserPkcs12(keyVault, config, input.certificateName, passphrase, config.PFX_ENCRYPTION, {
+    const pfx = await exportUserPkcs12(keyVault, roots, input.certificateName, passphrase, config.PFX_ENCRYPTION, {
       thumbprint: input.thumbprint,
       upnKey: userKey,
     });

@@ -10,8 +10,8 @@ import type { ExpiryScan } from "../clients/expiry-scan";
 import { certificatesToExpire } from "../domain/expiry";
 
 export const collectExpiry = defineActivity<{ readonly now: string }, ExpiryScan>("collectExpiry", ({ now }) => {
-  const { config, ledger, keyVault, gateways } = services();
-  return scanExpiry(config, { ledger, keyVault, gateways }, new Date(now));
+  const { config, ledger, keyVault, gateways, roots } = services();
+  return scanExpiry(config, { ledger, keyVault, gateways, roots }, new Date(now));
 });
 
 /** Marks active and superseded entries whose certificate has expired `expired`; answers how many it marked. */

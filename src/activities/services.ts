@@ -6,6 +6,7 @@ import { GraphClient } from "../clients/graph";
 import { keyVaultClients } from "../clients/keyvault";
 import type { KeyVaultClients } from "../clients/keyvault";
 import { Ledger } from "../clients/ledger";
+import { RootRegistry } from "../clients/root-registry";
 
 export interface Services {
   readonly config: Config;
@@ -13,6 +14,8 @@ export interface Services {
   readonly gateways: GatewayClient;
   readonly keyVault: KeyVaultClients;
   readonly graph: GraphClient;
+  /** The managed roots and their states (<prefix>Roots). */
+  readonly roots: RootRegistry;
 }
 
 let cached: { config: Config; services: Services } | undefined;
@@ -28,6 +31,7 @@ export function services(): Services {
         gateways: new GatewayClient(config, { pollIntervalMs: config.GATEWAY_POLL_INTERVAL_MS }),
         keyVault: keyVaultClients(config),
         graph: new GraphClient(config),
+        roots: RootRegistry.fromConfig(config),
       },
     };
   }

@@ -1,5 +1,5 @@
 // Reads everything expiryCheck judges: every root on every configured gateway (hand-added ones too, decoded from
-// publicCertData), the CA root in Key Vault, the ledger's live client certificates, and each gateway's revocation
+// publicCertData), every trusted managed root in Key Vault, the ledger's live client certificates, and each gateway's revocation
 // list against its capacity. Read-only; the decisions are src/domain/expiry.ts and revocation-capacity.ts.
 import type { Config } from "../config";
 import { parseCertificate } from "../domain/certificate-info";
@@ -11,16 +11,16 @@ import type { CapacityForecast } from "../domain/revocation-capacity";
 import { thumbprintOf } from "../domain/thumbprint";
 import { parseGatewayId } from "./gateway";
 import type { GatewayClient } from "./gateway";
-import { getRootCa } from "./key-vault-ca";
 import type { KeyVaultClients } from "./keyvault";
 import type { Ledger } from "./ledger";
 import type { RootCa } from "./ca-model";
+import { trustedRoots } from "./managed-roots";
 import { UNKNOWN_ROOT_PARTITION } from "./revocation-index";
+import type { RootRegistry } from "./root-registry";
 
 export type ExpiryConfig = Pick<
   Config,
   | "GATEWAY_RESOURCE_IDS"
-  | "CA_ROOT_NAME"
   | "EXPIRY_ALERT_THRESHOLDS_DAYS"
   | "CLIENT_EXPIRY_WARNING_DAYS"
   | "CLIENT_RENEWAL_DAYS"
@@ -51,20 +51,20 @@ export interface ExpiryScan {
 
 export async function scanExpiry(
   config: ExpiryConfig,
-  deps: { readonly ledger: Ledger; readonly keyVault: KeyVaultClients; readonly gateways: GatewayClient },
+  deps: {
+    readonly ledger: Ledger;
+    readonly keyVault: KeyVaultClients;
+    readonly gateways: GatewayClient;
+    readonly roots: Pick<RootRegistry, "list">;
+  },
   now: Date,
 ): Promise<ExpiryScan> {
   const problems: string[] = [];
   const roots: ExpiringObject[] = [];
   const capacity: GatewayCapacity[] = [];
-  let caRoot: RootCa | undefined;
-  let rootProblem: string | undefined;
-  try {
-    caRoot = await getRootCa(deps.keyVault, config);
-  } catch (error) {
-    rootProblem = `the CA root could not be read from Key Vault: ${messageOf(error)}`;
-  }
-  const revokedAts = await recentRevocations(deps.ledger, caRoot, rootProblem !== undefined, now);
+  // Every trusted managed root (the signing one, one still retiring, one a rotation has made), not only CA_ROOT_NAME.
+  const managed = await trustedRoots(deps.keyVault, deps.roots);
+  const revokedAts = await recentRevocations(deps.ledger, managed.trusted, managed.rootError !== undefined, now);
   for (const id of config.GATEWAY_RESOURCE_IDS) {
     const ref = parseGatewayId(id);
     try {
@@ -89,14 +89,14 @@ export async function scanExpiry(
       problems.push(`gateway ${ref.name} could not be read: ${messageOf(error)}`);
     }
   }
-  if (rootProblem !== undefined) problems.push(rootProblem);
-  if (caRoot !== undefined) {
+  if (managed.rootError !== undefined) problems.push(managed.rootError);
+  for (const root of managed.trusted) {
     roots.push({
       kind: "ca-root",
-      objectId: caRoot.name,
-      label: `the CA root ${caRoot.name} in Key Vault`,
-      thumbprint: caRoot.thumbprint.toUpperCase(),
-      notAfter: new Date(caRoot.notAfter).toISOString(),
+      objectId: root.name,
+      label: `the CA root ${root.name} in Key Vault`,
+      thumbprint: root.thumbprint.toUpperCase(),
+      notAfter: new Date(root.notAfter).toISOString(),
     });
   }
   const live = [...(await deps.ledger.listByStatus("active")), ...(await deps.ledger.listByStatus("issuing"))];
@@ -116,19 +116,19 @@ export async function scanExpiry(
 }
 
 /**
- * When each revocation of the forecast window was made, from the revocation index: the trusted root's partition (and
+ * When each revocation of the forecast window was made, from the revocation index: the trusted roots' partitions (and
  * records without a root), only certificates that had not expired before the window (one revoked in it had not).
- * Every partition when the root cannot be read.
+ * Every partition when a root cannot be read.
  */
 async function recentRevocations(
   ledger: Ledger,
-  root: RootCa | undefined,
+  trusted: readonly RootCa[],
   rootUnknown: boolean,
   now: Date,
 ): Promise<Date[]> {
   await ledger.revocations.ensureBackfilled(() => ledger.listByStatus("revoked"));
   const since = new Date(now.getTime() - FORECAST_WINDOW_DAYS * 86_400_000);
-  const partitions = [...(root === undefined ? [] : [root.thumbprint]), UNKNOWN_ROOT_PARTITION];
+  const partitions = [...trusted.map((r) => r.thumbprint), UNKNOWN_ROOT_PARTITION];
   const read = rootUnknown
     ? await ledger.revocations.readAll(since)
     : await ledger.revocations.readForWriter(partitions, since);

@@ -89,6 +89,16 @@ export class CertificateTable {
     return this.query(`thumbprint eq '${odataString(thumbprint)}'`);
   }
 
+  /** Certificates in `status`, user after user (the table's PartitionKey order), from the user after `afterUserKey`. */
+  async *streamByStatus(status: CertificateStatus, afterUserKey?: string): AsyncIterable<CertificateRecord> {
+    await this.ready();
+    const after = afterUserKey === undefined ? "" : ` and PartitionKey gt '${odataString(tableKey(afterUserKey))}'`;
+    const filter = `status eq '${odataString(status)}'${after}`;
+    for await (const e of this.table.listEntities<CertificateEntity>({ queryOptions: { filter } })) {
+      yield fromEntity(e);
+    }
+  }
+
   private read(userKey: string, certificateName: string): Promise<TableEntityResult<CertificateEntity> | undefined> {
     return entityOrUndefined<CertificateEntity>(this.table, tableKey(userKey), tableKey(certificateName));
   }

@@ -149,6 +149,11 @@ export class Ledger {
     return this.certificateTable.listByStatus(status);
   }
 
+  /** Certificates in `status`, user after user, from the user after `afterUserKey` (paged reads of a large ledger). */
+  streamByStatus(status: CertificateStatus, afterUserKey?: string): AsyncIterable<CertificateRecord> {
+    return this.certificateTable.streamByStatus(status, afterUserKey);
+  }
+
   findByThumbprint(thumbprint: string): Promise<CertificateRecord[]> {
     return this.certificateTable.findByThumbprint(thumbprint);
   }

@@ -3,9 +3,11 @@
 // is built and never logged or returned except inside the encrypted PFX. (The secret's value arrives as a JS string,
 // which cannot be wiped; it is dropped as soon as it is parsed.)
 import { RestError } from "@azure/core-rest-pipeline";
-import { OWNER_TAG, OWNER_VALUE, getRootCa } from "./key-vault-ca";
-import type { CaConfig, RootCa } from "./key-vault-ca";
+import { OWNER_TAG, OWNER_VALUE } from "./key-vault-ca";
+import type { RootCa } from "./key-vault-ca";
 import type { KeyVaultClients } from "./keyvault";
+import { trustedRoots } from "./managed-roots";
+import type { RootRegistry } from "./root-registry";
 import { sameBytes } from "../domain/certificate-der";
 import { readCertificateSecret } from "../domain/certificate-secret";
 import type { CertificateWithKey } from "../domain/certificate-secret";
@@ -33,11 +35,11 @@ export interface ExpectedCertificate {
  * PBES2/AES-256 with a SHA-256 MAC; "legacy3des": TripleDES key bag with a SHA-1 MAC, for old key stores). Refuses
  * a certificate this app did not issue to a user, one that is disabled or still pending, one that is not the
  * `expected` certificate or user's, one whose secret's key or certificate is not that certificate's, and one whose
- * chain is not the CA's current root (or that the root did not sign).
+ * chain is not a trusted managed root (or that the root did not sign): each certificate is chained to its own root.
  */
 export async function exportUserPkcs12(
   kv: KeyVaultClients,
-  config: Pick<CaConfig, "CA_ROOT_NAME">,
+  roots: Pick<RootRegistry, "list">,
   certificateName: string,
   passphrase: string,
   encryption: Pkcs12Encryption,
@@ -75,9 +77,13 @@ export async function exportUserPkcs12(
     throw new UserPkcs12Error(`the secret of certificate ${certificateName} is not usable: ${why}`);
   });
   try {
-    const root = await getRootCa(kv, config);
-    if (root === undefined) throw new Error("the root CA does not exist; nothing can be exported");
-    const rootDer = await checkKeyAndChain(certificateName, parts, expected.thumbprint, root);
+    const { trusted, rootError } = await trustedRoots(kv, roots);
+    if (trusted.length === 0) {
+      throw new Error(
+        `no managed root can be read; nothing can be exported${rootError === undefined ? "" : `: ${rootError}`}`,
+      );
+    }
+    const rootDer = await checkKeyAndChain(certificateName, parts, expected.thumbprint, trusted);
     return await buildPkcs12({
       privateKey: parts.privateKey,
       certificate: parts.certificate,
@@ -92,14 +98,14 @@ export async function exportUserPkcs12(
 }
 
 /**
- * The secret's leaf must be the listed certificate and its key that certificate's key; its chain must be the CA's
- * current root alone, and the root's key must have signed the leaf. Answers the root's DER.
+ * The secret's leaf must be the listed certificate and its key that certificate's key; its chain must be one trusted
+ * managed root alone, and that root's key must have signed the leaf. Answers the root's DER.
  */
 async function checkKeyAndChain(
   certificateName: string,
   parts: CertificateWithKey,
   thumbprint: string,
-  root: RootCa,
+  roots: readonly RootCa[],
 ): Promise<Uint8Array> {
   const stored = thumbprintOf(parts.certificate);
   if (stored !== thumbprint) {
@@ -108,18 +114,20 @@ async function checkKeyAndChain(
   if (!keyMatchesCertificate(parts.privateKey, parts.certificate)) {
     throw new UserPkcs12Error(`the private key stored for certificate ${certificateName} is not its key`);
   }
-  const rootDer = fromGatewayCertData(root.publicCertData);
   const [issuer, ...more] = parts.chain;
   if (issuer === undefined) {
     throw new UserPkcs12Error(`certificate ${certificateName} was stored without its issuer chain`);
   }
-  if (more.length > 0 || !sameBytes(issuer, rootDer)) {
+  const root = roots.find((r) => sameBytes(issuer, fromGatewayCertData(r.publicCertData)));
+  if (more.length > 0 || root === undefined) {
+    const names = roots.map((r) => `${r.name} ${r.thumbprint}`).join(", ");
     throw new UserPkcs12Error(
-      `the chain stored with certificate ${certificateName} is not the current root ${root.thumbprint} alone`,
+      `the chain stored with certificate ${certificateName} is not one trusted root alone (trusted: ${names})`,
     );
   }
+  const rootDer = fromGatewayCertData(root.publicCertData);
   await verifyIssuedBy(parts.certificate, rootDer, certificateName).catch(() => {
-    throw new UserPkcs12Error(`certificate ${certificateName} was not signed by the current root ${root.thumbprint}`);
+    throw new UserPkcs12Error(`certificate ${certificateName} was not signed by its root ${root.thumbprint}`);
   });
   return rootDer;
 }

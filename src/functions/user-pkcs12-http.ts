@@ -80,7 +80,7 @@ export async function exportUserCertificate(
   const body = await jsonBody(request, exportBody);
   if (!body.ok) return body.response;
 
-  const { config, ledger, keyVault } = services();
+  const { config, ledger, keyVault, roots } = services();
   const userKey = upnKey(upn.value);
   const record = (await ledger.listUserCertificates(userKey)).find((r) => r.thumbprint === thumbprint.thumbprint);
   if (record === undefined) {
@@ -92,7 +92,7 @@ export async function exportUserCertificate(
   const encryption = body.value.encryption ?? config.PFX_ENCRYPTION;
   let pfx: Uint8Array;
   try {
-    pfx = await exportUserPkcs12(keyVault, config, record.certificateName, body.value.passphrase, encryption, {
+    pfx = await exportUserPkcs12(keyVault, roots, record.certificateName, body.value.passphrase, encryption, {
       thumbprint: thumbprint.thumbprint,
       upnKey: userKey,
     });

@@ -13,6 +13,7 @@ import { createVirtualClock } from "../../../dev/host/clock";
 import type { ManualClock } from "../../../dev/host/clock";
 import { keyVaultClients } from "../../../src/clients/keyvault";
 import type { KeyVaultClients } from "../../../src/clients/keyvault";
+import { RootRegistry } from "../../../src/clients/root-registry";
 import { exportUserPkcs12 } from "../../../src/clients/user-pkcs12";
 import { getConfig } from "../../../src/config";
 import { generatePassphrase } from "../../../src/domain/passphrase";
@@ -292,9 +293,10 @@ describe("GET /api/v1/roots", () => {
     const [root] = roots;
     if (root === undefined) throw new Error("no root");
     expect(Object.keys(root).sort()).toEqual(
-      ["name", "notAfter", "notBefore", "publicCertData", "subject", "thumbprint"].sort(),
+      ["name", "notAfter", "notBefore", "publicCertData", "state", "subject", "thumbprint"].sort(),
     );
     expect(root.name).toBe("p2s-root-ca");
+    expect(root.state).toBe("current");
     expect(root.subject).toBe("CN=P2S Root CA, O=p2s-lifecycle");
     expect(root.publicCertData).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
 
@@ -354,7 +356,9 @@ describe("private key material", () => {
     const { id, thumbprint } = await issue(upn, "INC4000");
     const name = keyVaultCertificateName(assertUpn(upn), "INC4000");
     const passphrase = generatePassphrase();
-    const pfx = Buffer.from(await exportUserPkcs12(kv, getConfig(), name, passphrase, "aes256", { thumbprint }));
+    const pfx = Buffer.from(
+      await exportUserPkcs12(kv, RootRegistry.fromConfig(getConfig()), name, passphrase, "aes256", { thumbprint }),
+    );
     await api.call("GET", `/api/v1/users/${encodeURIComponent(upn)}/certificates`);
     await api.call("GET", "/api/v1/roots");
 

@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RootCa } from "../../../src/clients/key-vault-ca";
+import { RootRegistry } from "../../../src/clients/root-registry";
 import { exportUserPkcs12 } from "../../../src/clients/user-pkcs12";
 import { generatePassphrase } from "../../../src/domain/passphrase";
 import { derToPem } from "../../../src/domain/pem";
@@ -41,9 +42,16 @@ describe("TLS client authentication against openssl s_server -Verify 1 -CAfile r
     async (mode) => {
       const passphrase = generatePassphrase();
       const pfx = Buffer.from(
-        await exportUserPkcs12(fixture.kv, fixture.config, issued.certificateName, passphrase, mode, {
-          thumbprint: issued.view.thumbprint,
-        }),
+        await exportUserPkcs12(
+          fixture.kv,
+          RootRegistry.fromConfig(fixture.config),
+          issued.certificateName,
+          passphrase,
+          mode,
+          {
+            thumbprint: issued.view.thumbprint,
+          },
+        ),
       );
       const from = server.output().length;
       const outcome = await handshake(server.port, serverCertificate, { pfx, passphrase });

@@ -7,7 +7,8 @@ import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
 import { readFile } from "node:fs/promises";
 import * as certificateSecret from "../../../src/domain/certificate-secret";
 import type { CertificateWithKey } from "../../../src/domain/certificate-secret";
-import * as keyVaultCa from "../../../src/clients/key-vault-ca";
+import * as managedRoots from "../../../src/clients/managed-roots";
+import { RootRegistry } from "../../../src/clients/root-registry";
 import { beginClientCertificate } from "../../../src/clients/key-vault-ca";
 import type { RootCa } from "../../../src/clients/key-vault-ca";
 import { exportUserPkcs12, UserPkcs12Error } from "../../../src/clients/user-pkcs12";
@@ -46,7 +47,9 @@ function exportOf(
   encryption: Pkcs12Encryption = "aes256",
   thumbprint = issued.view.thumbprint,
 ): Promise<Uint8Array> {
-  return exportUserPkcs12(fixture.kv, fixture.config, name, passphrase, encryption, { thumbprint });
+  return exportUserPkcs12(fixture.kv, RootRegistry.fromConfig(fixture.config), name, passphrase, encryption, {
+    thumbprint,
+  });
 }
 
 /** The parts of a certificate's secret as the app reads them. */
@@ -203,9 +206,7 @@ describe("exportUserPkcs12 refuses", () => {
           const parts = { ...mine, chain };
           await expect(
             withSecret(parts, () => exportOf(issued.certificateName, generatePassphrase(), encryption)),
-          ).rejects.toThrow(
-            chain.length === 0 ? /stored without its issuer chain/ : /is not the current root .* alone/,
-          );
+          ).rejects.toThrow(chain.length === 0 ? /stored without its issuer chain/ : /is not one trusted root alone/);
         }
       },
     );
@@ -217,11 +218,11 @@ describe("exportUserPkcs12 refuses", () => {
         publicCertData: toGatewayCertData(otherRootDer),
       };
       const parts = { ...mine, chain: [otherRootDer] };
-      const spy = jest.spyOn(keyVaultCa, "getRootCa").mockResolvedValue(replaced);
+      const spy = jest.spyOn(managedRoots, "trustedRoots").mockResolvedValue({ trusted: [replaced], retiredNames: [] });
       try {
         await expect(withSecret(parts, () => exportOf(issued.certificateName, generatePassphrase()))).rejects.toThrow(
           new UserPkcs12Error(
-            `certificate ${issued.certificateName} was not signed by the current root ${replaced.thumbprint}`,
+            `certificate ${issued.certificateName} was not signed by its root ${replaced.thumbprint}`,
           ),
         );
       } finally {

@@ -1,4 +1,5 @@
-// ensureRoot: the root from Key Vault, bootstrapped under the blob lease on first use and audited only then.
+// ensureRoot: the registry's current root from Key Vault, bootstrapped under its own blob lease on first use and
+// audited only then; the registry keeps the root's public data.
 jest.mock(
   "@azure/functions-core",
   () =>
@@ -35,12 +36,24 @@ const root = {
 };
 const invoker = new FakeInvoker();
 let fake: FakeServices;
+let registry: ReturnType<typeof fakeRegistry>;
+
+/** The registry's current root, and what ensureRoot recorded of its certificate. */
+function fakeRegistry(current: { name: string; state: "current"; generation: number; subject?: string }) {
+  const row = { ...current, createdAt: "2030-01-01T00:00:00.000Z", updatedAt: "2030-01-01T00:00:00.000Z" };
+  return {
+    current: jest.fn(() => Promise.resolve(row)),
+    recordCertificate: jest.fn(() => Promise.resolve(row)),
+  };
+}
 
 beforeEach(() => {
   jest.useFakeTimers({ now: NOW, doNotFake: ["nextTick", "setImmediate", "queueMicrotask"] });
   fake = fakeServices();
-  mockServices = fake;
+  registry = fakeRegistry({ name: "p2s-root", state: "current", generation: 1 });
+  mockServices = { ...fake, roots: registry };
   jest.mocked(ensureRootCaDetailed).mockReset();
+  jest.mocked(rootBootstrapLock).mockClear();
 });
 
 afterEach(() => {
@@ -53,7 +66,8 @@ describe("ensureRoot", () => {
     const outcome = await invoker.invoke("ensureRoot", { actor: "helpdesk" });
     expect(outcome.returnValue).toEqual({ terminal: false, value: root });
     expect(ensureRootCaDetailed).toHaveBeenCalledWith(fake.keyVault, fake.config, new Date(NOW), { lock: mockLock });
-    expect(rootBootstrapLock).toHaveBeenCalledWith(fake.config);
+    expect(rootBootstrapLock).toHaveBeenCalledWith(fake.config, {});
+    expect(registry.recordCertificate).toHaveBeenCalledWith("p2s-root", root, new Date(NOW));
     expect(fake.ledger.audit).toEqual([]);
   });
 
@@ -72,6 +86,18 @@ describe("ensureRoot", () => {
         details: { name: "p2s-root", thumbprint: root.thumbprint, notAfter: root.notAfter },
       },
     ]);
+  });
+
+  it("signs with the registry's current root: its own name, subject and lock", async () => {
+    registry = fakeRegistry({ name: "p2s-root-g2", state: "current", generation: 2, subject: "CN=P2S Root G2" });
+    mockServices = { ...fake, roots: registry };
+    const second = { ...root, name: "p2s-root-g2", thumbprint: "CD".repeat(20) };
+    jest.mocked(ensureRootCaDetailed).mockResolvedValue({ root: second, bootstrapped: false });
+    const outcome = await invoker.invoke("ensureRoot", { actor: "helpdesk" });
+    expect(outcome.returnValue).toEqual({ terminal: false, value: second });
+    const config = { ...fake.config, CA_ROOT_NAME: "p2s-root-g2", CA_ROOT_SUBJECT: "CN=P2S Root G2" };
+    expect(ensureRootCaDetailed).toHaveBeenCalledWith(fake.keyVault, config, new Date(NOW), { lock: mockLock });
+    expect(rootBootstrapLock).toHaveBeenCalledWith({ ...fake.config, CA_ROOT_NAME: "p2s-root-g2" }, {});
   });
 
   it("returns a terminal Key Vault state as an outcome", async () => {
