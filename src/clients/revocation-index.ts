@@ -109,6 +109,20 @@ export class RevocationIndex {
   }
 
   /**
+   * Every root's revocations expiring after `cutoff`: one query over the whole index, for when the roots cannot be
+   * known (Key Vault unreachable). Still far less than the certificates table, and nothing a root issued is missed.
+   */
+  async readAll(cutoff: Date): Promise<IndexRead> {
+    await this.ready();
+    const filter = `PartitionKey ne '${META_PARTITION}' and RowKey gt '${odataString(afterKey(cutoff))}'`;
+    const entries: IndexedRevocation[] = [];
+    for await (const e of this.table.listEntities<RevocationEntity>({ queryOptions: { filter } })) {
+      entries.push(fromEntity(e));
+    }
+    return { entries, rowsRead: entries.length };
+  }
+
+  /**
    * Fills the index from the certificates table once per ledger (a marker row records that it finished; until then
    * each call tries again). `revoked` lists the ledger's revoked records: called only when the marker is absent.
    */
@@ -132,15 +146,18 @@ export class RevocationIndex {
   }
 
   private async readPartition(partition: string, cutoff: Date): Promise<IndexedRevocation[]> {
-    // '~' sorts after every thumbprint character: rows whose notAfter is the cutoff itself are not after it.
-    const after = `${cutoff.toISOString()}_~`;
-    const filter = `PartitionKey eq '${odataString(partition)}' and RowKey gt '${odataString(after)}'`;
+    const filter = `PartitionKey eq '${odataString(partition)}' and RowKey gt '${odataString(afterKey(cutoff))}'`;
     const entries: IndexedRevocation[] = [];
     for await (const e of this.table.listEntities<RevocationEntity>({ queryOptions: { filter } })) {
       entries.push(fromEntity(e));
     }
     return entries;
   }
+}
+
+/** The lowest RowKey after `cutoff`: '~' sorts after every thumbprint character, so rows at the cutoff itself are not. */
+function afterKey(cutoff: Date): string {
+  return `${cutoff.toISOString()}_~`;
 }
 
 function fromEntity(e: TableEntityResult<RevocationEntity>): IndexedRevocation {

@@ -70,7 +70,23 @@ describe("revocationWindow", () => {
 });
 
 describe("loadDesiredGatewayState", () => {
-  const ledger = { listByStatus: () => Promise.resolve(records) } as unknown as Ledger;
+  // The index as the ledger keeps it: records without a root are in the "unknown" partition, read by range.
+  const ledger = {
+    listByStatus: () => Promise.resolve(records),
+    revocations: {
+      ensureBackfilled: () => Promise.resolve(false),
+      readForWriter: (partitions: readonly string[], cutoff: Date) => {
+        const entries = partitions.includes("unknown")
+          ? records.filter((r) => r.notAfter === undefined || r.notAfter.getTime() > cutoff.getTime())
+          : [];
+        return Promise.resolve({ entries, rowsRead: entries.length });
+      },
+      readAll: (cutoff: Date) => {
+        const entries = records.filter((r) => r.notAfter === undefined || r.notAfter.getTime() > cutoff.getTime());
+        return Promise.resolve({ entries, rowsRead: entries.length });
+      },
+    },
+  } as unknown as Ledger;
   // No root yet: the certificate client answers 404 as Key Vault would before the first bootstrap.
   const keyVault = {
     certificates: {
