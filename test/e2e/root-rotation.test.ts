@@ -32,11 +32,11 @@ beforeAll(async () => {
   sandbox = await startTestSandbox({
     gateways: 2,
     settings: {
-      // Small batches (two pages of users), fast polls, and a grace period of seconds: the users never collect.
+      // Small batches (two pages of users), fast polls, and a grace period of 26 seconds: the users never collect.
       ROOT_ROTATION_BATCH_SIZE: "2",
       ROOT_ROTATION_POLL_SECONDS: "1",
       ROOT_ROTATION_COLLECTION_CHECK_MINUTES: "0.02",
-      ROOT_ROTATION_GRACE_DAYS: "0.0001",
+      ROOT_ROTATION_GRACE_DAYS: "0.0003",
     },
   });
 });
@@ -180,8 +180,10 @@ it("rotates the root on two gateways: every step keeps every active user connect
       return body.status === "running" || body.status === "pending" ? undefined : body;
     },
     { message: "the rotation to end", timeoutMs: 200_000, intervalMs: 50 },
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}; the request was last ${last}`);
+  ).catch(async (error: unknown) => {
+    const roots = (await Promise.all([gw1, gw2].map(readGateway))).map((g) => `${g.name}: ${g.roots.join(",")}`);
+    const errors = sandbox.logs.filter((l) => /error|fail/i.test(l)).slice(-5);
+    throw new Error(`${String(error)}; the request was last ${last}; roots ${roots.join("; ")}; ${errors.join("\n")}`);
   });
   expect(breaks).toEqual([]);
   expect(view).toMatchObject({
