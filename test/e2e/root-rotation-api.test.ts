@@ -74,6 +74,37 @@ describe("POST /api/v1/roots/rotations", () => {
     expect((view.body as { step: string }).step).toMatch(/^(creating-root|adding-root-to-gateways)$/);
   });
 
+  it("cancel: 202 while it runs, the new root withdrawn, the request ends cancelled; 409 after; the next start is a new rotation", async () => {
+    const running = (await sandbox.api("POST", ROTATIONS, { reason: "joins the running one" })).body as {
+      requestId: string;
+    };
+    const cancelled = await sandbox.api("POST", `${ROTATIONS}/${running.requestId}/cancel`, { reason: "wrong day" });
+    expect(cancelled.status).toBe(202);
+    expect(cancelled.body).toMatchObject({ requestId: running.requestId, cancelling: true });
+    const ended = await waitFor(
+      async () => {
+        const got = (await sandbox.api("GET", `/api/v1/requests/${running.requestId}`)).body as { status: string };
+        return got.status === "running" || got.status === "pending" ? undefined : got;
+      },
+      { message: "the cancelled rotation to end", timeoutMs: 60_000, intervalMs: 100 },
+    );
+    expect(ended).toMatchObject({
+      kind: "rotation",
+      status: "succeeded",
+      result: { status: "cancelled", reason: "wrong day" },
+    });
+    const newRoot = (ended as { result: { newRootName: string } }).result.newRootName;
+    const roots = (await sandbox.api("GET", "/api/v1/roots")).body as { name: string; state: string }[];
+    expect(roots.find((r) => r.name === newRoot)?.state).toBe("withdrawn");
+
+    const again = await sandbox.api("POST", `${ROTATIONS}/${running.requestId}/cancel`, { reason: "twice" });
+    expect(again.status).toBe(409);
+    const next = await sandbox.api("POST", ROTATIONS, { reason: "another day" });
+    expect(next.status).toBe(202);
+    expect((next.body as { requestId: string }).requestId).not.toBe(running.requestId);
+    expect(rotations()).toHaveLength(2);
+  });
+
   it("cancel: takes Roots.Rotate, a reason, and a rotation's id (404 for any other request)", async () => {
     const reader = await sandbox.api(
       "POST",
