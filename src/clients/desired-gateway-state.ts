@@ -4,9 +4,10 @@
 // still be on a gateway (only to know their root, so the planner prunes them); never a scan of every certificate.
 import type { Config } from "../config";
 import type { KeyVaultClients } from "./keyvault";
-import { getRootCa } from "./key-vault-ca";
 import type { RootCa } from "./ca-model";
 import type { Ledger } from "./ledger";
+import { trustedRoots } from "./managed-roots";
+import type { RegisteredRoot, RootRegistry } from "./root-registry";
 import { UNKNOWN_ROOT_PARTITION } from "./revocation-index";
 import type { IndexRead } from "./revocation-index";
 import type { DesiredState, RootEntry } from "../domain/gateway-config";
@@ -31,18 +32,20 @@ export interface ManagedRootsView {
   readonly rootError?: string;
 }
 
-export type DesiredStateConfig = Pick<
-  Config,
-  "CA_ROOT_NAME" | "GATEWAY_PRUNE_MARGIN_HOURS" | "REVOCATION_PRUNE_LOOKBACK_DAYS"
->;
+export type DesiredStateConfig = Pick<Config, "GATEWAY_PRUNE_MARGIN_HOURS" | "REVOCATION_PRUNE_LOOKBACK_DAYS">;
+
+export interface DesiredStateDeps {
+  readonly ledger: Ledger;
+  readonly keyVault: KeyVaultClients;
+  readonly roots: Pick<RootRegistry, "list">;
+}
 
 export async function loadDesiredGatewayState(
   config: DesiredStateConfig,
-  ledger: Ledger,
-  keyVault: KeyVaultClients,
+  { ledger, keyVault, roots: registry }: DesiredStateDeps,
   now: Date,
 ): Promise<DesiredGatewayState> {
-  const roots = await managedRoots(config, keyVault);
+  const roots = await managedRoots(keyVault, registry);
   const index = ledger.revocations;
   // An older ledger's revocations reach the index once, before the first read that relies on it.
   await index.ensureBackfilled(() => ledger.listByStatus("revoked"));
@@ -80,15 +83,28 @@ export async function loadDesiredGatewayState(
 }
 
 /**
- * The managed roots. No root yet (before the first bootstrap), or Key Vault unreachable: revocations are still
- * applied, and the roots already on the gateway are kept as they are (the planner removes only retired roots).
+ * The managed roots from the registry (trustedRoots). No root yet (before the first bootstrap), or the registry or Key
+ * Vault unreachable: revocations are still applied, and the roots already on the gateway are kept as they are (the
+ * planner removes only retired roots).
  */
-async function managedRoots(config: DesiredStateConfig, keyVault: KeyVaultClients): Promise<ManagedRootsView> {
+async function managedRoots(
+  keyVault: KeyVaultClients,
+  registry: Pick<RootRegistry, "list">,
+): Promise<ManagedRootsView> {
+  let rows: RegisteredRoot[] | undefined;
   try {
-    const root = await getRootCa(keyVault, config);
-    return { trusted: root === undefined ? [] : [root], retired: [] };
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    return { trusted: [], retired: [], rootError: `the CA root could not be read from Key Vault: ${why}` };
+    rows = await registry.list();
+  } catch {
+    // trustedRoots reads it again and names the failure.
   }
+  const once = rows;
+  const managed = await trustedRoots(keyVault, once === undefined ? registry : { list: () => Promise.resolve(once) });
+  const retired = (once ?? [])
+    .filter((r) => managed.retiredNames.includes(r.name))
+    .map((r) => ({ name: r.name, ...(r.thumbprint === undefined ? {} : { thumbprint: r.thumbprint }) }));
+  return {
+    trusted: managed.trusted,
+    retired: retired.length > 0 ? retired : managed.retiredNames.map((name) => ({ name })),
+    ...(managed.rootError === undefined ? {} : { rootError: managed.rootError }),
+  };
 }

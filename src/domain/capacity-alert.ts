@@ -37,14 +37,14 @@ export function leftOffKey(gatewayId: string, leftOff: readonly LeftOffRevocatio
   return `capacity-left-off:${gatewayId.toLowerCase()}:${digest}`;
 }
 
-/** Which rotation will clear what is left off, or how to start one. */
-export function describeRotation(rotation: CapacityRotation): string {
+/** Which rotation will clear what is left off (`what`), or how to start one. */
+export function describeRotation(rotation: CapacityRotation, what = "them"): string {
   const step = rotation.step === undefined ? "" : ` (now at step ${rotation.step})`;
   switch (rotation.state) {
     case "started":
-      return `root rotation ${rotation.requestId ?? "?"} was started by the capacity policy (ROOT_ROTATION_AUTO) and clears them when it retires the current root`;
+      return `root rotation ${rotation.requestId ?? "?"} was started by the capacity policy (ROOT_ROTATION_AUTO) and clears ${what} when it retires the current root`;
     case "running":
-      return `root rotation ${rotation.requestId ?? "?"}${step} clears them when it retires the old root`;
+      return `root rotation ${rotation.requestId ?? "?"}${step} clears ${what} when it retires the old root`;
     case "none":
       return rotation.auto
         ? "no root rotation runs; the capacity policy will start one (ROOT_ROTATION_AUTO)"

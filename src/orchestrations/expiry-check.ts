@@ -11,6 +11,9 @@ import type { GatewayCapacity } from "../clients/expiry-scan";
 import { collectExpiry, expireCertificates, trackRevocationCapacity } from "../activities/expiry";
 import { startRenewal } from "../activities/renewal";
 import { startScheduledRotation } from "../activities/root-rotation-schedule";
+import { rotationForCapacity } from "../activities/capacity-rotation";
+import { describeRotation } from "../domain/capacity-alert";
+import type { CapacityRotation } from "../domain/capacity-alert";
 import { describeForecast } from "../domain/revocation-capacity";
 import { describeFailure } from "./fail-loudly";
 
@@ -58,7 +61,12 @@ export const expiryCheck: OrchestrationHandler = function* (context: Orchestrati
   for (const c of scan.capacity) {
     yield* attempt(`capacity of ${c.name}`, function* () {
       const crossing = yield* run(trackRevocationCapacity, { gatewayId: c.gatewayId, above: c.above }, retry);
-      if (c.above) yield* alert(capacityAlert(c, crossing));
+      if (!c.above) return;
+      // The capacity policy: with ROOT_ROTATION_AUTO a rotation starts (or the running one is joined); the alert
+      // names it, or says how to start one.
+      const reason = `gateway ${c.name}: the revocation list is ${c.forecast.percent} % full`;
+      const rotation = yield* run(rotationForCapacity, { reason, now }, retry);
+      yield* alert(capacityAlert(c, crossing, rotation));
     });
   }
 
@@ -104,15 +112,22 @@ export const expiryCheck: OrchestrationHandler = function* (context: Orchestrati
   return result;
 };
 
-/** Once per gateway per crossing of the line: the crossing number is in the key. */
-export function capacityAlert(c: GatewayCapacity, crossing: number): Alert {
+/**
+ * Once per gateway per crossing of the line: the crossing number is in the key. Critical: past 300 entries the
+ * revocations that expire soonest are left off the gateway, and only a root rotation makes room.
+ */
+export function capacityAlert(c: GatewayCapacity, crossing: number, rotation?: CapacityRotation): Alert {
   const f = c.forecast;
+  const policy =
+    rotation === undefined
+      ? "start a root rotation (POST /api/v1/roots/rotations) or set ROOT_ROTATION_AUTO=true"
+      : describeRotation(rotation, "the old root's entries");
   return {
     key: `capacity:${c.gatewayId.toLowerCase()}:${crossing}`,
-    severity: f.percent >= 95 ? "error" : "warning",
+    severity: "critical",
     kind: "capacity",
     title: `Gateway ${c.name}: the revocation list is ${f.percent} % full`,
-    detail: `${f.used} of ${f.capacity} revocation entries are used; ${describeForecast(f)}. Past ${f.capacity} no revocation can be written to the gateway: shorten certificate validity or plan a root rollover.`,
+    detail: `${f.used} of ${f.capacity} revocation entries are used; ${describeForecast(f)}. Past ${f.capacity} the writer leaves off the revocations that expire soonest (their certificates can still connect) until a root rotation retires their root: ${policy}.`,
     subject: c.gatewayId,
     details: {
       used: f.used,
@@ -121,6 +136,8 @@ export function capacityAlert(c: GatewayCapacity, crossing: number): Alert {
       ratePerDay: f.ratePerDay,
       daysUntilFull: f.daysUntilFull ?? -1,
       crossing,
+      rotation: rotation?.state ?? "",
+      rotationRequestId: rotation?.requestId ?? "",
     },
   };
 }

@@ -83,7 +83,10 @@ describe("POST /api/v1/roots/rotations", () => {
     expect(cancelled.body).toMatchObject({ requestId: running.requestId, cancelling: true });
     const ended = await waitFor(
       async () => {
-        const got = (await sandbox.api("GET", `/api/v1/requests/${running.requestId}`)).body as { status: string };
+        const got = (await sandbox.api("GET", `/api/v1/requests/${running.requestId}`)).body as {
+          status: string;
+          result?: { newRootName?: string };
+        };
         return got.status === "running" || got.status === "pending" ? undefined : got;
       },
       { message: "the cancelled rotation to end", timeoutMs: 60_000, intervalMs: 100 },
@@ -93,7 +96,7 @@ describe("POST /api/v1/roots/rotations", () => {
       status: "succeeded",
       result: { status: "cancelled", reason: "wrong day" },
     });
-    const newRoot = (ended as { result: { newRootName: string } }).result.newRootName;
+    const newRoot = ended.result?.newRootName;
     const roots = (await sandbox.api("GET", "/api/v1/roots")).body as { name: string; state: string }[];
     expect(roots.find((r) => r.name === newRoot)?.state).toBe("withdrawn");
 

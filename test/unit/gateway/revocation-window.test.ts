@@ -93,6 +93,8 @@ describe("loadDesiredGatewayState", () => {
       getCertificate: () => Promise.reject(Object.assign(new Error("not found"), { statusCode: 404 })),
     },
   } as unknown as KeyVaultClients;
+  // No root registered yet.
+  const noRoots = { list: () => Promise.resolve([]) };
   const env = {
     AzureWebJobsStorage: "UseDevelopmentStorage=true",
     KEY_VAULT_URL: "https://vault.vault.azure.net",
@@ -100,14 +102,14 @@ describe("loadDesiredGatewayState", () => {
   };
 
   it("waits a day past notAfter by default before pruning", async () => {
-    const state = await loadDesiredGatewayState(parseConfig(env), ledger, keyVault, NOW);
+    const state = await loadDesiredGatewayState(parseConfig(env), { ledger, keyVault, roots: noRoots }, NOW);
     expect(state.desired.revokedThumbprints).toEqual([tp(1), tp(2)]);
     expect(state.desired.expiredThumbprints).toEqual([tp(3)]);
   });
 
   it("follows GATEWAY_PRUNE_MARGIN_HOURS", async () => {
     const config = parseConfig({ ...env, GATEWAY_PRUNE_MARGIN_HOURS: "48" });
-    const state = await loadDesiredGatewayState(config, ledger, keyVault, NOW);
+    const state = await loadDesiredGatewayState(config, { ledger, keyVault, roots: noRoots }, NOW);
     expect(state.desired.revokedThumbprints).toEqual([tp(1), tp(2), tp(3)]);
     expect(state.desired.expiredThumbprints).toEqual([]);
   });

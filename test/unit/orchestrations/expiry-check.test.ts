@@ -53,7 +53,11 @@ describe("expiryCheckRun", () => {
     flow.answer("sent");
     expect(flow.call).toMatchObject({ functionName: "trackRevocationCapacity", input: { gatewayId, above: true } });
     flow.answer(3);
-    expect(flow.call).toMatchObject({ functionName: "raiseAlert", input: capacityAlert(capacity, 3) });
+    // The capacity policy is asked for a rotation before the alert, which names it.
+    expect(flow.call).toMatchObject({ functionName: "rotationForCapacity", input: { now: NOW.toISOString() } });
+    const rotation = { auto: true, state: "started", requestId: "ROT-1" } as const;
+    flow.answer(rotation);
+    expect(flow.call).toMatchObject({ functionName: "raiseAlert", input: capacityAlert(capacity, 3, rotation) });
     flow.answer("duplicate");
     expect(flow.call).toMatchObject({
       functionName: "startRenewal",
@@ -71,12 +75,17 @@ describe("expiryCheckRun", () => {
     });
   });
 
-  it("keys the capacity alert on the gateway and the crossing, with the forecast in its text", () => {
-    const alert = capacityAlert(capacity, 2);
+  it("keys the capacity alert on the gateway and the crossing, critical, with the forecast and the rotation", () => {
+    const alert = capacityAlert(capacity, 2, { auto: false, state: "none" });
     expect(alert.key).toBe(`capacity:${gatewayId.toLowerCase()}:2`);
+    expect(alert.severity).toBe("critical");
     expect(alert.detail).toContain(
       "250 of 300 revocation entries are used; full in about 25 days at 2 revocations a day",
     );
+    expect(alert.detail).toContain("no root rotation runs: start one (POST /api/v1/roots/rotations");
+    const started = capacityAlert(capacity, 2, { auto: true, state: "started", requestId: "ROT-7" });
+    expect(started.detail).toContain("root rotation ROT-7 was started by the capacity policy (ROOT_ROTATION_AUTO)");
+    expect(started.details).toMatchObject({ rotation: "started", rotationRequestId: "ROT-7" });
   });
 
   it("goes on past a failed alert, renews, and names the failure in a warning and the output", () => {
