@@ -62,6 +62,7 @@ export async function cancelRotation(request: HttpRequest, context: InvocationCo
   const running = snapshot !== undefined && ["Pending", "Running", "Suspended"].includes(snapshot.runtimeStatus);
   if (!running) return problem(409, "Rotation ended", "the rotation is not running: there is nothing to cancel");
   const step = stepOf(snapshot.customStatus);
+  if (step === "cancelling") return problem(409, "Already cancelling", "the rotation is being cancelled");
   if (!mayCancel(step)) {
     return problem(409, "Too late to cancel", `the rotation is at ${step ?? "?"}: the old root's retirement has begun`);
   }
