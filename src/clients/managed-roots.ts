@@ -7,7 +7,7 @@ import { rootBootstrapLock } from "./blob-lease-lock";
 import type { BlobLeaseLockOptions, BlobLeaseLock } from "./blob-lease-lock";
 import type { CaConfig, RootCa } from "./ca-model";
 import { locateRoot, readVersions } from "./ca-root-versions";
-import { discardOperation } from "./key-vault-certificate-ops";
+import { discardOperation, isStatus } from "./key-vault-certificate-ops";
 import type { KeyVaultClients } from "./keyvault";
 import type { RegisteredRoot, RootRegistry } from "./root-registry";
 
@@ -71,7 +71,8 @@ export function rootLock(
  * call disabled. A root that does not exist in Key Vault has nothing to disable.
  */
 export async function disableRootVersions(kv: KeyVaultClients, name: string): Promise<number> {
-  await discardOperation(kv, name);
+  // Only an operation still in progress is discarded: a finished one is history, and nothing is asked of it.
+  if (await operationInProgress(kv, name)) await discardOperation(kv, name);
   let disabled = 0;
   for (const version of await readVersions(kv, name)) {
     if (!version.enabled) continue;
@@ -79,6 +80,16 @@ export async function disableRootVersions(kv: KeyVaultClients, name: string): Pr
     disabled++;
   }
   return disabled;
+}
+
+async function operationInProgress(kv: KeyVaultClients, name: string): Promise<boolean> {
+  try {
+    const poller = await kv.certificates.getCertificateOperation(name);
+    return poller.getOperationState().certificateOperation?.status === "inProgress";
+  } catch (error) {
+    if (isStatus(error, 404)) return false;
+    throw error;
+  }
 }
 
 function messageOf(error: unknown): string {

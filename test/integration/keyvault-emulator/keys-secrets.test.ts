@@ -186,4 +186,20 @@ describe("a disabled certificate", () => {
     await h.certificates.updateCertificateProperties(name, "", { enabled: true });
     expect((await h.secrets.getSecret(name)).value).toBeDefined();
   });
+  it("disabled by version refuses that version's key only (a retired root's every version)", async () => {
+    const name = uniqueCertName("disabled-version");
+    const older = await createSelf(name);
+    const newer = await createSelf(name);
+    expect(newer.properties.version).not.toBe(older.properties.version);
+    await h.certificates.updateCertificateProperties(name, older.properties.version ?? "", { enabled: false });
+
+    await expect(h.cryptography(older.keyId!).sign("RS256", Buffer.alloc(32))).rejects.toMatchObject({
+      statusCode: 403,
+    });
+    expect((await h.cryptography(newer.keyId!).sign("RS256", Buffer.alloc(32))).result).toHaveLength(256);
+    await h.certificates.updateCertificateProperties(name, newer.properties.version ?? "", { enabled: false });
+    await expect(h.cryptography(newer.keyId!).sign("RS256", Buffer.alloc(32))).rejects.toMatchObject({
+      statusCode: 403,
+    });
+  });
 });

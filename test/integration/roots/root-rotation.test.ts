@@ -16,6 +16,7 @@ import {
 } from "../../../src/activities/root-rotation";
 import { services } from "../../../src/activities/services";
 import { scanExpiry } from "../../../src/clients/expiry-scan";
+import { blobServiceClient } from "../../../src/clients/storage";
 import { keyVaultSigner } from "../../../src/clients/key-vault-signer";
 import type { RootCa } from "../../../src/clients/key-vault-ca";
 import { trustedRoots } from "../../../src/clients/managed-roots";
@@ -136,6 +137,12 @@ describe("a second managed root", () => {
     expect(text).toMatch(/CA:TRUE, pathlen:0/);
     expect((await services().roots.get(created.name))?.state).toBe("pending");
     expect((await ensureRootAudited(ACTOR)).thumbprint).toBe(first.thumbprint);
+    // Bootstrapped under its own lease (one lock blob per vault and root name), given back.
+    const vault = new URL(getConfig().KEY_VAULT_URL).host.replace(/[^a-z0-9.-]/g, "-");
+    const locks = blobServiceClient(getConfig()).getContainerClient("p2s-locks");
+    expect((await locks.getBlobClient(`root-bootstrap/${vault}/${created.name}`).getProperties()).leaseState).toBe(
+      "available",
+    );
   });
 
   it("signs once promoted; each certificate verifies against its own root only", async () => {
@@ -255,8 +262,15 @@ describe("retiring the old root", () => {
 describe("cancelling a rotation", () => {
   it("before the promotion withdraws the new root and disables it; it can no longer be promoted", async () => {
     const rot = { rotationId: "rot-2", actor: ACTOR };
-    const created = await createNextRootNow(rot);
+    // Two deliveries at once (at-least-once, two instances): one root, one bootstrap, the same answer.
+    const [created, twin] = await Promise.all([createNextRootNow(rot), createNextRootNow(rot)]);
+    expect(twin).toEqual(created);
     expect(created.name).toBe(`${getConfig().CA_ROOT_NAME}-g3`);
+    const cas = [];
+    for await (const p of services().keyVault.certificates.listPropertiesOfCertificateVersions(created.name)) {
+      if (p.tags?.bootstrap === "complete") cas.push(p.version);
+    }
+    expect(cas).toHaveLength(1);
     expect(await withdrawRootNow({ ...rot, name: created.name })).toEqual({ name: created.name });
     expect(await withdrawRootNow({ ...rot, name: created.name })).toEqual({ name: created.name });
     expect((await services().roots.get(created.name))?.state).toBe("withdrawn");
@@ -266,6 +280,26 @@ describe("cancelling a rotation", () => {
     expect(managed.retiredNames.sort()).toEqual([first.name, created.name].sort());
     await expect(promoteRootNow({ ...rot, name: created.name })).rejects.toThrow(/is withdrawn, not pending/);
     await expect(createNextRootNow(rot)).rejects.toThrow(/is withdrawn/);
+  });
+
+  it("withdraws a root whose bootstrap stopped half-way: its pending operation discarded, nothing enabled", async () => {
+    const rot = { rotationId: "rot-4", actor: ACTOR };
+    const reserved = await services().roots.reserve(rot.rotationId, new Date());
+    const { certificates } = services().keyVault;
+    await certificates.beginCreateCertificate(reserved.name, {
+      issuerName: "Unknown",
+      subject: "CN=half-way",
+      exportable: false,
+      keyType: "RSA",
+      keySize: 2048,
+    });
+    expect(
+      (await certificates.getCertificateOperation(reserved.name)).getOperationState().certificateOperation?.status,
+    ).toBe("inProgress");
+    await withdrawRootNow({ ...rot, name: reserved.name });
+    await expect(certificates.getCertificateOperation(reserved.name)).rejects.toMatchObject({ statusCode: 404 });
+    expect((await versionsEnabled(reserved.name)).some((e) => e)).toBe(false);
+    expect((await services().roots.get(reserved.name))?.state).toBe("withdrawn");
   });
 
   it("after the promotion restores the old root as current; the new one is retiring", async () => {
