@@ -10,6 +10,12 @@ jest.mock(
 );
 
 import { CAPACITY_ACTOR } from "../../../src/activities/capacity-rotation";
+import { loadDesiredGatewayState } from "../../../src/clients/desired-gateway-state";
+import { keyVaultClients } from "../../../src/clients/keyvault";
+import { RootRegistry } from "../../../src/clients/root-registry";
+import { getConfig } from "../../../src/config";
+import type { CertificateRecord } from "../../../src/domain/ledger";
+import { thumbprintOf } from "../../../src/domain/thumbprint";
 import { revokedOn, startSyncSandbox, thumbprint } from "./sync-sandbox";
 import type { SyncSandbox } from "./sync-sandbox";
 
@@ -105,4 +111,53 @@ it("writes the 300 longest-valid entries, alerts once naming those left off, and
   expect(later).toContain(newer);
   expect(later).toContain(newest);
   expect(criticalAlerts().slice(alertsBefore)).toHaveLength(2);
+});
+
+it("reads only the trusted roots' revocations that can matter: rows read exclude expired and foreign ones", async () => {
+  const config = getConfig();
+  const deps = { ledger: s.ledger, keyVault: keyVaultClients(config), roots: RootRegistry.fromConfig(config) };
+  // The app's root as the gateway holds it: the ledger's rootThumbprint of what it issued is this thumbprint.
+  const appRoot = (await s.read()).state.roots.find((r) => r.name === config.CA_ROOT_NAME);
+  const rootThumbprint = thumbprintOf(Buffer.from(appRoot?.publicCertData ?? "", "base64"));
+  const now = new Date();
+  const put = async (n: number, over: Partial<CertificateRecord>): Promise<string[]> => {
+    const records = Array.from({ length: n }, (_, i): CertificateRecord => ({
+      userKey: `scale-${i}@contoso.com`,
+      upn: `scale-${i}@contoso.com`,
+      certificateName: `p2s-scale-${Math.random().toString(36).slice(2)}`,
+      status: "revoked",
+      requestId: `S-${i}`,
+      source: "api",
+      sourceId: `S-${i}`,
+      thumbprint: thumbprint(),
+      rootThumbprint,
+      notAfter: new Date(now.getTime() + 30 * DAY),
+      revokedAt: now,
+      updatedAt: now,
+      ...over,
+    }));
+    for (let i = 0; i < records.length; i += 25) {
+      await Promise.all(records.slice(i, i + 25).map((r) => s.ledger.putCertificate(r)));
+    }
+    return records.map((r) => r.thumbprint ?? "");
+  };
+  const before = await loadDesiredGatewayState(config, deps, now);
+  // Certificates that expired long ago (past the prune lookback), and revocations of a root no gateway trusts.
+  await put(120, { notAfter: new Date(now.getTime() - 200 * DAY) });
+  const foreign = await put(80, { rootThumbprint: "F".repeat(40) });
+  const trusted = await put(10, {});
+
+  const state = await loadDesiredGatewayState(config, deps, now);
+  // Exactly the ten new rows more: the 200 others are in the ledger but never read.
+  expect(state.rowsRead).toBe((before.rowsRead ?? 0) + 10);
+  expect(state.desired.revokedThumbprints).toEqual(expect.arrayContaining(trusted));
+  expect(state.desired.revocationInfo?.[trusted[0] ?? ""]).toMatchObject({ rootThumbprint });
+  expect((await s.ledger.listByStatus("revoked")).length).toBeGreaterThanOrEqual((state.rowsRead ?? 0) + 200);
+  // The writer applies them: the gateway's root is the ledger's issuing root, so they are wanted and written.
+  await s.reconcile();
+  expect((await s.settle()).runtimeStatus).toBe("Running");
+  const planned = revokedOn(await s.read());
+  expect(planned).toHaveLength(300);
+  // A revocation whose issuing root is on no gateway is never written (it protects nothing).
+  expect(planned.filter((t) => foreign.includes(t))).toEqual([]);
 });
