@@ -5,9 +5,11 @@ import { accessSettings, checkAccessSettings } from "./config-access";
 import { hrSettings } from "./config-hr";
 import { callbackSettings } from "./config-callbacks";
 import { expirySettings } from "./config-expiry";
+import { capacitySettings } from "./config-capacity";
 import { deliverySettings } from "./config-delivery";
 import { checkEntraSettings, entraSettings } from "./config-entra";
 import { profileSettings } from "./config-profiles";
+import { rotationSettings } from "./config-rotation";
 import { ticketingSettings } from "./config-ticketing";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
@@ -153,6 +155,7 @@ export const settingsSchema = z
       .pipe(httpsUrl.optional())
       .describe("https webhook that receives alerts (expiry, sync failures). Alerts are only logged when unset."),
     ...expirySettings,
+    ...capacitySettings,
     CLIENT_EXPIRY_WARNING_DAYS: intInRange(1, 365, 21).describe(
       "Client certificates alert (EXPIRY_ALERT_THRESHOLDS_DAYS) only at thresholds of this many days or fewer, and only while their user holds no later certificate (renewed).",
     ),
@@ -202,6 +205,7 @@ export const settingsSchema = z
     ...deliverySettings,
     ...entraSettings,
     ...profileSettings,
+    ...rotationSettings,
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
       "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",

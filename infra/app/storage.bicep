@@ -23,9 +23,9 @@ param hrEventsQueue string = 'hr-events'
 param profileContainer string = 'vpn-profiles'
 
 // The ledger's tables: src/clients/ledger.ts, hr-state.ts, and (on the branches merging now) delivery-services.ts,
-// entra-state.ts, alert-table.ts, root-registry.ts. The app creates any it misses; owning them here makes teardown
-// and audits plain.
-var ledgerTables = ['Certificates', 'Audit', 'Gateways', 'Users', 'Requests', 'HrEvents', 'Deliveries', 'Entra', 'Alerts', 'Roots']
+// entra-state.ts, alert-table.ts, root-registry.ts, rotation-table.ts. The app creates any it misses; owning them
+// here makes teardown and audits plain.
+var ledgerTables = ['Certificates', 'Audit', 'Gateways', 'Users', 'Requests', 'HrEvents', 'Deliveries', 'Entra', 'Alerts', 'Roots', 'Rotations']
 
 // The writers' lease locks (src/clients/blob-lease-lock.ts LOCK_CONTAINER).
 var lockContainer = 'p2s-locks'

@@ -6,14 +6,16 @@ import { parseCertificate } from "../domain/certificate-info";
 import { MAX_REVOKED_CERTIFICATES } from "../domain/gateway-config";
 import { clientThresholds, expiringClients, expiryAlert, renewalCandidates } from "../domain/expiry";
 import type { ExpiringObject, ExpiryAlert } from "../domain/expiry";
-import { capacityForecast } from "../domain/revocation-capacity";
+import { capacityForecast, FORECAST_WINDOW_DAYS } from "../domain/revocation-capacity";
 import type { CapacityForecast } from "../domain/revocation-capacity";
 import { thumbprintOf } from "../domain/thumbprint";
 import { parseGatewayId } from "./gateway";
 import type { GatewayClient } from "./gateway";
 import type { KeyVaultClients } from "./keyvault";
 import type { Ledger } from "./ledger";
+import type { RootCa } from "./ca-model";
 import { trustedRoots } from "./managed-roots";
+import { UNKNOWN_ROOT_PARTITION } from "./revocation-index";
 import type { RootRegistry } from "./root-registry";
 
 export type ExpiryConfig = Pick<
@@ -60,8 +62,9 @@ export async function scanExpiry(
   const problems: string[] = [];
   const roots: ExpiringObject[] = [];
   const capacity: GatewayCapacity[] = [];
-  const revoked = await deps.ledger.listByStatus("revoked");
-  const revokedAts = revoked.flatMap((r) => (r.revokedAt === undefined ? [] : [r.revokedAt]));
+  // Every trusted managed root (the signing one, one still retiring, one a rotation has made), not only CA_ROOT_NAME.
+  const managed = await trustedRoots(deps.keyVault, deps.roots);
+  const revokedAts = await recentRevocations(deps.ledger, managed.trusted, managed.rootError !== undefined, now);
   for (const id of config.GATEWAY_RESOURCE_IDS) {
     const ref = parseGatewayId(id);
     try {
@@ -86,8 +89,6 @@ export async function scanExpiry(
       problems.push(`gateway ${ref.name} could not be read: ${messageOf(error)}`);
     }
   }
-  // Every trusted managed root (the signing one, one still retiring, one a rotation has made), not only CA_ROOT_NAME.
-  const managed = await trustedRoots(deps.keyVault, deps.roots);
   if (managed.rootError !== undefined) problems.push(managed.rootError);
   for (const root of managed.trusted) {
     roots.push({
@@ -112,6 +113,26 @@ export async function scanExpiry(
     notAfter: r.notAfter?.toISOString() ?? "",
   }));
   return { alerts, renewals, capacity, problems };
+}
+
+/**
+ * When each revocation of the forecast window was made, from the revocation index: the trusted roots' partitions (and
+ * records without a root), only certificates that had not expired before the window (one revoked in it had not).
+ * Every partition when a root cannot be read.
+ */
+async function recentRevocations(
+  ledger: Ledger,
+  trusted: readonly RootCa[],
+  rootUnknown: boolean,
+  now: Date,
+): Promise<Date[]> {
+  await ledger.revocations.ensureBackfilled(() => ledger.listByStatus("revoked"));
+  const since = new Date(now.getTime() - FORECAST_WINDOW_DAYS * 86_400_000);
+  const partitions = [...trusted.map((r) => r.thumbprint), UNKNOWN_ROOT_PARTITION];
+  const read = rootUnknown
+    ? await ledger.revocations.readAll(since)
+    : await ledger.revocations.readForWriter(partitions, since);
+  return read.entries.flatMap((r) => (r.revokedAt === undefined ? [] : [r.revokedAt]));
 }
 
 function decodeRoot(publicCertData: string): { thumbprint: string; notAfter: string } | undefined {

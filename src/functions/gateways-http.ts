@@ -15,6 +15,8 @@ export interface GatewayView {
   readonly revokedCapacity: number;
   /** Changes the writer still has to apply (revocations to add or prune, roots to add or update). */
   readonly pendingChanges: number;
+  /** Revocations the ledger wants that do not fit (over 300): left off, those that expire soonest. */
+  readonly revocationsLeftOff: number;
   readonly lastSyncAt: string | null;
   readonly lastOutcome: string | null;
   /** The gateway's provisioningState (Succeeded, Updating, Failed); null when it could not be read. */
@@ -26,9 +28,9 @@ export interface GatewayView {
 export async function listGateways(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const caller = await authorize(request, { role: "Gateways.Read" });
   if (!caller.ok) return caller.response;
-  const { config, ledger, keyVault, gateways } = services();
+  const { config, ledger, keyVault, gateways, roots } = services();
   const now = new Date();
-  const { desired } = await loadDesiredGatewayState(config, ledger, keyVault, now);
+  const { desired } = await loadDesiredGatewayState(config, { ledger, keyVault, roots }, now);
   const managed = new Set(desired.roots.map((r) => r.name.toLowerCase()));
   const views = await Promise.all(
     config.GATEWAY_RESOURCE_IDS.map(async (id): Promise<GatewayView> => {
@@ -45,8 +47,12 @@ export async function listGateways(request: HttpRequest, context: InvocationCont
         const snapshot = await gateways.read(ref);
         const pendingChanges = pendingChangeCount(snapshot.state, desired, now);
         let error: string | undefined;
+        let revocationsLeftOff = 0;
         try {
-          planSync(snapshot.state, desired, now);
+          revocationsLeftOff = planSync(snapshot.state, desired, now).leftOff.length;
+          if (revocationsLeftOff > 0) {
+            error = `${revocationsLeftOff} revocations do not fit in the gateway's ${MAX_REVOKED_CERTIFICATES} entries: the ones that expire soonest are left off until a root rotation retires their root`;
+          }
         } catch (e) {
           if (!(e instanceof GatewayCapacityError)) throw e;
           error = e.message;
@@ -58,6 +64,7 @@ export async function listGateways(request: HttpRequest, context: InvocationCont
           roots: snapshot.state.roots.map((r) => ({ name: r.name, managed: managed.has(r.name.toLowerCase()) })),
           revokedCount: snapshot.state.revoked.length,
           pendingChanges,
+          revocationsLeftOff,
           // An Updating or Failed gateway shows the object it was given, not necessarily what it enforces.
           inSync: pendingChanges === 0 && error === undefined && provisioningState === "Succeeded",
           ...(error === undefined ? {} : { error }),
@@ -71,6 +78,7 @@ export async function listGateways(request: HttpRequest, context: InvocationCont
           roots: [],
           revokedCount: 0,
           pendingChanges: 0,
+          revocationsLeftOff: 0,
           inSync: false,
           error: message,
         };

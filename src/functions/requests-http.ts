@@ -55,12 +55,15 @@ export async function getRequest(request: HttpRequest, context: InvocationContex
   if (record === undefined || !mayRead(reader.value, record)) return notFound();
   const client = df.getClient(context);
   const snapshot = await instanceSnapshot(client, record.instanceId);
-  // "awaiting-collection" only once the credential can be read: the delivery's own step says when.
+  // "awaiting-collection" only once the credential can be read: the delivery's own step says when. A rotation's
+  // "awaiting-collection" is its users' collections: it has no delivery of its own.
+  const delivers = record.kind !== "rotation";
   const delivery =
-    snapshot !== undefined && stepOf(snapshot.customStatus) === "awaiting-collection"
+    delivers && snapshot !== undefined && stepOf(snapshot.customStatus) === "awaiting-collection"
       ? await instanceSnapshot(client, deliveryInstanceId(record.instanceId))
       : undefined;
-  const view = requestView(record, snapshot === undefined ? undefined : withDeliveryStep(snapshot, delivery));
+  const shown = snapshot === undefined || !delivers ? snapshot : withDeliveryStep(snapshot, delivery);
+  const view = requestView(record, shown);
   const done = view.status === "succeeded" || view.status === "failed";
   return {
     status: 200,

@@ -10,6 +10,10 @@ import type { Alert } from "../clients/alerts";
 import type { GatewayCapacity } from "../clients/expiry-scan";
 import { collectExpiry, expireCertificates, trackRevocationCapacity } from "../activities/expiry";
 import { startRenewal } from "../activities/renewal";
+import { startScheduledRotation } from "../activities/root-rotation-schedule";
+import { rotationForCapacity } from "../activities/capacity-rotation";
+import { describeRotation } from "../domain/capacity-alert";
+import type { CapacityRotation } from "../domain/capacity-alert";
 import { describeForecast } from "../domain/revocation-capacity";
 import { describeFailure } from "./fail-loudly";
 
@@ -26,6 +30,8 @@ export interface ExpiryCheckResult {
   readonly alerts: number;
   readonly renewals: readonly { readonly thumbprint: string; readonly requestId: string }[];
   readonly failures: readonly string[];
+  /** The root rotation the schedule started (or joined) this run: the current root is near its expiry. */
+  readonly rotation?: string;
 }
 
 export const expiryCheck: OrchestrationHandler = function* (context: OrchestrationContext) {
@@ -55,7 +61,12 @@ export const expiryCheck: OrchestrationHandler = function* (context: Orchestrati
   for (const c of scan.capacity) {
     yield* attempt(`capacity of ${c.name}`, function* () {
       const crossing = yield* run(trackRevocationCapacity, { gatewayId: c.gatewayId, above: c.above }, retry);
-      if (c.above) yield* alert(capacityAlert(c, crossing));
+      if (!c.above) return;
+      // The capacity policy: with ROOT_ROTATION_AUTO a rotation starts (or the running one is joined); the alert
+      // names it, or says how to start one.
+      const reason = `gateway ${c.name}: the revocation list is ${c.forecast.percent} % full`;
+      const rotation = yield* run(rotationForCapacity, { reason, now }, retry);
+      yield* alert(capacityAlert(c, crossing, rotation));
     });
   }
 
@@ -67,6 +78,13 @@ export const expiryCheck: OrchestrationHandler = function* (context: Orchestrati
       renewals.push({ thumbprint: candidate.thumbprint, requestId: started.requestId });
     });
   }
+
+  // A root near its expiry is rotated (ROOT_ROTATION_BEFORE_EXPIRY_DAYS), once per root.
+  let rotation: string | undefined;
+  yield* attempt("scheduled root rotation", function* () {
+    const scheduled = yield* run(startScheduledRotation, { now }, retry);
+    if (scheduled.due) rotation = scheduled.requestId;
+  });
 
   const problems = [...scan.problems, ...failures];
   if (problems.length > 0) {
@@ -83,19 +101,33 @@ export const expiryCheck: OrchestrationHandler = function* (context: Orchestrati
     );
   }
   context.df.setCustomStatus("done");
-  const result: ExpiryCheckResult = { at: now, expired, alerts, renewals, failures };
+  const result: ExpiryCheckResult = {
+    at: now,
+    expired,
+    alerts,
+    renewals,
+    failures,
+    ...(rotation === undefined ? {} : { rotation }),
+  };
   return result;
 };
 
-/** Once per gateway per crossing of the line: the crossing number is in the key. */
-export function capacityAlert(c: GatewayCapacity, crossing: number): Alert {
+/**
+ * Once per gateway per crossing of the line: the crossing number is in the key. Critical: past 300 entries the
+ * revocations that expire soonest are left off the gateway, and only a root rotation makes room.
+ */
+export function capacityAlert(c: GatewayCapacity, crossing: number, rotation?: CapacityRotation): Alert {
   const f = c.forecast;
+  const policy =
+    rotation === undefined
+      ? "start a root rotation (POST /api/v1/roots/rotations) or set ROOT_ROTATION_AUTO=true"
+      : describeRotation(rotation, "the old root's entries");
   return {
     key: `capacity:${c.gatewayId.toLowerCase()}:${crossing}`,
-    severity: f.percent >= 95 ? "error" : "warning",
+    severity: "critical",
     kind: "capacity",
     title: `Gateway ${c.name}: the revocation list is ${f.percent} % full`,
-    detail: `${f.used} of ${f.capacity} revocation entries are used; ${describeForecast(f)}. Past ${f.capacity} no revocation can be written to the gateway: shorten certificate validity or plan a root rollover.`,
+    detail: `${f.used} of ${f.capacity} revocation entries are used; ${describeForecast(f)}. Past ${f.capacity} the writer leaves off the revocations that expire soonest (their certificates can still connect) until a root rotation retires their root: ${policy}.`,
     subject: c.gatewayId,
     details: {
       used: f.used,
@@ -104,6 +136,8 @@ export function capacityAlert(c: GatewayCapacity, crossing: number): Alert {
       ratePerDay: f.ratePerDay,
       daysUntilFull: f.daysUntilFull ?? -1,
       crossing,
+      rotation: rotation?.state ?? "",
+      rotationRequestId: rotation?.requestId ?? "",
     },
   };
 }

@@ -3,7 +3,10 @@ import type * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import { run } from "../activities/define";
 import { raiseAlert } from "../activities/alert";
+import { rotationForCapacity } from "../activities/capacity-rotation";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
+import { leftOffAlert } from "../domain/capacity-alert";
+import type { LeftOffRevocation } from "../domain/gateway-config";
 import { failureKey } from "./fail-loudly";
 
 /** One raise of the writer, so an alert activity that is delivered twice alerts once (see failureKey). */
@@ -67,6 +70,30 @@ export function* failLoudly(
   }
   context.df.setCustomStatus({ gateway: gatewayName, state: "failed", outcome });
   throw new Error([`gateway ${gatewayName}: ${detail}`, ...problems].join("; "));
+}
+
+/**
+ * Revocations were left off the gateway for want of room: with ROOT_ROTATION_AUTO a rotation starts (or the running
+ * one is joined), and a critical alert names what was left off and the rotation that clears it, once per distinct
+ * left-off set (its key). Never a reason for the writer to stop: a failure shows in the status only.
+ */
+export function* alertLeftOff(
+  context: OrchestrationContext,
+  retry: df.RetryOptions,
+  gatewayId: string,
+  leftOff: readonly LeftOffRevocation[],
+  users: Readonly<Record<string, string>>,
+): Generator<Task, void, unknown> {
+  const gatewayName = nameOf(gatewayId);
+  try {
+    const reason = `gateway ${gatewayName} has no room for ${leftOff.length} revocations`;
+    const now = context.df.currentUtcDateTime.toISOString();
+    const rotation = yield* run(rotationForCapacity, { reason, now }, retry);
+    yield* run(raiseAlert, leftOffAlert({ gatewayId, gatewayName, leftOff, users, rotation }), retry);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    context.df.setCustomStatus({ gateway: gatewayName, state: "capacity alert not sent", detail: why });
+  }
 }
 
 export function nameOf(gatewayId: string): string {

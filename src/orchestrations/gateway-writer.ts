@@ -15,7 +15,7 @@ import type { AwaitWriteOutcome, PassSetback, PlannedWrite } from "../activities
 import { computeDesiredGatewayState } from "../activities/gateway-desired-state";
 import { recordGatewaySync } from "../activities/gateway-record-sync";
 import { requestProfileRegenerationActivity } from "../activities/profile";
-import { failLoudly, nameOf, warn } from "./gateway-writer-alerts";
+import { alertLeftOff, failLoudly, nameOf, warn } from "./gateway-writer-alerts";
 import { disconnectRevokedSessions, findRevokedSessions } from "../activities/gateway-sessions";
 import { CHANGES_PENDING_EVENT, GATEWAY_WRITER_ORCHESTRATION } from "../clients/gateway-writer-starter";
 import type { ChangesPending } from "../clients/gateway-writer-starter";
@@ -268,7 +268,14 @@ function* onePass(
     });
   }
 
-  if (plan !== undefined && (plan.rootsAdded.length > 0 || plan.rootsRemoved.length > 0)) {
+  // Over capacity the write carried the revocations that stay valid longest: say what was left off (once per set).
+  const leftOff = (plan === undefined ? (begun.outcome === "inSync" ? begun.leftOff : undefined) : plan.leftOff) ?? [];
+  if (leftOff.length > 0) yield* alertLeftOff(context, retry, input.gatewayId, leftOff, revokedUsers);
+
+  if (
+    plan !== undefined &&
+    (plan.rootsAdded.length > 0 || plan.rootsRemoved.length > 0 || (plan.rootsRetired?.length ?? 0) > 0)
+  ) {
     // Our own root changes change the VPN profile: ask for a new one now, not only through Event Grid.
     yield* run(requestProfileRegenerationActivity, { gatewayId: input.gatewayId, reason: `writer ${passId}` }, retry);
   }

@@ -70,13 +70,31 @@ describe("revocationWindow", () => {
 });
 
 describe("loadDesiredGatewayState", () => {
-  const ledger = { listByStatus: () => Promise.resolve(records) } as unknown as Ledger;
+  // The index as the ledger keeps it: records without a root are in the "unknown" partition, read by range.
+  const ledger = {
+    listByStatus: () => Promise.resolve(records),
+    revocations: {
+      ensureBackfilled: () => Promise.resolve(false),
+      readForWriter: (partitions: readonly string[], cutoff: Date) => {
+        const entries = partitions.includes("unknown")
+          ? records.filter((r) => r.notAfter === undefined || r.notAfter.getTime() > cutoff.getTime())
+          : [];
+        return Promise.resolve({ entries, rowsRead: entries.length });
+      },
+      readAll: (cutoff: Date) => {
+        const entries = records.filter((r) => r.notAfter === undefined || r.notAfter.getTime() > cutoff.getTime());
+        return Promise.resolve({ entries, rowsRead: entries.length });
+      },
+    },
+  } as unknown as Ledger;
   // No root yet: the certificate client answers 404 as Key Vault would before the first bootstrap.
   const keyVault = {
     certificates: {
       getCertificate: () => Promise.reject(Object.assign(new Error("not found"), { statusCode: 404 })),
     },
   } as unknown as KeyVaultClients;
+  // No root registered yet.
+  const noRoots = { list: () => Promise.resolve([]) };
   const env = {
     AzureWebJobsStorage: "UseDevelopmentStorage=true",
     KEY_VAULT_URL: "https://vault.vault.azure.net",
@@ -84,14 +102,14 @@ describe("loadDesiredGatewayState", () => {
   };
 
   it("waits a day past notAfter by default before pruning", async () => {
-    const state = await loadDesiredGatewayState(parseConfig(env), ledger, keyVault, NOW);
+    const state = await loadDesiredGatewayState(parseConfig(env), { ledger, keyVault, roots: noRoots }, NOW);
     expect(state.desired.revokedThumbprints).toEqual([tp(1), tp(2)]);
     expect(state.desired.expiredThumbprints).toEqual([tp(3)]);
   });
 
   it("follows GATEWAY_PRUNE_MARGIN_HOURS", async () => {
     const config = parseConfig({ ...env, GATEWAY_PRUNE_MARGIN_HOURS: "48" });
-    const state = await loadDesiredGatewayState(config, ledger, keyVault, NOW);
+    const state = await loadDesiredGatewayState(config, { ledger, keyVault, roots: noRoots }, NOW);
     expect(state.desired.revokedThumbprints).toEqual([tp(1), tp(2), tp(3)]);
     expect(state.desired.expiredThumbprints).toEqual([]);
   });

@@ -53,13 +53,19 @@ describe("expiryCheckRun", () => {
     flow.answer("sent");
     expect(flow.call).toMatchObject({ functionName: "trackRevocationCapacity", input: { gatewayId, above: true } });
     flow.answer(3);
-    expect(flow.call).toMatchObject({ functionName: "raiseAlert", input: capacityAlert(capacity, 3) });
+    // The capacity policy is asked for a rotation before the alert, which names it.
+    expect(flow.call).toMatchObject({ functionName: "rotationForCapacity", input: { now: NOW.toISOString() } });
+    const rotation = { auto: true, state: "started", requestId: "ROT-1" } as const;
+    flow.answer(rotation);
+    expect(flow.call).toMatchObject({ functionName: "raiseAlert", input: capacityAlert(capacity, 3, rotation) });
     flow.answer("duplicate");
     expect(flow.call).toMatchObject({
       functionName: "startRenewal",
       input: { ...scan.renewals[0], now: NOW.toISOString() },
     });
     flow.answer({ requestId: "r1", instanceId: "i1", started: true });
+    expect(flow.call).toMatchObject({ functionName: "startScheduledRotation", input: { now: NOW.toISOString() } });
+    flow.answer({ due: false });
     expect(flow.output).toEqual({
       at: NOW.toISOString(),
       expired: 2,
@@ -69,12 +75,17 @@ describe("expiryCheckRun", () => {
     });
   });
 
-  it("keys the capacity alert on the gateway and the crossing, with the forecast in its text", () => {
-    const alert = capacityAlert(capacity, 2);
+  it("keys the capacity alert on the gateway and the crossing, critical, with the forecast and the rotation", () => {
+    const alert = capacityAlert(capacity, 2, { auto: false, state: "none" });
     expect(alert.key).toBe(`capacity:${gatewayId.toLowerCase()}:2`);
+    expect(alert.severity).toBe("critical");
     expect(alert.detail).toContain(
       "250 of 300 revocation entries are used; full in about 25 days at 2 revocations a day",
     );
+    expect(alert.detail).toContain("no root rotation runs: start one (POST /api/v1/roots/rotations");
+    const started = capacityAlert(capacity, 2, { auto: true, state: "started", requestId: "ROT-7" });
+    expect(started.detail).toContain("root rotation ROT-7 was started by the capacity policy (ROOT_ROTATION_AUTO)");
+    expect(started.details).toMatchObject({ rotation: "started", rotationRequestId: "ROT-7" });
   });
 
   it("goes on past a failed alert, renews, and names the failure in a warning and the output", () => {
@@ -83,6 +94,7 @@ describe("expiryCheckRun", () => {
     flow.fail(new Error("alert webhook answered 503\n  at x"));
     expect(flow.call).toMatchObject({ functionName: "startRenewal" });
     flow.answer({ requestId: "r1", instanceId: "i1", started: true });
+    flow.answer({ due: false });
     expect(flow.call).toMatchObject({
       functionName: "raiseAlert",
       input: { severity: "warning", title: "The expiry check could not judge everything" },
@@ -92,5 +104,13 @@ describe("expiryCheckRun", () => {
     expect((flow.output as { failures: string[] }).failures).toEqual([
       "alert expiry:gateway-root:x:AA:30: alert webhook answered 503",
     ]);
+  });
+
+  it("starts the scheduled root rotation after the renewals and names it in the output", () => {
+    const flow = start();
+    flow.answer(0).answer({ ...scan, alerts: [], capacity: [], renewals: [] });
+    expect(flow.call).toMatchObject({ functionName: "startScheduledRotation", input: { now: NOW.toISOString() } });
+    flow.answer({ due: true, requestId: "f".repeat(32), started: true });
+    expect(flow.output).toMatchObject({ rotation: "f".repeat(32), failures: [] });
   });
 });

@@ -1,0 +1,305 @@
+// The rootRotation orchestration, step by step: every step shown and audited in order, the gateways read until they
+// trust the new root, users reissued a batch at a time, the old root retired once all have collected (or at the end of
+// the grace period), and a cancellation undone as it must be: the new root withdrawn before the promotion, the old
+// root restored after it, and no cancellation at all once the retirement has begun.
+jest.mock(
+  "@azure/functions-core",
+  () =>
+    jest.requireActual<typeof import("../../support/durable/fake-invoker")>("../../support/durable/fake-invoker")
+      .coreStandin,
+  { virtual: true },
+);
+
+import { rootRotation } from "../../../src/orchestrations/root-rotation";
+import type { RotationInput } from "../../../src/domain/rotation-run";
+import { OrchestrationDriver } from "./orchestration-driver";
+
+const START = new Date("2026-12-06T10:00:00.000Z");
+const GW1 = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/vgw-1";
+const GW2 = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/vgw-2";
+const OLD = { name: "p2s-root", thumbprint: "A".repeat(40) };
+const NEW = { name: "p2s-root-g2", thumbprint: "B".repeat(40), notAfter: "2036-12-06T10:00:00.000Z" };
+
+const input: RotationInput = {
+  rotationId: "r".repeat(32),
+  trigger: "manual",
+  actor: "user:op@contoso.com oid=1",
+  reason: "yearly",
+  requestedAt: START.toISOString(),
+  gatewayIds: [GW1, GW2],
+  settings: { graceDays: 1, batchSize: 2, pollSeconds: 10, collectionCheckMinutes: 60, gatewayDeadlineHours: 1 },
+};
+
+interface FakeTimer {
+  readonly timer: Date;
+  cancelled: boolean;
+  cancel(): void;
+}
+
+/** A rotation on a clock the test moves: each timer the flow waits on moves the clock to its time. */
+class Rotation {
+  now = START;
+  readonly timers: FakeTimer[] = [];
+  readonly cancelEvent = { isCompleted: false, result: undefined as unknown };
+  readonly flow: OrchestrationDriver;
+
+  constructor() {
+    const clock = (): Date => this.now;
+    this.flow = new OrchestrationDriver(rootRotation, input, {
+      get currentUtcDateTime() {
+        return clock();
+      },
+      instanceId: "root-rotation-p2s-root-1",
+      waitForExternalEvent: (name: string) => {
+        expect(name).toBe("cancelRotation");
+        return this.cancelEvent;
+      },
+      createTimer: (at: Date) => {
+        const timer: FakeTimer = {
+          timer: at,
+          cancelled: false,
+          cancel() {
+            this.cancelled = true;
+          },
+        };
+        this.timers.push(timer);
+        return timer;
+      },
+      callActivityWithRetry: (functionName: string, retryOptions: unknown, activityInput: unknown) => ({
+        actionObj: { functionName, input: activityInput, retryOptions },
+      }),
+      Task: { any: (tasks: unknown[]) => ({ any: tasks }) },
+    });
+  }
+
+  /** The flow waits on a timer (alone, or against the cancel event): it fires, the clock moves to it. */
+  fireTimer(): this {
+    const pending = this.flow.pending as { any?: unknown[]; timer?: Date };
+    const timer = (pending.any?.find((t) => (t as { timer?: Date }).timer !== undefined) ?? pending) as FakeTimer;
+    if (!(timer.timer instanceof Date)) throw new Error(`the flow waits on ${JSON.stringify(pending)}, not a timer`);
+    if (timer.timer > this.now) this.now = timer.timer;
+    this.flow.answer(null);
+    return this;
+  }
+
+  /** Whether the flow's current wait can be ended by the cancel event. */
+  get cancellableWait(): boolean {
+    const pending = this.flow.pending as { any?: unknown[] };
+    return pending.any?.includes(this.cancelEvent) === true;
+  }
+
+  /** The cancel event arrives; the flow sees it at its current wait. */
+  cancel(reason = "changed our mind"): this {
+    this.cancelEvent.isCompleted = true;
+    this.cancelEvent.result = { actor: "user:op@contoso.com oid=1", reason };
+    this.flow.answer(null);
+    return this;
+  }
+
+  /** Expects the activity `name` (with input matching `like`) and answers it. */
+  expect(name: string, like: object | undefined, result: unknown): this {
+    const call = this.flow.call;
+    expect(call.functionName).toBe(name);
+    if (like !== undefined) expect(call.input).toMatchObject(like);
+    expect(call.retry?.maxNumberOfAttempts).toBeGreaterThan(1);
+    this.flow.answer(result);
+    return this;
+  }
+
+  /** A step begins: a cancellation check (a zero timer against the event), then its audit. */
+  step(name: string): this {
+    if (this.cancellableWait) this.fireTimer();
+    return this.expect("auditRotation", { action: "rotation.step", event: `step:${name}` }, "recorded");
+  }
+
+  steps(): string[] {
+    return this.flow.customStatuses.map((s) => (s as { step: string }).step).filter((s, i, all) => all[i - 1] !== s);
+  }
+
+  /** Runs from the start to the end of the reissue step: users a and b, then c. */
+  throughReissue(): this {
+    this.throughPromotion();
+    this.step("reissuing");
+    this.expect(
+      "listUsersToReissue",
+      { rootThumbprint: NEW.thumbprint, limit: 2 },
+      { upns: ["a@x.com", "b@x.com"], next: "b@x.com" },
+    );
+    this.expect(
+      "startRotationRenewals",
+      { upns: ["a@x.com", "b@x.com"], rotationId: input.rotationId },
+      { instanceIds: ["i1", "i2"] },
+    );
+    this.expect("countUnissuedRenewals", { instanceIds: ["i1", "i2"] }, 1).fireTimer();
+    this.expect("countUnissuedRenewals", { instanceIds: ["i1", "i2"] }, 0);
+    this.expect("listUsersToReissue", { after: "b@x.com" }, { upns: ["c@x.com"] });
+    this.expect("startRotationRenewals", { upns: ["c@x.com"] }, { instanceIds: ["i3"] });
+    return this.expect("countUnissuedRenewals", { instanceIds: ["i3"] }, 0);
+  }
+
+  throughPromotion(): this {
+    this.throughGateways();
+    this.step("regenerating-profiles");
+    this.expect("requestProfileRegeneration", { gatewayId: GW1 }, "disabled");
+    this.expect("requestProfileRegeneration", { gatewayId: GW2 }, "disabled");
+    this.step("switching-signing-root");
+    return this.expect("promoteRoot", { rotationId: input.rotationId, name: NEW.name }, { name: NEW.name });
+  }
+
+  throughGateways(): this {
+    this.throughCreation();
+    this.step("adding-root-to-gateways");
+    this.expect("wakeGatewayWriters", undefined, []);
+    const both = { trusted: [NEW.thumbprint, OLD.thumbprint], absent: [] };
+    this.expect("checkGatewayRoots", { gatewayId: GW1, ...both }, { ok: true, detail: "" });
+    this.expect("checkGatewayRoots", { gatewayId: GW2, ...both }, { ok: false, detail: "root B is not on it yet" });
+    // Only the gateway that was not there yet is read again, after the poll interval.
+    this.fireTimer();
+    expect(this.now.getTime() - START.getTime()).toBe(10_000);
+    return this.expect("checkGatewayRoots", { gatewayId: GW2, ...both }, { ok: true, detail: "" });
+  }
+
+  throughCreation(): this {
+    this.step("creating-root");
+    this.expect("rotationOldRoot", { rotationId: input.rotationId }, OLD);
+    return this.expect("createNextRoot", { rotationId: input.rotationId, actor: input.actor }, NEW);
+  }
+
+  /** From the retirement to the end. */
+  retireAndPrune(): this {
+    this.step("retiring-old-root");
+    this.expect("retireRoot", { rotationId: input.rotationId, name: OLD.name }, { superseded: 3 });
+    this.step("pruning-revocations");
+    this.expect("wakeGatewayWriters", undefined, []);
+    const after = { trusted: [NEW.thumbprint], absent: [OLD.thumbprint] };
+    this.expect("checkGatewayRoots", { gatewayId: GW1, ...after }, { ok: true, detail: "" });
+    this.expect("checkGatewayRoots", { gatewayId: GW2, ...after }, { ok: true, detail: "" });
+    this.expect("requestProfileRegeneration", { gatewayId: GW1 }, "disabled");
+    this.expect("requestProfileRegeneration", { gatewayId: GW2 }, "disabled");
+    return this.expect("auditRotation", { action: "rotation.completed" }, "recorded");
+  }
+}
+
+describe("rootRotation", () => {
+  it("runs every step in order and retires the old root as soon as every reissued user has collected", () => {
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    r.expect("countRotationCollection", { rotationId: input.rotationId }, { reissued: 3, collected: 2, open: 1 });
+    r.fireTimer();
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
+    // Well before the grace period's end: an hour's check found them all collected.
+    r.fireTimer(); // the last cancellation check before the retirement
+    r.retireAndPrune();
+    expect(r.flow.done).toBe(true);
+    expect(r.steps()).toEqual([
+      "creating-root",
+      "adding-root-to-gateways",
+      "regenerating-profiles",
+      "switching-signing-root",
+      "reissuing",
+      "awaiting-collection",
+      "retiring-old-root",
+      "pruning-revocations",
+      "done",
+    ]);
+    expect(r.flow.output).toEqual({
+      status: "completed",
+      oldRoot: OLD,
+      newRoot: { name: NEW.name, thumbprint: NEW.thumbprint },
+      oldRootName: OLD.name,
+      oldRootThumbprint: OLD.thumbprint,
+      newRootName: NEW.name,
+      newRootThumbprint: NEW.thumbprint,
+      reissued: 3,
+      collected: 3,
+    });
+  });
+
+  it("retires the old root at the end of the grace period when some users never collect", () => {
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    const graceEnds = r.now.getTime() + 24 * 3_600_000;
+    for (let checks = 0; r.now.getTime() < graceEnds; checks++) {
+      expect(checks).toBeLessThan(25);
+      r.expect("countRotationCollection", undefined, { reissued: 3, collected: 1, open: 2 }).fireTimer();
+    }
+    expect(r.now.getTime()).toBe(graceEnds);
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 1, open: 2 });
+    r.fireTimer();
+    r.retireAndPrune();
+    expect(r.flow.output).toMatchObject({ status: "completed", reissued: 3, collected: 1 });
+  });
+
+  it("cancelled before the promotion: withdraws the new root and wakes the writers to remove it", () => {
+    const r = new Rotation().throughCreation();
+    r.step("adding-root-to-gateways");
+    r.expect("wakeGatewayWriters", undefined, []);
+    r.expect("checkGatewayRoots", { gatewayId: GW1 }, { ok: false, detail: "not yet" });
+    r.expect("checkGatewayRoots", { gatewayId: GW2 }, { ok: false, detail: "not yet" });
+    expect(r.cancellableWait).toBe(true);
+    r.cancel("wrong day");
+    r.expect("withdrawRoot", { rotationId: input.rotationId, name: NEW.name }, {});
+    r.expect("wakeGatewayWriters", undefined, []);
+    r.expect(
+      "auditRotation",
+      { action: "rotation.cancelled", reason: "wrong day", details: { undo: "withdraw" } },
+      "recorded",
+    );
+    expect(r.flow.output).toMatchObject({ status: "cancelled", reason: "wrong day", reissued: 0 });
+    expect(r.steps().slice(-2)).toEqual(["cancelling", "cancelled"]);
+    expect(r.timers.at(-1)?.cancelled).toBe(true);
+  });
+
+  it("cancelled after the promotion (while users collect): the old root signs again, nothing is retired", () => {
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 0, open: 3 });
+    r.cancel();
+    r.expect("restoreRoot", { rotationId: input.rotationId, oldName: OLD.name, newName: NEW.name }, {});
+    r.expect("wakeGatewayWriters", undefined, []);
+    r.expect("auditRotation", { action: "rotation.cancelled", details: { undo: "restore" } }, "recorded");
+    expect(r.flow.output).toMatchObject({ status: "cancelled", reissued: 3 });
+  });
+
+  it("a cancel event that arrived during an activity ends the flow at the next step", () => {
+    const r = new Rotation().throughGateways();
+    // The event arrived while the gateways were read; the next step's check sees it.
+    r.cancelEvent.isCompleted = true;
+    r.cancelEvent.result = { actor: "user:op", reason: "stop" };
+    r.fireTimer();
+    r.expect("withdrawRoot", { name: NEW.name }, {});
+  });
+
+  it("takes no cancellation once the retirement has begun: its waits are plain timers", () => {
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
+    r.fireTimer();
+    r.step("retiring-old-root");
+    r.expect("retireRoot", { name: OLD.name }, { superseded: 3 });
+    r.step("pruning-revocations");
+    r.expect("wakeGatewayWriters", undefined, []);
+    r.expect("checkGatewayRoots", { gatewayId: GW1 }, { ok: false, detail: "root A is still on it" });
+    r.expect("checkGatewayRoots", { gatewayId: GW2 }, { ok: true, detail: "" });
+    expect(r.cancellableWait).toBe(false);
+    r.fireTimer();
+    r.expect("checkGatewayRoots", { gatewayId: GW1 }, { ok: true, detail: "" });
+  });
+
+  it("fails loudly when a gateway does not trust the new root by the deadline (a restart resumes)", () => {
+    const r = new Rotation().throughCreation();
+    r.step("adding-root-to-gateways");
+    r.expect("wakeGatewayWriters", undefined, []);
+    r.expect("checkGatewayRoots", { gatewayId: GW1 }, { ok: true, detail: "" });
+    for (let polls = 0; ; polls++) {
+      expect(polls).toBeLessThan(400);
+      if (polls > 0) r.fireTimer();
+      r.expect("checkGatewayRoots", { gatewayId: GW2 }, { ok: false, detail: "the gateway is Failed" });
+      if (r.now.getTime() - START.getTime() >= 3_600_000) break;
+    }
+    expect(r.flow.call).toMatchObject({ functionName: "raiseAlert", input: { severity: "critical", subject: "root" } });
+    expect(() => r.flow.answer("sent")).toThrow(
+      "adding the new root: not every gateway got there by the deadline (vgw-2: the gateway is Failed)",
+    );
+  });
+});
