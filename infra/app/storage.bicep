@@ -23,8 +23,9 @@ param hrEventsQueue string = 'hr-events'
 param profileContainer string = 'vpn-profiles'
 
 // The ledger's tables: src/clients/ledger.ts, hr-state.ts, and (on the branches merging now) delivery-services.ts,
-// entra-state.ts, alert-table.ts. The app creates any it misses; owning them here makes teardown and audits plain.
-var ledgerTables = ['Certificates', 'Audit', 'Gateways', 'Users', 'Requests', 'HrEvents', 'Deliveries', 'Entra', 'Alerts']
+// entra-state.ts, alert-table.ts; and the Key Vault create slots shared by the instances (create-pacing.ts). The app
+// creates any it misses; owning them here makes teardown and audits plain.
+var ledgerTables = ['Certificates', 'Audit', 'Gateways', 'Users', 'Requests', 'HrEvents', 'Deliveries', 'Entra', 'Alerts', 'Pacing']
 
 // The writers' lease locks (src/clients/blob-lease-lock.ts LOCK_CONTAINER).
 var lockContainer = 'p2s-locks'
