@@ -59,8 +59,13 @@ export interface PacingStore {
 
 /** How long a taken slot counts as in flight, when no answer rewrites it (the holder died, or the create hangs). */
 export const FLIGHT_LEASE_MS = 60_000;
-/** Pause between reads while a slot is in flight (its answer ends it earlier than its lease) or a waiter is ahead. */
-export const POLL_MS = 250;
+/**
+ * Pause between reads while a slot is in flight (its answer, which ends it a window later, comes well within this) or
+ * another instance's waiter is ahead. Fast polls would only load storage and the instance.
+ */
+export const POLL_MS = 1_000;
+/** A slot that ends this soon is taken at once and used when it ends, so the writes overlap the wait. */
+export const LOOKAHEAD_MS = 1_000;
 /** A waiter row lives this long unless rewritten. */
 export const WAITER_TTL_MS = 5_000;
 
@@ -78,7 +83,13 @@ export interface SharedPacerOptions {
 
 /** What a take does next: write a free slot, or wait. */
 export type TakePlan =
-  | { readonly kind: "claim"; readonly index: number; readonly etag: string | undefined }
+  | {
+      readonly kind: "claim";
+      readonly index: number;
+      readonly etag: string | undefined;
+      /** When the slot's last create leaves the window: the create may start then, not before. */
+      readonly notBefore: number;
+    }
   | { readonly kind: "wait"; readonly ms: number };
 
 export interface TakeContext {
@@ -90,17 +101,23 @@ export interface TakeContext {
   readonly maxSkewMs: number;
   readonly graceMs: number;
   readonly pollMs: number;
+  readonly lookaheadMs: number;
   readonly random: () => number;
 }
 
-/** Picks a free slot (at random, so instances racing for slots mostly pick different ones), or how long to wait. */
+/**
+ * Picks a free slot (at random, so instances racing for slots mostly pick different ones), else an answered slot that
+ * ends within `lookaheadMs` (taken now, used once it ends: the storage round trips then overlap the wait), or says how
+ * long to wait.
+ */
 export function planTake(state: PacingState, ctx: TakeContext): TakePlan {
   const older = state.waiters.some(
     (w) => w.owner !== ctx.me && w.expires + ctx.maxSkewMs > ctx.now && w.since + ctx.graceMs < ctx.since,
   );
   const byIndex = new Map(state.slots.map((slot) => [slot.index, slot]));
   const free: { index: number; etag: string | undefined }[] = [];
-  let nextFree = Infinity;
+  let soonest: { index: number; etag: string; at: number } | undefined;
+  let nextPoll = Infinity;
   for (let index = 0; index < ctx.limit; index++) {
     const slot = byIndex.get(index);
     if (slot === undefined) {
@@ -109,19 +126,29 @@ export function planTake(state: PacingState, ctx: TakeContext): TakePlan {
     }
     const freeAt = slot.until + (slot.owner === ctx.me ? 0 : ctx.maxSkewMs);
     if (freeAt <= ctx.now) free.push({ index, etag: slot.etag });
-    else nextFree = Math.min(nextFree, slot.inFlight ? ctx.now + ctx.pollMs : freeAt);
+    // A slot in flight ends a window after its answer at the earliest, unless given back (its create not sent) or
+    // its holder died (its lease ends): read again after a poll.
+    else if (slot.inFlight) nextPoll = Math.min(nextPoll, ctx.now + ctx.pollMs, freeAt);
+    // An answered slot's end is final: only its holder rewrites it, and only while in flight.
+    else if (soonest === undefined || freeAt < soonest.at) soonest = { index, etag: slot.etag, at: freeAt };
   }
+  const wakeAt = Math.min(nextPoll, soonest === undefined ? Infinity : soonest.at - ctx.lookaheadMs);
+  // Another instance's turn: look again when it has had time to take its slot.
+  if (older) return { kind: "wait", ms: Number.isFinite(wakeAt) ? Math.max(ctx.pollMs, wakeAt - ctx.now) : ctx.pollMs };
   const pick = free[Math.floor(ctx.random() * free.length)];
-  if (!older && pick !== undefined) return { kind: "claim", index: pick.index, etag: pick.etag };
-  if (older) return { kind: "wait", ms: ctx.pollMs };
-  // Until the first slot ends (an answered slot's end is final: only its holder rewrites it), or the next poll.
-  return { kind: "wait", ms: Math.max(1, nextFree - ctx.now) };
+  if (pick !== undefined) return { kind: "claim", index: pick.index, etag: pick.etag, notBefore: ctx.now };
+  if (soonest !== undefined && soonest.at - ctx.now <= ctx.lookaheadMs) {
+    return { kind: "claim", index: soonest.index, etag: soonest.etag, notBefore: soonest.at };
+  }
+  return { kind: "wait", ms: Math.max(1, wakeAt - ctx.now) };
 }
 
 interface Claim {
   readonly index: number;
   readonly etag: string;
   readonly claimedAt: number;
+  /** When the slot's previous create leaves the window: this one starts no earlier. */
+  readonly notBefore: number;
 }
 
 export class SharedCreatePacer implements CreatePacer {
@@ -180,8 +207,9 @@ export class SharedCreatePacer implements CreatePacer {
   ): Promise<{ readonly started: true; readonly result: Promise<T> } | { readonly started: false }> {
     this.#waiting++;
     const turn = this.#queue.then(() => this.#take());
+    // The next create of this process takes its slot once this one may start: they start in the order they asked.
     this.#queue = turn.then(
-      () => undefined,
+      (claim) => this.#until(claim.notBefore),
       () => undefined,
     );
     let claim: Claim;
@@ -193,7 +221,8 @@ export class SharedCreatePacer implements CreatePacer {
     if (this.#waiting === 0) await this.#clearWaiter();
     let go: boolean;
     try {
-      go = await check();
+      // The check runs while a slot taken ahead of its end waits for it: the create is then sent at once.
+      [go] = await Promise.all([check(), this.#until(claim.notBefore)]);
     } catch (error) {
       await this.#release(claim);
       throw error;
@@ -237,6 +266,7 @@ export class SharedCreatePacer implements CreatePacer {
           maxSkewMs: this.#maxSkewMs,
           graceMs: this.#graceMs,
           pollMs: this.#pollMs,
+          lookaheadMs: LOOKAHEAD_MS,
           random: this.#random,
         });
         if (outageSince !== undefined) this.#warn("Key Vault create pacing: the pacing table answers again");
@@ -246,10 +276,12 @@ export class SharedCreatePacer implements CreatePacer {
           await this.#clock.sleep(plan.ms);
           continue;
         }
-        const value = { until: now + FLIGHT_LEASE_MS + this.#spacingMs, owner: this.#me, inFlight: true };
+        const from = Math.max(now, plan.notBefore);
+        const value = { until: from + FLIGHT_LEASE_MS + this.#spacingMs, owner: this.#me, inFlight: true };
         const etag = await this.#store.write(plan.index, value, plan.etag);
         // Another instance took the slot between our read and our write: read again.
-        if (etag !== undefined) return { index: plan.index, etag, claimedAt: now };
+        if (etag === undefined) continue;
+        return { index: plan.index, etag, claimedAt: from, notBefore: plan.notBefore };
       } catch (error) {
         const now = this.#clock.now();
         if (outageSince === undefined) {
@@ -286,9 +318,14 @@ export class SharedCreatePacer implements CreatePacer {
     }
   }
 
-  /** A slot whose check answered false: no create was sent, so it frees at once. */
+  /** A slot whose check answered false: no create was sent, so it frees as soon as its previous create's window ends. */
   async #release(claim: Claim): Promise<void> {
-    await this.#write(claim, { until: 0, owner: this.#me, inFlight: false });
+    await this.#write(claim, { until: claim.notBefore, owner: this.#me, inFlight: false });
+  }
+
+  async #until(at: number): Promise<void> {
+    const ms = at - this.#clock.now();
+    if (ms > 0) await this.#clock.sleep(ms);
   }
 
   /** Rewrites a held slot; on failure the slot keeps its lease and frees later, never earlier. */

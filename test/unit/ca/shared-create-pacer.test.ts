@@ -310,6 +310,29 @@ describe("SharedCreatePacer", () => {
   });
 });
 
+describe("SharedCreatePacer, a slot taken ahead of its end", () => {
+  it("runs the check while it waits for the end, and given back frees no earlier than that end", async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore();
+    const end = clock.now + 600;
+    store.slots.set(0, { until: end, owner: "other", inFlight: false, etag: "v0" });
+    const pacer = shared(store, clock.view(), "a", { limit: 1 });
+    let checkedAt: number | undefined;
+    const reserved = pacer.reserve(
+      () => {
+        checkedAt = clock.now;
+        return Promise.resolve(false);
+      },
+      () => Promise.resolve(),
+    );
+    while (checkedAt === undefined && (await clock.step()));
+    expect(checkedAt).toBe(1_000_000);
+    while (await clock.step());
+    expect((await reserved).started).toBe(false);
+    expect(store.slots.get(0)?.until).toBeGreaterThanOrEqual(end);
+  });
+});
+
 describe("planTake", () => {
   const ctx: TakeContext = {
     now: 10_000,
@@ -319,11 +342,17 @@ describe("planTake", () => {
     maxSkewMs: 200,
     graceMs: 1_000,
     pollMs: 250,
+    lookaheadMs: 0,
     random: () => 0,
   };
 
   it("takes an absent slot, and a slot another instance wrote only after the skew margin", () => {
-    expect(planTake({ slots: [], waiters: [] }, ctx)).toEqual({ kind: "claim", index: 0, etag: undefined });
+    expect(planTake({ slots: [], waiters: [] }, ctx)).toEqual({
+      kind: "claim",
+      index: 0,
+      etag: undefined,
+      notBefore: 10_000,
+    });
     const theirs = { owner: "other", inFlight: false, etag: "e" };
     const state = {
       slots: [
@@ -333,10 +362,26 @@ describe("planTake", () => {
       waiters: [],
     };
     expect(planTake(state, ctx)).toEqual({ kind: "wait", ms: 100 });
-    expect(planTake(state, { ...ctx, now: 10_100 })).toEqual({ kind: "claim", index: 0, etag: "e" });
+    expect(planTake(state, { ...ctx, now: 10_100 })).toEqual({ kind: "claim", index: 0, etag: "e", notBefore: 10_100 });
     // Its own slots it takes again as soon as they end.
     const mine = { slots: state.slots.map((s) => ({ ...s, owner: "me" })), waiters: [] };
-    expect(planTake(mine, { ...ctx, now: 9_900 })).toEqual({ kind: "claim", index: 0, etag: "e" });
+    expect(planTake(mine, { ...ctx, now: 9_900 })).toEqual({ kind: "claim", index: 0, etag: "e", notBefore: 9_900 });
+  });
+
+  it("takes an answered slot that ends within the lookahead at once, to be used when it ends", () => {
+    const slots = [
+      { index: 0, until: 10_900, owner: "me", inFlight: false, etag: "a" },
+      { index: 1, until: 10_600, owner: "other", inFlight: false, etag: "b" },
+    ];
+    const ahead = { ...ctx, lookaheadMs: 1_000 };
+    // Slot 1 ends first: 10,600 + the skew margin of another instance's slot.
+    expect(planTake({ slots, waiters: [] }, ahead)).toEqual({ kind: "claim", index: 1, etag: "b", notBefore: 10_800 });
+    // Further than the lookahead: wake when the soonest comes within it.
+    const later = slots.map((slot) => ({ ...slot, until: slot.until + 5_000 }));
+    expect(planTake({ slots: later, waiters: [] }, ahead)).toEqual({ kind: "wait", ms: 4_800 });
+    // A slot in flight is never taken ahead: its end is not known yet.
+    const flying = slots.map((slot) => ({ ...slot, inFlight: true }));
+    expect(planTake({ slots: flying, waiters: [] }, ahead)).toEqual({ kind: "wait", ms: 250 });
   });
 
   it("leaves free slots to a live waiter that has waited longer by more than the grace", () => {
