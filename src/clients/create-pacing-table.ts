@@ -2,18 +2,28 @@
 // slot (`slot-000` ...) and a row per instance waiting long (`wait-<instance>`). Slot writes are conditional on the
 // ETag read (or on the row being absent), so two instances never take the same slot (shared-create-pacer.ts).
 import { odata, RestError } from "@azure/data-tables";
-import type { TableClient } from "@azure/data-tables";
+import type { EdmTypes, TableClient } from "@azure/data-tables";
 import type { PacingSlot, PacingState, PacingStore, PacingWaiter, SlotValue } from "./shared-create-pacer";
 
 interface SlotEntity {
-  until: number;
+  until: Millis;
   owner: string;
   inFlight: boolean;
 }
 
 interface WaiterEntity {
-  since: number;
-  expires: number;
+  since: Millis;
+  expires: Millis;
+}
+
+/** Times in ms since the epoch, written as Edm.Double: an unannotated number past Int32 is left to the service. */
+interface Millis {
+  value: string;
+  type: EdmTypes;
+}
+
+function millis(ms: number): Millis {
+  return { value: String(ms), type: "Double" };
 }
 
 const SLOT_PREFIX = "slot-";
@@ -79,7 +89,13 @@ export class TablePacingStore implements PacingStore {
 
   async write(index: number, value: SlotValue, etag: string | undefined): Promise<string | undefined> {
     await this.#ensureTable();
-    const entity = { partitionKey: this.#partition, rowKey: slotKey(index), ...value };
+    const entity = {
+      partitionKey: this.#partition,
+      rowKey: slotKey(index),
+      until: millis(value.until),
+      owner: value.owner,
+      inFlight: value.inFlight,
+    };
     try {
       const answer =
         etag === undefined
@@ -97,7 +113,12 @@ export class TablePacingStore implements PacingStore {
   async setWaiter(owner: string, since: number, expires: number): Promise<void> {
     await this.#ensureTable();
     await this.#table.upsertEntity<WaiterEntity>(
-      { partitionKey: this.#partition, rowKey: `${WAITER_PREFIX}${owner}`, since, expires },
+      {
+        partitionKey: this.#partition,
+        rowKey: `${WAITER_PREFIX}${owner}`,
+        since: millis(since),
+        expires: millis(expires),
+      },
       "Replace",
     );
   }
