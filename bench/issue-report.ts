@@ -11,6 +11,8 @@ export interface BenchSettings {
   readonly count: number;
   readonly windowMs: number;
   readonly limit: number;
+  /** Simulated app instances sharing the vault (1: the app alone). */
+  readonly instances: number;
 }
 
 export interface ApproachResult {
@@ -50,6 +52,12 @@ export function printReport(settings: BenchSettings, approaches: readonly Approa
     `limit: ${settings.limit} certificate creates per ${settings.windowMs / 1000} s = ${limitPerSecond.toFixed(2)}/s` +
       " (Key Vault's documented limit for RSA-2048 software key creates is 20 per 10 s)",
     `${settings.count} issuances per approach, all started at once; root and client keys RSA-2048`,
+    ...(settings.instances > 1
+      ? [
+          `${settings.instances} app instances simulated, each with its own Key Vault clients, pacer and storage client, the issuances split among them;`,
+          "the figures are the instances' together against the vault's one limit",
+        ]
+      : []),
     "creates/s: wall = issued / wall time; first-to-last = (admitted - limit) / (last - first admission);",
     `sustained = ${settings.limit} / mean time from each admitted create to the one ${settings.limit} later; ratio = sustained / limit`,
     "",
@@ -81,8 +89,8 @@ export function printReport(settings: BenchSettings, approaches: readonly Approa
       `${paced.name}/${naive.name}: sustained rate x${(a.sustainedPerSecond / b.sustainedPerSecond).toFixed(2)}, ` +
         `issued ${paced.result.issued} vs ${naive.result.issued}, ` +
         `429s ${paced.stats.byStatus["429"] ?? 0} vs ${naive.stats.byStatus["429"] ?? 0}`,
-      `target: ratio >= 0.90 and 0 failed for ${paced.name}: ` +
-        (a.ratio >= 0.9 && paced.result.failed === 0 ? "met" : "NOT met"),
+      `target: ratio >= 0.90, 0 failed and 0 throttled for ${paced.name}: ` +
+        (a.ratio >= 0.9 && paced.result.failed === 0 && (paced.stats.byStatus["429"] ?? 0) === 0 ? "met" : "NOT met"),
     );
   }
   process.stdout.write(`${lines.join("\n")}\n`);

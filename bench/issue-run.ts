@@ -52,3 +52,30 @@ export async function runIssuance(
     wallMs: performance.now() - started,
   };
 }
+
+/**
+ * `count` issuances spread over several simulated app instances (one Key Vault clients object each, and so a pacer and
+ * a storage client each), all started at once; the results together.
+ */
+export async function runAcrossInstances(
+  instances: readonly KeyVaultClients[],
+  config: CaConfig,
+  root: RootCa,
+  count: number,
+  label: string,
+): Promise<RunResult> {
+  const started = performance.now();
+  const results = await Promise.all(
+    instances.map((kv, i) => {
+      const share = Math.floor(count / instances.length) + (i < count % instances.length ? 1 : 0);
+      return runIssuance(kv, config, root, share, `${label}-i${i}`);
+    }),
+  );
+  const issued = results.reduce((sum, r) => sum + r.issued, 0);
+  return {
+    issued,
+    failed: count - issued,
+    errors: results.flatMap((r) => r.errors).slice(0, 3),
+    wallMs: performance.now() - started,
+  };
+}

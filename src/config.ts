@@ -8,6 +8,7 @@ import { expirySettings } from "./config-expiry";
 import { capacitySettings } from "./config-capacity";
 import { deliverySettings } from "./config-delivery";
 import { checkEntraSettings, entraSettings } from "./config-entra";
+import { pacingSettings } from "./config-pacing";
 import { profileSettings } from "./config-profiles";
 import { rotationSettings } from "./config-rotation";
 import { ticketingSettings } from "./config-ticketing";
@@ -112,8 +113,9 @@ export const settingsSchema = z
       .default("p2s-user")
       .describe("Prefix of the Key Vault certificate names of client certificates."),
     KEY_VAULT_CERTIFICATE_CREATES_PER_10S: intInRange(0, 1000, 20).describe(
-      "Certificate creates one app instance starts per vault per 10 seconds; more wait in the app instead of drawing 429s. Key Vault counts a certificate create like an RSA key create: 20 per 10 s for software keys (10 for HSM). Share the budget when several instances or other writers use the vault; 0 turns pacing off.",
+      "Certificate creates the app starts per vault per 10 seconds, across all its instances with KEY_VAULT_CREATE_PACING=shared (per instance otherwise); more wait in the app instead of drawing 429s. Key Vault counts a certificate create like an RSA key create: 20 per 10 s for software keys (10 for HSM). Leave a share to other writers on the vault; 0 turns pacing off.",
     ),
+    ...pacingSettings,
     PFX_ENCRYPTION: z
       .enum(["aes256", "legacy3des"])
       .default("aes256")

@@ -135,6 +135,10 @@ var appSettings = {
   CLIENT_CERT_VALIDITY_DAYS: '180'
   CLIENT_CERT_NAME_PREFIX: 'p2s-user'
   KEY_VAULT_CERTIFICATE_CREATES_PER_10S: '20'
+  // One budget for every instance the plan scales out to (slots in the <prefix>Pacing table).
+  KEY_VAULT_CREATE_PACING: 'shared'
+  KEY_VAULT_PACING_CLOCK_SKEW_MS: '250'
+  KEY_VAULT_PACING_STORAGE_WAIT_MS: '60000'
   PFX_ENCRYPTION: 'aes256'
   // Gateways.
   GATEWAY_RESOURCE_IDS: gatewayResourceIds

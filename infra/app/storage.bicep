@@ -22,10 +22,10 @@ param hrEventsQueue string = 'hr-events'
 @description('Optional. Blob container of the VPN profile packages (PROFILE_CONTAINER).')
 param profileContainer string = 'vpn-profiles'
 
-// The ledger's tables: src/clients/ledger.ts, hr-state.ts, and (on the branches merging now) delivery-services.ts,
-// entra-state.ts, alert-table.ts, root-registry.ts, rotation-table.ts. The app creates any it misses; owning them
-// here makes teardown and audits plain.
-var ledgerTables = ['Certificates', 'Audit', 'Gateways', 'Users', 'Requests', 'HrEvents', 'Deliveries', 'Entra', 'Alerts', 'Roots', 'Rotations']
+// The ledger's tables: src/clients/ledger.ts, hr-state.ts, delivery-services.ts,
+// entra-state.ts, alert-table.ts, root-registry.ts, rotation-table.ts; and the Key Vault create slots shared by the
+// instances (create-pacing.ts). The app creates any it misses; owning them here makes teardown and audits plain.
+var ledgerTables = ['Certificates', 'Audit', 'Gateways', 'Users', 'Requests', 'HrEvents', 'Deliveries', 'Entra', 'Alerts', 'Roots', 'Rotations', 'Pacing']
 
 // The writers' lease locks (src/clients/blob-lease-lock.ts LOCK_CONTAINER).
 var lockContainer = 'p2s-locks'

@@ -1,6 +1,7 @@
 // What the Key Vault CA's parts share: its configuration, the tags that mark what it owns, the root as the app sees
 // it, and the error that says whether retrying can help.
 import type { Config } from "../config";
+import type { CreatePacingConfig } from "./create-pacing";
 
 export type CaConfig = Pick<
   Config,
@@ -10,8 +11,8 @@ export type CaConfig = Pick<
   | "CA_ROOT_VALIDITY_YEARS"
   | "CLIENT_CERT_KEY_SIZE"
   | "CLIENT_CERT_VALIDITY_DAYS"
-  | "KEY_VAULT_CERTIFICATE_CREATES_PER_10S"
->;
+> &
+  CreatePacingConfig;
 
 /** Tag marking what this app created (checked before it touches a certificate). */
 export const OWNER_TAG = "managedBy";

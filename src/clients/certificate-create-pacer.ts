@@ -4,12 +4,22 @@
 // together, most are rejected again, and each rejection spends one of the SDK's retries until issuances fail
 // (measured by bench/issue.ts). Here a create waits in the app until the window has room.
 //
-// The budget is per process: several app instances, or other writers on the vault, each need a share of it (the
-// 429s that sharing causes are ridden out by key-vault-throttle-policy's backoff).
+// This pacer holds the budget in one process. Several app instances share it through storage instead
+// (shared-create-pacer.ts); create-pacing.ts picks one (KEY_VAULT_CREATE_PACING). Other writers on the vault still
+// need a share of the budget left to them (their 429s are ridden out by key-vault-throttle-policy's backoff).
 import { systemClock } from "./key-vault-throttle-policy";
 import type { KeyVaultClock } from "./key-vault-throttle-policy";
 
 export type PacerClock = KeyVaultClock;
+
+/** Where a certificate create waits for the vault's budget: this process's pacer, or the one shared by every instance. */
+export interface CreatePacer {
+  run<T>(create: (answered: () => void) => Promise<T>): Promise<T>;
+  reserve<T>(
+    check: () => Promise<boolean>,
+    create: (answered: () => void) => Promise<T>,
+  ): Promise<{ readonly started: true; readonly result: Promise<T> } | { readonly started: false }>;
+}
 
 /**
  * At most `limit` creates start in any window of `windowMs` plus a margin. The vault counts a create when its request
@@ -20,7 +30,7 @@ export type PacerClock = KeyVaultClock;
  * which the caller reports: the status reads a client makes after it say nothing about when the vault counted it.
  * Creates start in the order they asked.
  */
-export class CertificateCreatePacer {
+export class CertificateCreatePacer implements CreatePacer {
   readonly #limit: number;
   readonly #spacingMs: number;
   readonly #clock: PacerClock;
@@ -136,27 +146,3 @@ function newSlot(at: number): Slot {
 
 /** Key Vault's throttling window (key-vault-service-limits: limits are per vault per 10 s). */
 export const KEY_VAULT_WINDOW_MS = 10_000;
-
-/** Pacers per clock (one clock in the app; a test's virtual clock gets pacers of its own), then per vault. */
-const pacers = new WeakMap<PacerClock, Map<string, CertificateCreatePacer>>();
-
-/** The process's pacer for one vault, or undefined when pacing is off (`perTenSeconds` 0). */
-export function certificateCreatePacer(
-  vaultUrl: string,
-  perTenSeconds: number,
-  clock: PacerClock = systemClock,
-): CertificateCreatePacer | undefined {
-  if (perTenSeconds === 0) return undefined;
-  let byVault = pacers.get(clock);
-  if (byVault === undefined) {
-    byVault = new Map();
-    pacers.set(clock, byVault);
-  }
-  const key = `${vaultUrl.toLowerCase()}|${perTenSeconds}`;
-  let pacer = byVault.get(key);
-  if (pacer === undefined) {
-    pacer = new CertificateCreatePacer(perTenSeconds, KEY_VAULT_WINDOW_MS, clock);
-    byVault.set(key, pacer);
-  }
-  return pacer;
-}

@@ -6,13 +6,11 @@
 // after that check has run again; a 409 (an operation already pending) resumes that operation.
 import { RestError } from "@azure/core-rest-pipeline";
 import type { CertificatePolicy } from "@azure/keyvault-certificates";
-import { certificateCreatePacer } from "./certificate-create-pacer";
 import { CaStateError } from "./ca-model";
-import type { CaConfig } from "./ca-model";
+import { createPacerFor } from "./create-pacing";
+import type { CreatePacingConfig } from "./create-pacing";
 import { KEY_VAULT_THROTTLE_BACKOFF, throttleDelayMs } from "./key-vault-throttle-policy";
 import type { KeyVaultClients } from "./keyvault";
-
-type PacingConfig = Pick<CaConfig, "KEY_VAULT_CERTIFICATE_CREATES_PER_10S">;
 
 export type OperationPoller = Awaited<ReturnType<KeyVaultClients["certificates"]["getCertificateOperation"]>>;
 
@@ -87,13 +85,13 @@ type Attempt = CheckedCreate<never> | { readonly kind: "retry"; readonly error: 
  */
 export async function createUnlessPresent<T>(
   kv: KeyVaultClients,
-  config: PacingConfig,
+  config: CreatePacingConfig,
   name: string,
   policy: CertificatePolicy,
   tags: Readonly<Record<string, string>>,
   present: () => Promise<T | undefined>,
 ): Promise<CheckedCreate<T>> {
-  const pacer = certificateCreatePacer(kv.vaultUrl, config.KEY_VAULT_CERTIFICATE_CREATES_PER_10S, kv.clock);
+  const pacer = createPacerFor(kv, config);
   for (let retry = 0; ; retry++) {
     let found = await present();
     if (found !== undefined) return { kind: "present", value: found };

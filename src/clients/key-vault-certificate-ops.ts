@@ -9,7 +9,7 @@ import type { CertificatePolicy } from "@azure/keyvault-certificates";
 import { createUnlessPresent, OPERATION_POLL_MS } from "./certificate-create";
 import type { OperationPoller } from "./certificate-create";
 import { CaStateError } from "./ca-model";
-import type { CaConfig } from "./ca-model";
+import type { CreatePacingConfig } from "./create-pacing";
 import { mergeTagsHeader } from "./keyvault";
 import type { KeyVaultClients } from "./keyvault";
 
@@ -20,7 +20,7 @@ export function isStatus(error: unknown, status: number, code?: string): boolean
 /** Waits before the retries of an operation refused with a pending-certificate conflict (not documented: a guess). */
 export const PENDING_CONFLICT_DELAYS_MS: readonly number[] = [500, 1_000, 2_000, 4_000, 8_000];
 
-type PacingConfig = Pick<CaConfig, "KEY_VAULT_CERTIFICATE_CREATES_PER_10S">;
+type PacingConfig = CreatePacingConfig;
 
 export { OPERATION_POLL_MS };
 export type { OperationPoller };

@@ -67,6 +67,8 @@ beforeAll(async () => {
   vault = await startKeyVaultEmulator({ ca, throttle: false, clock: vaultClock });
   env = {
     AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    // Each execution here has a virtual clock of its own: pace per instance (no storage).
+    KEY_VAULT_CREATE_PACING: "instance",
     KEY_VAULT_URL: vault.url,
     ARM_ENDPOINT: "https://127.0.0.1:9",
     GRAPH_ENDPOINT: "https://127.0.0.1:9",

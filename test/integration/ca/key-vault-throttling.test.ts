@@ -20,6 +20,7 @@ import { createKeyVaultClients } from "../../../src/clients/keyvault";
 import type { KeyVaultClients } from "../../../src/clients/keyvault";
 import { parseConfig } from "../../../src/config";
 import { assertUpn, keyVaultCertificateName, upnKey } from "../../../src/domain/upn";
+import { azuriteConnectionString, uniqueName } from "../../support/azurite";
 
 /** The vault's create budget in these tests: 4 per 10 s (the documented window, a small limit for speed). */
 const LIMIT = 4;
@@ -39,7 +40,9 @@ beforeAll(async () => {
   await ca.writeCertPem(caFile);
   vault = await startKeyVaultEmulator({ ca, throttle: false, clock });
   env = {
-    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    // The pacing table (shared pacing), in a table of this file's own: its times are the virtual clock's.
+    AzureWebJobsStorage: azuriteConnectionString(),
+    LEDGER_TABLE_PREFIX: uniqueName("thr"),
     KEY_VAULT_URL: vault.url,
     ARM_ENDPOINT: "https://127.0.0.1:9",
     GRAPH_ENDPOINT: "https://127.0.0.1:9",

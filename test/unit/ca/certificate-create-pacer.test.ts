@@ -1,4 +1,4 @@
-import { CertificateCreatePacer, certificateCreatePacer } from "../../../src/clients/certificate-create-pacer";
+import { CertificateCreatePacer } from "../../../src/clients/certificate-create-pacer";
 import type { PacerClock } from "../../../src/clients/certificate-create-pacer";
 
 /** Time moves only when the pacer sleeps: each sleep jumps straight to its end. */
@@ -128,15 +128,5 @@ describe("CertificateCreatePacer", () => {
   it("refuses a limit below 1 or a window of 0", () => {
     expect(() => new CertificateCreatePacer(0, 10_000)).toThrow(/positive integer/);
     expect(() => new CertificateCreatePacer(2, 0)).toThrow(/window/);
-  });
-});
-
-describe("certificateCreatePacer", () => {
-  it("is one pacer per vault and limit in the process, and none when pacing is off", () => {
-    const a = certificateCreatePacer("https://contoso.vault.azure.net", 20);
-    expect(a).toBeInstanceOf(CertificateCreatePacer);
-    expect(certificateCreatePacer("https://CONTOSO.vault.azure.net", 20)).toBe(a);
-    expect(certificateCreatePacer("https://fabrikam.vault.azure.net", 20)).not.toBe(a);
-    expect(certificateCreatePacer("https://contoso.vault.azure.net", 0)).toBeUndefined();
   });
 });
