@@ -17,6 +17,7 @@ import { startKeyVaultEmulator } from "../emulators/keyvault";
 import type { KeyVaultEmulator } from "../emulators/keyvault";
 import { createDurableBackend } from "../durable";
 import type { AtLeastOnceOptions } from "../durable/redelivery";
+import type { AfterEffectFailureOptions } from "../durable/after-effect-failures";
 import type { Clock } from "../host/contracts";
 import { preloadApp, startHost } from "../host";
 import type { DevHost } from "../host";
@@ -93,6 +94,8 @@ export interface SandboxOptions {
    * backend can do): for chaos runs and the orchestration tests. Default: exactly once.
    */
   readonly atLeastOnce?: AtLeastOnceOptions;
+  /** Activities that fail after their side effect (dev/durable/after-effect-failures.ts), for chaos runs. Default off. */
+  readonly afterEffectFailures?: AfterEffectFailureOptions;
   /** More users made direct members of the VPN group, besides the seeded ones (dev/sandbox/graph-seed.ts). */
   readonly vpnGroupMembers?: readonly string[];
   /**
@@ -254,6 +257,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           createDurableBackend({
             ...durableOptions,
             ...(options.atLeastOnce === undefined ? {} : { atLeastOnce: options.atLeastOnce }),
+            ...(options.afterEffectFailures === undefined ? {} : { afterEffectFailures: options.afterEffectFailures }),
           }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         log,
