@@ -32,6 +32,11 @@ export interface ChaosOptions {
   readonly dir: string;
   /** Loads the app (jest); default dist/src/index.js. */
   readonly appEntry?: string | (() => unknown);
+  /**
+   * A storage account others use too (the test run's Azurite): the sandbox names its tables and containers apart, and
+   * only those are scanned. Default: an Azurite of the run's own.
+   */
+  readonly storageConnectionString?: string;
   /** Progress lines. */
   readonly progress?: (line: string) => void;
 }
@@ -73,6 +78,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     gatewayOperationMs: 1000,
     gatewayRetryAfterSeconds: null,
     ...(options.appEntry === undefined ? {} : { appEntry: options.appEntry }),
+    ...(options.storageConnectionString === undefined
+      ? {}
+      : { storageConnectionString: options.storageConnectionString }),
     log: (line) => logs.push(line),
     settings: {
       // The run's end calls the safety nets itself; during the run they would only blur who repaired what.
@@ -108,7 +116,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
   const durable = sandbox.host.durable as LocalDurableBackend | undefined;
   if (durable === undefined) throw new Error("the sandbox host has no durable backend");
   const api = new SandboxApi(sandbox);
-  const storage = sandbox.azurite?.connectionString ?? sandbox.endpoints.storageConnectionString;
+  const storage = options.storageConnectionString ?? sandbox.azurite?.connectionString ?? "";
   // Enabled accounts outside the VPN group: each user's first onboarding adds them, as a joiner process would.
   for (const upn of run.users) await api.directory({ upn, member: false, accountEnabled: true });
   const collector = new DeliveryCollector(api, durable, (line) => run.logs.push(line));
@@ -194,6 +202,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
     offboardedUsers,
     passphrases: collector.passphrases,
     storage,
+    sharedStorage: options.storageConnectionString !== undefined,
   });
   // The durable clock was moved ahead to end the deliveries' waits: expiry is judged by it.
   const invariants = checkAll({ ...snapshot, nowMs: run.clock.now() });

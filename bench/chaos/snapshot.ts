@@ -38,6 +38,8 @@ export interface SnapshotSources {
   readonly passphrases: readonly string[];
   /** Azurite's own connection string (not through the fault proxy). */
   readonly storage: string;
+  /** The account is shared: scan only this sandbox's tables (its prefix) and profile container. */
+  readonly sharedStorage: boolean;
 }
 
 const hex = (bytes: Uint8Array | undefined): string | undefined =>
@@ -126,6 +128,7 @@ async function scannedPlaces(sources: SnapshotSources): Promise<ScannedItem[]> {
   const tables = TableServiceClient.fromConnectionString(sources.storage, { allowInsecureConnection: true });
   for await (const table of tables.listTables()) {
     const name = table.name ?? "";
+    if (sources.sharedStorage && !name.startsWith(getConfig().LEDGER_TABLE_PREFIX)) continue;
     const client = TableClient.fromConnectionString(sources.storage, name, {
       allowInsecureConnection: true,
     });
@@ -141,6 +144,7 @@ async function scannedPlaces(sources: SnapshotSources): Promise<ScannedItem[]> {
   for (const [account, service] of accounts) {
     for await (const container of service.listContainers()) {
       if (account === "link storage" && container.name === config.DELIVERY_CONTAINER) continue;
+      if (account === "storage" && sources.sharedStorage && container.name !== config.PROFILE_CONTAINER) continue;
       const client = service.getContainerClient(container.name);
       for await (const blob of client.listBlobsFlat()) {
         const bytes = await client.getBlobClient(blob.name).downloadToBuffer();
