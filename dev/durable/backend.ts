@@ -10,6 +10,8 @@ import { OrchestrationEngine } from "./orchestration-engine";
 import type { HistoryEvent } from "./protocol";
 import { Redelivery } from "./redelivery";
 import type { AtLeastOnceOptions } from "./redelivery";
+import { AfterEffectFailures } from "./after-effect-failures";
+import type { AfterEffectFailureOptions } from "./after-effect-failures";
 import { WorkScheduler } from "./work-scheduler";
 
 /** One orchestration instance as the backend holds it, for tests and diagnostics. */
@@ -37,11 +39,21 @@ export interface LocalDurableBackend extends DurableBackend {
    * orchestration's own attempts.
    */
   setAtLeastOnce(options: AtLeastOnceOptions | undefined): void;
+  /** Switches after-effect failures (completed activities reported failed) on or off (undefined) from now on. */
+  setAfterEffectFailures(options: AfterEffectFailureOptions | undefined): void;
+  /** How many activity completions the after-effect failure mode has turned into failures. */
+  afterEffectFailuresInjected(): number;
 }
 
-export function createDurableBackend(options: DurableBackendOptions): LocalDurableBackend {
+export interface LocalDurableBackendOptions extends DurableBackendOptions {
+  /** Activities that fail after their side effect (dev/durable/after-effect-failures.ts). Default: never. */
+  readonly afterEffectFailures?: AfterEffectFailureOptions;
+}
+
+export function createDurableBackend(options: LocalDurableBackendOptions): LocalDurableBackend {
   const log = options.log ?? (() => undefined);
   const redelivery = new Redelivery(options.atLeastOnce);
+  const afterEffectFailures = new AfterEffectFailures(options.afterEffectFailures);
   // The engines are created below; the scheduler only asks them for work once they exist.
   const scheduler = new WorkScheduler(() => [...orchestrations.findWork(), ...entities.findWork()], log);
   const work = (): WorkScheduler => scheduler;
@@ -52,11 +64,17 @@ export function createDurableBackend(options: DurableBackendOptions): LocalDurab
     work,
     entities,
     redelivery,
+    afterEffectFailures,
     log,
   });
   if (options.atLeastOnce !== undefined) {
     log(
       `durable: at-least-once delivery on (seed ${String(options.atLeastOnce.seed)}, p ${String(options.atLeastOnce.probability)})`,
+    );
+  }
+  if (options.afterEffectFailures !== undefined) {
+    log(
+      `durable: after-effect failures on (seed ${String(options.afterEffectFailures.seed)}, p ${String(options.afterEffectFailures.probability)})`,
     );
   }
   const api = new DurableHttpApi({
@@ -97,6 +115,13 @@ export function createDurableBackend(options: DurableBackendOptions): LocalDurab
       redelivery.configure(atLeastOnce);
       log(`durable: at-least-once delivery ${atLeastOnce === undefined ? "off" : "on"}`);
     },
+
+    setAfterEffectFailures(failures: AfterEffectFailureOptions | undefined): void {
+      afterEffectFailures.configure(failures);
+      log(`durable: after-effect failures ${failures === undefined ? "off" : "on"}`);
+    },
+
+    afterEffectFailuresInjected: () => afterEffectFailures.injected,
 
     instanceIds: () => orchestrations.query({}).map((instance) => instance.instanceId),
 

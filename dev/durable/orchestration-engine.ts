@@ -14,6 +14,7 @@ import { errorMessage, toJsonText } from "./json";
 import { ReplaySchema } from "./protocol";
 import type { FailureDetailsPayload, HistoryEvent } from "./protocol";
 import type { Redelivery } from "./redelivery";
+import type { AfterEffectFailures } from "./after-effect-failures";
 import { readOrchestratorFailure, readOrchestratorState } from "./replies";
 import type { OrchestratorFailure, ReplyState } from "./replies";
 import { TaskDispatcher } from "./task-dispatch";
@@ -27,6 +28,7 @@ export interface OrchestrationEngineDeps {
   readonly work: () => WorkScheduler;
   readonly entities: EntityEngine;
   readonly redelivery: Redelivery;
+  readonly afterEffectFailures: AfterEffectFailures;
   readonly log: (line: string) => void;
 }
 
@@ -86,6 +88,7 @@ export class OrchestrationEngine {
       work: deps.work,
       entities: deps.entities,
       redelivery: deps.redelivery,
+      afterEffectFailures: deps.afterEffectFailures,
       log: deps.log,
       deliver: (instance, execution, event) => {
         this.#deliver(instance, execution, { event, external: false });

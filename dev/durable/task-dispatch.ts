@@ -16,6 +16,8 @@ import { toJsonText } from "./json";
 import { EventType, LONG_RUNNING_TIMER_INTERVAL_MS, MAXIMUM_SHORT_TIMER_MS } from "./protocol";
 import type { EntityRequestMessage, HistoryEvent } from "./protocol";
 import type { Redelivery } from "./redelivery";
+import { AFTER_EFFECT_FAILURE_REASON } from "./after-effect-failures";
+import type { AfterEffectFailures } from "./after-effect-failures";
 import { activityFailure } from "./replies";
 import { retryDelayMs, withinRetryTimeout } from "./retry-policy";
 import type { WorkScheduler } from "./work-scheduler";
@@ -40,6 +42,7 @@ export interface DispatchHost {
   readonly work: () => WorkScheduler;
   readonly entities: EntityEngine;
   readonly redelivery: Redelivery;
+  readonly afterEffectFailures: AfterEffectFailures;
   readonly log: (line: string) => void;
   /** Queues an event for the instance's next episode (dropped if that execution is over, or a duplicate). */
   deliver(instance: OrchestrationInstance, execution: Execution, event: HistoryEvent): void;
@@ -204,7 +207,7 @@ export class TaskDispatcher {
     this.#host.work().run({
       description,
       run: async () => {
-        const { event, failure } = await this.#execute(fn.name, leaf.input, id);
+        const { event, failure } = this.#afterEffect(await this.#execute(fn.name, leaf.input, id), fn.name, id);
         if (failure !== undefined) {
           task.failures++;
           task.lastFailure = failure;
@@ -223,6 +226,21 @@ export class TaskDispatcher {
         });
       },
     });
+  }
+
+  /** With the after-effect failure mode on, may turn a completed execution (its side effect made) into a failure. */
+  #afterEffect(
+    outcome: { event: HistoryEvent; failure?: TaskFailure },
+    functionName: string,
+    id: number,
+  ): { event: HistoryEvent; failure?: TaskFailure } {
+    if (outcome.failure !== undefined || !this.#host.afterEffectFailures.hit()) return outcome;
+    this.#host.log(`durable: after-effect failure: activity ${functionName} (task ${String(id)}) completed, failed`);
+    const failure: TaskFailure = {
+      reason: `Activity function '${functionName}' failed: ${AFTER_EFFECT_FAILURE_REASON}`,
+      details: "",
+    };
+    return { event: history.taskFailed(this.#host.clock.now(), id, failure), failure };
   }
 
   /** One execution of an activity, as the completion event it produces. */

@@ -6,6 +6,8 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { QueueClient } from "@azure/storage-queue";
 import { startAzurite, startAzuriteHttpsBlob } from "../azurite";
+import { startStorageFaultProxy } from "../storage-fault-proxy";
+import type { StorageFaultProxy } from "../storage-fault-proxy";
 import type { AzuriteHandle, HttpsBlobHandle } from "../azurite";
 import { createEmulatorCa } from "../emulators/framework";
 import type { EmulatorCa, EmulatorClock } from "../emulators/framework";
@@ -17,6 +19,7 @@ import { startKeyVaultEmulator } from "../emulators/keyvault";
 import type { KeyVaultEmulator } from "../emulators/keyvault";
 import { createDurableBackend } from "../durable";
 import type { AtLeastOnceOptions } from "../durable/redelivery";
+import type { AfterEffectFailureOptions } from "../durable/after-effect-failures";
 import type { Clock } from "../host/contracts";
 import { preloadApp, startHost } from "../host";
 import type { DevHost } from "../host";
@@ -93,6 +96,14 @@ export interface SandboxOptions {
    * backend can do): for chaos runs and the orchestration tests. Default: exactly once.
    */
   readonly atLeastOnce?: AtLeastOnceOptions;
+  /** Activities that fail after their side effect (dev/durable/after-effect-failures.ts), for chaos runs. Default off. */
+  readonly afterEffectFailures?: AfterEffectFailureOptions;
+  /**
+   * Puts the seeded storage fault proxy (dev/storage-fault-proxy.ts) between the app and its storage: the app's
+   * AzureWebJobsStorage points at the proxy, whose faults stay off until `storageFaults.configure` is called. For chaos
+   * runs. Default: no proxy.
+   */
+  readonly storageFaultSeed?: number;
   /** More users made direct members of the VPN group, besides the seeded ones (dev/sandbox/graph-seed.ts). */
   readonly vpnGroupMembers?: readonly string[];
   /**
@@ -119,6 +130,8 @@ export interface Sandbox {
   readonly azurite: AzuriteHandle | undefined;
   /** The blob-only HTTPS Azurite (oauth basic) that makes user-delegation links: always the sandbox's own. */
   readonly linkStorage: HttpsBlobHandle;
+  /** The storage fault proxy in front of the app's storage, when `storageFaultSeed` was given. */
+  readonly storageFaults: StorageFaultProxy | undefined;
   /** The app settings the host runs with (also set in process.env). */
   readonly settings: Readonly<Record<string, string>>;
   /** The run's emulator CA (the app trusts it): tests serve other HTTPS endpoints with it, e.g. callback receivers. */
@@ -164,7 +177,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const azurite = await azuriteStarted;
     const ca = await caCreated;
     await appLoaded;
-    const storageConnectionString = options.storageConnectionString ?? azurite?.connectionString ?? "";
+    const storage = options.storageConnectionString ?? azurite?.connectionString ?? "";
+    const storageFaults =
+      options.storageFaultSeed === undefined
+        ? undefined
+        : await owned(stops, startStorageFaultProxy(storage, { seed: options.storageFaultSeed }));
+    const storageConnectionString = storageFaults?.connectionString ?? storage;
 
     const keyVaultStarted = owned(
       stops,
@@ -254,6 +272,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           createDurableBackend({
             ...durableOptions,
             ...(options.atLeastOnce === undefined ? {} : { atLeastOnce: options.atLeastOnce }),
+            ...(options.afterEffectFailures === undefined ? {} : { afterEffectFailures: options.afterEffectFailures }),
           }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         log,
@@ -322,6 +341,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       identity,
       azurite,
       linkStorage,
+      storageFaults,
       settings,
       startup,
       stop: async () => {

@@ -1,6 +1,7 @@
 // Injected faults, applied after authentication and before throttling and the handler. A rule with a status answers
-// with an Azure error; a rule with only latencyMs delays the request and lets it go on. Rules are tried in the order
-// they were added; count-limited rules remove themselves when used up.
+// with an Azure error; a rule with a reset destroys the connection with no answer (before the handler, or after it so
+// the change is made and only its answer is lost); a rule with only latencyMs delays the request and lets it go on.
+// Rules are tried in the order they were added; count-limited rules remove themselves when used up.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { seededRandom } from "./clock";
@@ -15,6 +16,11 @@ export const faultRuleSchema = z
     message: z.string().optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
     latencyMs: z.number().int().min(0).optional(),
+    /**
+     * Connection reset: the socket is destroyed with no answer. "before": the handler never runs; "after": it runs
+     * (its change is made) and only the answer is lost, the case a client's retry must be idempotent for.
+     */
+    reset: z.enum(["before", "after"]).optional(),
     /** Chance that a matching request is hit, 0..1; default 1. */
     probability: z.number().min(0).max(1).optional(),
     /** How many hits before the rule removes itself; default unlimited. */
@@ -23,8 +29,11 @@ export const faultRuleSchema = z
     seed: z.number().int().optional(),
   })
   .strict()
-  .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined, {
-    message: "A fault rule needs a status, a latencyMs, or both.",
+  .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined || rule.reset !== undefined, {
+    message: "A fault rule needs a status, a latencyMs, or a reset.",
+  })
+  .refine((rule) => rule.status === undefined || rule.reset === undefined, {
+    message: "A fault rule answers a status or resets the connection, not both.",
   })
   .refine((rule) => rule.status !== undefined || (rule.code === undefined && rule.retryAfterSeconds === undefined), {
     message: "code and retryAfterSeconds need a status.",
@@ -41,6 +50,8 @@ export interface FaultRule extends FaultRuleInput {
 /** What the matching rules decided for one request. */
 export interface FaultDecision {
   readonly latencyMs: number;
+  /** Destroy the connection with no answer, before the handler runs or after it. */
+  readonly reset?: "before" | "after";
   readonly error?: {
     readonly status: number;
     readonly code: string;
@@ -97,7 +108,7 @@ export class FaultRegistry implements EmulatorFaults {
     return this.#rules.map(toPublic);
   }
 
-  /** Rolls every matching rule in order; latencies add up, the first error stops the walk. */
+  /** Rolls every matching rule in order; latencies add up, the first error or reset stops the walk. */
   decide(operation: string): FaultDecision {
     let latencyMs = 0;
     for (const active of [...this.#rules]) {
@@ -106,6 +117,7 @@ export class FaultRegistry implements EmulatorFaults {
       if (rule.probability !== undefined && active.random() >= rule.probability) continue;
       this.#consume(active);
       latencyMs += rule.latencyMs ?? 0;
+      if (rule.reset !== undefined) return { latencyMs, reset: rule.reset };
       if (rule.status !== undefined) {
         return {
           latencyMs,

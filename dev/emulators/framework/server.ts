@@ -76,6 +76,11 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
+/** Statistics status of an injected connection reset (byStatus["reset"]). */
+const RESET_STATUS = "reset";
+/** Stands in for the answer a reset never sends. */
+const emptyReset: EmulatorResponse = { status: 499 };
+
 /** Statistics key of requests that matched no route. */
 export const UNMATCHED_OPERATION = "(unmatched)";
 
@@ -83,6 +88,8 @@ interface Outcome {
   readonly response: EmulatorResponse;
   readonly operation: string;
   readonly kind: RequestOutcome | "control";
+  /** An injected connection reset: the socket is destroyed instead of answering `response`. */
+  readonly reset?: boolean;
 }
 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
@@ -108,10 +115,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const isControl = path.toLowerCase().startsWith(CONTROL_PREFIX) || controlMatch.kind !== "notFound";
     const match = isControl ? controlMatch : router.match(method, path);
     const operation = match.kind === "found" ? match.route.operation : UNMATCHED_OPERATION;
-    const finish = (kind: Outcome["kind"], response: EmulatorResponse): Outcome => ({
+    const finish = (kind: Outcome["kind"], response: EmulatorResponse, reset = false): Outcome => ({
       response,
       operation,
       kind: isControl ? "control" : kind,
+      ...(reset ? { reset } : {}),
     });
 
     if (!isControl && options.auth.mode !== "anonymous" && !hasBearerToken(incoming.headers))
@@ -139,9 +147,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const body = parseBody(incoming, rawBody);
     if (body instanceof Error) return finish("rejected", errorResponse(400, "InvalidRequestContent", body.message));
 
+    let resetAfter = false;
     if (!isControl) {
       const decision = faults.decide(operation);
       if (decision.latencyMs > 0) await clock.sleep(decision.latencyMs);
+      if (decision.reset === "before") return finish("faulted", emptyReset, true);
+      resetAfter = decision.reset === "after";
       if (decision.error !== undefined) {
         const { status, code, message, retryAfterSeconds } = decision.error;
         const headers = retryAfterSeconds === undefined ? undefined : { "Retry-After": String(retryAfterSeconds) };
@@ -178,11 +189,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       baseUrl,
     };
     try {
-      return finish("handled", await match.route.handler(request));
+      return finish("handled", await match.route.handler(request), resetAfter);
     } catch (error) {
-      if (error instanceof EmulatorError) return finish("handled", error.toResponse());
+      if (error instanceof EmulatorError) return finish("handled", error.toResponse(), resetAfter);
       const message = error instanceof Error ? error.message : String(error);
-      return finish("handled", errorResponse(500, "InternalServerError", `${options.name} failed: ${message}`));
+      return finish(
+        "handled",
+        errorResponse(500, "InternalServerError", `${options.name} failed: ${message}`),
+        resetAfter,
+      );
     }
   }
 
@@ -191,6 +206,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const requestId = randomUUID();
     const rawBody = await readBody(incoming, maxBodyBytes);
     const outcome = await processRequest(incoming, rawBody, requestId);
+    if (outcome.reset === true) {
+      // An injected connection reset: no status line, the client sees ECONNRESET (or a socket hang up).
+      incoming.socket.destroy();
+      stats.record(
+        outcome.operation,
+        RESET_STATUS,
+        outcome.kind === "handled" ? "handled" : "faulted",
+        clock.now() - startedAt,
+      );
+      options.log?.(`${options.name} ${incoming.method ?? "?"} ${incoming.url ?? "?"} ${outcome.operation} -> reset`);
+      return;
+    }
     const response =
       outcome.kind === "control" || options.finishResponse === undefined
         ? outcome.response

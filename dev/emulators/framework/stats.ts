@@ -6,7 +6,7 @@ export type RequestOutcome = "unauthenticated" | "rejected" | "faulted" | "throt
 
 export interface OperationStats {
   readonly count: number;
-  /** Responses by HTTP status, keys as strings ("200", "429"). */
+  /** Responses by HTTP status, keys as strings ("200", "429"); "reset" counts injected connection resets. */
   readonly byStatus: Readonly<Record<string, number>>;
   readonly handled: number;
   readonly unauthenticated: number;
@@ -36,7 +36,7 @@ interface MutableStats {
 export class StatsRecorder implements EmulatorStats {
   #byOperation = new Map<string, MutableStats>();
 
-  record(operation: string, status: number, outcome: RequestOutcome, latencyMs: number): void {
+  record(operation: string, status: number | "reset", outcome: RequestOutcome, latencyMs: number): void {
     let entry = this.#byOperation.get(operation);
     if (entry === undefined) {
       entry = {

@@ -8,6 +8,7 @@ jest.mock(
 
 // The local durable backend behaves as Azure does where the difference would hide a bug. Each test names the source
 // (Azure/durabletask = DTFx, Azure/azure-functions-durable-extension = the extension, Azure/azure-functions-durable-js).
+import { AFTER_EFFECT_FAILURE_REASON } from "../../../dev/durable/after-effect-failures";
 import { EventType } from "../../../dev/durable/protocol";
 import { HOUR_MS, fixtureState, resetFixtureState } from "../../fixtures/durable-app";
 import { startDurableHarness } from "../../support/durable/harness";
@@ -174,5 +175,41 @@ describe("local durable backend as on Azure: at-least-once delivery", () => {
     await client.raiseEvent(id, "Go", "once");
     await idle(backend, "the durable backend");
     expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: ["once", "once"] });
+  });
+});
+
+describe("local durable backend in chaos runs: activities that fail after their side effect", () => {
+  beforeEach(async () => {
+    await harness.close();
+    harness = await startDurableHarness({ afterEffectFailures: { seed: 3, probability: 1 } });
+  });
+
+  it("runs the activity to completion, then reports it failed, so the retry policy runs it again", async () => {
+    // A worker lost after the activity's write went through and before its completion was recorded: the side
+    // effect stays and the orchestration sees a failure, which its retry policy answers by running the activity again.
+    const { client, backend, clock } = harness;
+    fixtureState.flakyFailuresBeforeSuccess = 0;
+    const id = await run("RetriedOnce");
+    expect(fixtureState.flakyCalls.get(id)).toBe(1);
+    const failed = (backend.inspect(id)?.history ?? []).filter((event) => event.EventType === EventType.TaskFailed);
+    expect(failed).toHaveLength(1);
+    expect(JSON.stringify(failed[0])).toContain(AFTER_EFFECT_FAILURE_REASON);
+    expect(backend.afterEffectFailuresInjected()).toBe(1);
+
+    backend.setAfterEffectFailures(undefined);
+    await clock.advance(1000);
+    await idle(backend, "the durable backend");
+    expect(fixtureState.flakyCalls.get(id)).toBe(2);
+    expect(await client.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: "ok after 2 attempts" });
+  });
+
+  it("fails an activity without a retry policy with the injected reason, its side effect made", async () => {
+    const { client } = harness;
+    fixtureState.flakyFailuresBeforeSuccess = 0;
+    const id = await run("CountedOnce");
+    expect(fixtureState.flakyCalls.get(id)).toBe(1);
+    const status = await client.getStatus(id);
+    expect(status.runtimeStatus).toBe("Failed");
+    expect(JSON.stringify(status.output)).toContain("Injected after-effect failure");
   });
 });

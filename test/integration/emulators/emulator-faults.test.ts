@@ -85,6 +85,34 @@ describe("emulator fault injection", () => {
     expect(widgets.stats.operation("widgets.get")).toMatchObject({ count: 2, faulted: 1, totalLatencyMs: 3500 });
   });
 
+  it("resets the connection with no answer, before the handler or after its change is made", async () => {
+    widgets.faults.add({ operation: "widgets.put", reset: "before", count: 1 });
+    await expect(call("/widgets/w7?api-version=1", { method: "PUT", body: { color: "blue" } })).rejects.toThrow(
+      /ECONNRESET|socket hang up/,
+    );
+    expect((await call("/widgets/w7?api-version=1")).status).toBe(404);
+
+    widgets.faults.add({ operation: "widgets.put", reset: "after", count: 1 });
+    await expect(call("/widgets/w7?api-version=1", { method: "PUT", body: { color: "green" } })).rejects.toThrow(
+      /ECONNRESET|socket hang up/,
+    );
+    expect((await call("/widgets/w7?api-version=1")).json).toMatchObject({ color: "green" });
+    expect(widgets.stats.operation("widgets.put")).toMatchObject({
+      count: 2,
+      byStatus: { reset: 2 },
+      faulted: 1,
+      handled: 1,
+    });
+    expect(() => widgets.faults.add({ operation: "widgets.get", status: 500, reset: "before" })).toThrow(/not both/);
+  });
+
+  it("lets the SDK retry a connection reset", async () => {
+    widgets.faults.add({ operation: "widgets.get", reset: "before", count: 1 });
+    const send = sdkClient({ ca: ca.certPem, credential: new RecordingCredential(), auth: "bearer" });
+    expect((await send("GET", `${widgets.url}/widgets/w1?api-version=1`)).status).toBe(200);
+    expect(widgets.stats.operation("widgets.get").byStatus).toEqual({ reset: 1, "200": 1 });
+  });
+
   it("hits a seeded share of requests, repeatably, and never at probability 0", async () => {
     const pattern = async (): Promise<number[]> => {
       widgets.faults.clear();

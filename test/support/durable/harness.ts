@@ -8,7 +8,7 @@ import type { DurableClient } from "durable-functions";
 import { createDurableBackend } from "../../../dev/durable";
 import type { LocalDurableBackend } from "../../../dev/durable";
 import { createVirtualClock } from "../../../dev/host/clock";
-import type { DurableBackendOptions } from "../../../dev/host/contracts";
+import type { LocalDurableBackendOptions } from "../../../dev/durable/backend";
 import type { ManualClock } from "../../../dev/host/clock";
 import { FakeInvoker } from "./fake-invoker";
 
@@ -71,7 +71,7 @@ export function durableClientFor(backend: LocalDurableBackend): DurableClient {
 }
 
 export async function startDurableHarness(
-  options: Pick<DurableBackendOptions, "atLeastOnce"> = {},
+  options: Pick<LocalDurableBackendOptions, "atLeastOnce" | "afterEffectFailures"> = {},
 ): Promise<DurableHarness> {
   const clock = createVirtualClock(HARNESS_START_MS);
   const invoker = new FakeInvoker();
