@@ -89,10 +89,14 @@ describe("recordGatewaySync", () => {
 });
 
 describe("computeDesiredGatewayState", () => {
-  it("loads the desired state from the configuration, the ledger and Key Vault at the current time", async () => {
+  it("loads the desired state from the configuration, the ledger, Key Vault and the root registry now", async () => {
     const state = { desired: { roots: [], revokedThumbprints: ["AB"], expiredThumbprints: [] }, revokedUsers: {} };
     jest.mocked(loadDesiredGatewayState).mockResolvedValue(state);
     await expect(invoke("computeDesiredGatewayState", {})).resolves.toEqual(state);
-    expect(loadDesiredGatewayState).toHaveBeenCalledWith(fake.config, fake.ledger, fake.keyVault, new Date(NOW));
+    expect(loadDesiredGatewayState).toHaveBeenCalledWith(
+      fake.config,
+      { ledger: fake.ledger, keyVault: fake.keyVault, roots: undefined },
+      new Date(NOW),
+    );
   });
 });
