@@ -36,6 +36,7 @@ export class TimedFlow {
     this.clock = clock;
     const df = {
       instanceId,
+      newGuid: (name: string) => `guid(${name})`,
       getInput: () => overTheWire(input),
       get currentUtcDateTime() {
         return new Date(clock.now);
