@@ -170,6 +170,16 @@ describe("deliverCertificate", () => {
     expect(outcome).not.toHaveProperty("reason");
   });
 
+  it("counts the events it heard even when the record has not caught up with them", () => {
+    const flow = opened();
+    flow.raise(DELIVERY_COLLECTED_EVENT, {});
+    flow.raise(DELIVERY_DOWNLOADED_EVENT, { sasExpiresAt: new Date(T0 - MINUTE).toISOString() });
+    closes(flow, { collected: false, downloaded: false });
+    const outcome = flow.output as Record<string, unknown>;
+    expect(outcome).toMatchObject({ collected: true, downloaded: true });
+    expect(outcome).not.toHaveProperty("reason");
+  });
+
   it("removes whatever was made when preparing or opening fails, then fails", () => {
     for (const failAt of ["prepareDeliveryPackage", "openDelivery"]) {
       const flow = new TimedFlow(deliverCertificate, input, T0);
