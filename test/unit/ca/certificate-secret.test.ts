@@ -1,7 +1,7 @@
 // Reading a Key Vault certificate secret (src/domain/certificate-secret.ts): the content types taken, the key forms,
 // and the chain ordered from the leaf whatever order Key Vault returns the certificates in.
 import "reflect-metadata";
-import { createPrivateKey, webcrypto } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, webcrypto } from "node:crypto";
 import { X509CertificateGenerator } from "@peculiar/x509";
 import { readCertificateSecret, readPemBundle, selectKeyAndChain } from "../../../src/domain/certificate-secret";
 import { derToPem, toBase64 } from "../../../src/domain/pem";
@@ -90,6 +90,17 @@ describe("readCertificateSecret", () => {
     );
     expect(bundle.privateKeys).toHaveLength(1);
     expect(bundle.certificates.map((c) => thumbprintOf(c.der))).toEqual([thumbprintOf(leaf)]);
+  });
+
+  it("keeps a PKCS#8 block's bytes as they are, whatever the key's algorithm (the key match judges it later)", async () => {
+    const ec = new Uint8Array(
+      generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "der" }),
+    );
+    const bundle = readPemBundle(derToPem(ec, "PRIVATE KEY") + derToPem(leaf));
+    expect(bundle.privateKeys.map((k) => Buffer.from(k.der))).toEqual([Buffer.from(ec)]);
+    await expect(readCertificateSecret(derToPem(ec, "PRIVATE KEY") + derToPem(leaf), PEM)).rejects.toThrow(
+      "no certificate in the secret matches its private key",
+    );
   });
 
   it("refuses an encrypted key, no key, two keys, and a key no certificate matches", async () => {

@@ -1,7 +1,16 @@
 import "reflect-metadata";
 import { readFile } from "node:fs/promises";
-import { webcrypto } from "node:crypto";
-import { ExtendedKeyUsageExtension, Pkcs10CertificateRequestGenerator, X509Certificate } from "@peculiar/x509";
+import { createHash, webcrypto } from "node:crypto";
+import {
+  BasicConstraintsExtension,
+  ExtendedKeyUsageExtension,
+  Extension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  Pkcs10CertificateRequestGenerator,
+  X509Certificate,
+  X509CertificateGenerator,
+} from "@peculiar/x509";
 import { describeCertificate } from "../../../src/domain/certificate-info";
 import { CertificateRequestRejectedError, buildClientCertificate } from "../../../src/domain/client-certificate";
 import type { ClientCertificateRequest } from "../../../src/domain/client-certificate";
@@ -13,6 +22,8 @@ import { TempDir, csrFor, newRsaKey, newTestCa, openssl } from "./ca-test-suppor
 import type { TestCa, TestKey } from "./ca-test-support";
 
 const UPN = "Alice.Smith@Contoso.com";
+
+const DAY = 86_400_000;
 
 describe("buildClientCertificate", () => {
   let dir: TempDir;
@@ -26,6 +37,25 @@ describe("buildClientCertificate", () => {
     rootPem = await dir.writePem("root.pem", ca.rootDer);
   });
   afterAll(() => dir.remove());
+
+  /** A CA certificate over the test CA's key, with exactly the extensions given. */
+  async function bareCa(extensions: Extension[]): Promise<Uint8Array> {
+    const cert = await X509CertificateGenerator.create(
+      {
+        serialNumber: "01",
+        subject: "CN=Bare Root",
+        issuer: "CN=Bare Root",
+        notBefore: new Date(Date.now() - DAY),
+        notAfter: new Date(Date.now() + 400 * DAY),
+        publicKey: ca.key.pair.publicKey,
+        signingKey: ca.key.pair.privateKey,
+        signingAlgorithm: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+        extensions,
+      },
+      webcrypto,
+    );
+    return new Uint8Array(cert.rawData);
+  }
 
   async function request(overrides: Partial<ClientCertificateRequest> = {}): Promise<ClientCertificateRequest> {
     return {
@@ -163,6 +193,76 @@ describe("buildClientCertificate", () => {
     await expect(buildClientCertificate(await request({ validity: clientValidity(new Date(), 3000) }))).rejects.toThrow(
       "would outlive its root",
     );
+  });
+
+  it("issues a leaf ending exactly when the root ends, and refuses one a second longer", async () => {
+    const rootEnds = describeCertificate(ca.rootDer).notAfter;
+    const notBefore = new Date(rootEnds.getTime() - 30 * DAY);
+    const der = await buildClientCertificate(await request({ validity: { notBefore, notAfter: rootEnds } }));
+    expect(describeCertificate(der).notAfter).toEqual(rootEnds);
+    await expect(
+      buildClientCertificate(await request({ validity: { notBefore, notAfter: new Date(rootEnds.getTime() + 1000) } })),
+    ).rejects.toThrow(`client certificate would outlive its root (root ends ${rootEnds.toISOString()})`);
+  });
+
+  it("names the issuer or the client certificate in what it refuses", async () => {
+    await expect(buildClientCertificate(await request({ issuer: new Uint8Array([0x30, 0x00]) }))).rejects.toThrow(
+      "issuer certificate is not a readable DER X.509 certificate",
+    );
+    const other = await newRsaKey();
+    await expect(
+      buildClientCertificate(await request({ signer: createKeyObjectSigner(other.privateKey) })),
+    ).rejects.toThrow(
+      "client certificate: signature does not verify with the issuer's key (is the signer bound to that key?)",
+    );
+  });
+
+  it("refuses a CSR whose subject has two CNs, even when both are the UPN", async () => {
+    await expect(
+      buildClientCertificate(await request({ csrDer: await csrFor(userKey, `CN=${UPN}, CN=${UPN}`) })),
+    ).rejects.toThrow(new CertificateRequestRejectedError("CSR subject has more than one CN"));
+  });
+
+  it("refuses an issuer whose keyUsage lacks keyCertSign", async () => {
+    const issuer = await bareCa([
+      new BasicConstraintsExtension(true, 0, true),
+      new KeyUsagesExtension(KeyUsageFlags.digitalSignature | KeyUsageFlags.cRLSign, true),
+    ]);
+    await expect(buildClientCertificate(await request({ issuer }))).rejects.toThrow(
+      "issuer certificate's keyUsage does not allow keyCertSign",
+    );
+  });
+
+  it("under a CA with neither keyUsage nor SKI, uses the RFC 5280 key hash openssl computes as the AKI", async () => {
+    const issuer = await bareCa([new BasicConstraintsExtension(true, 0, true)]);
+    const issuerPem = await dir.writePem("bare-root.pem", issuer);
+    const der = await buildClientCertificate(await request({ issuer }));
+    const leaf = await dir.writePem("bare-leaf.pem", der);
+    const verified = await openssl(["verify", "-purpose", "sslclient", "-CAfile", issuerPem, leaf]);
+    expect(verified.stdout.trim()).toBe(`${leaf}: OK`);
+    // Method 1: SHA-1 of the subjectPublicKey BIT STRING's contents, i.e. the PKCS#1 RSAPublicKey.
+    const publicKeyPem = await dir.write(
+      "bare-root.pub",
+      (await openssl(["x509", "-in", issuerPem, "-noout", "-pubkey"])).stdout,
+    );
+    const rsaPublicKey = `${dir.path}/bare-root.rsapub`;
+    const converted = await openssl([
+      "rsa",
+      "-pubin",
+      "-in",
+      publicKeyPem,
+      "-RSAPublicKey_out",
+      "-outform",
+      "DER",
+      "-out",
+      rsaPublicKey,
+    ]);
+    expect(converted.code).toBe(0);
+    const expected = createHash("sha1")
+      .update(await readFile(rsaPublicKey))
+      .digest("hex")
+      .toUpperCase();
+    expect(describeCertificate(der).authorityKeyIdentifier).toBe(expected);
   });
 
   it("issues for a long UPN (CN over RFC 5280's 64) that openssl still verifies", async () => {

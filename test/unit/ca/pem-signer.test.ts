@@ -1,10 +1,11 @@
-import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify } from "node:crypto";
 import { certificateParts } from "../../../src/domain/certificate-der";
 import { createKeyObjectSigner, signDigest } from "../../../src/domain/key-object-signer";
 import { derToPem, fromBase64, pemBlocks, pemToDer } from "../../../src/domain/pem";
 import { buildRootCertificate } from "../../../src/domain/root-certificate";
 import { rsaSpkiFromModulus } from "../../../src/domain/rsa-public-key";
 import { generateSerialNumber } from "../../../src/domain/serial-number";
+import { signerCrypto } from "../../../src/domain/signer";
 import type { Signer } from "../../../src/domain/signer";
 import { rootValidity } from "../../../src/domain/validity";
 import { newRsaKey } from "./ca-test-support";
@@ -52,6 +53,44 @@ describe("signers", () => {
     expect(() => signDigest(key.privateKey, "RS256", new Uint8Array(20))).toThrow(
       "RS256 signs a 32-byte digest, got 20",
     );
+  });
+
+  it("signDigest refuses a public RSA key and a private key of another type", () => {
+    const digest = createHash("sha256").update("x").digest();
+    expect(() => signDigest(createPublicKey(key.privateKey), "RS256", digest)).toThrow(
+      "signDigest needs an RSA private key",
+    );
+    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+    expect(() => signDigest(ec, "RS256", digest)).toThrow("signDigest needs an RSA private key");
+    // The signer built over such a key rejects, it does not throw.
+    return expect(createKeyObjectSigner(ec).sign(digest)).rejects.toThrow("signDigest needs an RSA private key");
+  });
+
+  it("the signing stand-in is a non-extractable private key for signing only, and signs with nothing else", async () => {
+    const { crypto, signingKey } = signerCrypto(createKeyObjectSigner(key.privateKey, "RS384"));
+    expect(signingKey).toEqual({
+      algorithm: { name: "RSASSA-PKCS1-v1_5", hash: { name: "SHA-384" } },
+      extractable: false,
+      type: "private",
+      usages: ["sign"],
+    });
+    const data = Buffer.from("tbs");
+    const signature = await crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, signingKey, data);
+    expect(verify("sha384", data, createPublicKey(key.privateKey), Buffer.from(signature))).toBe(true);
+    // A look-alike key (or the caller's real one) is not routed to the signer.
+    await expect(crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, { ...signingKey }, data)).rejects.toThrow(
+      "this crypto provider only signs with its own signer",
+    );
+    await expect(crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, key.pair.privateKey, data)).rejects.toThrow(
+      "this crypto provider only signs with its own signer",
+    );
+  });
+
+  it("refuses an empty signature from the signer", async () => {
+    const empty = signerCrypto({ algorithm: "RS256", sign: () => Promise.resolve(new Uint8Array(0)) });
+    await expect(
+      empty.crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, empty.signingKey, Buffer.from("tbs")),
+    ).rejects.toThrow("the signer returned an empty signature");
   });
 
   it("hands the signer exactly one SHA-256 digest of the TBS bytes", async () => {

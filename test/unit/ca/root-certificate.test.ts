@@ -40,6 +40,47 @@ describe("buildRootCertificate", () => {
     expect(verified.stdout.trim()).toBe(`${pem}: OK`);
   });
 
+  // Built inside the test rather than taken from beforeAll: `npm run mutate` runs for a mutant only the tests that
+  // reached it, and what a beforeAll reaches is counted for none of them.
+  it("marks basicConstraints and keyUsage critical, and the key identifiers not", async () => {
+    const der = await buildRootCertificate({
+      subject: "CN=Critical Root",
+      publicKey: ca.key.spki,
+      validity: rootValidity(new Date(), 1),
+      serial: generateSerialNumber(),
+      signer: ca.signer,
+    });
+    const text = (await openssl(["x509", "-in", await dir.writePem("critical.pem", der), "-noout", "-text"])).stdout;
+    expect(text).toMatch(/X509v3 Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n/);
+    expect(text).toMatch(/X509v3 Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign\n/);
+    expect(text).toMatch(/X509v3 Subject Key Identifier: \n\s+[0-9A-F:]+\n/);
+    expect(text).toMatch(/X509v3 Authority Key Identifier: \n\s+(?:keyid:)?[0-9A-F:]+\n/);
+  });
+
+  it("names the root in the error when the signer holds another key", async () => {
+    await expect(
+      buildRootCertificate({
+        subject: "CN=Mismatch named",
+        publicKey: ca.key.spki,
+        validity: rootValidity(new Date(), 1),
+        serial: generateSerialNumber(),
+        signer: createKeyObjectSigner(otherKey.privateKey),
+      }),
+    ).rejects.toThrow(
+      "root certificate: signature does not verify with the issuer's key (is the signer bound to that key?)",
+    );
+  });
+
+  it("refuses a private WebCrypto key given as the public key, and a subject that is not a DN", async () => {
+    const base = { validity: rootValidity(new Date(), 1), serial: generateSerialNumber(), signer: ca.signer };
+    await expect(
+      buildRootCertificate({ ...base, subject: "CN=Private", publicKey: ca.key.pair.privateKey }),
+    ).rejects.toThrow("root public key must be a public key");
+    await expect(buildRootCertificate({ ...base, subject: "CN=#zz", publicKey: ca.key.spki })).rejects.toThrow(
+      "root subject 'CN=#zz' is not a valid distinguished name",
+    );
+  });
+
   it("carries the serial and validity it was given", async () => {
     const serial = generateSerialNumber();
     const validity = rootValidity(new Date("2025-03-01T12:00:30.123Z"), 10);

@@ -29,6 +29,19 @@ describe("callback verdicts", () => {
     ]);
   });
 
+  it("draws the lines at 300 and 400 exactly", () => {
+    expect([199, 299, 300, 399, 400].map(verdictOf)).toEqual(["retry", "delivered", "refused", "refused", "refused"]);
+  });
+
+  it("takes only whole strings of up to nine digits as seconds, and only text naming a month as a date", () => {
+    const now = Date.UTC(2026, 11, 6, 12, 0, 0);
+    expect(retryAfterMs("120s", now)).toBeUndefined();
+    expect(retryAfterMs("1234567890", now)).toBeUndefined();
+    // Date.parse reads these as dates, but a Retry-After date names its month.
+    expect(retryAfterMs("2026-12-06T12:01:00Z", now)).toBeUndefined();
+    expect(retryAfterMs("12 06 2026 x", now)).toBeUndefined();
+  });
+
   it("reads Retry-After as seconds or an HTTP date, capped at an hour, and ignores anything else", () => {
     const now = Date.UTC(2026, 11, 6, 12, 0, 0);
     expect(retryAfterMs("120", now)).toBe(120_000);

@@ -122,6 +122,12 @@ describe("revocation capacity forecast", () => {
     expect(describeForecast(f)).toBe("full in about 180 days at 0.33 revocations a day (last 30 days)");
   });
 
+  it("counts a revocation at the window's end, not one exactly 30 days old nor one dated after now", () => {
+    const f = capacityForecast(0, 300, [NOW, inDays(-30), inDays(1)], NOW);
+    expect(f.ratePerDay).toBe(0.03);
+    expect(f.daysUntilFull).toBe(9000);
+  });
+
   it("gives no figure when nothing was revoked in the window", () => {
     const f = capacityForecast(250, 300, [inDays(-40)], NOW);
     expect(f.daysUntilFull).toBeNull();

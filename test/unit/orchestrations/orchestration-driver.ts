@@ -25,7 +25,7 @@ interface ActivityAction {
   readonly retryOptions?: ScheduledCall["retry"];
 }
 
-function callOf(task: unknown): ScheduledCall {
+export function callOf(task: unknown): ScheduledCall {
   const action = (task as { actionObj?: ActivityAction }).actionObj;
   if (action?.functionName === undefined) throw new Error(`yielded something other than an activity call`);
   const call = { functionName: action.functionName, input: action.input };
@@ -43,7 +43,7 @@ function callOf(task: unknown): ScheduledCall {
   };
 }
 
-function overTheWire(value: unknown): unknown {
+export function overTheWire(value: unknown): unknown {
   return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
 }
 
