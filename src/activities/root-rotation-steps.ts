@@ -31,6 +31,21 @@ async function signingRoot(): Promise<RootRef> {
   return { name: root.name, thumbprint: root.thumbprint };
 }
 
+/**
+ * Roots still `retiring` besides the rotation's own old root and its new one: left trusted by a rotation cancelled
+ * after its promotion (its users may hold their only certificate of it). This rotation has reissued every active user
+ * under its new root, so it retires them with its old root; otherwise nothing would ever take them off the gateways.
+ */
+export const rotationLeftoverRoots = defineActivity<{ readonly keep: string; readonly old: string }, RootRef[]>(
+  "rotationLeftoverRoots",
+  async ({ keep, old }) =>
+    (await services().roots.list()).flatMap((r) =>
+      r.state === "retiring" && r.name !== keep && r.name !== old && r.thumbprint !== undefined
+        ? [{ name: r.name, thumbprint: r.thumbprint }]
+        : [],
+    ),
+);
+
 /** The root the rotation rotates away from: recorded at its first run, read back by every later one. */
 export const rotationOldRoot = defineActivity<{ readonly rotationId: string }, RootRef>(
   "rotationOldRoot",

@@ -12,6 +12,7 @@ import {
   checkGatewayRoots,
   countRotationCollection,
   countUnissuedRenewals,
+  rotationLeftoverRoots,
   rotationOldRoot,
   startRotationRenewals,
 } from "../activities/root-rotation-steps";
@@ -222,12 +223,17 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     yield* pause(0);
     cancellable = false;
     yield* enter("retiring-old-root");
-    const retired = yield* run(retireRoot, { rotationId, name: oldRoot.name, actor }, retry);
+    const leftovers = yield* run(rotationLeftoverRoots, { keep: newRoot.name, old: oldRoot.name }, retry);
+    let superseded = (yield* run(retireRoot, { rotationId, name: oldRoot.name, actor }, retry)).superseded;
+    for (const leftover of leftovers) {
+      superseded += (yield* run(retireRoot, { rotationId, name: leftover.name, actor }, retry)).superseded;
+    }
 
     // 8. The writers remove the old root and the revocations it issued; the rotation reads each gateway to see it.
-    yield* enter("pruning-revocations", { superseded: retired.superseded });
+    yield* enter("pruning-revocations", { superseded });
     yield* wakeWriters(`rotation ${rotationId}: retire root ${oldRoot.name}`);
-    yield* untilGateways("removing the old root", [newRoot.thumbprint], [oldRoot.thumbprint]);
+    const gone = [oldRoot.thumbprint, ...leftovers.map((r) => r.thumbprint)];
+    yield* untilGateways("removing the old root", [newRoot.thumbprint], gone);
     yield* regenerateProfiles(`rotation ${rotationId}: root ${oldRoot.name} retired`);
 
     // 9. Done.

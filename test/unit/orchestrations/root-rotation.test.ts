@@ -166,12 +166,16 @@ class Rotation {
   }
 
   /** From the retirement to the end. */
-  retireAndPrune(): this {
+  retireAndPrune(leftovers: readonly { name: string; thumbprint: string }[] = []): this {
     this.step("retiring-old-root");
+    this.expect("rotationLeftoverRoots", { keep: NEW.name, old: OLD.name }, leftovers);
     this.expect("retireRoot", { rotationId: input.rotationId, name: OLD.name }, { superseded: 3 });
+    for (const leftover of leftovers) {
+      this.expect("retireRoot", { rotationId: input.rotationId, name: leftover.name }, { superseded: 1 });
+    }
     this.step("pruning-revocations");
     this.expect("wakeGatewayWriters", undefined, []);
-    const after = { trusted: [NEW.thumbprint], absent: [OLD.thumbprint] };
+    const after = { trusted: [NEW.thumbprint], absent: [OLD.thumbprint, ...leftovers.map((l) => l.thumbprint)] };
     this.expect("checkGatewayRoots", { gatewayId: GW1, ...after }, { ok: true, detail: "" });
     this.expect("checkGatewayRoots", { gatewayId: GW2, ...after }, { ok: true, detail: "" });
     this.expect("requestProfileRegeneration", { gatewayId: GW1 }, "disabled");
@@ -230,6 +234,16 @@ describe("rootRotation", () => {
     expect(r.flow.output).toMatchObject({ status: "completed", reissued: 3, collected: 1 });
   });
 
+  it("retires, with its old root, a root an earlier rotation left trusted when it was cancelled after its promotion", () => {
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
+    r.fireTimer();
+    const leftover = { name: "p2s-root-g1b", thumbprint: "C".repeat(40) };
+    r.retireAndPrune([leftover]);
+    expect(r.flow.done).toBe(true);
+  });
+
   it("cancelled before the promotion: withdraws the new root and wakes the writers to remove it", () => {
     const r = new Rotation().throughCreation();
     r.step("adding-root-to-gateways");
@@ -276,6 +290,7 @@ describe("rootRotation", () => {
     r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
     r.fireTimer();
     r.step("retiring-old-root");
+    r.expect("rotationLeftoverRoots", undefined, []);
     r.expect("retireRoot", { name: OLD.name }, { superseded: 3 });
     r.step("pruning-revocations");
     r.expect("wakeGatewayWriters", undefined, []);
