@@ -56,6 +56,10 @@ param ticketingSharedSecretPrevious string = ''
 @allowed(['true', 'false'])
 param entraEventsEnabled string = 'false'
 
+@description('Optional. Whether a root rotation starts by itself when a gateway\'s revocation list fills.')
+@allowed(['true', 'false'])
+param rootRotationAuto string = 'false'
+
 @secure()
 @description('Optional. clientState of the Graph change notification subscriptions (32 to 128 characters); required when Entra events are on.')
 param entraNotificationClientState string = ''
@@ -164,6 +168,7 @@ module api './app/api.bicep' = {
     ticketingPreviousSecretName: vault.outputs.ticketingPreviousSecretName
     entraClientStateSecretName: vault.outputs.entraClientStateSecretName
     entraEventsEnabled: entraEventsEnabled
+    rootRotationAuto: rootRotationAuto
     entraNotificationUrl: entraNotificationUrl
     alertWebhookFormat: alertWebhookFormat
     gatewayResourceIds: join(gatewayIds, ',')

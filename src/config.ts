@@ -5,6 +5,7 @@ import { accessSettings, checkAccessSettings } from "./config-access";
 import { hrSettings } from "./config-hr";
 import { callbackSettings } from "./config-callbacks";
 import { expirySettings } from "./config-expiry";
+import { capacitySettings } from "./config-capacity";
 import { deliverySettings } from "./config-delivery";
 import { checkEntraSettings, entraSettings } from "./config-entra";
 import { profileSettings } from "./config-profiles";
@@ -153,6 +154,7 @@ export const settingsSchema = z
       .pipe(httpsUrl.optional())
       .describe("https webhook that receives alerts (expiry, sync failures). Alerts are only logged when unset."),
     ...expirySettings,
+    ...capacitySettings,
     CLIENT_EXPIRY_WARNING_DAYS: intInRange(1, 365, 21).describe(
       "Client certificates alert (EXPIRY_ALERT_THRESHOLDS_DAYS) only at thresholds of this many days or fewer, and only while their user holds no later certificate (renewed).",
     ),

@@ -45,6 +45,10 @@ param entraClientStateSecretName string = ''
 @allowed(['true', 'false'])
 param entraEventsEnabled string = 'false'
 
+@description('Optional. Whether a root rotation starts by itself when a gateway\'s revocation list fills (ROOT_ROTATION_AUTO: true or false).')
+@allowed(['true', 'false'])
+param rootRotationAuto string = 'false'
+
 @description('Optional. Where Graph sends change notifications: the app\'s https webhook or an EventGrid:?... partner topic URL.')
 param entraNotificationUrl string = ''
 
@@ -170,6 +174,8 @@ var appSettings = {
   EXPIRY_CHECK_SCHEDULE: '0 0 6 * * *'
   EXPIRY_ALERT_THRESHOLDS_DAYS: '90,30,14,7,1'
   REVOCATION_CAPACITY_ALERT_PERCENT: '80'
+  ROOT_ROTATION_AUTO: rootRotationAuto
+  REVOCATION_PRUNE_LOOKBACK_DAYS: '30'
   CLIENT_EXPIRY_WARNING_DAYS: '21'
   CLIENT_RENEWAL_DAYS: '14'
   // Access control.

@@ -11,7 +11,7 @@ import { GatewayError, parseGatewayId } from "../clients/gateway";
 import type { GatewayClient } from "../clients/gateway";
 import { gatewayWithRadiusSecret, RadiusSecretMissingError } from "../clients/radius-secret";
 import { GatewayCapacityError, planSync, satisfies } from "../domain/gateway-config";
-import type { DesiredState, P2sCertificateState } from "../domain/gateway-config";
+import type { DesiredState, LeftOffRevocation, P2sCertificateState } from "../domain/gateway-config";
 import type { ExpiredRoot } from "../domain/expired-roots";
 import { NOTHING, entriesToKeep, isEmpty, lostEntries, withRestored } from "../domain/gateway-restore";
 import { writeKey } from "../domain/gateway-write-journal";
@@ -47,6 +47,13 @@ export interface PlannedWrite {
   readonly rootsRemoved: readonly ExpiredRoot[];
   /** Entries put back after a concurrent write dropped them. */
   readonly restored: readonly string[];
+  /** Retired managed roots the write removes (a rotation retired them). Absent in histories from before issue 14. */
+  readonly rootsRetired?: readonly string[];
+  /**
+   * Revocations the gateway has no room for (over 300): alerted critically, never a reason to stop writing. Absent
+   * in histories from before issue 14.
+   */
+  readonly leftOff?: readonly LeftOffRevocation[];
 }
 
 /** Retry later: the gateway is busy or throttling (wait at least retryAfterMs). */
@@ -68,8 +75,9 @@ export interface Disagreement {
 }
 
 /**
- * Cannot be applied without dropping something valid (capacity, a RADIUS secret that cannot be supplied), or the
- * gateway refused the object: alert.
+ * Cannot be applied without dropping something the gateway must keep (more than 20 roots, a RADIUS secret that cannot
+ * be supplied), or the gateway refused the object: alert. Revocations over 300 are not a refusal: the write carries
+ * the 300 that stay valid longest (leftOff).
  */
 export interface Refusal {
   readonly outcome: "capacity" | "rejected" | "radiusSecret";
@@ -80,7 +88,13 @@ export interface Refusal {
 export type PassSetback = RetryLater | Disagreement | Refusal;
 
 export type ApplyGatewayOutcome =
-  | { readonly outcome: "inSync"; readonly revokedCount: number; readonly rootCount: number }
+  | {
+      readonly outcome: "inSync";
+      readonly revokedCount: number;
+      readonly rootCount: number;
+      /** Revocations still left off for want of room (the alert is raised once per distinct set). */
+      readonly leftOff?: readonly LeftOffRevocation[];
+    }
   | {
       readonly outcome: "started";
       readonly operation: string;
@@ -108,7 +122,12 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
       // A gateway whose last operation failed shows the object it was given, not what it enforces: write it again.
       const failed = before.provisioningState === "Failed";
       if (!plan.changed && restored.length === 0 && !failed) {
-        return { outcome: "inSync", revokedCount: before.state.revoked.length, rootCount: before.state.roots.length };
+        return {
+          outcome: "inSync",
+          revokedCount: before.state.revoked.length,
+          rootCount: before.state.roots.length,
+          leftOff: plan.leftOff,
+        };
       }
       // Before any side effect: a RADIUS gateway is written only with its secret (a GET never returns it).
       const gateway = await gatewayWithRadiusSecret(config, keyVault.secrets, ref.name, before.gateway);
@@ -125,7 +144,7 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
       }
       await ledger.markSessionsToEnd(gatewayId, users, new Date());
       context.log(
-        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length} -${plan.rootsRemoved.length} expired, restored ${restored.length}${failed ? " (after a failed operation)" : ""}`,
+        `gateway ${ref.name}: writing +${plan.addedRevocations.length} revoked, -${plan.prunedRevocations.length} pruned, roots +${plan.rootsAdded.length} ~${plan.rootsUpdated.length} -${plan.rootsRemoved.length} expired, restored ${restored.length}${failed ? " (after a failed operation)" : ""}${plan.rootsRetired.length > 0 ? `, retired roots ${plan.rootsRetired.join(", ")}` : ""}${plan.leftOff.length > 0 ? `, ${plan.leftOff.length} revocations left off (no room)` : ""}`,
       );
       const progress = await gateways.beginWrite(ref, { ...before, gateway }, plan.next);
       const written: PlannedWrite = {
@@ -134,6 +153,8 @@ export const applyGatewayState = defineActivity<ApplyGatewayInput, ApplyGatewayO
         rootsAdded: [...plan.rootsAdded, ...plan.rootsUpdated],
         rootsRemoved: plan.rootsRemoved,
         restored,
+        rootsRetired: plan.rootsRetired,
+        leftOff: plan.leftOff,
       };
       // The gateway accepted the write: audit it now, as the orchestrator may never see this execution's result (a
       // duplicate delivery's completion is dropped), and journal it for the writer's warnings (expired roots).

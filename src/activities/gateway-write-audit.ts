@@ -35,9 +35,25 @@ export async function auditAcceptedWrite(
       revokedCount,
       firstAdded: write.addedRevocations[0] ?? "",
       rootsAdded: write.rootsAdded.join(","),
+      rootsRetired: (write.rootsRetired ?? []).join(","),
+      leftOff: write.leftOff?.length ?? 0,
       pass: write.passId,
     },
   });
+  const leftOff = write.leftOff ?? [];
+  if (leftOff.length > 0) {
+    await ledger.appendAudit({
+      ...entry,
+      id: `${write.key}:left-off`,
+      action: "gateway.revocationsLeftOff",
+      reason: `the gateway holds at most 300 revocations: ${leftOff.length} that expire soonest were left off this write`,
+      details: {
+        count: leftOff.length,
+        removedFromGateway: leftOff.filter((l) => l.wasOnGateway).length,
+        soonest: leftOff.map((l) => l.notAfter ?? "").reduce((a, b) => (a === "" || (b !== "" && b < a) ? b : a), ""),
+      },
+    });
+  }
   if (write.rootsRemoved.length > 0) {
     await ledger.appendAudit({
       ...entry,

@@ -36,6 +36,8 @@ export class CertificateTable {
   constructor(
     private readonly table: TableClient,
     private readonly ready: () => Promise<void>,
+    /** Called after a record is written (the revocation index): its failure fails the put, which is safe to retry. */
+    private readonly written: (record: CertificateRecord) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /**
@@ -58,6 +60,9 @@ export class CertificateTable {
           }
           await this.table.updateEntity(toEntity(record), "Merge", { etag: current.etag });
         }
+        // After the record (as merged): an index row never names a revocation the ledger does not hold. A retried
+        // put (revoked to revoked is allowed) writes it again if this failed.
+        await this.written(current === undefined ? record : { ...fromEntity(current), ...record });
         return record;
       } catch (error) {
         const lostRace = error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412);

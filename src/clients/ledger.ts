@@ -22,6 +22,7 @@ import { GatewayTable } from "./ledger-gateways";
 import { RequestTable } from "./ledger-requests";
 import { ensureTable } from "./ledger-table";
 import { UserTable } from "./ledger-users";
+import { RevocationIndex } from "./revocation-index";
 
 export { LedgerConflictError } from "./ledger-certificates";
 
@@ -36,6 +37,8 @@ export class Ledger {
   private readonly gatewayWrites: GatewayWriteTable;
   private readonly userTable: UserTable;
   private readonly requestTable: RequestTable;
+  /** Revoked certificates by issuing root and expiry (revocation-index.ts): what a writer pass reads. */
+  readonly revocations: RevocationIndex;
 
   constructor(
     certificates: TableClient,
@@ -43,10 +46,12 @@ export class Ledger {
     gateways: TableClient,
     users: TableClient,
     requests: TableClient,
+    revocations: TableClient,
   ) {
-    this.tables = [certificates, audit, gateways, users, requests];
+    this.tables = [certificates, audit, gateways, users, requests, revocations];
     const ready = (): Promise<void> => this.ensureTables();
-    this.certificateTable = new CertificateTable(certificates, ready);
+    this.revocations = new RevocationIndex(revocations, ready);
+    this.certificateTable = new CertificateTable(certificates, ready, (record) => this.revocations.record(record));
     this.auditTable = new AuditTable(audit, ready);
     this.gatewayTable = new GatewayTable(gateways, ready);
     this.gatewayWrites = new GatewayWriteTable(gateways, ready);
@@ -62,6 +67,7 @@ export class Ledger {
       tableClient(config, `${prefix}Gateways`),
       tableClient(config, `${prefix}Users`),
       tableClient(config, `${prefix}Requests`),
+      tableClient(config, `${prefix}Revocations`),
     );
   }
 

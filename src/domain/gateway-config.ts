@@ -2,13 +2,8 @@
 // object to write. Pure, so the single writer's decisions are testable without a gateway.
 import { isExpiredRoot, splitExpiredRoots } from "./expired-roots";
 import type { ExpiredRoot } from "./expired-roots";
-import { normaliseThumbprint, parseThumbprint } from "./thumbprint";
-
-/** What is on the gateway is compared, never rejected: an odd hand-made entry is kept as it is. */
-function comparable(thumbprint: string): string {
-  const parsed = parseThumbprint(thumbprint);
-  return parsed.ok ? parsed.thumbprint : thumbprint.toUpperCase();
-}
+import { normaliseThumbprint } from "./thumbprint";
+import { planRevocations, rootThumbprints } from "./revocation-selection";
 
 /** Gateway limits (azure-facts: includes/azure-virtual-network-limits.md). */
 export const MAX_ROOT_CERTIFICATES = 20;
@@ -64,6 +59,7 @@ export interface SyncPlan {
   readonly next: P2sCertificateState;
   readonly changed: boolean;
   readonly addedRevocations: readonly string[];
+  /** App-owned entries removed: expired past the margin, or issued by a root that is not on the gateway any more. */
   readonly prunedRevocations: readonly string[];
   readonly rootsAdded: readonly string[];
   readonly rootsUpdated: readonly string[];
@@ -72,6 +68,23 @@ export interface SyncPlan {
    * can disconnect P2S users, is never made only to remove them; they go with the next write.
    */
   readonly rootsRemoved: readonly ExpiredRoot[];
+  /** Managed roots removed because they are retired (names as on the gateway). A change: the write removes them. */
+  readonly rootsRetired: readonly string[];
+  /**
+   * Revocations over the gateway's 300 entries, left off the write: the ones that expire soonest (hand-added entries
+   * always stay). Empty unless the gateway is over capacity. Not pending: a left-off revocation is not retried.
+   */
+  readonly leftOff: readonly LeftOffRevocation[];
+}
+
+/** A revocation the gateway has no room for. */
+export interface LeftOffRevocation {
+  /** Uppercase SHA-1 hex. */
+  readonly thumbprint: string;
+  /** ISO 8601; absent when the ledger does not know it (such an entry ranks as valid longest, so it is rarely here). */
+  readonly notAfter?: string;
+  /** True when the entry was on the gateway and this write removes it to make room for one that stays valid longer. */
+  readonly wasOnGateway: boolean;
 }
 
 export class GatewayCapacityError extends Error {
@@ -99,35 +112,49 @@ export function isAppOwnedRevocation(entry: RevokedEntry): boolean {
 }
 
 /**
- * Computes the next state: managed roots present with current data, every desired revocation present, app-owned
- * revocations that are no longer desired pruned only when expired, hand-added entries untouched, and, given `now`,
- * every root whose certificate has expired left out. Throws GatewayCapacityError rather than drop anything valid.
+ * Computes the next state: managed roots present with current data and retired ones removed, every desired revocation
+ * present unless its issuing root is not on the gateway, app-owned revocations pruned only when expired or issued by a
+ * root that is gone, hand-added entries untouched, and, given `now`, every root whose certificate has expired left out.
+ * Over 300 revocations it keeps the entries that stay valid longest and names the others (`leftOff`); over 20 roots
+ * it throws GatewayCapacityError.
  */
 export function planSync(actual: P2sCertificateState, desired: DesiredState, now?: Date): SyncPlan {
   const plan = planUnchecked(actual, desired, now);
   if (plan.next.roots.length > MAX_ROOT_CERTIFICATES) {
     throw new GatewayCapacityError("roots", plan.next.roots.length, MAX_ROOT_CERTIFICATES);
   }
-  if (plan.next.revoked.length > MAX_REVOKED_CERTIFICATES) {
-    throw new GatewayCapacityError("revocations", plan.next.revoked.length, MAX_REVOKED_CERTIFICATES);
-  }
   return plan;
 }
 
-/** How many changes the writer still has to apply (revocations to add or prune, roots to add or update), limits aside. */
+/**
+ * How many changes the writer still has to apply (revocations to add, prune or displace, roots to add, update or
+ * retire), limits aside. A revocation left off for want of room is not pending.
+ */
 export function pendingChangeCount(actual: P2sCertificateState, desired: DesiredState, now?: Date): number {
   const plan = planUnchecked(actual, desired, now);
   return (
-    plan.addedRevocations.length + plan.prunedRevocations.length + plan.rootsAdded.length + plan.rootsUpdated.length
+    plan.addedRevocations.length +
+    plan.prunedRevocations.length +
+    plan.leftOff.filter((l) => l.wasOnGateway).length +
+    plan.rootsAdded.length +
+    plan.rootsUpdated.length +
+    plan.rootsRetired.length
   );
 }
 
 function planUnchecked(actual: P2sCertificateState, desired: DesiredState, now: Date | undefined): SyncPlan {
-  const roots = [...actual.roots];
+  const retired = new Set((desired.retiredRootNames ?? []).map((n) => n.toLowerCase()));
+  const rootsRetired: string[] = [];
+  const roots: RootEntry[] = [];
+  for (const root of actual.roots) {
+    if (retired.has(root.name.toLowerCase())) rootsRetired.push(root.name);
+    else roots.push(root);
+  }
   const rootsAdded: string[] = [];
   const rootsUpdated: string[] = [];
-  // An expired managed root is not wanted either: sending it would fail the whole write.
+  // An expired managed root is not wanted either: sending it would fail the whole write. A retired one never returns.
   for (const want of liveRoots(desired.roots, now)) {
+    if (retired.has(want.name.toLowerCase())) continue;
     const i = roots.findIndex((r) => r.name.toLowerCase() === want.name.toLowerCase());
     if (i < 0) {
       roots.push(want);
@@ -137,37 +164,26 @@ function planUnchecked(actual: P2sCertificateState, desired: DesiredState, now: 
       rootsUpdated.push(want.name);
     }
   }
-
-  const wanted = new Set(desired.revokedThumbprints.map(normaliseThumbprint));
-  const expired = new Set(desired.expiredThumbprints.map(normaliseThumbprint));
-  const present = new Set<string>();
-  const revoked: RevokedEntry[] = [];
-  const prunedRevocations: string[] = [];
-  for (const entry of actual.revoked) {
-    const thumbprint = comparable(entry.thumbprint);
-    if (isAppOwnedRevocation(entry) && !wanted.has(thumbprint) && expired.has(thumbprint)) {
-      prunedRevocations.push(thumbprint);
-      continue;
-    }
-    present.add(thumbprint);
-    revoked.push(entry);
-  }
-  const addedRevocations: string[] = [];
-  for (const thumbprint of [...wanted].sort()) {
-    if (present.has(thumbprint)) continue;
-    revoked.push({ name: revokedEntryName(thumbprint), thumbprint });
-    addedRevocations.push(thumbprint);
-  }
-  const changed = rootsAdded.length + rootsUpdated.length + addedRevocations.length + prunedRevocations.length > 0;
   const split = now === undefined ? { kept: roots, expired: [] } : splitExpiredRoots(roots, now);
+  const revocations = planRevocations(actual.revoked, desired, rootThumbprints(split.kept));
+  const changed =
+    rootsAdded.length +
+      rootsUpdated.length +
+      rootsRetired.length +
+      revocations.addedRevocations.length +
+      revocations.prunedRevocations.length +
+      revocations.leftOff.filter((l) => l.wasOnGateway).length >
+    0;
   return {
-    next: { roots: split.kept, revoked },
+    next: { roots: split.kept, revoked: revocations.revoked },
     changed,
-    addedRevocations,
-    prunedRevocations,
+    addedRevocations: revocations.addedRevocations,
+    prunedRevocations: revocations.prunedRevocations,
     rootsAdded,
     rootsUpdated,
     rootsRemoved: split.expired,
+    rootsRetired,
+    leftOff: revocations.leftOff,
   };
 }
 
@@ -176,15 +192,16 @@ function liveRoots(roots: readonly RootEntry[], now: Date | undefined): readonly
 }
 
 /**
- * True when every desired root and revocation is on the gateway (the post-write verification). Given `now`, a desired
- * root that has expired is not expected (the planner leaves it out).
+ * True when every desired root and revocation is on the gateway and no retired root is (the post-write
+ * verification), by the planner's own rules: a revocation of a root that is not on the gateway, or one left off for
+ * want of room, is not expected. Given `now`, a desired root that has expired is not expected either.
  */
 export function satisfies(actual: P2sCertificateState, desired: DesiredState, now?: Date): boolean {
-  const present = new Set(actual.revoked.map((r) => comparable(r.thumbprint)));
-  const rootsOk = liveRoots(desired.roots, now).every((want) =>
-    actual.roots.some(
-      (r) => r.name.toLowerCase() === want.name.toLowerCase() && r.publicCertData === want.publicCertData,
-    ),
+  const plan = planUnchecked(actual, desired, now);
+  return (
+    plan.rootsAdded.length === 0 &&
+    plan.rootsUpdated.length === 0 &&
+    plan.rootsRetired.length === 0 &&
+    plan.addedRevocations.length === 0
   );
-  return rootsOk && desired.revokedThumbprints.every((t) => present.has(normaliseThumbprint(t)));
 }

@@ -6,6 +6,7 @@
 // that wrote. Pure.
 import { createHash } from "node:crypto";
 import type { ExpiredRoot } from "./expired-roots";
+import type { LeftOffRevocation } from "./gateway-config";
 
 /** Orders the passes of one gateway's writer: the pass's durable time, then its running count (same instant). */
 export interface WriteTicket {
@@ -32,6 +33,10 @@ export interface JournaledWrite {
   readonly rootsAdded: readonly string[];
   readonly rootsRemoved: readonly ExpiredRoot[];
   readonly restored: readonly string[];
+  /** Retired roots the write removed (audited; not journaled for warnings). */
+  readonly rootsRetired?: readonly string[];
+  /** Revocations the write left off for want of room (audited; the writer alerts on them). */
+  readonly leftOff?: readonly LeftOffRevocation[];
 }
 
 /** The key of a write sent by pass `passId` from the gateway read with `etag` (digested: ETags hold quotes). */

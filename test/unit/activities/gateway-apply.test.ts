@@ -116,6 +116,7 @@ describe("applyGatewayState", () => {
       outcome: "inSync",
       revokedCount: 1,
       rootCount: 2,
+      leftOff: [],
     });
     expect(fake.gateways.writes).toEqual([]);
     expect(fake.ledger.claims).toEqual([]);
@@ -139,6 +140,8 @@ describe("applyGatewayState", () => {
       rootsAdded: ["p2s-root"],
       rootsRemoved: [],
       restored: [],
+      rootsRetired: [],
+      leftOff: [],
     };
     expect(result).toEqual({
       outcome: "started",
@@ -168,7 +171,16 @@ describe("applyGatewayState", () => {
         subject: "gateway:gw-west",
         reason: "the gateway accepted a write: added 2 revocations, pruned 0",
         source: "gateway-sync",
-        details: { added: 2, pruned: 0, revokedCount: 3, firstAdded: tp(1), rootsAdded: "p2s-root", pass: "gen-1:1" },
+        details: {
+          added: 2,
+          pruned: 0,
+          revokedCount: 3,
+          firstAdded: tp(1),
+          rootsAdded: "p2s-root",
+          rootsRetired: "",
+          leftOff: 0,
+          pass: "gen-1:1",
+        },
       },
     ]);
     expect([...fake.ledger.journal.values()]).toEqual([{ key, passId: "gen-1:1", at: new Date(NOW), ...plan }]);
@@ -198,6 +210,8 @@ describe("applyGatewayState", () => {
       rootsAdded: ["p2s-root"],
       rootsRemoved: [],
       restored: [],
+      rootsRetired: [],
+      leftOff: [],
     });
     expect(result.writeKey).toBe("gen-1:1@no-etag");
     expect(fake.ledger.marks).toEqual([{ gatewayId: GATEWAY_ID, users: [], at: new Date(NOW) }]);
@@ -293,16 +307,25 @@ describe("applyGatewayState", () => {
     ]);
   });
 
-  it("refuses to write more revocations than the gateway holds: capacity, nothing claimed", async () => {
+  it("over 300 revocations writes the 300 that stay valid longest and names the one left off, audited", async () => {
     fake.gateways.snapshots = [snapshot({ roots: [ROOT], revoked: [] })];
     const many = Array.from({ length: MAX_REVOKED_CERTIFICATES + 1 }, (_, i) => i + 1);
-    const result = (await invoke("applyGatewayState", applyInput(desired(many)))) as {
-      outcome: string;
-      detail: string;
+    const want = {
+      ...desired(many),
+      // tp(7) expires first: it is the one left off.
+      revocationInfo: { [tp(7)]: { notAfter: new Date(NOW + DAY).toISOString() } },
     };
-    expect(result.outcome).toBe("capacity");
-    expect(result.detail).toContain(`would need ${MAX_REVOKED_CERTIFICATES + 1} revoked certificates`);
-    expect(fake.ledger.claims).toEqual([]);
+    const result = (await invoke("applyGatewayState", applyInput(want))) as {
+      outcome: string;
+      plan: { leftOff: unknown[]; addedRevocations: string[] };
+    };
+    expect(result.outcome).toBe("started");
+    expect(result.plan.leftOff).toEqual([
+      { thumbprint: tp(7), notAfter: new Date(NOW + DAY).toISOString(), wasOnGateway: false },
+    ]);
+    expect(result.plan.addedRevocations).toHaveLength(MAX_REVOKED_CERTIFICATES);
+    expect(fake.gateways.writes).toHaveLength(1);
+    expect(fake.ledger.audit.map((a) => (a as { action: string }).action)).toContain("gateway.revocationsLeftOff");
   });
 
   describe("a RADIUS gateway", () => {
@@ -507,7 +530,16 @@ describe("auditAcceptedWrite", () => {
     };
     await auditAcceptedWrite(fake.ledger as unknown as Ledger, GATEWAY_ID, write, 0);
     expect(fake.ledger.audit.map((a) => a.details)).toEqual([
-      { added: 0, pruned: 0, revokedCount: 0, firstAdded: "", rootsAdded: "root-a,root-b", pass: "gen-1:1" },
+      {
+        added: 0,
+        pruned: 0,
+        revokedCount: 0,
+        firstAdded: "",
+        rootsAdded: "root-a,root-b",
+        rootsRetired: "",
+        leftOff: 0,
+        pass: "gen-1:1",
+      },
       { count: 2, roots: "old-a,old-b" },
     ]);
   });

@@ -78,12 +78,19 @@ describe("planSync", () => {
     expect(plan.next.roots).toEqual([root]);
   });
 
-  it("refuses to exceed 300 revocations and drops nothing", () => {
+  it("over 300 revocations, writes the 300 that stay valid longest, keeps hand-added ones and names the rest", () => {
     const hand = Array.from({ length: 10 }, (_, i) => ({ name: `hand-${i}`, thumbprint: tp(10_000 + i) }));
     const wanted = Array.from({ length: MAX_REVOKED_CERTIFICATES - 9 }, (_, i) => tp(i + 1));
-    const act = () => planSync({ roots: [root], revoked: hand }, desired({ revokedThumbprints: wanted }));
-    expect(act).toThrow(GatewayCapacityError);
-    expect(act).toThrow(/would need 301 revoked certificates but holds at most 300/);
+    // tp(n) expires on day n: tp(1) expires soonest.
+    const revocationInfo = Object.fromEntries(
+      wanted.map((t, i) => [t, { notAfter: new Date(Date.UTC(2030, 0, 1 + i)).toISOString() }]),
+    );
+    const plan = planSync({ roots: [root], revoked: hand }, desired({ revokedThumbprints: wanted, revocationInfo }));
+    expect(plan.next.revoked).toHaveLength(300);
+    expect(plan.next.revoked.slice(0, 10)).toEqual(hand);
+    expect(plan.leftOff).toEqual([{ thumbprint: tp(1), notAfter: "2030-01-01T00:00:00.000Z", wasOnGateway: false }]);
+    expect(plan.addedRevocations).toHaveLength(290);
+    expect(plan.addedRevocations).not.toContain(tp(1));
   });
 
   it("fits exactly 300", () => {
@@ -109,16 +116,18 @@ describe("planSync with odd hand-made entries", () => {
 });
 
 describe("pendingChangeCount", () => {
-  it("counts what the writer still has to apply, also when applying it would exceed the gateway's limit", () => {
+  it("counts what the writer still has to apply; a revocation left off for want of room is not pending", () => {
     const full: P2sCertificateState = {
       roots: [root],
       revoked: Array.from({ length: MAX_REVOKED_CERTIFICATES }, (_, i) => ({ name: `hand-${i}`, thumbprint: tp(i) })),
     };
     const wanted = desired({ revokedThumbprints: [tp(1000), tp(1001), tp(1)] });
-    expect(() => planSync(full, wanted)).toThrow(GatewayCapacityError);
-    // tp(1) is on the gateway already (by hand): two revocations are missing.
-    expect(pendingChangeCount(full, wanted)).toBe(2);
-    expect(pendingChangeCount(full, desired({ revokedThumbprints: [tp(1)] }))).toBe(0);
+    // tp(1) is on the gateway already (by hand); the other two have no room: left off, not pending.
+    expect(planSync(full, wanted).leftOff.map((l) => l.thumbprint)).toEqual([tp(1000), tp(1001)]);
+    expect(pendingChangeCount(full, wanted)).toBe(0);
+    expect(satisfies(full, wanted)).toBe(true);
+    const room = { ...full, revoked: full.revoked.slice(1) };
+    expect(pendingChangeCount(room, wanted)).toBe(1);
   });
 });
 
