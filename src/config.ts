@@ -9,6 +9,7 @@ import { capacitySettings } from "./config-capacity";
 import { deliverySettings } from "./config-delivery";
 import { checkEntraSettings, entraSettings } from "./config-entra";
 import { profileSettings } from "./config-profiles";
+import { rotationSettings } from "./config-rotation";
 import { ticketingSettings } from "./config-ticketing";
 import { csv, httpsOrigin, httpsUrl, intInRange, optionalString } from "./config-parts";
 
@@ -204,6 +205,7 @@ export const settingsSchema = z
     ...deliverySettings,
     ...entraSettings,
     ...profileSettings,
+    ...rotationSettings,
     HEALTH_CHECK_TIMEOUT_MS: intInRange(100, 60000, 5000).describe("Time limit of each health probe."),
     HEALTH_CACHE_MS: intInRange(0, 60_000, 5_000).describe(
       "How long the anonymous health endpoint reuses its last probe results, so unauthenticated traffic cannot drive calls to Key Vault, ARM and storage. 0 probes on every call.",

@@ -34,3 +34,5 @@ import "./functions/gateway-events";
 import "./functions/profile-refresh";
 import "./functions/gateway-profile-http";
 import "./orchestrations/profile-regenerator";
+import "./functions/root-rotations-http";
+import "./orchestrations/root-rotation";

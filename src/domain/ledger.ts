@@ -3,7 +3,16 @@
 export const CERTIFICATE_STATUSES = ["issuing", "active", "revoked", "expired", "superseded"] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 
-export const REQUEST_SOURCES = ["hr", "entra", "ticket", "api", "renewal", "sandbox", "self-service"] as const;
+export const REQUEST_SOURCES = [
+  "hr",
+  "entra",
+  "ticket",
+  "api",
+  "renewal",
+  "sandbox",
+  "self-service",
+  "rotation",
+] as const;
 export type RequestSource = (typeof REQUEST_SOURCES)[number];
 
 /** One client certificate in the inventory. Public data only: never a key, a PFX or a passphrase. */

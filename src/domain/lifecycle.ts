@@ -8,7 +8,7 @@ import { assertUpn, upnKey } from "./upn";
 
 export const LIFECYCLE_ACTIONS = ["onboard", "offboard", "reissue", "renew"] as const;
 export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
-export const LIFECYCLE_SOURCES = ["ticket", "hr", "entra", "renewal"] as const;
+export const LIFECYCLE_SOURCES = ["ticket", "hr", "entra", "renewal", "rotation"] as const;
 export type LifecycleSource = (typeof LIFECYCLE_SOURCES)[number];
 
 export interface LifecycleSubmission {

@@ -2,7 +2,7 @@
 // from the ledger's record of the request and the durable instance's status. Pure: no I/O.
 import { createHash } from "node:crypto";
 
-export const REQUEST_KINDS = ["issue", "offboard", "onboard", "reissue", "renew"] as const;
+export const REQUEST_KINDS = ["issue", "offboard", "onboard", "reissue", "renew", "rotation"] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 export type RequestStatus = "pending" | "running" | "succeeded" | "failed";
@@ -112,6 +112,17 @@ const RESULT_FIELDS: Record<RequestKind, readonly string[]> = {
   onboard: DELIVERED_FIELDS,
   reissue: DELIVERED_FIELDS,
   renew: DELIVERED_FIELDS,
+  // A root rotation (issue 14): its end, the roots it moved and how many users it reissued.
+  rotation: [
+    "status",
+    "reissued",
+    "collected",
+    "oldRootName",
+    "oldRootThumbprint",
+    "newRootName",
+    "newRootThumbprint",
+    "reason",
+  ],
 };
 
 /**

@@ -30,6 +30,8 @@ export const RETRY_AFTER_SECONDS: Record<RequestKind, number> = {
   onboard: 5,
   reissue: 5,
   renew: 5,
+  // A root rotation waits on gateways for minutes and on users for days.
+  rotation: 60,
 };
 
 export const REQUESTS_ROUTE = "v1/requests";

@@ -57,7 +57,7 @@ export async function getRequest(request: HttpRequest, context: InvocationContex
   const snapshot = await instanceSnapshot(client, record.instanceId);
   // "awaiting-collection" only once the credential can be read: the delivery's own step says when.
   const delivery =
-    snapshot !== undefined && stepOf(snapshot.customStatus) === "awaiting-collection"
+    record.kind !== "rotation" && snapshot !== undefined && stepOf(snapshot.customStatus) === "awaiting-collection"
       ? await instanceSnapshot(client, deliveryInstanceId(record.instanceId))
       : undefined;
   const view = requestView(record, snapshot === undefined ? undefined : withDeliveryStep(snapshot, delivery));

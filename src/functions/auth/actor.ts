@@ -7,6 +7,7 @@ export const APP_ROLES = [
   "Certificates.Export",
   "Gateways.Read",
   "Requests.Submit",
+  "Roots.Rotate",
 ] as const;
 
 export type AppRole = (typeof APP_ROLES)[number];

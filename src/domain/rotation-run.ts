@@ -1,0 +1,82 @@
+// One root rotation's run: its instance id, its input (what the orchestrator must not read from config) and the pure
+// decisions it makes (may it still be cancelled, what a cancellation undoes, its public outcome). Pure: no I/O.
+import { ROTATION_STEPS } from "./root-rotation";
+import type { RotationOutcome, RotationStep, RotationTrigger } from "./root-rotation";
+
+export const ROOT_ROTATION_ORCHESTRATION = "rootRotation";
+/** Every rotation instance id starts with this. */
+export const ROTATION_INSTANCE_PREFIX = "root-rotation-";
+/** The external event that cancels a rotation (until its old root's retirement begins). */
+export const CANCEL_ROTATION_EVENT = "cancelRotation";
+
+/**
+ * The instance of the `attempt`th rotation away from the root `currentRoot`: two starts at once compute the same id
+ * (one instance runs), a failed one is started again under its id (it resumes), and after one completed (or was
+ * cancelled) the next attempt has the next number.
+ */
+export function rotationInstanceId(currentRoot: string, attempt: number): string {
+  return `${ROTATION_INSTANCE_PREFIX}${currentRoot}-${attempt}`;
+}
+
+export interface RotationSettings {
+  readonly graceDays: number;
+  readonly batchSize: number;
+  readonly pollSeconds: number;
+  readonly collectionCheckMinutes: number;
+  readonly gatewayDeadlineHours: number;
+}
+
+export interface RotationInput {
+  /** The public request id; also the rotation id the root registry keys the new root on. */
+  readonly rotationId: string;
+  readonly trigger: RotationTrigger;
+  readonly actor: string;
+  readonly reason: string;
+  readonly requestedAt: string;
+  readonly gatewayIds: readonly string[];
+  readonly settings: RotationSettings;
+}
+
+/** What the cancel event carries. */
+export interface CancelRotation {
+  readonly actor: string;
+  readonly reason: string;
+}
+
+/** The steps from which a cancellation is refused: the old root is being (or has been) retired. */
+const PAST_CANCELLING: readonly RotationStep[] = ["retiring-old-root", "pruning-revocations", "done"];
+
+export function mayCancel(step: string | null | undefined): boolean {
+  if (step === null || step === undefined) return true;
+  return !(PAST_CANCELLING as readonly string[]).includes(step) && (ROTATION_STEPS as readonly string[]).includes(step);
+}
+
+/** What a cancellation undoes: before the promotion the new root is withdrawn, after it the old root restored. */
+export function cancellationUndo(promoted: boolean): "withdraw" | "restore" {
+  return promoted ? "restore" : "withdraw";
+}
+
+export interface RootRef {
+  readonly name: string;
+  readonly thumbprint: string;
+}
+
+/** The rotation's output: RotationOutcome, and its roots flattened so the request view can show them by field name. */
+export type RotationResult = RotationOutcome & {
+  readonly oldRootName?: string;
+  readonly oldRootThumbprint?: string;
+  readonly newRootName?: string;
+  readonly newRootThumbprint?: string;
+};
+
+export function rotationResult(outcome: RotationOutcome): RotationResult {
+  return {
+    ...outcome,
+    ...(outcome.oldRoot === undefined
+      ? {}
+      : { oldRootName: outcome.oldRoot.name, oldRootThumbprint: outcome.oldRoot.thumbprint }),
+    ...(outcome.newRoot === undefined
+      ? {}
+      : { newRootName: outcome.newRoot.name, newRootThumbprint: outcome.newRoot.thumbprint }),
+  };
+}
