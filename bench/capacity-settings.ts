@@ -59,6 +59,7 @@ export interface ProductSettings {
   readonly GATEWAY_PRUNE_MARGIN_HOURS: number;
   readonly CA_ROOT_VALIDITY_YEARS: number;
   readonly REVOCATION_CAPACITY_ALERT_PERCENT: number;
+  readonly REVOCATION_PRUNE_LOOKBACK_DAYS: number;
   readonly ROOT_ROTATION_GRACE_DAYS: number;
   readonly ROOT_ROTATION_BEFORE_EXPIRY_DAYS: number;
 }
@@ -70,9 +71,9 @@ export function productSettings(): ProductSettings {
     GATEWAY_PRUNE_MARGIN_HOURS: numberSetting("GATEWAY_PRUNE_MARGIN_HOURS"),
     CA_ROOT_VALIDITY_YEARS: numberSetting("CA_ROOT_VALIDITY_YEARS"),
     REVOCATION_CAPACITY_ALERT_PERCENT: numberSetting("REVOCATION_CAPACITY_ALERT_PERCENT"),
-    // h-rotate's settings (src/config-rotation.ts) once merged; their defaults until then.
-    ROOT_ROTATION_GRACE_DAYS: 14,
-    ROOT_ROTATION_BEFORE_EXPIRY_DAYS: 90,
+    REVOCATION_PRUNE_LOOKBACK_DAYS: numberSetting("REVOCATION_PRUNE_LOOKBACK_DAYS"),
+    ROOT_ROTATION_GRACE_DAYS: numberSetting("ROOT_ROTATION_GRACE_DAYS"),
+    ROOT_ROTATION_BEFORE_EXPIRY_DAYS: numberSetting("ROOT_ROTATION_BEFORE_EXPIRY_DAYS"),
   };
 }
 
@@ -83,6 +84,7 @@ export function simSettings(options: BenchOptions, product: ProductSettings, aut
     rates: { users: options.users, ...ISSUE_RATES },
     policy: { validityDays: product.CLIENT_CERT_VALIDITY_DAYS, renewalDays: product.CLIENT_RENEWAL_DAYS },
     pruneMarginHours: product.GATEWAY_PRUNE_MARGIN_HOURS,
+    pruneLookbackDays: product.REVOCATION_PRUNE_LOOKBACK_DAYS,
     rootValidityYears: product.CA_ROOT_VALIDITY_YEARS,
     rotation: {
       auto,

@@ -4,7 +4,6 @@
 import { MAX_REVOKED_CERTIFICATES } from "../src/domain/gateway-config";
 import type { P2sCertificateState } from "../src/domain/gateway-config";
 import type { CertificateRecord } from "../src/domain/ledger";
-import { pruneCutoff } from "../src/domain/revocation-window";
 import { Organisation, upnOf } from "./capacity-org";
 import type { OrgPolicy, OrgRates, SimCertificate } from "./capacity-org";
 import { writerPass } from "./capacity-pass";
@@ -29,6 +28,7 @@ export interface SimSettings {
   readonly rates: OrgRates;
   readonly policy: OrgPolicy;
   readonly pruneMarginHours: number;
+  readonly pruneLookbackDays: number;
   readonly rootValidityYears: number;
   readonly rotation: RotationSettings;
   readonly collection: CollectionModel;
@@ -94,7 +94,6 @@ export async function simulate(
   };
   const org = new Organisation(random, settings.rates, settings.policy, current().name);
   let gateway: P2sCertificateState = { roots: [current().entry], revoked: [] };
-  const known = new Map<string, { rootThumbprint: string; notAfter: Date }>();
   const leftOffEver = new Set<string>();
   let pendingStart: "capacity" | "schedule" | undefined;
   let rotation: { old: SimRoot; startedAt: Date } | undefined;
@@ -118,7 +117,6 @@ export async function simulate(
   const rotations = { capacity: 0, schedule: 0 };
   const rotationDays: number[] = [];
   const days = Math.round(settings.years * 365);
-  const cutoffMargin = settings.pruneMarginHours * 3_600_000;
 
   for (let day = 0; day < days; day++) {
     const t = day + EVENTS_AT;
@@ -147,7 +145,6 @@ export async function simulate(
     const records = outcome.revoked.map((c) => {
       const root = rootByName.get(c.rootName);
       if (root === undefined) throw new Error(`unknown root ${c.rootName}`);
-      known.set(c.thumbprint, { rootThumbprint: root.thumbprint, notAfter: dateOf(c.notAfter) });
       return ledgerRecord(c, root, at);
     });
     await port.revoke(records);
@@ -164,14 +161,10 @@ export async function simulate(
     }
 
     const now = dateOf(day + PASS_AT);
-    const cutoff = pruneCutoff(now, cutoffMargin);
-    const trusted = roots.filter((r) => r.state !== "retired" && r.state !== "withdrawn").map((r) => r.thumbprint);
-    const started = performance.now();
-    const read = await port.readForWriter(trusted, cutoff);
-    f.readMs += performance.now() - started;
-    f.rowsRead += read.rowsRead;
-    f.maxRowsRead = Math.max(f.maxRowsRead, read.rowsRead);
-    const pass = writerPass(gateway, read.entries, roots, known, cutoff, now);
+    const pass = await writerPass(gateway, port, roots, settings, now);
+    f.readMs += pass.readMs;
+    f.rowsRead += pass.rowsRead;
+    f.maxRowsRead = Math.max(f.maxRowsRead, pass.rowsRead);
     gateway = pass.next;
     if (pass.changed) f.gatewayWrites++;
     f.peakList = Math.max(f.peakList, gateway.revoked.length);

@@ -122,6 +122,7 @@ describe("bench:capacity simulation", () => {
     rates: { ...rates, users: 300 },
     policy: { validityDays: 180, renewalDays: 14 },
     pruneMarginHours: 24,
+    pruneLookbackDays: 30,
     rootValidityYears: 10,
     rotation: { auto, thresholdPercent: 80, graceDays: 3, beforeExpiryDays: 90 },
     collection: DEFAULT_COLLECTION,
