@@ -21,7 +21,10 @@ export function rotationTrigger(
   rootNotAfter: Date,
   now: Date,
 ): Exclude<RotationTrigger, "manual"> | undefined {
-  if (rootNotAfter.getTime() - now.getTime() <= settings.beforeExpiryDays * DAY_MS) return "schedule";
+  // As h-rotate's rotationDue: within beforeExpiryDays of the root's expiry; 0 turns the schedule off.
+  const due =
+    settings.beforeExpiryDays > 0 && rootNotAfter.getTime() - now.getTime() <= settings.beforeExpiryDays * DAY_MS;
+  if (due) return "schedule";
   if (settings.auto && listSize * 100 >= settings.thresholdPercent * capacity) return "capacity";
   return undefined;
 }

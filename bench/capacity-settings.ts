@@ -10,7 +10,14 @@ export interface BenchOptions {
   readonly seed: number;
   readonly users: number;
   readonly years: number;
+  /** 0: no ledger-at-scale part. */
   readonly ledgerRows: number;
+  /** Whether to run the simulation (--no-simulate: only the ledger at scale). */
+  readonly simulate: boolean;
+  /** Where the simulation keeps its revocations: the ledger on Azurite, or memory. */
+  readonly simStore: "ledger" | "memory";
+  /** Whether a grace period found by the sweep is run again on the ledger (--no-confirm: not). */
+  readonly confirm: boolean;
 }
 
 function positive(name: string, raw: string | undefined, fallback: number, integer = true): number {
@@ -22,6 +29,11 @@ function positive(name: string, raw: string | undefined, fallback: number, integ
   return value;
 }
 
+function store(raw: string | undefined): "ledger" | "memory" {
+  if (raw === undefined || raw === "ledger" || raw === "memory") return raw ?? "ledger";
+  throw new Error(`--sim-store must be ledger or memory, got "${raw}"`);
+}
+
 export function benchOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -30,6 +42,9 @@ export function benchOptions(argv: readonly string[]): BenchOptions {
       users: { type: "string" },
       years: { type: "string" },
       "ledger-rows": { type: "string" },
+      "sim-store": { type: "string" },
+      "no-simulate": { type: "boolean" },
+      "no-confirm": { type: "boolean" },
     },
     strict: true,
   });
@@ -37,7 +52,10 @@ export function benchOptions(argv: readonly string[]): BenchOptions {
     seed: positive("seed", values.seed, 1),
     users: positive("users", values.users, 5000),
     years: positive("years", values.years, 3, false),
-    ledgerRows: positive("ledger-rows", values["ledger-rows"], 100_000),
+    ledgerRows: values["ledger-rows"] === "0" ? 0 : positive("ledger-rows", values["ledger-rows"], 100_000),
+    simulate: values["no-simulate"] !== true,
+    simStore: store(values["sim-store"]),
+    confirm: values["no-confirm"] !== true,
   };
 }
 

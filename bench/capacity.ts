@@ -43,12 +43,17 @@ async function onLedger(
   const figures = await simulate(settings, new LedgerPort(ledger, indexReader(ledger)), (line) => {
     log(`  ${line}`);
   });
-  return { label, store: "ledger", figures };
+  const run: LabelledRun = { label, store: "ledger", figures };
+  log(`  ${runTable([run])[1] ?? ""}`);
+  log(`  ${eventLine(label, figures)}`);
+  return run;
 }
 
 async function inMemory(label: string, settings: SimSettings): Promise<LabelledRun> {
   log(`${label}: simulating in memory...`);
-  return { label, store: "memory", figures: await simulate(settings, new MemoryPort()) };
+  const run: LabelledRun = { label, store: "memory", figures: await simulate(settings, new MemoryPort()) };
+  log(`  ${runTable([run])[1] ?? ""}`);
+  return run;
 }
 
 /** Shorter graces at the default threshold, then lower thresholds at the default grace: the first with none left off. */
@@ -139,26 +144,31 @@ async function main(): Promise<void> {
   log(`bench:capacity: seed ${String(options.seed)}, ${String(options.users)} users, ${String(options.years)} years`);
   await withAzurite(async (storage) => {
     const runs: LabelledRun[] = [];
-    runs.push(await onLedger(storage, "capManual", "no automatic rotation", simSettings(options, product, false)));
-    runs.push(await onLedger(storage, "capAuto", `automatic rotation (defaults)`, simSettings(options, product, true)));
-    const auto = runs[1];
     const swept: LabelledRun[] = [];
-    if (auto !== undefined && auto.figures.leftOffEver > 0) {
-      swept.push(...(await sweep(options, product)));
-      const fix = swept.find((r) => r.figures.leftOffEver === 0 && r.label.includes("GRACE"));
-      const grace = fix === undefined ? undefined : Number(/=(\d+)/.exec(fix.label)?.[1]);
-      if (grace !== undefined) {
-        runs.push(
-          await onLedger(
-            storage,
-            "capAutoFix",
-            `automatic rotation, ROOT_ROTATION_GRACE_DAYS=${String(grace)}`,
-            simSettings(options, { ...product, ROOT_ROTATION_GRACE_DAYS: grace }, true),
-          ),
-        );
+    // On the ledger (default), or in memory (--sim-store memory: same planner and policy, an in-memory index).
+    const run = (prefix: string, label: string, settings: SimSettings): Promise<LabelledRun> =>
+      options.simStore === "memory" ? inMemory(label, settings) : onLedger(storage, prefix, label, settings);
+    if (options.simulate) {
+      runs.push(await run("capManual", "no automatic rotation", simSettings(options, product, false)));
+      runs.push(await run("capAuto", `automatic rotation (defaults)`, simSettings(options, product, true)));
+      const auto = runs[1];
+      if (auto !== undefined && auto.figures.leftOffEver > 0) {
+        swept.push(...(await sweep(options, product)));
+        const fix = swept.find((r) => r.figures.leftOffEver === 0 && r.label.includes("GRACE"));
+        const grace = fix === undefined ? undefined : Number(/=(\d+)/.exec(fix.label)?.[1]);
+        if (grace !== undefined && options.confirm && options.simStore === "ledger") {
+          runs.push(
+            await onLedger(
+              storage,
+              "capAutoFix",
+              `automatic rotation, ROOT_ROTATION_GRACE_DAYS=${String(grace)}`,
+              simSettings(options, { ...product, ROOT_ROTATION_GRACE_DAYS: grace }, true),
+            ),
+          );
+        }
       }
     }
-    const scale = await ledgerAtScale(storage, options, product);
+    const scale = options.ledgerRows > 0 ? await ledgerAtScale(storage, options, product) : [];
     const lines = [
       "",
       `bench:capacity — seed ${String(options.seed)}, ${String(options.users)} users, ${String(options.years)} years, ledger ${String(options.ledgerRows)} rows`,

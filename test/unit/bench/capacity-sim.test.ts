@@ -94,6 +94,7 @@ describe("bench:capacity rotation policy", () => {
     const soon = new Date(now.getTime() + 90 * 86_400_000);
     expect(rotationTrigger({ ...settings, auto: false }, 0, 300, soon, now)).toBe("schedule");
     expect(rotationTrigger({ ...settings, auto: false }, 0, 300, new Date(soon.getTime() + 1), now)).toBeUndefined();
+    expect(rotationTrigger({ ...settings, auto: false, beforeExpiryDays: 0 }, 0, 300, now, now)).toBeUndefined();
   });
 
   it("retires after the grace period, or sooner once everybody has collected", () => {
