@@ -175,13 +175,17 @@ async function main(): Promise<void> {
       `settings: ${settingsLine}`,
       "model: 15 % yearly turnover (each leaver replaced; 10 % of hires are rehires), 2 % of users lose a device a month (every live certificate revoked at once), renewal keeps the old certificate; rotation reissues are collected 70 % within 3 days, 25 % within 30 days, 5 % never",
       "",
-      ...runTable([...runs, ...swept]),
-      "",
-      "peak list: most revocations on the gateway; peak wanted: most the gateway should have held (no limit); left off: revocations",
-      "ever left off the gateway; user-days: the days each spent left off while still valid under a trusted root.",
-      "",
-      ...runs.map((r) => eventLine(r.label, r.figures)),
-      "",
+      ...(runs.length === 0
+        ? []
+        : [
+            ...runTable([...runs, ...swept]),
+            "",
+            "peak list: most revocations on the gateway; peak wanted: most the gateway should have held (no limit); left off: revocations",
+            "ever left off the gateway; user-days: the days each spent left off while still valid under a trusted root.",
+            "",
+            ...runs.map((r) => eventLine(r.label, r.figures)),
+            "",
+          ]),
       ...scale,
       "",
     ];
