@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       options.simStore === "memory" ? inMemory(label, settings) : onLedger(storage, prefix, label, settings);
     if (options.simulate) {
       runs.push(await run("capManual", "no automatic rotation", simSettings(options, product, false)));
-      runs.push(await run("capAuto", `automatic rotation (defaults)`, simSettings(options, product, true)));
+      runs.push(await run("capAuto", "automatic rotation (settings above)", simSettings(options, product, true)));
       const auto = runs[1];
       if (auto !== undefined && auto.figures.leftOffEver > 0) {
         swept.push(...(await sweep(options, product)));
