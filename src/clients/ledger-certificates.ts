@@ -36,8 +36,14 @@ export class CertificateTable {
   constructor(
     private readonly table: TableClient,
     private readonly ready: () => Promise<void>,
-    /** Called after a record is written (the revocation index): its failure fails the put, which is safe to retry. */
-    private readonly written: (record: CertificateRecord) => Promise<void> = () => Promise.resolve(),
+    /**
+     * Called after a record is written, with the record it replaced (the revocation index): its failure fails the put,
+     * which is safe to retry.
+     */
+    private readonly written: (
+      record: CertificateRecord,
+      previous: CertificateRecord | undefined,
+    ) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /**
@@ -62,7 +68,8 @@ export class CertificateTable {
         }
         // After the record (as merged): an index row never names a revocation the ledger does not hold. A retried
         // put (revoked to revoked is allowed) writes it again if this failed.
-        await this.written(current === undefined ? record : { ...fromEntity(current), ...record });
+        const previous = current === undefined ? undefined : fromEntity(current);
+        await this.written(previous === undefined ? record : { ...previous, ...record }, previous);
         return record;
       } catch (error) {
         const lostRace = error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412);

@@ -51,7 +51,9 @@ export class Ledger {
     this.tables = [certificates, audit, gateways, users, requests, revocations];
     const ready = (): Promise<void> => this.ensureTables();
     this.revocations = new RevocationIndex(revocations, ready);
-    this.certificateTable = new CertificateTable(certificates, ready, (record) => this.revocations.record(record));
+    this.certificateTable = new CertificateTable(certificates, ready, (record, previous) =>
+      this.revocations.record(record, previous),
+    );
     this.auditTable = new AuditTable(audit, ready);
     this.gatewayTable = new GatewayTable(gateways, ready);
     this.gatewayWrites = new GatewayWriteTable(gateways, ready);

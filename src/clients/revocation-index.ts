@@ -4,6 +4,7 @@
 // 8601, which sorts in time order; far future when unknown) then the thumbprint, so "not expired before X" is one
 // range query per root. Written by the ledger's certificate put whenever a record is revoked (every path goes through
 // it), idempotently (an upsert of the same row); filled once from older ledgers (ensureBackfilled).
+import { RestError } from "@azure/data-tables";
 import type { TableClient, TableEntityResult } from "@azure/data-tables";
 import type { Config } from "../config";
 import type { CertificateRecord } from "../domain/ledger";
@@ -80,10 +81,11 @@ export class RevocationIndex {
    * Indexes a revoked record (no-op for any other status, and for one without a thumbprint yet: nothing to put on a
    * gateway). Safe to repeat: the same record always gives the same row.
    */
-  async record(record: CertificateRecord): Promise<void> {
+  async record(record: CertificateRecord, previous?: CertificateRecord): Promise<void> {
     if (record.status !== "revoked" || record.thumbprint === undefined) return;
     await this.ready();
     const thumbprint = record.thumbprint.toUpperCase();
+    const stale = previous === undefined ? undefined : rowOf(previous);
     const entity: RevocationEntity = {
       partitionKey: indexPartition(record.rootThumbprint),
       rowKey: indexRowKey(record.notAfter, thumbprint),
@@ -95,6 +97,15 @@ export class RevocationIndex {
       ...(record.revokedAt === undefined ? {} : { revokedAt: record.revokedAt }),
     };
     await this.table.upsertEntity(entity, "Replace");
+    // A corrected record (another notAfter or root) moves its row: the new row first, so a crash in between leaves
+    // a revocation listed twice, never missing; the old one then goes (already gone on a repeat).
+    if (stale !== undefined && (stale.partitionKey !== entity.partitionKey || stale.rowKey !== entity.rowKey)) {
+      try {
+        await this.table.deleteEntity(stale.partitionKey, stale.rowKey);
+      } catch (error) {
+        if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+      }
+    }
   }
 
   /**
@@ -168,5 +179,14 @@ function fromEntity(e: TableEntityResult<RevocationEntity>): IndexedRevocation {
     ...optional("rootThumbprint", e.rootThumbprint),
     ...optional("notAfter", asDate(e.notAfter)),
     ...optional("revokedAt", asDate(e.revokedAt)),
+  };
+}
+
+/** The index row a revoked record has, or undefined for any other record. */
+function rowOf(record: CertificateRecord): { readonly partitionKey: string; readonly rowKey: string } | undefined {
+  if (record.status !== "revoked" || record.thumbprint === undefined) return undefined;
+  return {
+    partitionKey: indexPartition(record.rootThumbprint),
+    rowKey: indexRowKey(record.notAfter, record.thumbprint.toUpperCase()),
   };
 }

@@ -81,6 +81,18 @@ describe("RevocationIndex on Azurite", () => {
     expect((await ledger.revocations.readForWriter([ROOT_A], NOW)).entries.map((e) => e.thumbprint)).toEqual([tp(2)]);
   });
 
+  it("moves a revocation's row when its record is corrected (another notAfter), leaving no stale row", async () => {
+    const ledger = Ledger.fromConfig(config(newPrefix()));
+    const revoked = record(2, { notAfter: new Date(NOW.getTime() + 30 * DAY) });
+    await ledger.putCertificate(revoked);
+    // The certificate in fact expired two days ago (a corrected record): the row moves, it is not duplicated.
+    await ledger.putCertificate({ ...revoked, notAfter: new Date(NOW.getTime() - 2 * DAY) });
+    const read = await ledger.revocations.readForWriter([ROOT_A], NOW);
+    expect(read.entries).toEqual([]);
+    const all = await ledger.revocations.readForWriter([ROOT_A], new Date(NOW.getTime() - 10 * DAY));
+    expect(all.entries.map((e) => e.thumbprint)).toEqual([tp(2)]);
+  });
+
   it("reads only the given roots' revocations expiring after the cutoff, and counts only those rows", async () => {
     const ledger = Ledger.fromConfig(config(newPrefix()));
     const records = [
