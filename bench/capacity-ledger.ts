@@ -4,8 +4,8 @@
 import { TableTransaction } from "@azure/data-tables";
 import type { TableClient } from "@azure/data-tables";
 import type { Ledger } from "../src/clients/ledger";
+import { certificateEntity } from "../src/clients/ledger-certificates";
 import type { CertificateRecord, CertificateStatus } from "../src/domain/ledger";
-import { tableKey } from "../src/domain/ledger";
 import { pruneCutoff } from "../src/domain/revocation-window";
 import type { SeededRandom } from "./capacity-random";
 import type { WriterRead } from "./capacity-port";
@@ -80,28 +80,11 @@ export async function seedCertificates(table: TableClient, records: readonly Cer
     await Promise.all(
       batches.slice(i, i + 8).map(async (batch) => {
         const tx = new TableTransaction();
-        for (const r of batch) tx.createEntity(entityOf(r));
+        for (const r of batch) tx.createEntity(certificateEntity(r));
         await table.submitTransaction(tx.actions);
       }),
     );
   }
-}
-
-function entityOf(r: CertificateRecord): Record<string, unknown> & { partitionKey: string; rowKey: string } {
-  const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = {
-    partitionKey: tableKey(r.userKey),
-    rowKey: tableKey(r.certificateName),
-    upn: r.upn,
-    status: r.status,
-    requestId: r.requestId,
-    source: r.source,
-    sourceId: r.sourceId,
-    updatedAt: r.updatedAt,
-  };
-  for (const [key, value] of Object.entries(r)) {
-    if (!(key in entity) && key !== "userKey" && key !== "certificateName" && value !== undefined) entity[key] = value;
-  }
-  return entity;
 }
 
 /** Reads samples back through the ledger: the seeded columns must give the records the ledger would have written. */
