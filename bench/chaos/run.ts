@@ -12,7 +12,7 @@ import { SandboxApi } from "./http";
 import { checkAll } from "./invariants";
 import type { InvariantResult } from "./invariants";
 import { JumpClock } from "./jump-clock";
-import { DEFAULT_RATES, planRequests } from "./plan";
+import { DEFAULT_RATES, planRequests, rotationsToCancel } from "./plan";
 import type { FaultRates, PlannedRequest, UserState } from "./plan";
 import { REQUEST_ORCHESTRATIONS, takeSnapshot } from "./snapshot";
 import { WAYS } from "./ways-in";
@@ -88,6 +88,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ENTRA_RECONCILE_SCHEDULE: "0 0 0 1 1 *",
       AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",
       GRAPH_THROTTLE_MAX_WAIT_MS: "5000",
+      // A rotation's grace of 36 minutes: the users seldom collect every reissued certificate, and the run's end moves
+      // the clock past it. Quick polls, and a gateway deadline longer than the end's long jump (73 h).
+      ROOT_ROTATION_GRACE_DAYS: "0.025",
+      ROOT_ROTATION_POLL_SECONDS: "2",
+      ROOT_ROTATION_COLLECTION_CHECK_MINUTES: "4",
+      ROOT_ROTATION_GATEWAY_DEADLINE_HOURS: "96",
+      ROOT_ROTATION_BATCH_SIZE: "10",
     },
   });
   try {
@@ -127,6 +134,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
     collector,
     runId: run.runId,
     followMs: options.followMs ?? 90_000,
+    cancelRotations: rotationsToCancel(options.seed, plan),
     occurredAt: () => new Date((occurred += 1000)).toISOString(),
   };
   const faults = new ChaosFaults(sandbox, durable, options.seed, options.rates ?? DEFAULT_RATES);
@@ -200,6 +208,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
     api,
     logs: run.logs,
     offboardedUsers,
+    activeUsers: [...lastAccepted].filter(([, state]) => state === "onboarded").map(([upn]) => upn),
     passphrases: collector.passphrases,
     storage,
     sharedStorage: options.storageConnectionString !== undefined,
