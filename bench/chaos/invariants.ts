@@ -54,6 +54,8 @@ export interface RequestEnd {
   readonly user?: string;
   /** The public view's status when the request has one (succeeded, failed, running, pending). */
   readonly status?: string;
+  /** What it reports of its end where it says (a root rotation: completed or cancelled). */
+  readonly outcome?: string;
   /** Why it failed (the public view's error, or the orchestration's failure). */
   readonly reason?: string;
 }

@@ -217,7 +217,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
   const invariants = checkAll({ ...snapshot, nowMs: run.clock.now() });
   const requestEnds: Record<string, number> = {};
   for (const end of snapshot.requests) {
-    const key = `${end.name} ${end.status ?? end.runtimeStatus}`;
+    const key = `${end.name} ${end.status ?? end.runtimeStatus}${end.outcome === undefined ? "" : ` (${end.outcome})`}`;
     requestEnds[key] = (requestEnds[key] ?? 0) + 1;
   }
   return {

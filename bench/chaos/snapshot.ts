@@ -142,8 +142,10 @@ async function requestEnds(durable: LocalDurableBackend, api: SandboxApi): Promi
         if (typeof view.json.upn === "string" && view.json.upn !== "") user = view.json.upn.toLowerCase();
       }
     }
+    const outcome = (instance.output as { status?: unknown } | null | undefined)?.status;
     ends.push({
       instanceId,
+      ...(typeof outcome === "string" ? { outcome } : {}),
       name: instance.name,
       runtimeStatus: instance.runtimeStatus,
       ...(user === undefined ? {} : { user }),
