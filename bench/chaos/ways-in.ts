@@ -1,6 +1,6 @@
 // Each way in of the chaos mix, as the outside world uses it: signed tickets (POST /api/v1/requests), HR events on
 // the storage queue, Entra changes in the emulated directory (whose notifications reach the app), and a user's own
-// CSR (POST /api/v1/me/certificates). The directory follows the joiners and leavers as an organisation's does: an
+// CSR (POST /api/v1/me/certificates), a root rotation (POST /api/v1/roots/rotations). The directory follows the joiners and leavers as an organisation's does: an
 // onboarding adds the user to the VPN group (enabled), an offboarding takes them out, so no way in contradicts another.
 import "reflect-metadata";
 import { webcrypto } from "node:crypto";
