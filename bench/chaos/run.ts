@@ -12,7 +12,7 @@ import { SandboxApi } from "./http";
 import { checkAll } from "./invariants";
 import type { InvariantResult } from "./invariants";
 import { JumpClock } from "./jump-clock";
-import { DEFAULT_RATES, planRequests, rotationsToCancel } from "./plan";
+import { DEFAULT_RATES, ROOT_ROTATION, planRequests, rotationsToCancel } from "./plan";
 import type { FaultRates, PlannedRequest, UserState } from "./plan";
 import { REQUEST_ORCHESTRATIONS, takeSnapshot } from "./snapshot";
 import { WAYS } from "./ways-in";
@@ -175,19 +175,24 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
       refusals[reason] = (refusals[reason] ?? 0) + 1;
     }
     if (!outcome.settled) tally.unsettled += 1;
+    if (planned.entry.name === ROOT_ROTATION)
+      progress(`chaos: root rotation (request ${String(planned.index)}): ${outcome.detail}`);
     done += 1;
     if (done % 25 === 0) progress(`chaos: ${String(done)}/${String(plan.length)} requests sent`);
   };
   const concurrency = options.concurrency ?? 6;
   while (pending.length > 0 || inFlight.size > 0) {
-    const index = pending.findIndex((p) => !busy.has(p.user));
+    // A request about no one user (a root rotation) waits for the one before it: a start would join a rotation still
+    // being cancelled.
+    const lockOf = (p: PlannedRequest): string => (p.entry.appliesTo === "any" ? p.entry.name : p.user);
+    const index = pending.findIndex((p) => !busy.has(lockOf(p)));
     if (index >= 0 && inFlight.size < concurrency) {
       const [planned] = pending.splice(index, 1);
       if (planned === undefined) continue;
-      busy.add(planned.user);
+      busy.add(lockOf(planned));
       faults.step();
       const task: Promise<void> = send(planned).finally(() => {
-        busy.delete(planned.user);
+        busy.delete(lockOf(planned));
         inFlight.delete(task);
       });
       inFlight.add(task);

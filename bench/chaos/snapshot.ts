@@ -142,7 +142,11 @@ async function requestEnds(durable: LocalDurableBackend, api: SandboxApi): Promi
         if (typeof view.json.upn === "string" && view.json.upn !== "") user = view.json.upn.toLowerCase();
       }
     }
-    const outcome = (instance.output as { status?: unknown } | null | undefined)?.status;
+    // A rotation's output says how it ended: completed, or cancelled.
+    const outcome =
+      instance.name === "rootRotation"
+        ? (instance.output as { status?: unknown } | null | undefined)?.status
+        : undefined;
     ends.push({
       instanceId,
       ...(typeof outcome === "string" ? { outcome } : {}),

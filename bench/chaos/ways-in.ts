@@ -152,13 +152,13 @@ const rootRotation: Way = async (ctx, { index }) => {
   const answer = await ctx.api.admin("POST", "/api/v1/roots/rotations", { reason: `chaos rotation ${String(index)}` });
   if (answer.status !== 202) return refused(answer.status, answer.text);
   const requestId = String(answer.json.requestId);
-  const joined = answer.json.joined === "true" || answer.json.joined === true;
+  const joined = answer.json.joined === "true";
   if (joined || !ctx.cancelRotations.has(index)) {
-    return { accepted: true, detail: joined ? "202 joined" : "202", settled: true };
+    return { accepted: true, detail: `202 ${joined ? "joined" : "started"} ${requestId}`, settled: true };
   }
   const cancel = await ctx.api.admin("POST", `/api/v1/roots/rotations/${requestId}/cancel`, { reason: "chaos" });
   if (cancel.status !== 202) return { accepted: true, detail: `cancel ${String(cancel.status)}`, settled: true };
-  return { accepted: true, detail: "202 cancelled", settled: await follow(ctx, requestId) };
+  return { accepted: true, detail: `202 started and cancelled ${requestId}`, settled: await follow(ctx, requestId) };
 };
 
 /** The ways in by mix entry name (plan.ts's MIX). */
