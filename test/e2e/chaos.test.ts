@@ -38,4 +38,4 @@ it("keeps every invariant through a seeded run with faults on every dependency",
   // Seed 7's plan starts a root rotation (its second request), and it runs to the end under the faults.
   expect({ rotations: report.requestEnds["rootRotation succeeded (completed)"], text }).toEqual({ rotations: 1, text });
   expect(Object.values(report.faults).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
-}, 110_000);
+}, 150_000);
