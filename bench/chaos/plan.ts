@@ -5,6 +5,8 @@ import { seededRandom } from "../../dev/emulators/framework";
 /** Where a user stands, as the run's driver last made it. */
 export type UserState = "new" | "onboarded" | "offboarded";
 
+export const ROOT_ROTATION = "root rotation";
+
 /** One way in: its name, its weight in the mix, and which users it may be sent for. */
 export interface MixEntry {
   readonly name: string;
@@ -13,12 +15,11 @@ export interface MixEntry {
   readonly appliesTo: readonly UserState[] | "any";
   /** Where it leaves the user once accepted; undefined leaves the state as it was. */
   readonly leaves?: UserState;
+  /** At most this many of it in one run (a root rotation reissues every active user: a few are enough). */
+  readonly limit?: number;
 }
 
-/**
- * The mix. Root rotation (POST /api/v1/roots/rotations) is to be one more entry, with appliesTo "any", once it exists
- * on main.
- */
+/** The mix. A root rotation is about no one user; the app runs at most one at a time (a second start joins it). */
 export const MIX: readonly MixEntry[] = [
   { name: "ticket onboard", weight: 14, appliesTo: ["new", "offboarded"], leaves: "onboarded" },
   { name: "ticket reissue", weight: 8, appliesTo: ["onboarded"] },
@@ -30,6 +31,7 @@ export const MIX: readonly MixEntry[] = [
   { name: "Entra group leave", weight: 6, appliesTo: ["onboarded"], leaves: "offboarded" },
   { name: "Entra account disabled", weight: 4, appliesTo: ["onboarded"], leaves: "offboarded" },
   { name: "self-service CSR", weight: 10, appliesTo: ["onboarded"] },
+  { name: ROOT_ROTATION, weight: 4, appliesTo: "any", limit: 2 },
 ];
 
 /** Fault rates: the chance each call to that dependency is hit. */
@@ -81,8 +83,10 @@ export function planRequests(seed: number, count: number, users: readonly string
   const random = seededRandom(seed);
   const states = new Map<string, UserState>(users.map((u) => [u, "new"]));
   const planned: PlannedRequest[] = [];
+  const drawn = new Map<string, number>();
   for (let index = 0; index < count; index++) {
     const candidates = mix.flatMap((entry) => {
+      if (entry.limit !== undefined && (drawn.get(entry.name) ?? 0) >= entry.limit) return [];
       const eligible = users.filter(
         (u) => entry.appliesTo === "any" || entry.appliesTo.includes(states.get(u) ?? "new"),
       );
@@ -94,7 +98,18 @@ export function planRequests(seed: number, count: number, users: readonly string
     if (chosen === undefined) break;
     const user = chosen.eligible[Math.floor(random() * chosen.eligible.length)] ?? chosen.eligible[0] ?? "";
     planned.push({ index, entry: chosen.entry, user });
+    drawn.set(chosen.entry.name, (drawn.get(chosen.entry.name) ?? 0) + 1);
     if (chosen.entry.leaves !== undefined) states.set(user, chosen.entry.leaves);
   }
   return planned;
+}
+
+/**
+ * The rotations a run cancels right after starting them: on an odd seed, the first of the plan's rotations, and only
+ * when a later one is left to run to the end.
+ */
+export function rotationsToCancel(seed: number, planned: readonly PlannedRequest[]): ReadonlySet<number> {
+  const rotations = planned.filter((p) => p.entry.name === ROOT_ROTATION);
+  const first = rotations[0];
+  return new Set(seed % 2 === 1 && rotations.length > 1 && first !== undefined ? [first.index] : []);
 }

@@ -12,7 +12,7 @@ import { SandboxApi } from "./http";
 import { checkAll } from "./invariants";
 import type { InvariantResult } from "./invariants";
 import { JumpClock } from "./jump-clock";
-import { DEFAULT_RATES, planRequests } from "./plan";
+import { DEFAULT_RATES, ROOT_ROTATION, planRequests, rotationsToCancel } from "./plan";
 import type { FaultRates, PlannedRequest, UserState } from "./plan";
 import { REQUEST_ORCHESTRATIONS, takeSnapshot } from "./snapshot";
 import { WAYS } from "./ways-in";
@@ -88,6 +88,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ENTRA_RECONCILE_SCHEDULE: "0 0 0 1 1 *",
       AzureFunctionsJobHost__extensions__queues__maxPollingInterval: "00:00:00.500",
       GRAPH_THROTTLE_MAX_WAIT_MS: "5000",
+      // A rotation's grace of 36 minutes: the users seldom collect every reissued certificate, and the run's end moves
+      // the clock past it. Quick polls, and a gateway deadline longer than the end's long jump (73 h).
+      ROOT_ROTATION_GRACE_DAYS: "0.025",
+      ROOT_ROTATION_POLL_SECONDS: "2",
+      ROOT_ROTATION_COLLECTION_CHECK_MINUTES: "4",
+      ROOT_ROTATION_GATEWAY_DEADLINE_HOURS: "96",
+      ROOT_ROTATION_BATCH_SIZE: "10",
     },
   });
   try {
@@ -127,6 +134,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
     collector,
     runId: run.runId,
     followMs: options.followMs ?? 90_000,
+    cancelRotations: rotationsToCancel(options.seed, plan),
     occurredAt: () => new Date((occurred += 1000)).toISOString(),
   };
   const faults = new ChaosFaults(sandbox, durable, options.seed, options.rates ?? DEFAULT_RATES);
@@ -167,19 +175,24 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
       refusals[reason] = (refusals[reason] ?? 0) + 1;
     }
     if (!outcome.settled) tally.unsettled += 1;
+    if (planned.entry.name === ROOT_ROTATION)
+      progress(`chaos: root rotation (request ${String(planned.index)}): ${outcome.detail}`);
     done += 1;
     if (done % 25 === 0) progress(`chaos: ${String(done)}/${String(plan.length)} requests sent`);
   };
   const concurrency = options.concurrency ?? 6;
   while (pending.length > 0 || inFlight.size > 0) {
-    const index = pending.findIndex((p) => !busy.has(p.user));
+    // A request about no one user (a root rotation) waits for the one before it: a start would join a rotation still
+    // being cancelled.
+    const lockOf = (p: PlannedRequest): string => (p.entry.appliesTo === "any" ? p.entry.name : p.user);
+    const index = pending.findIndex((p) => !busy.has(lockOf(p)));
     if (index >= 0 && inFlight.size < concurrency) {
       const [planned] = pending.splice(index, 1);
       if (planned === undefined) continue;
-      busy.add(planned.user);
+      busy.add(lockOf(planned));
       faults.step();
       const task: Promise<void> = send(planned).finally(() => {
-        busy.delete(planned.user);
+        busy.delete(lockOf(planned));
         inFlight.delete(task);
       });
       inFlight.add(task);
@@ -200,6 +213,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
     api,
     logs: run.logs,
     offboardedUsers,
+    activeUsers: [...lastAccepted].filter(([, state]) => state === "onboarded").map(([upn]) => upn),
     passphrases: collector.passphrases,
     storage,
     sharedStorage: options.storageConnectionString !== undefined,
@@ -208,7 +222,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
   const invariants = checkAll({ ...snapshot, nowMs: run.clock.now() });
   const requestEnds: Record<string, number> = {};
   for (const end of snapshot.requests) {
-    const key = `${end.name} ${end.status ?? end.runtimeStatus}`;
+    const key = `${end.name} ${end.status ?? end.runtimeStatus}${end.outcome === undefined ? "" : ` (${end.outcome})`}`;
     requestEnds[key] = (requestEnds[key] ?? 0) + 1;
   }
   return {

@@ -8,11 +8,14 @@ import type { Sandbox } from "../../dev/sandbox/sandbox";
 import { linkBlobService } from "../../src/clients/blob-links";
 import { GatewayClient, parseGatewayId } from "../../src/clients/gateway";
 import { keyVaultClients } from "../../src/clients/keyvault";
+import { readVersions } from "../../src/clients/ca-root-versions";
 import { Ledger } from "../../src/clients/ledger";
+import { RootRegistry } from "../../src/clients/root-registry";
 import { getConfig } from "../../src/config";
 import { CERTIFICATE_STATUSES } from "../../src/domain/ledger";
 import { publicRequestId } from "../../src/domain/requests";
-import type { ChaosSnapshot, LedgerCertificate, RequestEnd, VaultCertificate } from "./invariants";
+import { thumbprintOf } from "../../src/domain/thumbprint";
+import type { ChaosSnapshot, LedgerCertificate, RequestEnd, RootView, VaultCertificate } from "./invariants";
 import type { SandboxApi } from "./http";
 import type { ScannedItem } from "./secret-scan";
 
@@ -24,10 +27,11 @@ export const REQUEST_ORCHESTRATIONS = new Set([
   "deliverCertificate",
   "entraChange",
   "sendCallback",
+  "rootRotation",
 ]);
 
 /** The public requests (GET /api/v1/requests/{id}). */
-const PUBLIC_REQUESTS = new Set(["lifecycleRequest", "issueClientCertificate", "offboardUser"]);
+const PUBLIC_REQUESTS = new Set(["lifecycleRequest", "issueClientCertificate", "offboardUser", "rootRotation"]);
 
 export interface SnapshotSources {
   readonly sandbox: Sandbox;
@@ -35,6 +39,7 @@ export interface SnapshotSources {
   readonly api: SandboxApi;
   readonly logs: readonly string[];
   readonly offboardedUsers: readonly string[];
+  readonly activeUsers: readonly string[];
   readonly passphrases: readonly string[];
   /** Azurite's own connection string (not through the fault proxy). */
   readonly storage: string;
@@ -45,7 +50,23 @@ export interface SnapshotSources {
 const hex = (bytes: Uint8Array | undefined): string | undefined =>
   bytes === undefined ? undefined : Buffer.from(bytes).toString("hex").toUpperCase();
 
-async function ledgerCertificates(): Promise<LedgerCertificate[]> {
+/** Every managed root: its registry state, and whether Key Vault still has an enabled version of it. */
+async function rootViews(): Promise<RootView[]> {
+  const config = getConfig();
+  const kv = keyVaultClients(config);
+  const rows = await RootRegistry.fromConfig(config).list();
+  return Promise.all(
+    rows.map(async (r) => ({
+      name: r.name,
+      state: r.state,
+      ...(r.thumbprint === undefined ? {} : { thumbprint: r.thumbprint.toUpperCase() }),
+      vaultEnabled: (await readVersions(kv, r.name)).some((v) => v.enabled),
+    })),
+  );
+}
+
+/** The ledger's certificates; an entry with no root recorded is of the first root (as the app reads it). */
+async function ledgerCertificates(firstRoot: string | undefined): Promise<LedgerCertificate[]> {
   const ledger = Ledger.fromConfig(getConfig());
   const all = (await Promise.all(CERTIFICATE_STATUSES.map((status) => ledger.listByStatus(status)))).flat();
   return all.map((r) => ({
@@ -56,6 +77,11 @@ async function ledgerCertificates(): Promise<LedgerCertificate[]> {
     ...(r.thumbprint === undefined ? {} : { thumbprint: r.thumbprint.toUpperCase() }),
     ...(r.notAfter === undefined ? {} : { notAfterMs: r.notAfter.getTime() }),
     inKeyVault: r.certificatePem === undefined,
+    ...(r.rootThumbprint === undefined
+      ? firstRoot === undefined
+        ? {}
+        : { rootThumbprint: firstRoot }
+      : { rootThumbprint: r.rootThumbprint.toUpperCase() }),
   }));
 }
 
@@ -77,7 +103,11 @@ async function gatewayRevocations(sandbox: Sandbox): Promise<ChaosSnapshot["gate
   return Promise.all(
     sandbox.endpoints.gatewayIds.map(async (gatewayId) => {
       const read = await client.read(parseGatewayId(gatewayId));
-      return { gatewayId, revoked: read.state.revoked.map((r) => r.thumbprint.toUpperCase()) };
+      return {
+        gatewayId,
+        revoked: read.state.revoked.map((r) => r.thumbprint.toUpperCase()),
+        roots: read.state.roots.map((r) => thumbprintOf(Buffer.from(r.publicCertData, "base64")).toUpperCase()),
+      };
     }),
   );
 }
@@ -88,24 +118,41 @@ function reasonOf(output: unknown): string | undefined {
   return JSON.stringify(output);
 }
 
+/** The user an instance's input names (a request's or a directory change's), lower-cased. */
+function userOf(input: unknown): string | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  const { upn, work } = input as { upn?: unknown; work?: unknown };
+  if (typeof upn === "string" && upn !== "") return upn.toLowerCase();
+  return userOf(work);
+}
+
 async function requestEnds(durable: LocalDurableBackend, api: SandboxApi): Promise<RequestEnd[]> {
   const ends: RequestEnd[] = [];
   for (const instanceId of durable.instanceIds()) {
     const instance = durable.inspect(instanceId);
     if (instance === undefined || !REQUEST_ORCHESTRATIONS.has(instance.name)) continue;
     let status: string | undefined;
+    let user = userOf(instance.input);
     let reason = instance.runtimeStatus === "Completed" ? undefined : reasonOf(instance.output);
     if (PUBLIC_REQUESTS.has(instance.name) && instance.parentInstanceId === undefined) {
       const view = await api.admin("GET", `/api/v1/requests/${publicRequestId(instanceId)}`);
       if (view.status === 200) {
         status = typeof view.json.status === "string" ? view.json.status : undefined;
         if (typeof view.json.error === "string") reason = view.json.error;
+        if (typeof view.json.upn === "string" && view.json.upn !== "") user = view.json.upn.toLowerCase();
       }
     }
+    // A rotation's output says how it ended: completed, or cancelled.
+    const outcome =
+      instance.name === "rootRotation"
+        ? (instance.output as { status?: unknown } | null | undefined)?.status
+        : undefined;
     ends.push({
       instanceId,
+      ...(typeof outcome === "string" ? { outcome } : {}),
       name: instance.name,
       runtimeStatus: instance.runtimeStatus,
+      ...(user === undefined ? {} : { user }),
       ...(status === undefined ? {} : { status }),
       ...(reason === undefined ? {} : { reason }),
     });
@@ -156,8 +203,10 @@ async function scannedPlaces(sources: SnapshotSources): Promise<ScannedItem[]> {
 }
 
 export async function takeSnapshot(sources: SnapshotSources): Promise<ChaosSnapshot> {
+  const roots = await rootViews();
+  const first = roots.find((r) => r.name === getConfig().CA_ROOT_NAME)?.thumbprint;
   const [ledger, vault, gateways, requests, scanned] = [
-    await ledgerCertificates(),
+    await ledgerCertificates(first),
     await vaultCertificates(),
     await gatewayRevocations(sources.sandbox),
     await requestEnds(sources.durable, sources.api),
@@ -166,6 +215,8 @@ export async function takeSnapshot(sources: SnapshotSources): Promise<ChaosSnaps
   return {
     nowMs: Date.now(),
     offboardedUsers: sources.offboardedUsers.map((u) => u.toLowerCase()),
+    activeUsers: sources.activeUsers.map((u) => u.toLowerCase()),
+    roots,
     ledger,
     vault,
     gateways,

@@ -1,6 +1,6 @@
 // Each way in of the chaos mix, as the outside world uses it: signed tickets (POST /api/v1/requests), HR events on
 // the storage queue, Entra changes in the emulated directory (whose notifications reach the app), and a user's own
-// CSR (POST /api/v1/me/certificates). The directory follows the joiners and leavers as an organisation's does: an
+// CSR (POST /api/v1/me/certificates), a root rotation (POST /api/v1/roots/rotations). The directory follows the joiners and leavers as an organisation's does: an
 // onboarding adds the user to the VPN group (enabled), an offboarding takes them out, so no way in contradicts another.
 import "reflect-metadata";
 import { webcrypto } from "node:crypto";
@@ -12,6 +12,7 @@ import { lifecycleInstanceId } from "../../src/domain/lifecycle";
 import { publicRequestId } from "../../src/domain/requests";
 import type { DeliveryCollector } from "./collector";
 import type { SandboxApi } from "./http";
+import { ROOT_ROTATION } from "./plan";
 import type { PlannedRequest } from "./plan";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,6 +32,8 @@ export interface WayContext {
   readonly runId: string;
   /** How long the driver follows one request before moving on to the user's next. */
   readonly followMs: number;
+  /** The plan's root rotations (by index) the run cancels right after starting them. */
+  readonly cancelRotations: ReadonlySet<number>;
   /** Increasing HR occurredAt times. */
   occurredAt(): string;
 }
@@ -140,6 +143,24 @@ const selfService: Way = async (ctx, { user }) => {
   return { accepted: true, detail: "202", settled: await follow(ctx, String(answer.json.requestId)) };
 };
 
+/**
+ * A root rotation (POST /api/v1/roots/rotations, role Roots.Rotate). One that runs to the end is not followed (it waits
+ * out its grace period, which the run's clock moves past at its end); one the plan cancels is cancelled at once, unless
+ * the start joined a running rotation, and followed to its end.
+ */
+const rootRotation: Way = async (ctx, { index }) => {
+  const answer = await ctx.api.admin("POST", "/api/v1/roots/rotations", { reason: `chaos rotation ${String(index)}` });
+  if (answer.status !== 202) return refused(answer.status, answer.text);
+  const requestId = String(answer.json.requestId);
+  const joined = answer.json.joined === "true";
+  if (joined || !ctx.cancelRotations.has(index)) {
+    return { accepted: true, detail: `202 ${joined ? "joined" : "started"} ${requestId}`, settled: true };
+  }
+  const cancel = await ctx.api.admin("POST", `/api/v1/roots/rotations/${requestId}/cancel`, { reason: "chaos" });
+  if (cancel.status !== 202) return { accepted: true, detail: `cancel ${String(cancel.status)}`, settled: true };
+  return { accepted: true, detail: `202 started and cancelled ${requestId}`, settled: await follow(ctx, requestId) };
+};
+
 /** The ways in by mix entry name (plan.ts's MIX). */
 export const WAYS: Readonly<Record<string, Way>> = {
   "ticket onboard": ticket("onboard"),
@@ -152,4 +173,5 @@ export const WAYS: Readonly<Record<string, Way>> = {
   "Entra group leave": entra("leave"),
   "Entra account disabled": entra("disable"),
   "self-service CSR": selfService,
+  [ROOT_ROTATION]: rootRotation,
 };

@@ -1,10 +1,13 @@
 // The chaos run's invariant checks on a snapshot that holds, then on the same snapshot with one defect planted each
 // time: an idempotency break (two certificates for one request), a dropped revocation, a request left stuck, a
-// secret leaked (a key, a PKCS#12, a passphrase), and stores that disagree. Every planted defect must be caught.
+// secret leaked (a key, a PKCS#12, a passphrase), stores that disagree, a root rotation's state out of step (a retired
+// root still trusted or enabled, superseded certificates of a root not retired), an active user left unable to connect.
+// Every planted defect must be caught. The snapshot is one after a root rotation: R1 retired, R2 current.
 import { generateKeyPairSync } from "node:crypto";
 import forge from "node-forge";
 import {
   checkAll,
+  everyActiveUserConnects,
   noDuplicate,
   noLostRevocation,
   noneStuck,
@@ -18,6 +21,8 @@ const NOW = Date.UTC(2030, 0, 1);
 const LATER = NOW + 90 * 86_400_000;
 const G1 = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworkGateways/g1";
 const G2 = `${G1}-2`;
+const R1 = "1".repeat(40);
+const R2 = "2".repeat(40);
 
 const cert = (over: Partial<LedgerCertificate> & { certificateName: string }): LedgerCertificate => ({
   userKey: "ann@contoso.com",
@@ -26,30 +31,52 @@ const cert = (over: Partial<LedgerCertificate> & { certificateName: string }): L
   thumbprint: over.certificateName.toUpperCase().padEnd(40, "0"),
   notAfterMs: LATER,
   inKeyVault: true,
+  rootThumbprint: R2,
   ...over,
 });
 
-/** Ann holds an active certificate; Bob was offboarded: his two are revoked everywhere and disabled in Key Vault. */
+/**
+ * After a root rotation (R1 retired, off both gateways, disabled in Key Vault; R2 current): Ann holds an active
+ * certificate of R2 and a superseded one of R1; Bob was offboarded: his two of R2 are revoked everywhere and disabled
+ * in Key Vault, his one of R1 is revoked and was pruned with its root. Cy is active and his request failed with a
+ * reason.
+ */
 function healthy(): ChaosSnapshot {
   const ann = cert({ certificateName: "a1" });
+  const ann0 = cert({ certificateName: "a0", status: "superseded", rootThumbprint: R1 });
   const bob1 = cert({ certificateName: "b1", userKey: "bob@contoso.com", status: "revoked" });
   const bob2 = cert({ certificateName: "b2", userKey: "bob@contoso.com", status: "revoked", inKeyVault: false });
+  const bob0 = cert({ certificateName: "b0", userKey: "bob@contoso.com", status: "revoked", rootThumbprint: R1 });
   const revoked = [bob1.thumbprint ?? "", bob2.thumbprint ?? ""];
   return {
     nowMs: NOW,
     offboardedUsers: ["bob@contoso.com"],
-    ledger: [ann, bob1, bob2],
+    activeUsers: ["ann@contoso.com", "cy@contoso.com"],
+    roots: [
+      { name: "root", state: "retired", thumbprint: R1, vaultEnabled: false },
+      { name: "root-g2", state: "current", thumbprint: R2, vaultEnabled: true },
+    ],
+    ledger: [ann, ann0, bob1, bob2, bob0],
     gateways: [
-      { gatewayId: G1, revoked },
-      { gatewayId: G2, revoked },
+      { gatewayId: G1, revoked, roots: [R2] },
+      { gatewayId: G2, revoked, roots: [R2] },
     ],
     vault: [
       { name: "a1", thumbprint: ann.thumbprint ?? "", enabled: true },
+      { name: "a0", thumbprint: ann0.thumbprint ?? "", enabled: true },
       { name: "b1", thumbprint: bob1.thumbprint ?? "", enabled: false },
+      { name: "b0", thumbprint: bob0.thumbprint ?? "", enabled: false },
     ],
     requests: [
       { instanceId: "l1", name: "lifecycleRequest", runtimeStatus: "Completed", status: "succeeded" },
-      { instanceId: "l2", name: "lifecycleRequest", runtimeStatus: "Completed", status: "failed", reason: "cap" },
+      {
+        instanceId: "l2",
+        name: "lifecycleRequest",
+        user: "cy@contoso.com",
+        runtimeStatus: "Completed",
+        status: "failed",
+        reason: "cap",
+      },
       { instanceId: "o1", name: "offboardUser", runtimeStatus: "Failed", reason: "Activity failed: boom" },
     ],
     scanned: [
@@ -68,16 +95,35 @@ describe("chaos invariants", () => {
       ["no duplicate", []],
       ["no request stuck", []],
       ["ledger, gateways and Key Vault agree", []],
+      ["every active user can connect", []],
       ["no secret where it must not be", []],
     ]);
-    expect(results.map((r) => r.checked)).toEqual([4, 4, 3, 5, 2]);
+    expect(results.map((r) => r.checked)).toEqual([5, 6, 3, 10, 2, 2]);
   });
 
   it("catch a dropped revocation: an offboarded user's certificate missing from one gateway", () => {
     const s = healthy();
-    const dropped = { ...s, gateways: [s.gateways[0]!, { gatewayId: G2, revoked: [s.gateways[1]!.revoked[0]!] }] };
+    const dropped = {
+      ...s,
+      gateways: [s.gateways[0]!, { gatewayId: G2, revoked: [s.gateways[1]!.revoked[0]!], roots: [R2] }],
+    };
     expect(noLostRevocation(dropped).violations).toEqual([expect.stringMatching(/b2 .* not revoked on .*g1-2$/)]);
     expect(storesAgree(dropped).violations).toEqual([expect.stringMatching(/b2 is revoked but missing from 1/)]);
+  });
+
+  it("let a revoked certificate of a root on no gateway off the revoked lists, and only then", () => {
+    const s = healthy();
+    expect(noLostRevocation(s).violations).toEqual([]);
+    // R1 retired in the registry but still trusted by one gateway: Bob's b0 could connect there, and everywhere counts.
+    const stillTrusted = { ...s, gateways: s.gateways.map((g, i) => (i === 1 ? { ...g, roots: [R2, R1] } : g)) };
+    expect(noLostRevocation(stillTrusted).violations).toEqual([
+      expect.stringMatching(/b0 .* not revoked on .*g1$/),
+      expect.stringMatching(/b0 .* not revoked on .*g1-2$/),
+    ]);
+    expect(storesAgree(stillTrusted).violations).toEqual([
+      expect.stringMatching(/b0 is revoked but missing from 2 gateway/),
+      expect.stringMatching(/^root root is retired but still on .*g1-2$/),
+    ]);
   });
 
   it("let an expired certificate off the revoked list (pruned after expiry)", () => {
@@ -156,6 +202,58 @@ describe("chaos invariants", () => {
     };
     expect(storesAgree(issued).violations).toEqual([
       "ann@contoso.com a1 is issuing in the ledger but issued and enabled in Key Vault",
+    ]);
+  });
+
+  it("catch a rotation's states out of step: superseded of a root not retired, active of a retired root, a retired root enabled", () => {
+    const s = healthy();
+    const notRetired = {
+      ...s,
+      roots: s.roots.map((r) => (r.thumbprint === R1 ? { ...r, state: "retiring" } : r)),
+    };
+    expect(storesAgree(notRetired).violations).toEqual([
+      "ann@contoso.com a0 is superseded but its root is not retired",
+    ]);
+    const stillActive = {
+      ...s,
+      ledger: s.ledger.map((c) => (c.certificateName === "a0" ? { ...c, status: "active" as const } : c)),
+    };
+    expect(storesAgree(stillActive).violations).toEqual(["ann@contoso.com a0 is active but its root is retired"]);
+    const enabled = { ...s, roots: s.roots.map((r) => (r.thumbprint === R1 ? { ...r, vaultEnabled: true } : r)) };
+    expect(storesAgree(enabled).violations).toEqual(["root root is retired but enabled in Key Vault"]);
+    const superseded = {
+      ...s,
+      vault: s.vault.map((v) => (v.name === "a0" ? { ...v, enabled: false } : v)),
+    };
+    expect(storesAgree(superseded).violations).toEqual([
+      "ann@contoso.com a0 is superseded but not enabled in Key Vault",
+    ]);
+  });
+
+  it("catch an active user left unable to connect: no certificate of a root every gateway trusts, nor a failure", () => {
+    const s = healthy();
+    const cannot = "ann@contoso.com is active but holds no valid certificate of a root every gateway trusts";
+    // Ann's only active certificate is of a root one gateway no longer trusts (its superseded one does not count).
+    const untrusted = { ...s, gateways: s.gateways.map((g, i) => (i === 1 ? { ...g, roots: [R1] } : g)) };
+    expect(everyActiveUserConnects(untrusted).violations).toEqual([cannot]);
+    const expiredOne = {
+      ...s,
+      ledger: s.ledger.map((c) => (c.certificateName === "a1" ? { ...c, notAfterMs: NOW - 1 } : c)),
+    };
+    expect(everyActiveUserConnects(expiredOne).violations).toEqual([cannot]);
+    const revokedOne = {
+      ...s,
+      ledger: s.ledger.map((c) => (c.certificateName === "a1" ? { ...c, status: "revoked" as const } : c)),
+    };
+    expect(everyActiveUserConnects(revokedOne).violations).toEqual([cannot]);
+    // Cy's failure without a reason, and Dee, active with nothing at all, are caught too.
+    const noReason = { ...s, requests: s.requests.map((r) => (r.instanceId === "l2" ? { ...r, reason: "" } : r)) };
+    expect(everyActiveUserConnects(noReason).violations).toEqual([
+      "cy@contoso.com is active but holds no valid certificate of a root every gateway trusts",
+    ]);
+    const dee = { ...s, activeUsers: [...s.activeUsers, "dee@contoso.com"] };
+    expect(everyActiveUserConnects(dee).violations).toEqual([
+      "dee@contoso.com is active but holds no valid certificate of a root every gateway trusts",
     ]);
   });
 

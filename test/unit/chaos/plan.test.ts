@@ -1,6 +1,7 @@
 // The chaos plan: the same seed draws the same requests; each way in is only sent for a user it applies to; every way
-// in of the mix gets used; a new entry (as root rotation will be) joins the mix without other changes.
-import { MIX, planRequests } from "../../../bench/chaos/plan";
+// in of the mix gets used; a new entry joins the mix without other changes; the root rotations are few, and a run
+// that cancels one leaves a later one to run to the end.
+import { MIX, ROOT_ROTATION, planRequests, rotationsToCancel } from "../../../bench/chaos/plan";
 import type { MixEntry, UserState } from "../../../bench/chaos/plan";
 import { WAYS } from "../../../bench/chaos/ways-in";
 import { parseArgs } from "../../../bench/chaos/main";
@@ -30,10 +31,28 @@ describe("chaos plan", () => {
     expect(Object.keys(WAYS).sort()).toEqual(MIX.map((e) => e.name).sort());
   });
 
-  it("takes a new entry about no one user (a root rotation) as one more row", () => {
-    const rotation: MixEntry = { name: "root rotation", weight: 50, appliesTo: "any" };
-    const planned = planRequests(3, 50, users, [...MIX, rotation]);
-    expect(planned.some((p) => p.entry.name === "root rotation")).toBe(true);
+  it("takes a new entry about no one user as one more row", () => {
+    const audit: MixEntry = { name: "audit export", weight: 50, appliesTo: "any" };
+    const planned = planRequests(3, 50, users, [...MIX, audit]);
+    expect(planned.some((p) => p.entry.name === "audit export")).toBe(true);
+  });
+
+  it("starts a root rotation in the default run and in seed 21's 40 requests, and cancels only one with a later left", () => {
+    const rotations = (seed: number, count: number, userCount: number) => {
+      const all = Array.from({ length: userCount }, (_, i) => `u${String(i)}@contoso.com`);
+      const planned = planRequests(seed, count, all);
+      const cancelled = rotationsToCancel(seed, planned);
+      const indexes = planned.filter((p) => p.entry.name === ROOT_ROTATION).map((p) => p.index);
+      return { indexes, cancelled: [...cancelled], last: indexes.at(-1) };
+    };
+    const defaultRun = rotations(20261206, 400, 100);
+    expect(defaultRun.indexes.length).toBeGreaterThan(0);
+    // The last rotation is never the cancelled one: it runs to the end.
+    expect(defaultRun.cancelled).not.toContain(defaultRun.last);
+    expect(rotations(21, 40, 10).indexes.length).toBeGreaterThan(0);
+    const odd = rotations(21, 400, 100);
+    expect(odd.cancelled).toEqual(odd.indexes.slice(0, 1));
+    expect(rotations(20, 400, 100).cancelled).toEqual([]);
   });
 
   it("reads --seed and --requests, with the defaults", () => {
