@@ -23,12 +23,14 @@ export const rotationForCapacity = defineActivity<CapacityRotationInput, Capacit
     const auto = services().config.ROOT_ROTATION_AUTO;
     const client = df.getClient(context);
     try {
-      if (auto) {
+      // The running rotation first: every writer pass over capacity asks, and joining it through a start would audit
+      // a repeated request each time.
+      const running = await runningRotation(client);
+      if (running === undefined && auto) {
         const submission = { trigger: "capacity", actor: CAPACITY_ACTOR, reason } as const;
         const started = await startRootRotation(client, submission, new Date(now));
         return { auto, state: started.started ? "started" : "running", requestId: started.requestId };
       }
-      const running = await runningRotation(client);
       if (running === undefined) return { auto, state: "none" };
       return {
         auto,

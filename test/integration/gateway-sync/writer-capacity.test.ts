@@ -101,6 +101,9 @@ it("writes the 300 longest-valid entries, alerts once naming those left off, and
     (e) => e.action === "rotation.accepted" && e.actor === CAPACITY_ACTOR,
   );
   expect(startedAgain).toHaveLength(1);
+  // Nor does it knock on the running rotation's door: no repeated request is audited.
+  const repeated = (await s.ledger.listAudit("root")).filter((e) => e.action === "rotation.repeated");
+  expect(repeated).toHaveLength(0);
 
   // A still newer revocation displaces the entry that expires soonest on the gateway, and the new set alerts again.
   const [newer] = await s.revokeInLedger(1, { upn: "newer@contoso.com", notAfter: new Date(now + 175 * DAY) });
