@@ -84,6 +84,18 @@ export async function readAsLoader(
   };
 }
 
+/** The revocations the gateway's list would hold now (the rotation's pressure check: the trusted roots' read only). */
+export async function desiredRevocationCount(
+  port: RevocationPort,
+  roots: readonly SimRoot[],
+  settings: PassSettings,
+  now: Date,
+): Promise<number> {
+  const trusted = roots.filter((r) => r.state !== "retired" && r.state !== "withdrawn").map((r) => r.thumbprint);
+  const read = await readAsLoader(port, trusted, [], settings, now);
+  return desiredRevocations(read.trusted, [], now, settings.pruneMarginHours * 3_600_000).revokedThumbprints.length;
+}
+
 export async function writerPass(
   gateway: P2sCertificateState,
   port: RevocationPort,

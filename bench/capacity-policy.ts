@@ -1,7 +1,8 @@
 // The rotation policy as the product applies it, on the simulation's virtual clock: when a rotation starts (the
 // revocation list at REVOCATION_CAPACITY_ALERT_PERCENT of its 300 entries with ROOT_ROTATION_AUTO on, or
-// ROOT_ROTATION_BEFORE_EXPIRY_DAYS before the current root expires) and when the old root is retired (after
-// ROOT_ROTATION_GRACE_DAYS, or once every active user has collected the reissue).
+// ROOT_ROTATION_BEFORE_EXPIRY_DAYS before the current root expires) and when the old root is retired (once every active
+// user has collected the reissue, at once when the revocation list would reach ROOT_ROTATION_RETIRE_AT_PERCENT, or
+// after ROOT_ROTATION_GRACE_DAYS), in the order the rotation orchestration checks them.
 import type { RotationTrigger } from "../src/domain/root-rotation";
 
 const DAY_MS = 86_400_000;
@@ -11,6 +12,8 @@ export interface RotationSettings {
   readonly thresholdPercent: number;
   readonly graceDays: number;
   readonly beforeExpiryDays: number;
+  /** ROOT_ROTATION_RETIRE_AT_PERCENT; undefined: the grace-only policy (for comparison). */
+  readonly retireAtPercent?: number;
 }
 
 /** Why a rotation starts now, or undefined. `listSize`: the revocations the gateway must hold (desired). */
@@ -29,8 +32,24 @@ export function rotationTrigger(
   return undefined;
 }
 
-export function readyToRetire(settings: RotationSettings, startedAt: Date, now: Date, uncollected: number): boolean {
-  return uncollected === 0 || now.getTime() - startedAt.getTime() >= settings.graceDays * DAY_MS;
+export type RetireReason = "collected" | "capacity" | "grace";
+
+/**
+ * Why the old root retires now, or undefined: `uncollected` users still to collect their reissue, `wouldBe` the
+ * revocations the gateway's list would hold (the desired ones; the simulation has no hand-added entries).
+ */
+export function retireReason(
+  settings: RotationSettings,
+  startedAt: Date,
+  now: Date,
+  uncollected: number,
+  wouldBe: number,
+  capacity: number,
+): RetireReason | undefined {
+  if (uncollected === 0) return "collected";
+  if (settings.retireAtPercent !== undefined && wouldBe * 100 >= settings.retireAtPercent * capacity) return "capacity";
+  if (now.getTime() - startedAt.getTime() >= settings.graceDays * DAY_MS) return "grace";
+  return undefined;
 }
 
 export interface CollectionModel {

@@ -3,7 +3,7 @@ import type { ReadFigures } from "./capacity-ledger";
 import type { SimFigures } from "./capacity-sim";
 
 function row(cells: readonly string[]): string {
-  const widths = [44, 10, 12, 9, 11, 10, 7, 12];
+  const widths = [56, 10, 12, 9, 11, 10, 9, 7, 12];
   return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(" ");
 }
 
@@ -15,7 +15,7 @@ export interface LabelledRun {
 
 export function runTable(runs: readonly LabelledRun[]): string[] {
   return [
-    row(["run", "peak list", "peak wanted", "left off", "user-days", "rotations", "writes", "revocations"]),
+    row(["run", "peak list", "peak wanted", "left off", "user-days", "rotations", "cut off", "writes", "revocations"]),
     ...runs.map(({ label, store, figures: f }) =>
       row([
         `${label}${store === "memory" ? " [in memory]" : ""}`,
@@ -24,6 +24,7 @@ export function runTable(runs: readonly LabelledRun[]): string[] {
         String(f.leftOffEver),
         String(f.exposureUserDays),
         String(f.rotations.capacity + f.rotations.schedule),
+        String(f.cutOff),
         String(f.gatewayWrites),
         String(f.revocations),
       ]),
@@ -37,6 +38,9 @@ export function eventLine(label: string, f: SimFigures): string {
     `${String(f.lostDevices)} lost devices, ${String(f.renewals)} renewals, ${String(f.reissues)} rotation reissues; ` +
     `rotations ${String(f.rotations.capacity)} by capacity, ${String(f.rotations.schedule)} by schedule` +
     (f.rotationDays.length > 0 ? ` (first on day ${String(f.rotationDays[0])})` : "") +
+    `; old roots retired ${String(f.retirements.collected)} once all collected, ${String(f.retirements.capacity)} at the ` +
+    `revocation mark, ${String(f.retirements.grace)} at the grace's end; ${String(f.cutOff)} users had not collected ` +
+    `when their old root retired (${String(f.cutOffEarly)} of them at the mark, before the grace's end)` +
     `; headcount at the end ${String(f.endHeadcount)}; writer reads ${String(f.rowsRead)} rows in all, ` +
     `at most ${String(f.maxRowsRead)} a pass, ${(f.readMs / f.days).toFixed(1)} ms a pass on average`
   );

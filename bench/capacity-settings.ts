@@ -79,6 +79,7 @@ export interface ProductSettings {
   readonly REVOCATION_CAPACITY_ALERT_PERCENT: number;
   readonly REVOCATION_PRUNE_LOOKBACK_DAYS: number;
   readonly ROOT_ROTATION_GRACE_DAYS: number;
+  readonly ROOT_ROTATION_RETIRE_AT_PERCENT: number;
   readonly ROOT_ROTATION_BEFORE_EXPIRY_DAYS: number;
 }
 
@@ -91,11 +92,18 @@ export function productSettings(): ProductSettings {
     REVOCATION_CAPACITY_ALERT_PERCENT: numberSetting("REVOCATION_CAPACITY_ALERT_PERCENT"),
     REVOCATION_PRUNE_LOOKBACK_DAYS: numberSetting("REVOCATION_PRUNE_LOOKBACK_DAYS"),
     ROOT_ROTATION_GRACE_DAYS: numberSetting("ROOT_ROTATION_GRACE_DAYS"),
+    ROOT_ROTATION_RETIRE_AT_PERCENT: numberSetting("ROOT_ROTATION_RETIRE_AT_PERCENT"),
     ROOT_ROTATION_BEFORE_EXPIRY_DAYS: numberSetting("ROOT_ROTATION_BEFORE_EXPIRY_DAYS"),
   };
 }
 
-export function simSettings(options: BenchOptions, product: ProductSettings, auto: boolean): SimSettings {
+/** `graceOnly`: the policy before ROOT_ROTATION_RETIRE_AT_PERCENT (the old root retires only by collection or grace). */
+export function simSettings(
+  options: BenchOptions,
+  product: ProductSettings,
+  auto: boolean,
+  graceOnly = false,
+): SimSettings {
   return {
     seed: options.seed,
     years: options.years,
@@ -109,6 +117,7 @@ export function simSettings(options: BenchOptions, product: ProductSettings, aut
       thresholdPercent: product.REVOCATION_CAPACITY_ALERT_PERCENT,
       graceDays: product.ROOT_ROTATION_GRACE_DAYS,
       beforeExpiryDays: product.ROOT_ROTATION_BEFORE_EXPIRY_DAYS,
+      ...(graceOnly ? {} : { retireAtPercent: product.ROOT_ROTATION_RETIRE_AT_PERCENT }),
     },
     collection: DEFAULT_COLLECTION,
   };

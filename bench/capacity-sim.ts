@@ -6,8 +6,8 @@ import type { P2sCertificateState } from "../src/domain/gateway-config";
 import type { CertificateRecord } from "../src/domain/ledger";
 import { Organisation, upnOf } from "./capacity-org";
 import type { OrgPolicy, OrgRates, SimCertificate } from "./capacity-org";
-import { writerPass } from "./capacity-pass";
-import { collectionDelay, readyToRetire, rotationTrigger } from "./capacity-policy";
+import { desiredRevocationCount, writerPass } from "./capacity-pass";
+import { collectionDelay, retireReason, rotationTrigger } from "./capacity-policy";
 import type { CollectionModel, RotationSettings } from "./capacity-policy";
 import type { RevocationPort } from "./capacity-port";
 import { SeededRandom } from "./capacity-random";
@@ -44,6 +44,12 @@ export interface SimFigures {
   readonly daysWithLeftOff: number;
   readonly rotations: { readonly capacity: number; readonly schedule: number };
   readonly rotationDays: readonly number[];
+  /** Old roots retired, by why: all collected, the revocation list at the mark, the grace period over. */
+  readonly retirements: { readonly collected: number; readonly capacity: number; readonly grace: number };
+  /** Active users who had not collected their reissue when the old root retired (they cannot connect until they do). */
+  readonly cutOff: number;
+  /** Of those, the ones cut off by a retirement at the mark (before the grace period's end). */
+  readonly cutOffEarly: number;
   readonly gatewayWrites: number;
   readonly revocations: number;
   readonly leavers: number;
@@ -113,7 +119,10 @@ export async function simulate(
     rowsRead: 0,
     maxRowsRead: 0,
     readMs: 0,
+    cutOff: 0,
+    cutOffEarly: 0,
   };
+  const retirements = { collected: 0, capacity: 0, grace: 0 };
   const rotations = { capacity: 0, schedule: 0 };
   const rotationDays: number[] = [];
   const days = Math.round(settings.years * 365);
@@ -154,10 +163,29 @@ export async function simulate(
     f.rehires += outcome.rehires;
     f.lostDevices += outcome.lostDevices;
     f.renewals += outcome.renewals;
-    if (rotation !== undefined && readyToRetire(settings.rotation, rotation.startedAt, at, org.uncollected(t))) {
-      rotation.old.state = "retired";
-      org.endCollection();
-      rotation = undefined;
+    if (rotation !== undefined) {
+      // As the orchestration: every check counts the collections and, while some are missing, the list's pressure.
+      const uncollected = org.uncollected(t);
+      const wouldBe =
+        uncollected > 0 && settings.rotation.retireAtPercent !== undefined
+          ? await desiredRevocationCount(port, roots, settings, at)
+          : 0;
+      const why = retireReason(
+        settings.rotation,
+        rotation.startedAt,
+        at,
+        uncollected,
+        wouldBe,
+        MAX_REVOKED_CERTIFICATES,
+      );
+      if (why !== undefined) {
+        retirements[why]++;
+        f.cutOff += uncollected;
+        if (why === "capacity") f.cutOffEarly += uncollected;
+        rotation.old.state = "retired";
+        org.endCollection();
+        rotation = undefined;
+      }
     }
 
     const now = dateOf(day + PASS_AT);
@@ -187,5 +215,13 @@ export async function simulate(
       );
     }
   }
-  return { days, ...f, leftOffEver: leftOffEver.size, rotations, rotationDays, endHeadcount: org.activeCount };
+  return {
+    days,
+    ...f,
+    leftOffEver: leftOffEver.size,
+    rotations,
+    rotationDays,
+    retirements,
+    endHeadcount: org.activeCount,
+  };
 }

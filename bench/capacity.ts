@@ -151,6 +151,13 @@ async function main(): Promise<void> {
     if (options.simulate) {
       runs.push(await run("capManual", "no automatic rotation", simSettings(options, product, false)));
       runs.push(await run("capAuto", "automatic rotation (settings above)", simSettings(options, product, true)));
+      // The policy before ROOT_ROTATION_RETIRE_AT_PERCENT, for comparison: what the early retirements cost and save.
+      swept.push(
+        await inMemory(
+          "automatic rotation, grace only (no retirement at the mark)",
+          simSettings(options, product, true, true),
+        ),
+      );
       const auto = runs[1];
       if (auto !== undefined && auto.figures.leftOffEver > 0) {
         swept.push(...(await sweep(options, product)));
@@ -181,7 +188,8 @@ async function main(): Promise<void> {
             ...runTable([...runs, ...swept]),
             "",
             "peak list: most revocations on the gateway; peak wanted: most the gateway should have held (no limit); left off: revocations",
-            "ever left off the gateway; user-days: the days each spent left off while still valid under a trusted root.",
+            "ever left off the gateway; user-days: the days each spent left off while still valid under a trusted root; cut off: active",
+            "users who had not collected their reissue when the old root retired (they cannot connect until they do).",
             "",
             ...runs.map((r) => eventLine(r.label, r.figures)),
             "",

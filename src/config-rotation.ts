@@ -12,6 +12,9 @@ export const rotationSettings = {
     .describe(
       "Days a root rotation waits, after it has reissued every active user's certificate under the new root, for the users to collect them before it retires the old root anyway (it retires it sooner once every reissued certificate has been collected). Fractions of a day are allowed.",
     ),
+  ROOT_ROTATION_RETIRE_AT_PERCENT: intInRange(50, 100, 95).describe(
+    "Revocations win over the grace period: while a root rotation waits for users to collect, it retires the old root at once when the fullest gateway's revocation list (the app's revocations plus the entries it does not own) reaches this percentage of the gateway's 300 entries. During that wait every active user holds two valid certificates, so each leaver or lost device adds two revocations; without this, revocations would be left off the gateway. Users who have not collected their reissued certificate by then can no longer connect with the old one and must collect the new one (a help-desk call for most).",
+  ),
   ROOT_ROTATION_BEFORE_EXPIRY_DAYS: intInRange(0, 3650, 90).describe(
     "expiryCheck starts a root rotation by itself this many days before the current root expires (once; a running rotation is joined). 0 turns the scheduled rotation off.",
   ),

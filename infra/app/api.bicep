@@ -184,6 +184,7 @@ var appSettings = {
   CLIENT_RENEWAL_DAYS: '14'
   // Root rotation (POST /api/v1/roots/rotations; scheduled before the current root expires).
   ROOT_ROTATION_GRACE_DAYS: '14'
+  ROOT_ROTATION_RETIRE_AT_PERCENT: '95'
   ROOT_ROTATION_BEFORE_EXPIRY_DAYS: '90'
   ROOT_ROTATION_BATCH_SIZE: '20'
   ROOT_ROTATION_POLL_SECONDS: '60'

@@ -4,11 +4,13 @@ import * as df from "durable-functions";
 import { defineActivity } from "./define";
 import { services } from "./services";
 import { parseGatewayId } from "../clients/gateway";
+import { loadDesiredGatewayState } from "../clients/desired-gateway-state";
 import { getRootCa } from "../clients/key-vault-ca";
 import { startLifecycleRequest } from "../clients/lifecycle-start";
 import { instanceSnapshot } from "../clients/request-status";
 import { RotationTable } from "../clients/rotation-table";
 import type { RotationRenewal } from "../clients/rotation-table";
+import { MAX_REVOKED_CERTIFICATES, isAppOwnedRevocation } from "../domain/gateway-config";
 import type { InstanceSnapshot } from "../domain/requests";
 import { stepOf } from "../domain/requests";
 import type { RootRef } from "../domain/rotation-run";
@@ -111,6 +113,37 @@ export const checkGatewayRoots = defineActivity<GatewayRootsCheck, { readonly ok
     return { ok: problems.length === 0, detail: problems.join("; ") };
   },
 );
+
+export interface RevocationPressure {
+  /** The fullest gateway (the first of the fullest). */
+  readonly gatewayId: string;
+  /** The revocations its list would hold: every desired one plus its entries the app does not own. */
+  readonly count: number;
+  readonly capacity: number;
+  /** count as a percentage of capacity, to one decimal (for display; compare count with capacity). */
+  readonly percent: number;
+}
+
+/**
+ * How full the fullest gateway's revocation list would be if the writer applied every desired revocation now (the
+ * writer's own loader), counting the hand-added entries it keeps. Read only.
+ */
+export const rotationRevocationPressure = defineActivity<
+  { readonly gatewayIds: readonly string[] },
+  RevocationPressure
+>("rotationRevocationPressure", async ({ gatewayIds }) => {
+  const { config, ledger, keyVault, roots, gateways } = services();
+  const { desired } = await loadDesiredGatewayState(config, { ledger, keyVault, roots }, new Date());
+  let fullest = { gatewayId: gatewayIds[0] ?? "", count: desired.revokedThumbprints.length };
+  for (const gatewayId of gatewayIds) {
+    const snapshot = await gateways.read(parseGatewayId(gatewayId));
+    const foreign = snapshot.state.revoked.filter((e) => !isAppOwnedRevocation(e)).length;
+    const count = desired.revokedThumbprints.length + foreign;
+    if (count > fullest.count) fullest = { gatewayId, count };
+  }
+  const capacity = MAX_REVOKED_CERTIFICATES;
+  return { ...fullest, capacity, percent: Math.round((fullest.count * 1000) / capacity) / 10 };
+});
 
 export interface RenewalBatch {
   readonly rotationId: string;

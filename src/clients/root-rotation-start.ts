@@ -43,6 +43,7 @@ export function rotationSettings(
   config: Pick<
     Config,
     | "ROOT_ROTATION_GRACE_DAYS"
+    | "ROOT_ROTATION_RETIRE_AT_PERCENT"
     | "ROOT_ROTATION_BATCH_SIZE"
     | "ROOT_ROTATION_POLL_SECONDS"
     | "ROOT_ROTATION_COLLECTION_CHECK_MINUTES"
@@ -51,6 +52,7 @@ export function rotationSettings(
 ): RotationSettings {
   return {
     graceDays: config.ROOT_ROTATION_GRACE_DAYS,
+    retireAtPercent: config.ROOT_ROTATION_RETIRE_AT_PERCENT,
     batchSize: config.ROOT_ROTATION_BATCH_SIZE,
     pollSeconds: config.ROOT_ROTATION_POLL_SECONDS,
     collectionCheckMinutes: config.ROOT_ROTATION_COLLECTION_CHECK_MINUTES,

@@ -20,6 +20,8 @@ export function rotationInstanceId(currentRoot: string, attempt: number): string
 
 export interface RotationSettings {
   readonly graceDays: number;
+  /** ROOT_ROTATION_RETIRE_AT_PERCENT; absent in inputs from before it (the wait then ends only by collection or grace). */
+  readonly retireAtPercent?: number;
   readonly batchSize: number;
   readonly pollSeconds: number;
   readonly collectionCheckMinutes: number;

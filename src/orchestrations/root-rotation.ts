@@ -14,6 +14,7 @@ import {
   countUnissuedRenewals,
   rotationLeftoverRoots,
   rotationOldRoot,
+  rotationRevocationPressure,
   startRotationRenewals,
 } from "../activities/root-rotation-steps";
 import type { RotationStep } from "../domain/root-rotation";
@@ -92,12 +93,19 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
   }
 
   /** Enters a step: the request shows it, the audit has it, and a cancellation that arrived meanwhile ends the flow. */
-  function* enter(step: RotationStep, extra: Record<string, unknown> = {}): Flow<void> {
+  function* enter(step: RotationStep, extra: Readonly<Record<string, string | number | boolean>> = {}): Flow<void> {
     if (cancellable) yield* pause(0);
     show(step, extra);
     yield* run(
       auditRotation,
-      { rotationId, actor, action: "rotation.step", event: `step:${step}`, reason: input.reason, details: { step } },
+      {
+        rotationId,
+        actor,
+        action: "rotation.step",
+        event: `step:${step}`,
+        reason: input.reason,
+        details: { ...extra, step },
+      },
       retry,
     );
   }
@@ -202,27 +210,48 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
       after = page.next;
     }
 
-    // 6. Users collect their new certificates: the old root retires once all have, or when the grace period ends.
+    // 6. Users collect their new certificates: the old root retires once all have, or when the grace period ends, or
+    //    at once when the revocation list would reach ROOT_ROTATION_RETIRE_AT_PERCENT: while both roots are trusted
+    //    every user holds two valid certificates, so each leaver adds two revocations; revocations win over the grace.
     const retireAt = now().getTime() + settings.graceDays * DAY_MS;
     yield* enter("awaiting-collection", { retiresBy: new Date(retireAt).toISOString() });
+    let retireReason: "collected" | "capacity" | "grace";
+    let revocationPercent: number | undefined;
     for (;;) {
       const count = yield* run(countRotationCollection, { rotationId }, retry);
       progress.reissued = count.reissued;
       progress.collected = count.collected;
+      if (count.collected >= count.reissued) {
+        retireReason = "collected";
+        break;
+      }
+      if (settings.retireAtPercent !== undefined) {
+        const pressure = yield* run(rotationRevocationPressure, { gatewayIds: input.gatewayIds }, retry);
+        revocationPercent = pressure.percent;
+        if (pressure.count * 100 >= settings.retireAtPercent * pressure.capacity) {
+          retireReason = "capacity";
+          break;
+        }
+      }
       show("awaiting-collection", {
         reissued: count.reissued,
         collected: count.collected,
         retiresBy: new Date(retireAt).toISOString(),
+        ...(revocationPercent === undefined ? {} : { revocationPercent }),
       });
       const left = retireAt - now().getTime();
-      if (count.collected >= count.reissued || left <= 0) break;
+      if (left <= 0) {
+        retireReason = "grace";
+        break;
+      }
       yield* pause(Math.min(left, settings.collectionCheckMinutes * 60_000));
     }
+    const why = { retireReason, ...(revocationPercent === undefined ? {} : { revocationPercent }) };
 
     // 7. From here on no cancellation: the old root is retired (disabled in Key Vault, its certificates superseded).
     yield* pause(0);
     cancellable = false;
-    yield* enter("retiring-old-root");
+    yield* enter("retiring-old-root", why);
     const leftovers = yield* run(rotationLeftoverRoots, { keep: newRoot.name, old: oldRoot.name }, retry);
     let superseded = (yield* run(retireRoot, { rotationId, name: oldRoot.name, actor }, retry)).superseded;
     for (const leftover of leftovers) {
@@ -230,7 +259,7 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     }
 
     // 8. The writers remove the old root and the revocations it issued; the rotation reads each gateway to see it.
-    yield* enter("pruning-revocations", { superseded });
+    yield* enter("pruning-revocations", { superseded, retireReason });
     yield* wakeWriters(`rotation ${rotationId}: retire root ${oldRoot.name}`);
     const gone = [oldRoot.thumbprint, ...leftovers.map((r) => r.thumbprint)];
     yield* untilGateways("removing the old root", [newRoot.thumbprint], gone);
@@ -238,7 +267,7 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
 
     // 9. Done.
     const outcome = result("completed", progress);
-    show("done", { reissued: progress.reissued, collected: progress.collected });
+    show("done", { reissued: progress.reissued, collected: progress.collected, retireReason });
     yield* run(
       auditRotation,
       {
@@ -247,7 +276,7 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
         action: "rotation.completed",
         event: "completed",
         reason: input.reason,
-        details: { oldRoot: oldRoot.name, newRoot: newRoot.name, reissued: progress.reissued },
+        details: { oldRoot: oldRoot.name, newRoot: newRoot.name, reissued: progress.reissued, ...why },
       },
       retry,
     );

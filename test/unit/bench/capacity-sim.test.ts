@@ -1,7 +1,7 @@
 // bench:capacity's pure parts: the seeded events follow the issue's rates, the rotation policy's decisions, and a
 // small simulation that is reproducible from its seed.
 import { DAYS_PER_YEAR, drawDay, ISSUE_RATES, Organisation } from "../../../bench/capacity-org";
-import { collectionDelay, DEFAULT_COLLECTION, readyToRetire, rotationTrigger } from "../../../bench/capacity-policy";
+import { collectionDelay, DEFAULT_COLLECTION, retireReason, rotationTrigger } from "../../../bench/capacity-policy";
 import type { RotationSettings } from "../../../bench/capacity-policy";
 import { MemoryPort } from "../../../bench/capacity-port";
 import { SeededRandom } from "../../../bench/capacity-random";
@@ -97,11 +97,14 @@ describe("bench:capacity rotation policy", () => {
     expect(rotationTrigger({ ...settings, auto: false, beforeExpiryDays: 0 }, 0, 300, now, now)).toBeUndefined();
   });
 
-  it("retires after the grace period, or sooner once everybody has collected", () => {
+  it("retires once everybody has collected, at once when the list would reach the mark, else after the grace", () => {
     const started = new Date(now.getTime() - 13 * 86_400_000);
-    expect(readyToRetire(settings, started, now, 5)).toBe(false);
-    expect(readyToRetire(settings, started, now, 0)).toBe(true);
-    expect(readyToRetire(settings, new Date(now.getTime() - 14 * 86_400_000), now, 5)).toBe(true);
+    const marked = { ...settings, retireAtPercent: 95 };
+    expect(retireReason(marked, started, now, 5, 284, 300)).toBeUndefined();
+    expect(retireReason(marked, started, now, 0, 299, 300)).toBe("collected");
+    expect(retireReason(marked, started, now, 5, 285, 300)).toBe("capacity");
+    expect(retireReason(settings, started, now, 5, 299, 300)).toBeUndefined();
+    expect(retireReason(marked, new Date(now.getTime() - 14 * 86_400_000), now, 5, 0, 300)).toBe("grace");
   });
 
   it("has most users collect within days, some within weeks, a few never", () => {

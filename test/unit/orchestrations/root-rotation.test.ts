@@ -27,7 +27,14 @@ const input: RotationInput = {
   reason: "yearly",
   requestedAt: START.toISOString(),
   gatewayIds: [GW1, GW2],
-  settings: { graceDays: 1, batchSize: 2, pollSeconds: 10, collectionCheckMinutes: 60, gatewayDeadlineHours: 1 },
+  settings: {
+    graceDays: 1,
+    retireAtPercent: 95,
+    batchSize: 2,
+    pollSeconds: 10,
+    collectionCheckMinutes: 60,
+    gatewayDeadlineHours: 1,
+  },
 };
 
 interface FakeTimer {
@@ -165,6 +172,16 @@ class Rotation {
     return this.expect("createNextRoot", { rotationId: input.rotationId, actor: input.actor }, NEW);
   }
 
+  /** Some users have not collected yet: the rotation reads how full the gateways' revocation lists would be. */
+  pressure(count = 120): this {
+    const percent = Math.round((count * 1000) / 300) / 10;
+    return this.expect(
+      "rotationRevocationPressure",
+      { gatewayIds: [GW1, GW2] },
+      { gatewayId: GW1, count, capacity: 300, percent },
+    );
+  }
+
   /** From the retirement to the end. */
   retireAndPrune(leftovers: readonly { name: string; thumbprint: string }[] = []): this {
     this.step("retiring-old-root");
@@ -189,7 +206,7 @@ describe("rootRotation", () => {
     const r = new Rotation().throughReissue();
     r.step("awaiting-collection");
     r.expect("countRotationCollection", { rotationId: input.rotationId }, { reissued: 3, collected: 2, open: 1 });
-    r.fireTimer();
+    r.pressure().fireTimer();
     r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
     // Well before the grace period's end: an hour's check found them all collected.
     r.fireTimer(); // the last cancellation check before the retirement
@@ -225,13 +242,46 @@ describe("rootRotation", () => {
     const graceEnds = r.now.getTime() + 24 * 3_600_000;
     for (let checks = 0; r.now.getTime() < graceEnds; checks++) {
       expect(checks).toBeLessThan(25);
-      r.expect("countRotationCollection", undefined, { reissued: 3, collected: 1, open: 2 }).fireTimer();
+      r.expect("countRotationCollection", undefined, { reissued: 3, collected: 1, open: 2 }).pressure().fireTimer();
     }
     expect(r.now.getTime()).toBe(graceEnds);
-    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 1, open: 2 });
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 1, open: 2 }).pressure();
     r.fireTimer();
     r.retireAndPrune();
+    expect(r.flow.customStatuses.at(-1)).toMatchObject({ step: "done", retireReason: "grace" });
     expect(r.flow.output).toMatchObject({ status: "completed", reissued: 3, collected: 1 });
+  });
+
+  it("retires the old root at once, before the grace period ends, when the revocation list would reach the mark", () => {
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    const entered = r.now.getTime();
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 1, open: 2 }).pressure(280).fireTimer();
+    expect(r.flow.customStatuses.at(-1)).toMatchObject({ step: "awaiting-collection", revocationPercent: 93.3 });
+    // 285 of 300 is 95 %: the wait ends an hour in, with users still to collect, and the retirement says why.
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 2, open: 1 }).pressure(285);
+    expect(r.now.getTime() - entered).toBe(3_600_000);
+    r.fireTimer();
+    r.step("retiring-old-root");
+    expect(r.flow.customStatuses.at(-1)).toMatchObject({
+      step: "retiring-old-root",
+      retireReason: "capacity",
+      revocationPercent: 95,
+    });
+    r.expect("rotationLeftoverRoots", undefined, []);
+    r.expect("retireRoot", { name: OLD.name }, { superseded: 3 });
+    r.step("pruning-revocations");
+    r.expect("wakeGatewayWriters", undefined, []);
+    r.expect("checkGatewayRoots", { gatewayId: GW1 }, { ok: true, detail: "" });
+    r.expect("checkGatewayRoots", { gatewayId: GW2 }, { ok: true, detail: "" });
+    r.expect("requestProfileRegeneration", { gatewayId: GW1 }, "disabled");
+    r.expect("requestProfileRegeneration", { gatewayId: GW2 }, "disabled");
+    r.expect(
+      "auditRotation",
+      { action: "rotation.completed", details: { retireReason: "capacity", revocationPercent: 95 } },
+      "recorded",
+    );
+    expect(r.flow.output).toMatchObject({ status: "completed", reissued: 3, collected: 2 });
   });
 
   it("retires, with its old root, a root an earlier rotation left trusted when it was cancelled after its promotion", () => {
@@ -267,7 +317,7 @@ describe("rootRotation", () => {
   it("cancelled after the promotion (while users collect): the old root signs again, nothing is retired", () => {
     const r = new Rotation().throughReissue();
     r.step("awaiting-collection");
-    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 0, open: 3 });
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 0, open: 3 }).pressure();
     r.cancel();
     r.expect("restoreRoot", { rotationId: input.rotationId, oldName: OLD.name, newName: NEW.name }, {});
     r.expect("wakeGatewayWriters", undefined, []);
