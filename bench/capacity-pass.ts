@@ -1,10 +1,11 @@
-// One writer pass of the simulation, read as the product's desired-state loader reads (h-capacity): the trusted
+// One writer pass of the simulation, read as the product's desired-state loader reads: the trusted
 // roots' revocations (and the root-less ones) that are unexpired or expired within REVOCATION_PRUNE_LOOKBACK_DAYS past
 // the margin, plus the retired roots' ones only to name their root; then the REAL planner (planSync) and the
 // gateway's next state.
 import { planSync } from "../src/domain/gateway-config";
-import type { DesiredState, P2sCertificateState, RevocationInfo } from "../src/domain/gateway-config";
-import { pruneCutoff } from "../src/domain/revocation-window";
+import type { DesiredState, P2sCertificateState } from "../src/domain/gateway-config";
+import { indexedWindow, pruneCutoff } from "../src/domain/revocation-window";
+import type { RevokedEntryFacts } from "../src/domain/revocation-window";
 import { UNKNOWN_ROOT_PARTITION } from "../src/clients/revocation-index";
 import type { SimRoot } from "./capacity-roots";
 import type { RevocationPort, WriterEntry } from "./capacity-port";
@@ -28,7 +29,7 @@ export interface PassSettings {
 }
 
 /**
- * The desired revocations from index entries (the loader's window, as h-capacity's indexedWindow computes it):
+ * The desired revocations from index entries: the product's own window (indexedWindow, as the loader computes it);
  * `trusted` entries are revoked or, past the margin, expired; `others` (retired roots) only give their root.
  */
 export function desiredRevocations(
@@ -37,26 +38,15 @@ export function desiredRevocations(
   now: Date,
   marginMs: number,
 ): Pick<DesiredState, "revokedThumbprints" | "expiredThumbprints" | "revocationInfo"> {
-  const cutoff = pruneCutoff(now, marginMs).getTime();
-  const revocationInfo: Record<string, RevocationInfo> = {};
-  for (const e of [...others, ...trusted]) {
-    revocationInfo[e.thumbprint.toUpperCase()] = {
-      ...(e.rootThumbprint === undefined ? {} : { rootThumbprint: e.rootThumbprint.toUpperCase() }),
-      ...(e.notAfter === undefined ? {} : { notAfter: e.notAfter.toISOString() }),
-    };
-  }
-  const revoked = new Set<string>();
-  const expired = new Set<string>();
-  for (const e of trusted) {
-    const thumbprint = e.thumbprint.toUpperCase();
-    if (e.notAfter !== undefined && e.notAfter.getTime() <= cutoff) expired.add(thumbprint);
-    else revoked.add(thumbprint);
-  }
-  return {
-    revokedThumbprints: [...revoked].sort(),
-    expiredThumbprints: [...expired].filter((t) => !revoked.has(t)).sort(),
-    revocationInfo,
-  };
+  const facts = (entries: readonly WriterEntry[]): RevokedEntryFacts[] =>
+    entries.map((e) => ({ ...e, userKey: e.userKey ?? "" }));
+  const { revokedThumbprints, expiredThumbprints, revocationInfo } = indexedWindow(
+    facts(trusted),
+    facts(others),
+    now,
+    marginMs,
+  );
+  return { revokedThumbprints, expiredThumbprints, revocationInfo };
 }
 
 export interface LoaderRead {
