@@ -20,6 +20,11 @@ export interface StorageErrorFault {
   readonly probability: number;
   /** Forward first and replace the answer (the change is made): the harsher case for the app's idempotency. */
   readonly afterForwarding?: boolean;
+  /**
+   * Only requests with this method and a path (account and resource, with the query) this pattern finds, e.g. the
+   * inserts into one table: a test faults one exact call. Default every request.
+   */
+  readonly match?: { readonly method?: string; readonly path?: RegExp };
 }
 
 export interface StorageFaults {
@@ -74,13 +79,16 @@ export async function startStorageFaultProxy(
   const servers: Server[] = [];
   const rewritten: string[] = [];
 
-  const decide = (service: StorageService): { delayMs: number; error?: StorageErrorFault } => {
+  const decide = (
+    service: StorageService,
+    incoming: IncomingMessage,
+  ): { delayMs: number; error?: StorageErrorFault } => {
     if (!(faults.services ?? ["blob", "queue", "table"]).includes(service)) return { delayMs: 0 };
     // Every roll is drawn whatever the outcome, so one request's decision never shifts the next one's.
     const delayRoll = random();
     const delayMs = delayRoll < (faults.latencyProbability ?? 0) ? (faults.latencyMs ?? 0) : 0;
     for (const error of faults.errors ?? []) {
-      if (random() < error.probability) return { delayMs, error };
+      if (random() < error.probability && matches(error, incoming)) return { delayMs, error };
     }
     return { delayMs };
   };
@@ -98,7 +106,7 @@ export async function startStorageFaultProxy(
       if (target.protocol !== "http:")
         throw new Error(`the storage fault proxy forwards http only, not ${target.href}`);
       const server = createServer((incoming, outgoing) => {
-        const { delayMs, error } = decide(service);
+        const { delayMs, error } = decide(service, incoming);
         const go = (): void => {
           if (error !== undefined && error.afterForwarding !== true) {
             count(error);
@@ -182,6 +190,12 @@ export async function startStorageFaultProxy(
     counts: () => ({ forwarded, delayed, errors: { ...errors } }),
     stop: () => closeAll(servers),
   };
+}
+
+function matches(error: StorageErrorFault, incoming: IncomingMessage): boolean {
+  const { method, path } = error.match ?? {};
+  if (method !== undefined && incoming.method?.toUpperCase() !== method.toUpperCase()) return false;
+  return path === undefined || path.test(incoming.url ?? "");
 }
 
 /** Storage's error answer: XML for blob and queue, JSON (odata) for tables, the code in x-ms-error-code. */

@@ -86,6 +86,35 @@ describe("storage fault proxy", () => {
     expect(proxy.counts().errors).toEqual({ "500 OperationTimedOut after": 1 });
   });
 
+  it("faults only the requests a fault's match finds: the inserts into one table, not its reads nor other tables", async () => {
+    const name = uniqueName("t");
+    const other = uniqueName("t");
+    const client = (table: string): TableClient =>
+      TableClient.fromConnectionString(proxy.connectionString, table, {
+        allowInsecureConnection: true,
+        ...tableNoRetry,
+      });
+    await client(name).createTable();
+    await client(other).createTable();
+    await client(name).createEntity({ partitionKey: "p", rowKey: "before" });
+    proxy.configure({
+      errors: [
+        {
+          status: 503,
+          code: "ServerBusy",
+          probability: 1,
+          match: { method: "POST", path: new RegExp(`/${name}(\\?|$)`) },
+        },
+      ],
+    });
+    await expect(client(name).createEntity({ partitionKey: "p", rowKey: "r" })).rejects.toMatchObject({
+      statusCode: 503,
+    });
+    expect((await client(name).getEntity("p", "before")).rowKey).toBe("before");
+    await client(other).createEntity({ partitionKey: "p", rowKey: "r" });
+    expect(proxy.counts().errors).toEqual({ "503 ServerBusy": 1 });
+  });
+
   it("faults the same requests for the same seed, and lets the SDK's retries through", async () => {
     const pattern = async (): Promise<boolean[]> => {
       const seeded = await startStorageFaultProxy(azuriteConnectionString(), { seed: 5 });
