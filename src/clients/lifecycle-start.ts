@@ -7,7 +7,8 @@ import { startOnce } from "./durable-start";
 import { writerInput } from "../domain/gateway-writer-input";
 import { lifecycleInstanceId } from "../domain/lifecycle";
 import type { LifecycleInput, LifecycleSubmission } from "../domain/lifecycle";
-import { publicRequestId } from "../domain/requests";
+import { publicRequestId, requestRecordOf } from "../domain/requests";
+import type { RequestRecordInput } from "../domain/requests";
 import { assertUpn, upnKey } from "../domain/upn";
 import { LIFECYCLE_REQUEST_ORCHESTRATION } from "../orchestrations/lifecycle-request";
 
@@ -22,8 +23,10 @@ export interface LifecycleStarted {
 
 /**
  * Starts (or joins) the submission's request at `now` (its acceptance time, which orders the user's onboardings and
- * offboardings). The instance is started before the request is recorded, so every recorded request has one; a failed
- * or terminated instance of the same submission is started again under the same id.
+ * offboardings). The instance is started before the request is recorded, so every recorded request has one; the
+ * instance also writes the same record as its first step, so a record write here that fails after the start (a storage
+ * fault, a lost answer, a caller that never retries) leaves no running instance without its record. A failed or
+ * terminated instance of the same submission is started again under the same id.
  */
 export async function startLifecycleRequest(
   client: DurableClient,
@@ -34,6 +37,13 @@ export async function startLifecycleRequest(
   const upn = assertUpn(submission.upn);
   const instanceId = lifecycleInstanceId(submission);
   const requestId = publicRequestId(instanceId);
+  const record: RequestRecordInput = {
+    kind: submission.action,
+    upn,
+    submittedBy: submission.actor,
+    ...(submission.submitterObjectId === undefined ? {} : { submitterObjectId: submission.submitterObjectId }),
+    createdAt: now.toISOString(),
+  };
   const input: LifecycleInput = {
     requestId,
     source: submission.source,
@@ -48,18 +58,11 @@ export async function startLifecycleRequest(
     requestedAt: now.toISOString(),
     certificateNamePrefix: config.CLIENT_CERT_NAME_PREFIX,
     writers: config.GATEWAY_RESOURCE_IDS.map((id) => writerInput(config, id)),
+    record,
   };
   const outcome = await startOnce(client, LIFECYCLE_REQUEST_ORCHESTRATION, instanceId, input);
   const started = outcome !== "existing";
-  await ledger.recordRequest({
-    requestId,
-    instanceId,
-    kind: submission.action,
-    upn,
-    submittedBy: submission.actor,
-    ...(submission.submitterObjectId === undefined ? {} : { submitterObjectId: submission.submitterObjectId }),
-    createdAt: now,
-  });
+  await ledger.recordRequest(requestRecordOf(instanceId, record));
   await ledger.appendAudit({
     // Once per start (a restart of a failed request is audited again); a repeat that joins is audited as one.
     id: started ? `${requestId}:accepted:${now.toISOString()}` : `${requestId}:repeated:${now.toISOString()}`,

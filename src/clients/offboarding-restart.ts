@@ -31,9 +31,16 @@ export async function restartFailedOffboardings(
     try {
       // Listing need not carry inputs (Azure leaves them out unless asked): read this one's.
       const status = await client.getStatus(instanceId, { showInput: true });
-      request = (status.input as Partial<OffboardInput> | null | undefined)?.request;
+      const previous = status.input as Partial<OffboardInput> | null | undefined;
+      request = previous?.request;
       if (request === undefined) throw new Error("its input is missing");
-      const input: OffboardInput = { request: { ...request, gatewayIds: writers.map((w) => w.gatewayId) }, writers };
+      // Its request record goes along: a run that failed before writing it writes it on the restart.
+      const record = previous?.record;
+      const input: OffboardInput = {
+        request: { ...request, gatewayIds: writers.map((w) => w.gatewayId) },
+        writers,
+        ...(record === undefined ? {} : { record }),
+      };
       const outcome = await startOnce(client, OFFBOARD_USER_ORCHESTRATION, instanceId, input);
       restarts.push({ instanceId, upn: request.upn, requestId: request.requestId, outcome });
     } catch (error) {

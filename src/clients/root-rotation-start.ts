@@ -6,7 +6,8 @@ import type { DurableClient } from "durable-functions";
 import { services } from "../activities/services";
 import type { Config } from "../config";
 import { instanceStatus, startOnce } from "./durable-start";
-import { publicRequestId, stepOf } from "../domain/requests";
+import { publicRequestId, requestRecordOf, stepOf } from "../domain/requests";
+import type { RequestRecordInput } from "../domain/requests";
 import type { RotationStarted, RotationSubmission } from "../domain/root-rotation";
 import { ROOT_ROTATION_ORCHESTRATION, rotationInstanceId } from "../domain/rotation-run";
 import type { RotationInput, RotationSettings } from "../domain/rotation-run";
@@ -106,6 +107,13 @@ export async function startRootRotation(
   const running = await runningRotation(client);
   const instanceId = running?.instanceId ?? (await nextInstanceId(client));
   const requestId = publicRequestId(instanceId);
+  const record: RequestRecordInput = {
+    kind: "rotation",
+    upn: "",
+    submittedBy: submission.actor,
+    ...(submission.submitterObjectId === undefined ? {} : { submitterObjectId: submission.submitterObjectId }),
+    createdAt: now.toISOString(),
+  };
   let started = false;
   if (running === undefined) {
     const input: RotationInput = {
@@ -116,18 +124,12 @@ export async function startRootRotation(
       requestedAt: now.toISOString(),
       gatewayIds: config.GATEWAY_RESOURCE_IDS,
       settings: rotationSettings(config),
+      // The instance writes its record first: the write below may fail after the start.
+      record,
     };
     started = (await startOnce(client, ROOT_ROTATION_ORCHESTRATION, instanceId, input)) !== "existing";
   }
-  await ledger.recordRequest({
-    requestId,
-    instanceId,
-    kind: "rotation",
-    upn: "",
-    submittedBy: submission.actor,
-    ...(submission.submitterObjectId === undefined ? {} : { submitterObjectId: submission.submitterObjectId }),
-    createdAt: now,
-  });
+  await ledger.recordRequest(requestRecordOf(instanceId, record));
   await ledger.appendAudit({
     id: `${requestId}:${started ? "accepted" : "repeated"}:${now.toISOString()}`,
     at: now,

@@ -1,5 +1,6 @@
 // The inputs and outputs of client certificate issuance (public data only: history is plain text).
 import type { RequestSource } from "./ledger";
+import type { RequestRecordInput } from "./requests";
 
 export interface IssuanceRequest {
   readonly upn: string;
@@ -28,6 +29,8 @@ export interface IssuanceRequest {
    * is built on its key and signed by the root through Key Vault; Key Vault keeps nothing of the user's.
    */
   readonly csrPem?: string;
+  /** A request of its own (the API, self-service): its record, which the instance writes first. */
+  readonly record?: RequestRecordInput;
 }
 
 export interface IssuanceResult {

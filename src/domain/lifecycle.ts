@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { GatewayWriterInput } from "./gateway-writer-input";
 import type { IssuanceRequest, RevocationRequest } from "./issuance";
+import type { RequestRecordInput } from "./requests";
 import { assertUpn, upnKey } from "./upn";
 
 export const LIFECYCLE_ACTIONS = ["onboard", "offboard", "reissue", "renew"] as const;
@@ -47,6 +48,8 @@ export interface LifecycleInput {
   readonly certificateNamePrefix: string;
   /** Every configured gateway's writer, for an offboarding. */
   readonly writers: readonly GatewayWriterInput[];
+  /** The request's record, which the instance writes first (absent in instances started before it existed). */
+  readonly record?: RequestRecordInput;
 }
 
 /** Every lifecycle instance id starts with this. */

@@ -21,6 +21,31 @@ export interface RequestRecord {
   readonly createdAt: Date;
 }
 
+/**
+ * A request's record as its orchestration's input carries it (JSON: the time as ISO text). The instance writes it as
+ * its first step, so a started request always gets its record even when the start path's own write of it failed.
+ */
+export interface RequestRecordInput {
+  readonly kind: RequestKind;
+  readonly upn: string;
+  readonly submittedBy: string;
+  readonly submitterObjectId?: string;
+  readonly createdAt: string;
+}
+
+/** The record of the request that runs as `instanceId` (its public id derives from the instance id). */
+export function requestRecordOf(instanceId: string, input: RequestRecordInput): RequestRecord {
+  return {
+    requestId: publicRequestId(instanceId),
+    instanceId,
+    kind: input.kind,
+    upn: input.upn,
+    submittedBy: input.submittedBy,
+    ...(input.submitterObjectId === undefined ? {} : { submitterObjectId: input.submitterObjectId }),
+    createdAt: new Date(input.createdAt),
+  };
+}
+
 /** The parts of a durable instance status the view reads. */
 export interface InstanceSnapshot {
   readonly runtimeStatus: string;

@@ -2,6 +2,7 @@
 // decisions it makes (may it still be cancelled, what a cancellation undoes, its public outcome). Pure: no I/O.
 import { ROTATION_STEPS } from "./root-rotation";
 import type { RotationOutcome, RotationStep, RotationTrigger } from "./root-rotation";
+import type { RequestRecordInput } from "./requests";
 
 export const ROOT_ROTATION_ORCHESTRATION = "rootRotation";
 /** Every rotation instance id starts with this. */
@@ -37,6 +38,8 @@ export interface RotationInput {
   readonly requestedAt: string;
   readonly gatewayIds: readonly string[];
   readonly settings: RotationSettings;
+  /** The request's record, which the instance writes first (absent in instances started before it existed). */
+  readonly record?: RequestRecordInput;
 }
 
 /** What the cancel event carries. */

@@ -21,7 +21,7 @@ import { refuseDisallowedDomain } from "./auth/upn-domain-gate";
 import { jsonBody, problem } from "./http-validation";
 import { authorizeRoute } from "./me-caller";
 import { awaitIssuance } from "./me-certificate-answers";
-import { acceptedAnswer, submitterOf } from "./request-answers";
+import { acceptedAnswer, recordInputOf, submitterOf } from "./request-answers";
 
 const body = z.object({ csr: z.string().min(1).max(MAX_CSR_PEM_CHARS) }).strict();
 
@@ -70,6 +70,15 @@ export async function postMyCertificate(request: HttpRequest, context: Invocatio
   const overCap = capRefusal(records, config.MAX_ACTIVE_CERTIFICATES_PER_USER, requestedAt, certificateName);
   if (overCap !== undefined) return problem(409, "Certificate cap reached", overCap);
 
+  const client = df.getClient(context);
+  const instanceId = `issue-${certificateName}`;
+  const accepted = {
+    instanceId,
+    kind: "issue" as const,
+    upn,
+    submitter: submitterOf(caller.value.actor),
+    createdAt: requestedAt,
+  };
   const input: IssuanceRequest = {
     upn,
     requestId,
@@ -79,12 +88,10 @@ export async function postMyCertificate(request: HttpRequest, context: Invocatio
     certificateNamePrefix: config.CLIENT_CERT_NAME_PREFIX,
     requestedAt: requestedAt.toISOString(),
     csrPem: parsed.value.csr,
+    record: recordInputOf(accepted, requestedAt),
   };
-  const client = df.getClient(context);
-  const instanceId = `issue-${certificateName}`;
   await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
   // Past the wait, the issuance becomes a request resource to follow, like any other.
-  const accepted = { instanceId, kind: "issue" as const, upn, submitter: submitterOf(caller.value.actor) };
   return awaitIssuance(client, instanceId, config.SELF_SERVICE_WAIT_MS, () =>
     acceptedAnswer(request, { ledger, client }, accepted, { fresh: false }),
   );

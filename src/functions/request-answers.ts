@@ -5,8 +5,8 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
 import type { Ledger } from "../clients/ledger";
 import { instanceSnapshot } from "../clients/request-status";
-import { publicRequestId, requestView } from "../domain/requests";
-import type { RequestKind } from "../domain/requests";
+import { publicRequestId, requestRecordOf, requestView } from "../domain/requests";
+import type { RequestKind, RequestRecordInput } from "../domain/requests";
 import { actorLabel } from "./auth/actor";
 import type { Actor } from "./auth/actor";
 import { FUNCTION_KEY_ACTOR } from "./auth/authorize";
@@ -48,6 +48,20 @@ export interface Accepted {
   readonly kind: RequestKind;
   readonly upn: string;
   readonly submitter: Submitter;
+  /** When the request was accepted (its record's createdAt); default: now. */
+  readonly createdAt?: Date;
+}
+
+/** The record an accepted request's orchestration input carries (the instance writes it first). */
+export function recordInputOf(accepted: Omit<Accepted, "instanceId">, createdAt: Date): RequestRecordInput {
+  const { submitter } = accepted;
+  return {
+    kind: accepted.kind,
+    upn: accepted.upn,
+    submittedBy: submitter.label,
+    ...(submitter.objectId === undefined ? {} : { submitterObjectId: submitter.objectId }),
+    createdAt: createdAt.toISOString(),
+  };
 }
 
 export interface AnswerOptions {
@@ -60,7 +74,8 @@ export interface AnswerOptions {
 
 /**
  * Records the request (after its instance was started, so every recorded request has one; a repeat keeps the first
- * record) and answers with its public id, its status and where to follow it.
+ * record; should this write fail, the instance writes the same record itself) and answers with its public id, its
+ * status and where to follow it.
  */
 export async function acceptedAnswer(
   request: Pick<HttpRequest, "url">,
@@ -69,15 +84,9 @@ export async function acceptedAnswer(
   options: AnswerOptions,
 ): Promise<HttpResponseInit> {
   const requestId = publicRequestId(accepted.instanceId);
-  const record = await ledger.recordRequest({
-    requestId,
-    instanceId: accepted.instanceId,
-    kind: accepted.kind,
-    upn: accepted.upn,
-    submittedBy: accepted.submitter.label,
-    ...(accepted.submitter.objectId === undefined ? {} : { submitterObjectId: accepted.submitter.objectId }),
-    createdAt: new Date(),
-  });
+  const record = await ledger.recordRequest(
+    requestRecordOf(accepted.instanceId, recordInputOf(accepted, accepted.createdAt ?? new Date())),
+  );
   const status = options.fresh
     ? "pending"
     : requestView(record, await instanceSnapshot(client, accepted.instanceId)).status;

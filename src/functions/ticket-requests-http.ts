@@ -59,6 +59,7 @@ export async function submitTicketRequest(request: HttpRequest, context: Invocat
     kind: ticket.action,
     upn: ticket.upn,
     submitter: caller.value.submitter,
+    createdAt: now,
   } as const;
   return acceptedAnswer(request, { ledger, client }, accepted, { fresh: started.started });
 }

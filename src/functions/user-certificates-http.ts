@@ -15,7 +15,7 @@ import { actorLabel } from "./auth/actor";
 import { authorize } from "./auth/authorize";
 import { refuseDisallowedDomain } from "./auth/upn-domain-gate";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
-import { acceptedAnswer, submitterOf } from "./request-answers";
+import { acceptedAnswer, recordInputOf, submitterOf } from "./request-answers";
 
 export async function listUserCertificates(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, { role: "Certificates.Read" });
@@ -74,6 +74,7 @@ export async function requestUserCertificate(
   const client = df.getClient(context);
   const prefix = getConfig().CLIENT_CERT_NAME_PREFIX;
   const instanceId = `issue-${keyVaultCertificateName(upn.value, body.value.requestId, prefix)}`;
+  const accepted = { instanceId, kind: "issue", upn: upn.value, submitter, createdAt: requestedAt } as const;
   // The same request id never starts a second issuance: answer with the existing instance.
   const input: IssuanceRequest = {
     upn: upn.value,
@@ -85,9 +86,9 @@ export async function requestUserCertificate(
     requestedAt: requestedAt.toISOString(),
     ...(rehire ? { rehire } : {}),
     ...(body.value.effectiveAt === undefined ? {} : { effectiveAt: effectiveAt.toISOString() }),
+    record: recordInputOf(accepted, requestedAt),
   };
   const outcome = await startOnce(client, ISSUE_CERTIFICATE_ORCHESTRATION, instanceId, input);
-  const accepted = { instanceId, kind: "issue", upn: upn.value, submitter } as const;
   return acceptedAnswer(request, { ledger: services().ledger, client }, accepted, { fresh: outcome !== "existing" });
 }
 

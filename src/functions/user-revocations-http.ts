@@ -13,7 +13,7 @@ import { writerInput } from "../domain/gateway-writer-input";
 import { actorLabel } from "./auth/actor";
 import { authorize } from "./auth/authorize";
 import { effectiveAtSchema, jsonBody, problem, requestIdSchema, upnParam } from "./http-validation";
-import { acceptedAnswer, submitterOf } from "./request-answers";
+import { acceptedAnswer, recordInputOf, submitterOf } from "./request-answers";
 
 const revokeBody = z.object({
   requestId: requestIdSchema,
@@ -42,14 +42,22 @@ export async function revokeUser(request: HttpRequest, context: InvocationContex
     effectiveAt: new Date(body.value.effectiveAt ?? Date.now()).toISOString(),
     gatewayIds: config.GATEWAY_RESOURCE_IDS,
   };
+  const acceptedAt = new Date();
   const input: OffboardInput = {
     request: revocation,
     writers: config.GATEWAY_RESOURCE_IDS.map((id) => writerInput(config, id)),
+    record: recordInputOf({ kind: "offboard", upn: upn.value, submitter }, acceptedAt),
   };
   const { ledger } = services();
   const started = await startOffboarding(client, ledger, input);
   if (started.kind === "stale") return problem(409, "Offboarding predates a rehire", started.detail);
-  const accepted = { instanceId: started.instanceId, kind: "offboard", upn: upn.value, submitter } as const;
+  const accepted = {
+    instanceId: started.instanceId,
+    kind: "offboard",
+    upn: upn.value,
+    submitter,
+    createdAt: acceptedAt,
+  } as const;
   if (started.kind === "done") {
     // The same request as the 202 named, and why nothing runs.
     const options = { fresh: false, httpStatus: 200, extra: { detail: started.detail } } as const;

@@ -17,6 +17,7 @@ import type { DeviceCertificate } from "../activities/device-issuance";
 import { disableCertificates, wakeGatewayWriters } from "../activities/revocation";
 import { describeFailure, failLoudly, failureKey } from "./fail-loudly";
 import { passVpnGroupGate } from "./vpn-group-gate";
+import { ensureOwnRequestRecord } from "./own-request";
 import type { ClientCertificateView, RootCa } from "../clients/key-vault-ca";
 import type { IssuanceRequest, IssuanceResult } from "../domain/issuance";
 import { assertUpn, keyVaultCertificateName } from "../domain/upn";
@@ -37,6 +38,9 @@ export const issueClientCertificate: OrchestrationHandler = function* (context: 
   const upn = assertUpn(request.upn);
   const certificateName = keyVaultCertificateName(upn, request.requestId, request.certificateNamePrefix);
   const named = { request, certificateName };
+
+  // A request of its own (not a lifecycle request's sub-orchestration) records itself first: GET finds it.
+  yield* ensureOwnRequestRecord(context, request.record, retry);
 
   // The VPN group gate (ENTRA_VPN_GROUP_ID) first: a refused user leaves no record and no Key Vault certificate.
   context.df.setCustomStatus("checking-group");

@@ -16,6 +16,7 @@ import { assertUpn, keyVaultCertificateName } from "../domain/upn";
 import { deliverCertificateFrom } from "./deliver-certificate";
 import type { DeliveryOutcome } from "./deliver-certificate";
 import { describeFailure } from "./fail-loudly";
+import { ensureOwnRequestRecord } from "./own-request";
 import { ISSUE_CERTIFICATE_ORCHESTRATION } from "./issue-certificate";
 import { OFFBOARD_USER_ORCHESTRATION } from "./offboard-user";
 import type { OffboardInput } from "./offboard-user";
@@ -50,6 +51,8 @@ export const lifecycleRequest: OrchestrationHandler = function* (context: Orches
   const audit = auditOf(input);
   let outcome: LifecycleOutcome;
   try {
+    // The request's record first (the start path's own write of it may have failed while this instance started).
+    yield* ensureOwnRequestRecord(context, input.record, retry);
     step(context, "checking-standing");
     // Decided on acceptance times: an offboarding accepted at or after a request for a certificate wins over it.
     const standing = yield* run(

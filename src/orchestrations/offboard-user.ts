@@ -7,6 +7,8 @@ import { describeFailure, failLoudly, failureKey } from "./fail-loudly";
 import { disableCertificates, markUserRevoked, requestGatewaySync } from "../activities/revocation";
 import type { GatewayWriterInput } from "../domain/gateway-writer-input";
 import type { RevocationRequest } from "../domain/issuance";
+import type { RequestRecordInput } from "../domain/requests";
+import { ensureOwnRequestRecord } from "./own-request";
 
 export const OFFBOARD_USER_ORCHESTRATION = "offboardUser";
 
@@ -17,11 +19,14 @@ retry.maxRetryIntervalInMilliseconds = 5 * 60_000;
 export interface OffboardInput {
   readonly request: RevocationRequest;
   readonly writers: readonly GatewayWriterInput[];
+  /** A request of its own (the API): its record, which the instance writes first. */
+  readonly record?: RequestRecordInput;
 }
 
 export const offboardUser: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { request, writers } = context.df.getInput<OffboardInput>();
+  const { request, writers, record } = context.df.getInput<OffboardInput>();
   try {
+    yield* ensureOwnRequestRecord(context, record, retry);
     context.df.setCustomStatus("marking-revoked");
     // Mark the ledger first: from here on every writer pass, and the reconcile timer, revokes these certificates.
     const revoked = yield* run(markUserRevoked, request, retry);

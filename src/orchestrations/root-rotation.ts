@@ -5,6 +5,7 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { run } from "../activities/define";
+import { ensureOwnRequestRecord } from "./own-request";
 import { requestProfileRegenerationActivity } from "../activities/profile";
 import { wakeGatewayWriters } from "../activities/revocation";
 import {
@@ -154,6 +155,8 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
   }
 
   try {
+    // 0. The request's record first: GET /api/v1/requests/{id}, the cancel route and a resumed start read it.
+    yield* ensureOwnRequestRecord(context, input.record, retry);
     // 1. A new root in Key Vault (non-exportable key, the first root's bootstrap guarantees), registered `pending`.
     yield* enter("creating-root");
     progress.oldRoot = yield* run(rotationOldRoot, { rotationId }, retry);
