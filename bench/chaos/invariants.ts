@@ -58,6 +58,8 @@ export interface RequestEnd {
   readonly outcome?: string;
   /** Why it failed (the public view's error, or the orchestration's failure). */
   readonly reason?: string;
+  /** A request of its own (its input carries its record) whose GET did not answer 200: what it answered. */
+  readonly unfollowable?: number;
 }
 
 export interface ChaosSnapshot {
@@ -132,12 +134,16 @@ export function noDuplicate(s: ChaosSnapshot): InvariantResult {
 
 const ENDED = new Set(["Completed", "Failed", "Terminated"]);
 
-/** Every request ended, succeeded or failed with a reason; none stuck. */
+/** Every request ended, succeeded or failed with a reason; none stuck, none its GET cannot find. */
 export function noneStuck(s: ChaosSnapshot): InvariantResult {
   const violations: string[] = [];
   for (const r of s.requests) {
     const what = `${r.name} ${r.instanceId}`;
-    if (!ENDED.has(r.runtimeStatus)) violations.push(`${what} is still ${r.runtimeStatus}`);
+    if (r.unfollowable !== undefined) {
+      violations.push(
+        `${what} is a request GET /api/v1/requests cannot follow (it answered ${String(r.unfollowable)})`,
+      );
+    } else if (!ENDED.has(r.runtimeStatus)) violations.push(`${what} is still ${r.runtimeStatus}`);
     else if (r.status !== undefined && r.status !== "succeeded" && r.status !== "failed") {
       violations.push(`${what} ended ${r.runtimeStatus} but its request says ${r.status}`);
     } else if ((r.status === "failed" || r.runtimeStatus !== "Completed") && (r.reason ?? "").trim() === "") {

@@ -126,16 +126,23 @@ function userOf(input: unknown): string | undefined {
   return userOf(work);
 }
 
+function carriesRecord(input: unknown): boolean {
+  return typeof input === "object" && input !== null && typeof (input as { record?: unknown }).record === "object";
+}
+
 async function requestEnds(durable: LocalDurableBackend, api: SandboxApi): Promise<RequestEnd[]> {
   const ends: RequestEnd[] = [];
   for (const instanceId of durable.instanceIds()) {
     const instance = durable.inspect(instanceId);
     if (instance === undefined || !REQUEST_ORCHESTRATIONS.has(instance.name)) continue;
     let status: string | undefined;
+    let unfollowable: number | undefined;
     let user = userOf(instance.input);
     let reason = instance.runtimeStatus === "Completed" ? undefined : reasonOf(instance.output);
     if (PUBLIC_REQUESTS.has(instance.name) && instance.parentInstanceId === undefined) {
       const view = await api.admin("GET", `/api/v1/requests/${publicRequestId(instanceId)}`);
+      // A request of its own carries its record in its input (the instance writes it first): GET must find it.
+      if (view.status !== 200 && carriesRecord(instance.input)) unfollowable = view.status;
       if (view.status === 200) {
         status = typeof view.json.status === "string" ? view.json.status : undefined;
         if (typeof view.json.error === "string") reason = view.json.error;
@@ -155,6 +162,7 @@ async function requestEnds(durable: LocalDurableBackend, api: SandboxApi): Promi
       ...(user === undefined ? {} : { user }),
       ...(status === undefined ? {} : { status }),
       ...(reason === undefined ? {} : { reason }),
+      ...(unfollowable === undefined ? {} : { unfollowable }),
     });
   }
   return ends;

@@ -183,6 +183,11 @@ describe("chaos invariants", () => {
     expect(
       noneStuck(with1({ instanceId: "o2", name: "offboardUser", runtimeStatus: "Terminated" })).violations,
     ).toEqual(["offboardUser o2 failed without a reason"]);
+    // A request whose record was lost: its instance ran, its GET answers 404.
+    expect(
+      noneStuck(with1({ instanceId: "l6", name: "lifecycleRequest", runtimeStatus: "Completed", unfollowable: 404 }))
+        .violations,
+    ).toEqual(["lifecycleRequest l6 is a request GET /api/v1/requests cannot follow (it answered 404)"]);
   });
 
   it("catch stores that disagree: ledger active but revoked on a gateway, Key Vault off, another thumbprint, an orphan", () => {
