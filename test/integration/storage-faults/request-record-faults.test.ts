@@ -46,14 +46,21 @@ function failRecordInserts(fault: Pick<StorageErrorFault, "status" | "code" | "a
 }
 
 /** GET /api/v1/requests/{id} until it answers 200, moving the virtual clock so durable retry timers fire. */
-async function followed(requestId: string): Promise<{ status: string; kind: string; upn: string }> {
+interface View {
+  readonly status: string;
+  readonly kind: string;
+  readonly upn: string;
+  readonly result?: Record<string, unknown>;
+}
+
+async function followed(requestId: string): Promise<View> {
   let step = 0;
   return waitFor(
     async () => {
       step += 1;
       if (step % 5 === 0) await clock.advance(2_000);
       const view = await sandbox.api("GET", `/api/v1/requests/${requestId}`);
-      return view.status === 200 ? (view.body as { status: string; kind: string; upn: string }) : undefined;
+      return view.status === 200 ? (view.body as View) : undefined;
     },
     { message: `GET /api/v1/requests/${requestId} to answer 200`, timeoutMs: 60_000, intervalMs: 50 },
   );
@@ -120,4 +127,35 @@ it("an API issuance whose record insert fails before the write: 5xx, then its re
     status: 202,
     requestId,
   });
+}, 120_000);
+
+it("a root rotation whose record insert fails before the write: 5xx, then GET, a second start and cancel find it", async () => {
+  const rotations = (): string[] =>
+    sandbox.durable.instanceIds().filter((id) => sandbox.durable.inspect(id)?.name === "rootRotation");
+  failRecordInserts({ status: 503, code: "ServerBusy" });
+  const first = await sandbox.api("POST", "/api/v1/roots/rotations", { reason: "yearly" });
+  sandbox.storageFaults?.configure(undefined);
+  expect(first.status).toBe(500);
+  expect(rotations()).toHaveLength(1);
+  const requestId = publicRequestId(rotations()[0] ?? "");
+
+  expect(await followed(requestId)).toMatchObject({ kind: "rotation", upn: "" });
+  // A second start joins the running rotation under the same request; the cancel route finds it by its record.
+  const again = await sandbox.api("POST", "/api/v1/roots/rotations", { reason: "again" });
+  expect({ status: again.status, body: again.body }).toMatchObject({
+    status: 202,
+    body: { requestId, joined: "true" },
+  });
+  const cancel = await sandbox.api("POST", `/api/v1/roots/rotations/${requestId}/cancel`, { reason: "not today" });
+  expect({ status: cancel.status, body: cancel.body }).toMatchObject({ status: 202, body: { requestId } });
+  const ended = await waitFor(
+    async () => {
+      await clock.advance(2_000);
+      const view = await followed(requestId);
+      return view.status === "succeeded" || view.status === "failed" ? view : undefined;
+    },
+    { message: `rotation ${requestId} to end`, timeoutMs: 60_000, intervalMs: 50 },
+  );
+  expect(ended).toMatchObject({ status: "succeeded", result: { status: "cancelled" } });
+  expect(rotations()).toHaveLength(1);
 }, 120_000);
