@@ -43,8 +43,9 @@ class FakeLedger {
     return Promise.resolve(record);
   }
 
+  /** Once per id, as the audit table takes it. */
   appendAudit(entry: AuditEntry): Promise<void> {
-    this.audit.push(entry);
+    if (!this.audit.some((a) => a.id === entry.id)) this.audit.push(entry);
     return Promise.resolve();
   }
 }
@@ -114,7 +115,9 @@ beforeEach(() => {
   };
 });
 
-const start = () => startLifecycleRequest(client as unknown as DurableClient, submission, NOW);
+const LATER = new Date("2030-01-01T12:05:00.000Z");
+const start = (at = NOW) => startLifecycleRequest(client as unknown as DurableClient, submission, at);
+const audited = (): string[] => ledger.audit.map((a) => `${a.action} ${a.at.toISOString()}`);
 const startedInput = (): LifecycleInput => client.starts[0]?.input as LifecycleInput;
 
 describe("requestRecordOf", () => {
@@ -182,6 +185,24 @@ describe("startLifecycleRequest", () => {
     expect(await start()).toEqual({ requestId, instanceId, started: false });
     expect(client.starts).toHaveLength(1);
     expect(ledger.requests.get(requestId)?.instanceId).toBe(instanceId);
+  });
+
+  it("a retry after a record write that failed audits the lost acceptance at its own time, once, and the repeat", async () => {
+    ledger.failRecords = 1;
+    await expect(start()).rejects.toThrow("ServerBusy");
+    expect(ledger.audit).toEqual([]);
+    // The instance writes its record first (recordOwnRequest), with the first call's acceptance time.
+    const own = requestRecordOf(instanceId, startedInput().record as RequestRecordInput);
+    ledger.requests.set(own.requestId, own);
+    expect(await start(LATER)).toMatchObject({ requestId, started: false });
+    expect(audited()).toEqual([`request.accepted ${NOW.toISOString()}`, `request.repeated ${LATER.toISOString()}`]);
+    expect(ledger.audit[0]).toMatchObject({ id: `${requestId}:accepted:${NOW.toISOString()}` });
+  });
+
+  it("a plain repeat audits the repeat only: the acceptance it would fill in is there", async () => {
+    await start();
+    await start(LATER);
+    expect(audited()).toEqual([`request.accepted ${NOW.toISOString()}`, `request.repeated ${LATER.toISOString()}`]);
   });
 
   it("a start whose answer was lost is taken as started by that call's check, and the request is recorded", async () => {
