@@ -4,6 +4,7 @@
 import type { DurableClient } from "durable-functions";
 import { services } from "../activities/services";
 import { startOnce } from "./durable-start";
+import type { StartOutcome } from "./durable-start";
 import { writerInput } from "../domain/gateway-writer-input";
 import { lifecycleInstanceId } from "../domain/lifecycle";
 import type { LifecycleInput, LifecycleSubmission } from "../domain/lifecycle";
@@ -62,25 +63,34 @@ export async function startLifecycleRequest(
   };
   const outcome = await startOnce(client, LIFECYCLE_REQUEST_ORCHESTRATION, instanceId, input);
   const started = outcome !== "existing";
-  await ledger.recordRequest(requestRecordOf(instanceId, record));
-  await ledger.appendAudit({
-    // Once per start (a restart of a failed request is audited again); a repeat that joins is audited as one.
-    id: started ? `${requestId}:accepted:${now.toISOString()}` : `${requestId}:repeated:${now.toISOString()}`,
-    at: now,
-    actor: submission.actor,
-    action: started ? "request.accepted" : "request.repeated",
-    subject: upnKey(upn),
-    reason: submission.reason ?? `${submission.action} from ${submission.source} ${submission.sourceKey}`,
-    source: submission.source,
-    requestId,
-    details: {
-      action: submission.action,
-      sourceKey: submission.sourceKey,
-      ...(submission.ticketId === undefined ? {} : { ticketId: submission.ticketId }),
-      ...(submission.lostDevice === true ? { lostDevice: true } : {}),
-      ...(submission.callbackUrl === undefined ? {} : { callbackOrigin: new URL(submission.callbackUrl).origin }),
-      outcome,
-    },
-  });
+  const recorded = await ledger.recordRequest(requestRecordOf(instanceId, record));
+  const audit = (kind: "accepted" | "repeated", at: Date, said: StartOutcome): Promise<void> =>
+    ledger.appendAudit({
+      id: `${requestId}:${kind}:${at.toISOString()}`,
+      at,
+      actor: submission.actor,
+      action: `request.${kind}`,
+      subject: upnKey(upn),
+      reason: submission.reason ?? `${submission.action} from ${submission.source} ${submission.sourceKey}`,
+      source: submission.source,
+      requestId,
+      details: {
+        action: submission.action,
+        sourceKey: submission.sourceKey,
+        ...(submission.ticketId === undefined ? {} : { ticketId: submission.ticketId }),
+        ...(submission.lostDevice === true ? { lostDevice: true } : {}),
+        ...(submission.callbackUrl === undefined ? {} : { callbackOrigin: new URL(submission.callbackUrl).origin }),
+        outcome: said,
+      },
+    });
+  // Once per start (a restart of a failed request is audited again); a repeat that joins is audited as one.
+  if (started) {
+    await audit("accepted", now, outcome);
+  } else {
+    // The start that made the instance may have failed before its audit (a storage fault on the record write): its
+    // acceptance is audited here, under the id and time it would have had (a no-op when it was written).
+    await audit("accepted", recorded.createdAt, "started");
+    await audit("repeated", now, outcome);
+  }
   return { requestId, instanceId, started };
 }
