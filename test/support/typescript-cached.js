@@ -46,11 +46,15 @@ function transpileModule(source, { compilerOptions, fileName, ...rest } = {}) {
     return { outputText: readFileSync(file, "utf8"), diagnostics: [] };
   } catch {
     const result = compiler().transpileModule(source, { compilerOptions: realOptions(compilerOptions), fileName });
-    mkdirSync(dir, { recursive: true });
-    // Whole or not at all: another thread may read the file the moment it has its name.
-    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    writeFileSync(temporary, result.outputText);
-    renameSync(temporary, file);
+    try {
+      mkdirSync(dir, { recursive: true });
+      // Whole or not at all: another thread may read the file the moment it has its name.
+      const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      writeFileSync(temporary, result.outputText);
+      renameSync(temporary, file);
+    } catch {
+      // No cache (a read-only temp folder): the output is still the compiler's.
+    }
     return result;
   }
 }
