@@ -14,6 +14,8 @@ export default tseslint.config(
       "eslint.config.mjs",
       "jest.config.js",
       "jest.stryker.config.js",
+      "test/support/typescript-cached.js",
+      "test/support/test-sequencer.js",
     ],
   },
   js.configs.recommended,

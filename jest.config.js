@@ -19,6 +19,8 @@ const project = (name, timeout, setup = []) => ({
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join("|")})/)`],
   moduleFileExtensions: ["ts", "js", "json"],
+  // The PKCS#12 worker thread, run from source, compiles its TypeScript in the thread: from a cache (see the file).
+  moduleNameMapper: { "^typescript$": "<rootDir>/test/support/typescript-cached.js" },
   testTimeout: timeout,
 });
 
@@ -35,6 +37,8 @@ module.exports = {
   // Per-project testTimeout is not honoured by jest: the slowest project's limit applies to all.
   testTimeout: 120000,
   maxWorkers: process.env.CI ? 2 : "50%",
+  // Without earlier timings (CI's fresh clone) the e2e files start first, the slow short chaos e2e first of all.
+  testSequencer: "<rootDir>/test/support/test-sequencer.js",
   // A worker that ran many sandbox tests holds hundreds of MB of not-yet-collected objects (sockets, TLS contexts,
   // RSA keys), and Node frees each one as the worker exits; that outlasts jest's 500 ms exit grace, so jest reported a
   // forced exit although nothing was left open. A worker whose heap grows past this is replaced between test files.

@@ -11,6 +11,8 @@ jest.mock(
 );
 
 import { readFile } from "node:fs/promises";
+import { JumpClock } from "../../bench/chaos/jump-clock";
+import { EventType } from "../../dev/durable/protocol";
 import { EntraState } from "../../src/clients/entra-state";
 import { Ledger } from "../../src/clients/ledger";
 import { getConfig } from "../../src/config";
@@ -21,6 +23,9 @@ import { SteerableClock } from "../support/steerable-clock";
 import { waitFor } from "../support/wait";
 
 const graphClock = new SteerableClock();
+// The host's wall clock, which the throttling test moves to the end of the orchestration's retry wait.
+const clockErrors: unknown[] = [];
+const hostClock = new JumpClock((error) => clockErrors.push(error));
 let sandbox: TestSandbox;
 let ca: string;
 let gatewayId: string;
@@ -31,6 +36,7 @@ beforeAll(async () => {
     vpnGroupGate: true,
     entraEvents: true,
     graphClock,
+    clock: hostClock,
     // A small bound, so a long throttle is handed to the orchestration's retry instead of waited out in one call.
     settings: { GRAPH_THROTTLE_MAX_WAIT_MS: "1500" },
   });
@@ -40,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sandbox.stop();
+  expect(clockErrors).toEqual([]);
 });
 
 const ledger = (): Ledger => Ledger.fromConfig(getConfig());
@@ -86,6 +93,43 @@ async function adminInvoke(name: string): Promise<void> {
     body: JSON.stringify({ input: "" }),
   });
   expect(response.status).toBe(202);
+}
+
+/**
+ * Until stopped, moves the host clock to the end of each durable retry wait (a timer of at least `minMs`) that an
+ * entraChange orchestration starts, so a test of what happens after the retry does not wait it out. Answers how many
+ * waits it ended.
+ */
+function endRetryWaits(minMs: number): { stop(): Promise<number> } {
+  const since = hostClock.now();
+  const ended = new Set<string>();
+  const state = { running: true };
+  const loop = (async () => {
+    while (state.running) {
+      for (const id of sandbox.durable.instanceIds()) {
+        const instance = sandbox.durable.inspect(id);
+        if (instance?.name !== "entraChange" || instance.runtimeStatus !== "Running") continue;
+        for (const event of instance.history) {
+          const e = event as { EventType: number; EventId: number; Timestamp: string; FireAt?: string };
+          if (e.EventType !== EventType.TimerCreated || e.FireAt === undefined) continue;
+          const at = Date.parse(e.Timestamp);
+          const fireAt = Date.parse(e.FireAt);
+          const key = `${id} ${String(e.EventId)}`;
+          if (at < since || fireAt - at < minMs || ended.has(key)) continue;
+          ended.add(key);
+          hostClock.jump(Math.max(0, fireAt - hostClock.now()));
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      state.running = false;
+      await loop;
+      return ended.size;
+    },
+  };
 }
 
 function webhook(body: unknown, query = ""): Promise<Response> {
@@ -308,9 +352,14 @@ describe("Entra ID events", () => {
       retryAfterSeconds: 1,
       count: 1,
     });
-    await expectRevokedAfter("gina@contoso.com", async () => {
-      await control(`/_emulator/groups/${sandbox.endpoints.vpnGroupId}/members/gina@contoso.com`, "DELETE");
-    });
+    const retryWaits = endRetryWaits(4_000);
+    try {
+      await expectRevokedAfter("gina@contoso.com", async () => {
+        await control(`/_emulator/groups/${sandbox.endpoints.vpnGroupId}/members/gina@contoso.com`, "DELETE");
+      });
+    } finally {
+      await retryWaits.stop();
+    }
     expect(sandbox.graph.stats.operation("users.get").count).toBeGreaterThan(3);
     // The throttling outlasted the client's bound: the work failed once and the orchestration ran it again.
     expect(sandbox.logs.some((line) => line.startsWith("Executed 'Functions.applyEntraWork' (Failed"))).toBe(true);

@@ -13,6 +13,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { request } from "node:https";
 import { unzipSync } from "fflate";
+import { JumpClock } from "../../bench/chaos/jump-clock";
+import { EventType } from "../../dev/durable/protocol";
 import { accessTokenPayload } from "../../dev/emulators/identity";
 import { SANDBOX_GATEWAY_ID } from "../../dev/sandbox/sandbox";
 import { APP_ROLES } from "../../src/functions/auth/actor";
@@ -31,9 +33,13 @@ let sandbox: TestSandbox;
 let ca: string;
 const GATEWAY = "vgw-sandbox";
 const INSTANCE = profileRegeneratorInstanceId(SANDBOX_GATEWAY_ID);
+// The wall clock, which the busy-gateway test moves to the end of the regenerator's wait instead of waiting it out.
+const clockErrors: unknown[] = [];
+const clock = new JumpClock((error) => clockErrors.push(error));
 
 beforeAll(async () => {
   sandbox = await startTestSandbox({
+    clock,
     profiles: true,
     settings: { PROFILE_DEBOUNCE_MS: "300", PROFILE_LINK_SECONDS: "5", PROFILE_VERSIONS_KEPT: "2" },
   });
@@ -42,6 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sandbox.stop();
+  expect(clockErrors).toEqual([]);
 });
 
 function container() {
@@ -113,6 +120,21 @@ async function regenerateAfterEvent(): Promise<RegeneratorOutput["passes"]> {
   const done = await sandbox.waitForInstance(INSTANCE, 60_000);
   expect(done.runtimeStatus).toBe("Completed");
   return (done.output as RegeneratorOutput).passes;
+}
+
+/**
+ * When the regenerator's current run has a durable timer of at least `minMs` (its wait for a busy gateway: its
+ * debounce and quiet windows are shorter) made since `sinceMs`, the time it fires.
+ */
+function longTimerFireAt(sinceMs: number, minMs: number): number | undefined {
+  for (const event of sandbox.durable.inspect(INSTANCE)?.history ?? []) {
+    const e = event as { EventType: number; Timestamp: string; FireAt?: string };
+    if (e.EventType !== EventType.TimerCreated || e.FireAt === undefined) continue;
+    const at = Date.parse(e.Timestamp);
+    const fireAt = Date.parse(e.FireAt);
+    if (at >= sinceMs && fireAt - at >= minMs) return fireAt;
+  }
+  return undefined;
 }
 
 /** Changes the gateway as an operator's edit would (outside the app), through the emulator's stored object. */
@@ -213,7 +235,22 @@ describe("VPN client profiles", () => {
       .operations(SANDBOX_GATEWAY_ID)
       .filter((o) => o.name === "virtualNetworkGateways.generateVpnProfile" && o.status === "Failed").length;
     try {
-      const passes = await regenerateAfterEvent();
+      const since = clock.now();
+      const regenerated = regenerateAfterEvent();
+      // Awaited below; a wait that fails first must not leave its failure unhandled.
+      regenerated.catch(() => undefined);
+      // The regenerator found the gateway busy and waits (15 s) on a durable timer: once the other operation is over,
+      // the host clock moves to that timer instead of the test waiting it out.
+      const fireAt = await waitFor(() => longTimerFireAt(since, 10_000), {
+        message: "the regenerator to wait on a timer for the busy gateway",
+        timeoutMs: 60_000,
+      });
+      await other;
+      await waitFor(() => sandbox.arm.controls.runningOperation(SANDBOX_GATEWAY_ID) === undefined, {
+        message: "the other operation to end",
+      });
+      clock.jump(Math.max(0, fireAt - clock.now()));
+      const passes = await regenerated;
       expect(passes).toEqual([
         { outcome: "published", fingerprint: expect.any(String) as string, serverRootChanged: false },
       ]);
