@@ -82,11 +82,14 @@ function freeAt(slot: PacingSlot, ctx: TakeContext): number {
 }
 
 /**
- * Picks the slot to take: a free one, or an answered one that ends within `lookaheadMs` (taken now, used once it ends:
- * the storage round trips then overlap the wait), or says how long to wait. Free slots come first, in an order that
- * starts at random (instances racing for slots mostly pick different ones), then the others by when they end. Each live
- * waiter of another instance that has waited longer by more than `graceMs` is left one of them (the first), so an
- * instance that keeps losing the race gets its turn without the others pausing. Slots in `lost` (another instance took them since `state` was read) are passed over.
+ * Picks the slot to take: a free one, or an answered one that ends within `lookaheadMs` (its own) or half that
+ * (another's) (taken now, used once it ends: the storage round trips and the caller's check then overlap the wait), or
+ * says how long to wait. Free slots come first, then this instance's own that end soon (no skew margin: they are
+ * sooner for it than for any other), then others'; free and others' each from a random place on, so instances racing
+ * for slots mostly write different ones.
+ * Each live waiter of another instance that has waited longer by more than `graceMs` is left one of them (the first),
+ * so an instance that keeps losing the race gets its turn without the others pausing. Slots in `lost` (another
+ * instance took them since `state` was read) are passed over.
  */
 export function planTake(state: PacingState, ctx: TakeContext, lost: ReadonlySet<number> = new Set()): TakePlan {
   const older = state.waiters.filter(
@@ -96,7 +99,7 @@ export function planTake(state: PacingState, ctx: TakeContext, lost: ReadonlySet
   const free: { index: number; etag: string | undefined }[] = [];
   const soon: { index: number; etag: string; at: number }[] = [];
   let nextPoll = Infinity;
-  let nextEnd = Infinity;
+  let nextReach = Infinity;
   for (let index = 0; index < ctx.limit; index++) {
     if (lost.has(index)) continue;
     const slot = byIndex.get(index);
@@ -109,19 +112,33 @@ export function planTake(state: PacingState, ctx: TakeContext, lost: ReadonlySet
     // A slot in flight ends a window after its answer at the earliest, unless given back (its create not sent) or
     // its holder died (its lease ends): read again after a poll.
     else if (slot.inFlight) nextPoll = Math.min(nextPoll, ctx.now + ctx.pollMs, at);
-    // An answered slot's end is final: only its holder rewrites it, and only while in flight.
-    else if (at - ctx.now <= ctx.lookaheadMs) soon.push({ index, etag: slot.etag, at });
-    else nextEnd = Math.min(nextEnd, at);
+    else {
+      // An answered slot's end is final: only its holder rewrites it, and only while in flight. Its owner, to whom it
+      // frees sooner (no skew margin), has the first half of the lookahead to take it before the others reach for it.
+      const reachAt = at - (slot.owner === ctx.me ? ctx.lookaheadMs : ctx.lookaheadMs / 2);
+      if (reachAt <= ctx.now) soon.push({ index, etag: slot.etag, at });
+      else nextReach = Math.min(nextReach, reachAt);
+    }
   }
-  const first = Math.floor(ctx.random() * free.length);
+  const mine = soon.filter((slot) => byIndex.get(slot.index)?.owner === ctx.me).sort((a, b) => a.at - b.at);
   const ready = [
-    ...[...free.slice(first), ...free.slice(0, first)].map((slot) => ({ ...slot, at: ctx.now })),
-    ...soon.sort((a, b) => a.at - b.at),
+    ...rotate(free, ctx.random).map((slot) => ({ ...slot, at: ctx.now })),
+    ...mine,
+    ...rotate(
+      soon.filter((slot) => !mine.includes(slot)),
+      ctx.random,
+    ),
   ];
   const pick = ready[older];
   if (pick !== undefined) return { kind: "claim", index: pick.index, etag: pick.etag, notBefore: pick.at };
   // Nothing within reach, or only what is left to instances that have waited longer: look again when the next slot
   // comes within reach, or after a poll (they may have taken theirs, or gone).
-  const wakeAt = Math.min(nextPoll, nextEnd - ctx.lookaheadMs, ready.length > 0 ? ctx.now + ctx.pollMs : Infinity);
+  const wakeAt = Math.min(nextPoll, nextReach, ready.length > 0 ? ctx.now + ctx.pollMs : Infinity);
   return { kind: "wait", ms: Number.isFinite(wakeAt) ? Math.max(1, wakeAt - ctx.now) : ctx.pollMs };
+}
+
+/** `items` from a random place on, and round: instances racing for the same slots mostly start at different ones. */
+function rotate<T>(items: readonly T[], random: () => number): T[] {
+  const first = Math.floor(random() * items.length);
+  return [...items.slice(first), ...items.slice(0, first)];
 }

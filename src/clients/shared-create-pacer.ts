@@ -35,8 +35,11 @@ export const FLIGHT_LEASE_MS = 60_000;
  * another instance's waiter is ahead. Fast polls would only load storage and the instance.
  */
 export const POLL_MS = 1_000;
-/** A slot that ends this soon is taken at once and used when it ends, so the writes overlap the wait. */
-export const LOOKAHEAD_MS = 1_000;
+/**
+ * A slot that ends this soon is taken at once and used when it ends, so the writes and the create's check (a Key Vault
+ * read, slow when the vault is busy) overlap the wait instead of delaying the create past the slot's end.
+ */
+export const LOOKAHEAD_MS = 2_000;
 /** A waiter row lives this long unless rewritten. */
 export const WAITER_TTL_MS = 5_000;
 
@@ -181,7 +184,7 @@ export class SharedCreatePacer implements CreatePacer {
           const plan = planTake(state, this.#context(now, since), lost);
           if (plan.kind === "wait") {
             // Only stale slots left: read again at once.
-            if (lost.size === 0) await this.#clock.sleep(plan.ms);
+            if (lost.size === 0) await this.#clock.sleep(Math.min(plan.ms, this.#waiterDue(since, now) - now));
             break;
           }
           const from = Math.max(now, plan.notBefore);
@@ -238,6 +241,16 @@ export class SharedCreatePacer implements CreatePacer {
     if (written !== undefined && written.since === since && now - written.writtenAt < WAITER_TTL_MS / 2) return;
     await this.#store.setWaiter(this.#me, since, now + WAITER_TTL_MS);
     this.#waiter = { since, writtenAt: now };
+  }
+
+  /**
+   * When the waiter row must next be written: once the head create has waited `graceMs`, then before the row expires.
+   * A long wait is broken there, or the others would stop leaving this instance its turn while it sleeps.
+   */
+  #waiterDue(since: number, now: number): number {
+    const due =
+      now - since < this.#graceMs ? since + this.#graceMs : (this.#waiter?.writtenAt ?? now) + WAITER_TTL_MS / 2;
+    return Math.max(now + 1, due);
   }
 
   async #clearWaiter(): Promise<void> {

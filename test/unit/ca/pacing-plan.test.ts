@@ -45,11 +45,22 @@ describe("planTake", () => {
       { index: 1, until: 10_600, owner: "other", inFlight: false, etag: "b" },
     ];
     const ahead = { ...ctx, lookaheadMs: 1_000 };
-    // Slot 1 ends first: 10,600 + the skew margin of another instance's slot.
-    expect(planTake({ slots, waiters: [] }, ahead)).toEqual({ kind: "claim", index: 1, etag: "b", notBefore: 10_800 });
-    // Further than the lookahead: wake when the soonest comes within it.
+    // Its own slot first, though another's (10,600 + the skew margin) ends sooner: the other's owner may want it.
+    expect(planTake({ slots, waiters: [] }, ahead)).toEqual({ kind: "claim", index: 0, etag: "a", notBefore: 10_900 });
+    // Another's, used no earlier than its end + the skew margin, and reached for only in the second half of the
+    // lookahead (the first is its owner's).
+    expect(planTake({ slots, waiters: [] }, ahead, new Set([0]))).toEqual({ kind: "wait", ms: 300 });
+    expect(planTake({ slots, waiters: [] }, { ...ahead, now: 10_300 }, new Set([0]))).toEqual({
+      kind: "claim",
+      index: 1,
+      etag: "b",
+      notBefore: 10_800,
+    });
+    // Further than the lookahead: wake when the first comes within reach (its own, at 15,900 - 1,000; the other's
+    // would be at 15,800 - 500).
     const later = slots.map((slot) => ({ ...slot, until: slot.until + 5_000 }));
-    expect(planTake({ slots: later, waiters: [] }, ahead)).toEqual({ kind: "wait", ms: 4_800 });
+    expect(planTake({ slots: later, waiters: [] }, ahead)).toEqual({ kind: "wait", ms: 4_900 });
+    expect(planTake({ slots: later, waiters: [] }, ahead, new Set([0]))).toEqual({ kind: "wait", ms: 5_300 });
     // A slot in flight is never taken ahead: its end is not known yet.
     const flying = slots.map((slot) => ({ ...slot, inFlight: true }));
     expect(planTake({ slots: flying, waiters: [] }, ahead)).toEqual({ kind: "wait", ms: 250 });

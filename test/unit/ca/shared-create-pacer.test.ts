@@ -363,3 +363,30 @@ describe("SharedCreatePacer, slots taken side by side", () => {
     expect(second!.at - answeredAt).toBeLessThan(SPACING + 1_000 + 30);
   });
 });
+
+describe("SharedCreatePacer, a long wait for a slot", () => {
+  it("keeps its waiter row live while it sleeps, so the others go on leaving it its turn", async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore();
+    const start = clock.now;
+    // The only slot, just answered by another instance: it frees in a window, a wait longer than a waiter row lives.
+    store.slots.set(0, { until: start + 10_200, owner: "other", inFlight: false, etag: "v0" });
+    const pacer = shared(store, clock.view(), "a", { limit: 1, windowMs: 10_000 });
+    let sentAt: number | undefined;
+    const run = pacer.run(() => {
+      sentAt = clock.now;
+      return Promise.resolve();
+    });
+    const live: boolean[] = [];
+    for (const ms of [3_000, 6_000, 9_000]) {
+      while (clock.now < start + ms && (await clock.step()));
+      const row = store.waiters.get("a");
+      live.push(row !== undefined && row.expires > clock.now);
+    }
+    expect(live).toEqual([true, true, true]);
+    expect(sentAt).toBeUndefined();
+    while (sentAt === undefined && (await clock.step()));
+    await run;
+    expect(sentAt).toBeGreaterThanOrEqual(start + 10_200);
+  });
+});
