@@ -3,7 +3,7 @@
 // ETag read (or on the row being absent), so two instances never take the same slot (shared-create-pacer.ts).
 import { odata, RestError } from "@azure/data-tables";
 import type { EdmTypes, TableClient } from "@azure/data-tables";
-import type { PacingSlot, PacingState, PacingStore, PacingWaiter, SlotValue } from "./shared-create-pacer";
+import type { PacingSlot, PacingState, PacingStore, PacingWaiter, SlotValue } from "./pacing-plan";
 
 interface SlotEntity {
   until: Millis;

@@ -13,49 +13,20 @@
 // - An instance that dies holding a slot: the slot was written "in flight" until its claim + FLIGHT_LEASE_MS + the
 //   window, and frees then on its own. An answered create rewrites its slot to its answer + the window.
 // - Clock skew: slot times are each writer's clock. A slot another instance wrote is taken again only `maxSkewMs`
-//   after it ends by our clock, so clocks up to `maxSkewMs` apart never put two creates in one window.
+//   after it ends by our clock, so clocks up to `maxSkewMs` apart never put two creates in one window; or a window
+//   after we first read it answered, by our clock alone (pacing-plan.ts), if that comes first.
 // - Storage not answering: a create waits (retrying with backoff) and is never sent unpaced; after `storageWaitMs`
 //   it fails with a retryable error (the orchestration retries the step). The durable task hub lives in the same
 //   storage account, so the app's work is stalled by such an outage anyway.
-// - Fairness: each instance's creates take slots one after another; one whose head create has waited for a slot over
-//   `graceMs` writes a waiter row, and the others leave free slots to it while it has waited longer than their own
-//   head by more than `graceMs`. An instance that keeps losing the race for slots (slower storage) gets its turn.
+// - Fairness: each instance's creates take slots one after another (the next looks for its slot as soon as the one
+//   before holds one); one whose head create has waited for a slot over `graceMs` writes a waiter row, and the others
+//   leave it one of the slots within reach while it has waited longer than their own head by more than `graceMs`. An
+//   instance that keeps losing the race for slots (slower storage) gets its turn.
 import { randomUUID } from "node:crypto";
 import { CaStateError } from "./ca-model";
 import type { CreatePacer, PacerClock } from "./certificate-create-pacer";
-
-/** One slot as read: when its last create leaves the window (by its writer's clock), and who wrote it. */
-export interface PacingSlot {
-  readonly index: number;
-  readonly until: number;
-  readonly owner: string;
-  /** Taken and not yet answered (its `until` is the lease's end, not the create's). */
-  readonly inFlight: boolean;
-  readonly etag: string;
-}
-
-/** An instance whose head create has waited for a slot since `since` (its clock); ignored after `expires`. */
-export interface PacingWaiter {
-  readonly owner: string;
-  readonly since: number;
-  readonly expires: number;
-}
-
-export interface PacingState {
-  readonly slots: readonly PacingSlot[];
-  readonly waiters: readonly PacingWaiter[];
-}
-
-export type SlotValue = Pick<PacingSlot, "until" | "owner" | "inFlight">;
-
-/** The shared state: any failure is storage being unavailable, except a lost race (undefined from `write`). */
-export interface PacingStore {
-  read(): Promise<PacingState>;
-  /** Writes slot `index` if unchanged since read (`etag`; undefined: absent); undefined when another writer was first. */
-  write(index: number, value: SlotValue, etag: string | undefined): Promise<string | undefined>;
-  setWaiter(owner: string, since: number, expires: number): Promise<void>;
-  clearWaiter(owner: string): Promise<void>;
-}
+import { planTake } from "./pacing-plan";
+import type { PacingState, PacingStore, SeenSlot, SlotValue, TakeContext } from "./pacing-plan";
 
 /** How long a taken slot counts as in flight, when no answer rewrites it (the holder died, or the create hangs). */
 export const FLIGHT_LEASE_MS = 60_000;
@@ -64,8 +35,11 @@ export const FLIGHT_LEASE_MS = 60_000;
  * another instance's waiter is ahead. Fast polls would only load storage and the instance.
  */
 export const POLL_MS = 1_000;
-/** A slot that ends this soon is taken at once and used when it ends, so the writes overlap the wait. */
-export const LOOKAHEAD_MS = 1_000;
+/**
+ * A slot that ends this soon is taken at once and used when it ends, so the writes and the create's check (a Key Vault
+ * read, slow when the vault is busy) overlap the wait instead of delaying the create past the slot's end.
+ */
+export const LOOKAHEAD_MS = 2_000;
 /** A waiter row lives this long unless rewritten. */
 export const WAITER_TTL_MS = 5_000;
 
@@ -79,68 +53,6 @@ export interface SharedPacerOptions {
   readonly pollMs?: number;
   readonly random?: () => number;
   readonly warn?: (line: string) => void;
-}
-
-/** What a take does next: write a free slot, or wait. */
-export type TakePlan =
-  | {
-      readonly kind: "claim";
-      readonly index: number;
-      readonly etag: string | undefined;
-      /** When the slot's last create leaves the window: the create may start then, not before. */
-      readonly notBefore: number;
-    }
-  | { readonly kind: "wait"; readonly ms: number };
-
-export interface TakeContext {
-  readonly now: number;
-  readonly me: string;
-  /** When this instance's create now at the head of its queue began to wait for a slot. */
-  readonly since: number;
-  readonly limit: number;
-  readonly maxSkewMs: number;
-  readonly graceMs: number;
-  readonly pollMs: number;
-  readonly lookaheadMs: number;
-  readonly random: () => number;
-}
-
-/**
- * Picks a free slot (at random, so instances racing for slots mostly pick different ones), else an answered slot that
- * ends within `lookaheadMs` (taken now, used once it ends: the storage round trips then overlap the wait), or says how
- * long to wait.
- */
-export function planTake(state: PacingState, ctx: TakeContext): TakePlan {
-  const older = state.waiters.some(
-    (w) => w.owner !== ctx.me && w.expires + ctx.maxSkewMs > ctx.now && w.since + ctx.graceMs < ctx.since,
-  );
-  const byIndex = new Map(state.slots.map((slot) => [slot.index, slot]));
-  const free: { index: number; etag: string | undefined }[] = [];
-  let soonest: { index: number; etag: string; at: number } | undefined;
-  let nextPoll = Infinity;
-  for (let index = 0; index < ctx.limit; index++) {
-    const slot = byIndex.get(index);
-    if (slot === undefined) {
-      free.push({ index, etag: undefined });
-      continue;
-    }
-    const freeAt = slot.until + (slot.owner === ctx.me ? 0 : ctx.maxSkewMs);
-    if (freeAt <= ctx.now) free.push({ index, etag: slot.etag });
-    // A slot in flight ends a window after its answer at the earliest, unless given back (its create not sent) or
-    // its holder died (its lease ends): read again after a poll.
-    else if (slot.inFlight) nextPoll = Math.min(nextPoll, ctx.now + ctx.pollMs, freeAt);
-    // An answered slot's end is final: only its holder rewrites it, and only while in flight.
-    else if (soonest === undefined || freeAt < soonest.at) soonest = { index, etag: slot.etag, at: freeAt };
-  }
-  const wakeAt = Math.min(nextPoll, soonest === undefined ? Infinity : soonest.at - ctx.lookaheadMs);
-  // Another instance's turn: look again when it has had time to take its slot.
-  if (older) return { kind: "wait", ms: Number.isFinite(wakeAt) ? Math.max(ctx.pollMs, wakeAt - ctx.now) : ctx.pollMs };
-  const pick = free[Math.floor(ctx.random() * free.length)];
-  if (pick !== undefined) return { kind: "claim", index: pick.index, etag: pick.etag, notBefore: ctx.now };
-  if (soonest !== undefined && soonest.at - ctx.now <= ctx.lookaheadMs) {
-    return { kind: "claim", index: soonest.index, etag: soonest.etag, notBefore: soonest.at };
-  }
-  return { kind: "wait", ms: Math.max(1, wakeAt - ctx.now) };
 }
 
 interface Claim {
@@ -168,6 +80,8 @@ export class SharedCreatePacer implements CreatePacer {
   #waiting = 0;
   /** The waiter row as last written. */
   #waiter: { since: number; writtenAt: number } | undefined;
+  /** Slots as first read answered: another instance's slot frees a window after that, by this clock (planTake). */
+  readonly #seen = new Map<number, SeenSlot>();
 
   constructor(store: PacingStore, options: SharedPacerOptions) {
     const { limit, windowMs } = options;
@@ -207,9 +121,11 @@ export class SharedCreatePacer implements CreatePacer {
   ): Promise<{ readonly started: true; readonly result: Promise<T> } | { readonly started: false }> {
     this.#waiting++;
     const turn = this.#queue.then(() => this.#take());
-    // The next create of this process takes its slot once this one may start: they start in the order they asked.
+    // The next create of this process looks for its slot as soon as this one holds one, while this one may still wait
+    // for its slot's end: several slots ending soon are then taken side by side with their waits, not one a round trip
+    // after another's end.
     this.#queue = turn.then(
-      (claim) => this.#until(claim.notBefore),
+      () => undefined,
       () => undefined,
     );
     let claim: Claim;
@@ -255,33 +171,28 @@ export class SharedCreatePacer implements CreatePacer {
     let failures = 0;
     for (;;) {
       try {
-        await this.#syncWaiter(since);
-        const state = await this.#store.read();
-        const now = this.#clock.now();
-        const plan = planTake(state, {
-          now,
-          me: this.#me,
-          since,
-          limit: this.#limit,
-          maxSkewMs: this.#maxSkewMs,
-          graceMs: this.#graceMs,
-          pollMs: this.#pollMs,
-          lookaheadMs: LOOKAHEAD_MS,
-          random: this.#random,
-        });
+        // The waiter row is this instance's own, which planning ignores: written beside the read, not before it.
+        const [, state] = await Promise.all([this.#syncWaiter(since), this.#store.read()]);
+        this.#noteSeen(state, this.#clock.now());
         if (outageSince !== undefined) this.#warn("Key Vault create pacing: the pacing table answers again");
         outageSince = undefined;
         failures = 0;
-        if (plan.kind === "wait") {
-          await this.#clock.sleep(plan.ms);
-          continue;
+        // Slots another instance took since the read: the rest of the read still stands (each write is conditional).
+        const lost = new Set<number>();
+        for (;;) {
+          const now = this.#clock.now();
+          const plan = planTake(state, this.#context(now, since), lost);
+          if (plan.kind === "wait") {
+            // Only stale slots left: read again at once.
+            if (lost.size === 0) await this.#clock.sleep(Math.min(plan.ms, this.#waiterDue(since, now) - now));
+            break;
+          }
+          const from = Math.max(now, plan.notBefore);
+          const value = { until: from + FLIGHT_LEASE_MS + this.#spacingMs, owner: this.#me, inFlight: true };
+          const etag = await this.#store.write(plan.index, value, plan.etag);
+          if (etag !== undefined) return { index: plan.index, etag, claimedAt: from, notBefore: plan.notBefore };
+          lost.add(plan.index);
         }
-        const from = Math.max(now, plan.notBefore);
-        const value = { until: from + FLIGHT_LEASE_MS + this.#spacingMs, owner: this.#me, inFlight: true };
-        const etag = await this.#store.write(plan.index, value, plan.etag);
-        // Another instance took the slot between our read and our write: read again.
-        if (etag === undefined) continue;
-        return { index: plan.index, etag, claimedAt: from, notBefore: plan.notBefore };
       } catch (error) {
         const now = this.#clock.now();
         if (outageSince === undefined) {
@@ -298,6 +209,30 @@ export class SharedCreatePacer implements CreatePacer {
     }
   }
 
+  /** Remembers when each slot's answered version was first read (the read's answer came no earlier than `at`). */
+  #noteSeen(state: PacingState, at: number): void {
+    for (const slot of state.slots) {
+      if (slot.inFlight) this.#seen.delete(slot.index);
+      else if (this.#seen.get(slot.index)?.etag !== slot.etag) this.#seen.set(slot.index, { etag: slot.etag, at });
+    }
+  }
+
+  #context(now: number, since: number): TakeContext {
+    return {
+      now,
+      me: this.#me,
+      since,
+      limit: this.#limit,
+      maxSkewMs: this.#maxSkewMs,
+      graceMs: this.#graceMs,
+      pollMs: this.#pollMs,
+      lookaheadMs: LOOKAHEAD_MS,
+      random: this.#random,
+      spacingMs: this.#spacingMs,
+      seen: this.#seen,
+    };
+  }
+
   /** Keeps this instance's waiter row in step with how long its head create has waited for a slot. */
   async #syncWaiter(since: number): Promise<void> {
     const now = this.#clock.now();
@@ -306,6 +241,16 @@ export class SharedCreatePacer implements CreatePacer {
     if (written !== undefined && written.since === since && now - written.writtenAt < WAITER_TTL_MS / 2) return;
     await this.#store.setWaiter(this.#me, since, now + WAITER_TTL_MS);
     this.#waiter = { since, writtenAt: now };
+  }
+
+  /**
+   * When the waiter row must next be written: once the head create has waited `graceMs`, then before the row expires.
+   * A long wait is broken there, or the others would stop leaving this instance its turn while it sleeps.
+   */
+  #waiterDue(since: number, now: number): number {
+    const due =
+      now - since < this.#graceMs ? since + this.#graceMs : (this.#waiter?.writtenAt ?? now) + WAITER_TTL_MS / 2;
+    return Math.max(now + 1, due);
   }
 
   async #clearWaiter(): Promise<void> {

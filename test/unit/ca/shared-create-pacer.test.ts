@@ -2,14 +2,8 @@
 // their own pacer (and, for skew, their own clock) against one store.
 import type { PacerClock } from "../../../src/clients/certificate-create-pacer";
 import { CertificateCreatePacer } from "../../../src/clients/certificate-create-pacer";
-import { FLIGHT_LEASE_MS, planTake, SharedCreatePacer } from "../../../src/clients/shared-create-pacer";
-import type {
-  PacingState,
-  PacingStore,
-  PacingWaiter,
-  SlotValue,
-  TakeContext,
-} from "../../../src/clients/shared-create-pacer";
+import { FLIGHT_LEASE_MS, SharedCreatePacer } from "../../../src/clients/shared-create-pacer";
+import type { PacingState, PacingStore, PacingWaiter, SlotValue } from "../../../src/clients/pacing-plan";
 import { CaStateError } from "../../../src/clients/ca-model";
 
 /** Time moves only when every sleeper is waiting: the driver then jumps to the next timer. */
@@ -140,12 +134,12 @@ function shared(
   store: PacingStore,
   clock: PacerClock,
   name: string,
-  options: { limit?: number; maxSkewMs?: number; storageWaitMs?: number } = {},
+  options: { limit?: number; maxSkewMs?: number; storageWaitMs?: number; windowMs?: number } = {},
 ): SharedCreatePacer {
   let seed = name.length;
   return new SharedCreatePacer(store, {
     limit: options.limit ?? 4,
-    windowMs: WINDOW,
+    windowMs: options.windowMs ?? WINDOW,
     clock,
     instanceId: name,
     maxSkewMs: options.maxSkewMs ?? 0,
@@ -234,8 +228,8 @@ describe("SharedCreatePacer", () => {
   it("lets an instance with slower storage take its turn instead of losing every race for a slot", async () => {
     const clock = new ManualClock();
     const store = new MemoryStore();
-    const fast = shared(store, clock.view(), "fast", { limit: 2 });
-    const slow = shared(slower(store, clock, 150), clock.view(), "slow", { limit: 2 });
+    const fast = shared(store, clock.view(), "fast", { limit: 2, windowMs: 10_000 });
+    const slow = shared(slower(store, clock, 150), clock.view(), "slow", { limit: 2, windowMs: 10_000 });
     const started = await drive(clock, [
       { name: "fast", pacer: fast, count: 12 },
       { name: "slow", pacer: slow, count: 12 },
@@ -333,71 +327,66 @@ describe("SharedCreatePacer, a slot taken ahead of its end", () => {
   });
 });
 
-describe("planTake", () => {
-  const ctx: TakeContext = {
-    now: 10_000,
-    me: "me",
-    since: 9_000,
-    limit: 2,
-    maxSkewMs: 200,
-    graceMs: 1_000,
-    pollMs: 250,
-    lookaheadMs: 0,
-    random: () => 0,
-  };
+describe("SharedCreatePacer, slots taken side by side", () => {
+  it("takes the next slot ending soon while its earlier create waits for its slot's end, not after it", async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore();
+    // Two slots another instance used, both ending in a second (the lookahead); storage answers in 150 ms.
+    const end = clock.now + 1_000;
+    for (const index of [0, 1])
+      store.slots.set(index, { until: end, owner: "other", inFlight: false, etag: `v${index}` });
+    const pacer = shared(slower(store, clock, 150), clock.view(), "a", { limit: 2 });
+    const started = await drive(clock, [{ name: "a", pacer, count: 2 }]);
+    // Both slots were taken (read + write, twice) within the wait: both creates go at the end, none a round trip late.
+    expect(started.map((s) => s.at)).toEqual([end, end]);
+  });
 
-  it("takes an absent slot, and a slot another instance wrote only after the skew margin", () => {
-    expect(planTake({ slots: [], waiters: [] }, ctx)).toEqual({
-      kind: "claim",
-      index: 0,
-      etag: undefined,
-      notBefore: 10_000,
-    });
-    const theirs = { owner: "other", inFlight: false, etag: "e" };
-    const state = {
-      slots: [
-        { index: 0, until: 9_900, ...theirs },
-        { index: 1, until: 9_900, ...theirs },
+  it("takes another instance's slot a window after first reading it answered, not only after its end + the skew", async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore();
+    const skew = 5_000;
+    const a = shared(store, clock.view(), "a", { limit: 1, maxSkewMs: skew });
+    const b = shared(store, clock.view(), "b", { limit: 1, maxSkewMs: skew });
+    const started = await drive(
+      clock,
+      [
+        { name: "a", pacer: a, count: 1 },
+        { name: "b", pacer: b, count: 1 },
       ],
-      waiters: [],
-    };
-    expect(planTake(state, ctx)).toEqual({ kind: "wait", ms: 100 });
-    expect(planTake(state, { ...ctx, now: 10_100 })).toEqual({ kind: "claim", index: 0, etag: "e", notBefore: 10_100 });
-    // Its own slots it takes again as soon as they end.
-    const mine = { slots: state.slots.map((s) => ({ ...s, owner: "me" })), waiters: [] };
-    expect(planTake(mine, { ...ctx, now: 9_900 })).toEqual({ kind: "claim", index: 0, etag: "e", notBefore: 9_900 });
+      30,
+    );
+    const [first, second] = [...started].sort((x, y) => x.at - y.at);
+    const answeredAt = first!.at + 30;
+    // Never inside the window of the first create's answer...
+    expect(second!.at - answeredAt).toBeGreaterThanOrEqual(SPACING);
+    // ...and not held back by the assumed skew: the second instance read the slot answered within a poll of it.
+    expect(second!.at - answeredAt).toBeLessThan(SPACING + 1_000 + 30);
   });
+});
 
-  it("takes an answered slot that ends within the lookahead at once, to be used when it ends", () => {
-    const slots = [
-      { index: 0, until: 10_900, owner: "me", inFlight: false, etag: "a" },
-      { index: 1, until: 10_600, owner: "other", inFlight: false, etag: "b" },
-    ];
-    const ahead = { ...ctx, lookaheadMs: 1_000 };
-    // Slot 1 ends first: 10,600 + the skew margin of another instance's slot.
-    expect(planTake({ slots, waiters: [] }, ahead)).toEqual({ kind: "claim", index: 1, etag: "b", notBefore: 10_800 });
-    // Further than the lookahead: wake when the soonest comes within it.
-    const later = slots.map((slot) => ({ ...slot, until: slot.until + 5_000 }));
-    expect(planTake({ slots: later, waiters: [] }, ahead)).toEqual({ kind: "wait", ms: 4_800 });
-    // A slot in flight is never taken ahead: its end is not known yet.
-    const flying = slots.map((slot) => ({ ...slot, inFlight: true }));
-    expect(planTake({ slots: flying, waiters: [] }, ahead)).toEqual({ kind: "wait", ms: 250 });
-  });
-
-  it("leaves free slots to a live waiter that has waited longer by more than the grace", () => {
-    const waiter = (since: number, expires = 12_000) => ({ owner: "other", since, expires });
-    expect(planTake({ slots: [], waiters: [waiter(7_900)] }, ctx)).toEqual({ kind: "wait", ms: 250 });
-    expect(planTake({ slots: [], waiters: [waiter(8_100)] }, ctx).kind).toBe("claim");
-    // An expired waiter row (its instance gone) is ignored.
-    expect(planTake({ slots: [], waiters: [waiter(7_000, 9_000)] }, ctx).kind).toBe("claim");
-  });
-
-  it("ignores slots at or over the limit (a lowered limit)", () => {
-    const full = { slots: [0, 1].map((index) => ({ index, until: 20_000, owner: "me", inFlight: false, etag: "e" })) };
-    const state = { ...full, slots: [...full.slots, { index: 2, until: 0, owner: "me", inFlight: false, etag: "e" }] };
-    expect(planTake({ ...state, waiters: [] }, ctx)).toEqual({ kind: "wait", ms: 10_000 });
-    // A slot in flight may be answered any moment: read again after a poll.
-    const flying = { slots: [{ ...full.slots[0]!, inFlight: true }, full.slots[1]!], waiters: [] };
-    expect(planTake(flying, ctx)).toEqual({ kind: "wait", ms: 250 });
+describe("SharedCreatePacer, a long wait for a slot", () => {
+  it("keeps its waiter row live while it sleeps, so the others go on leaving it its turn", async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore();
+    const start = clock.now;
+    // The only slot, just answered by another instance: it frees in a window, a wait longer than a waiter row lives.
+    store.slots.set(0, { until: start + 10_200, owner: "other", inFlight: false, etag: "v0" });
+    const pacer = shared(store, clock.view(), "a", { limit: 1, windowMs: 10_000 });
+    let sentAt: number | undefined;
+    const run = pacer.run(() => {
+      sentAt = clock.now;
+      return Promise.resolve();
+    });
+    const live: boolean[] = [];
+    for (const ms of [3_000, 6_000, 9_000]) {
+      while (clock.now < start + ms && (await clock.step()));
+      const row = store.waiters.get("a");
+      live.push(row !== undefined && row.expires > clock.now);
+    }
+    expect(live).toEqual([true, true, true]);
+    expect(sentAt).toBeUndefined();
+    while (sentAt === undefined && (await clock.step()));
+    await run;
+    expect(sentAt).toBeGreaterThanOrEqual(start + 10_200);
   });
 });
