@@ -72,7 +72,7 @@ const graph = { graph: true };
 let ledger: FakeLedger;
 let config: Record<string, unknown>;
 
-const outcome = (decision: UserOutcome["decision"], subject = decision): UserOutcome => ({
+const outcome = (decision: UserOutcome["decision"], subject: string = decision): UserOutcome => ({
   subject,
   decision,
   reason: decision,
