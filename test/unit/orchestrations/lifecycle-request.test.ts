@@ -335,6 +335,11 @@ describe("lifecycleRequest: its steps, audit, reasons and public result", () => 
     const kept = "the new certificate was not collected, so the older ones were left in place";
     expect(flow.call.input).toMatchObject({ input: { payload: { result: { note: kept } } } });
 
+    // The same when the delivery gives no reason of its own.
+    const silent = driver(inputOf("reissue"));
+    walk(silent, [{}, issued, planned, { ...collected, collected: false }, null]);
+    expect(silent.output).toMatchObject({ reason: kept });
+
     const renewal = driver(inputOf("renew"));
     walk(renewal, [{}, issued, planned, uncollected]);
     expect(renewal.call.input).toMatchObject({ reason: "the passphrase was not collected" });
