@@ -81,7 +81,9 @@ beforeEach(() => {
     gateways: {
       read: (ref: GatewayRef) => {
         reads.push(ref.name);
-        return Promise.resolve(snapshot({ roots: gatewayState.roots, revoked: [] }, gatewayState.provisioningState));
+        const read = snapshot({ roots: gatewayState.roots, revoked: [] });
+        // Built here: snapshot()'s default would turn an undefined provisioning state into "Succeeded".
+        return Promise.resolve({ ...read, provisioningState: gatewayState.provisioningState });
       },
     },
   };
