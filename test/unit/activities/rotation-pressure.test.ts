@@ -83,4 +83,10 @@ describe("rotationRevocationPressure", () => {
       percent: 93.3,
     });
   });
+
+  it("names the first of equally full gateways, and no gateway when there is none", async () => {
+    withGateways({ "vgw-1": { roots: [], revoked: [] }, "vgw-2": { roots: [], revoked: [] } }, 10);
+    expect((await pressure([GW("vgw-1"), GW("vgw-2")])).gatewayId).toBe(GW("vgw-1"));
+    expect(await pressure([])).toEqual({ gatewayId: "", count: 10, capacity: 300, percent: 3.3 });
+  });
 });

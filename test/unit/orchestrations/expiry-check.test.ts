@@ -114,3 +114,101 @@ describe("expiryCheckRun", () => {
     expect(flow.output).toMatchObject({ rotation: "f".repeat(32), failures: [] });
   });
 });
+
+describe("expiryCheckRun: its steps, its counts and what it names", () => {
+  const alert = (key: string): ExpiryScan["alerts"][number] => ({ ...scan.alerts[0]!, key });
+
+  it("shows each phase in the status and counts only the alerts that were not duplicates", () => {
+    const flow = start();
+    flow.answer(0).answer({ ...scan, alerts: [alert("a1"), alert("a2"), alert("a3")], capacity: [], renewals: [] });
+    flow.answer("sent").answer("duplicate").answer("sent");
+    flow.answer({ due: false });
+    expect(flow.output).toMatchObject({ alerts: 2 });
+    expect(flow.customStatuses).toEqual(["expiring", "scanning", "alerting", "renewing", "done"]);
+  });
+
+  it("tracks a gateway below the line without asking for a rotation or alerting", () => {
+    const flow = start();
+    flow.answer(0).answer({ ...scan, alerts: [], capacity: [{ ...capacity, above: false }] });
+    expect(flow.call).toMatchObject({ functionName: "trackRevocationCapacity", input: { gatewayId, above: false } });
+    flow.answer(1);
+    expect(flow.call.functionName).toBe("startRenewal");
+  });
+
+  it("asks for the rotation with the gateway's name and fill as the reason", () => {
+    const flow = start();
+    flow.answer(0).answer({ ...scan, alerts: [], renewals: [] });
+    flow.answer(1);
+    expect(flow.call).toEqual({
+      functionName: "rotationForCapacity",
+      input: { reason: "gateway vgw: the revocation list is 83 % full", now: NOW.toISOString() },
+      retry: expect.any(Object) as unknown,
+    });
+  });
+
+  it("names each failed step, and raises one warning per run with every problem, keyed on the run's instant", () => {
+    const flow = start();
+    flow.answer(0).answer({ ...scan, alerts: [], problems: ["root x unreadable", "gateway y unreadable"] });
+    flow.fail(new Error("tracking failed"));
+    flow.fail(new Error("renewal failed"));
+    flow.fail(new Error("schedule failed"));
+    const failures = [
+      "capacity of vgw: tracking failed",
+      "renewal of BB: renewal failed",
+      "scheduled root rotation: schedule failed",
+    ];
+    expect(flow.call).toMatchObject({
+      functionName: "raiseAlert",
+      input: {
+        key: `expiry-problems:${NOW.toISOString()}`,
+        severity: "warning",
+        kind: "expiry",
+        title: "The expiry check could not judge everything",
+        detail: ["root x unreadable", "gateway y unreadable", ...failures].join("; "),
+        subject: "expiryCheck",
+      },
+    });
+    flow.fail(new Error("webhook down"));
+    expect((flow.output as { failures: string[] }).failures).toEqual([...failures, "problems alert: webhook down"]);
+  });
+
+  it("builds the capacity alert with every field, with and without a rotation", () => {
+    const unforecast: GatewayCapacity = { ...capacity, forecast: { ...capacity.forecast, daysUntilFull: null } };
+    const alone = capacityAlert(unforecast, 4);
+    expect(alone).toEqual({
+      key: `capacity:${gatewayId.toLowerCase()}:4`,
+      severity: "critical",
+      kind: "capacity",
+      title: "Gateway vgw: the revocation list is 83 % full",
+      detail:
+        "250 of 300 revocation entries are used; no revocations in the last 30 days, so no forecast. Past 300 the " +
+        "writer leaves off the revocations that expire soonest (their certificates can still connect) until a root " +
+        "rotation retires their root: start a root rotation (POST /api/v1/roots/rotations) or set ROOT_ROTATION_AUTO=true.",
+      subject: gatewayId,
+      details: {
+        used: 250,
+        capacity: 300,
+        percent: 83,
+        ratePerDay: 2,
+        daysUntilFull: -1,
+        crossing: 4,
+        rotation: "",
+        rotationRequestId: "",
+      },
+    });
+    const running = capacityAlert(capacity, 1, {
+      auto: false,
+      state: "running",
+      requestId: "ROT-2",
+      step: "reissuing",
+    });
+    expect(running.detail).toContain(
+      ": root rotation ROT-2 (now at step reissuing) clears the old root's entries when it retires the old root.",
+    );
+    expect(running.details).toMatchObject({ daysUntilFull: 25, rotation: "running", rotationRequestId: "ROT-2" });
+    expect(capacityAlert(capacity, 1, { auto: true, state: "none" }).details).toMatchObject({
+      rotation: "none",
+      rotationRequestId: "",
+    });
+  });
+});

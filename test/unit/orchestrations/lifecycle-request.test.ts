@@ -257,3 +257,129 @@ describe("lifecycleRequest", () => {
     expect(() => flow.answer({ delivered: true, attempts: 1 })).toThrow(/^vault down$/);
   });
 });
+
+describe("lifecycleRequest: its steps, audit, reasons and public result", () => {
+  const steps = (flow: OrchestrationDriver): string[] =>
+    flow.customStatuses.map((s) => (s as { step: string }).step).filter((s, i, all) => all[i - 1] !== s);
+
+  it("shows each step, and audits a completion with its status and thumbprint", () => {
+    const flow = driver(inputOf("reissue", { lostDevice: true, reason: "laptop stolen" }));
+    flow.answer({});
+    expect(flow.call.input).toEqual({
+      request: {
+        requestId: inputOf("reissue").requestId,
+        upn: "Ada@contoso.com",
+        requestedAt: "2030-01-01T00:00:00.000Z",
+        actor: "ticket:servicenow",
+        source: "ticket",
+        reason: "laptop stolen",
+      },
+      keep: expect.stringMatching(/^p2s-test-/) as unknown,
+    });
+    flow.answer(older);
+    expect(flow.call.input).toEqual({ certificateNames: older.certificateNames });
+    flow.answer(1);
+    expect(flow.call.input).toEqual({ reason: `reissue ${inputOf("reissue").requestId}` });
+    // Revoked already, before the issuance: the collection revokes nothing again.
+    walk(flow, [[], issued, planned, collected]);
+    expect(flow.call.functionName).toBe("auditLifecycle");
+    expect(flow.call.input).toEqual({
+      request: {
+        requestId: inputOf("reissue").requestId,
+        upn: "Ada@contoso.com",
+        actor: "ticket:servicenow",
+        source: "ticket",
+        sourceKey: "INC0001",
+        action: "reissue",
+        ticketId: "INC0001",
+      },
+      event: "request.completed",
+      reason: "active",
+      details: { status: "active", thumbprint: issued.thumbprint },
+    });
+    flow.answer(null);
+    expect(steps(flow)).toEqual([
+      "checking-standing",
+      "revoking-old-certificates",
+      "issuing",
+      "awaiting-collection",
+      "done",
+    ]);
+    expect(flow.output).not.toHaveProperty("reason");
+  });
+
+  it("offboarding shows its step and audits its status alone", () => {
+    const flow = driver(inputOf("offboard"));
+    walk(flow, [{}, { revokedThumbprints: [], gateways: 1 }]);
+    expect(flow.call.input).toMatchObject({ event: "request.completed", details: { status: "offboarded" } });
+    expect((flow.call.input as { details: object }).details).toEqual({ status: "offboarded" });
+    flow.answer(null);
+    expect(steps(flow)).toEqual(["checking-standing", "offboarding", "done"]);
+  });
+
+  it("revokes after collection, showing the step, and wakes nothing when nothing older was live", () => {
+    const flow = driver(inputOf("reissue"));
+    walk(flow, [{}, issued, planned, collected]);
+    expect(flow.call.functionName).toBe("revokeOlderCertificates");
+    expect(flow.call.input).not.toHaveProperty("request.reason");
+    flow.answer({ certificateNames: [], thumbprints: [] });
+    expect(flow.call.functionName).toBe("auditLifecycle");
+    expect(steps(flow)).toContain("revoking-old-certificates");
+    flow.answer(null);
+    expect(flow.output).toMatchObject({ revokedThumbprints: [] });
+  });
+
+  it("says why the older certificates stayed, or why the delivery ended, and tells the ticket as a note", () => {
+    const flow = driver(inputOf("reissue", { callbackUrl: "https://tickets.contoso.com/hook" }));
+    walk(flow, [{}, issued, planned, uncollected, null]);
+    const kept = "the new certificate was not collected, so the older ones were left in place";
+    expect(flow.call.input).toMatchObject({ input: { payload: { result: { note: kept } } } });
+
+    // The same when the delivery gives no reason of its own.
+    const silent = driver(inputOf("reissue"));
+    walk(silent, [{}, issued, planned, { ...collected, collected: false }, null]);
+    expect(silent.output).toMatchObject({ reason: kept });
+
+    const renewal = driver(inputOf("renew"));
+    walk(renewal, [{}, issued, planned, uncollected]);
+    expect(renewal.call.input).toMatchObject({ reason: "the passphrase was not collected" });
+    renewal.answer(null);
+    expect(renewal.output).toMatchObject({ reason: "the passphrase was not collected" });
+  });
+
+  it("ends stale, audited as refused, when the offboarding predates a rehire", () => {
+    const flow = driver(inputOf("offboard"));
+    flow.answer({ refusal: "rehired since", stale: true });
+    expect(flow.call.input).toMatchObject({ event: "request.refused", reason: "rehired since" });
+    flow.answer(null);
+    expect(flow.output).toEqual({
+      action: "offboard",
+      upn: "Ada@contoso.com",
+      status: "stale",
+      reason: "rehired since",
+      refused: true,
+    });
+  });
+
+  it("names the ticket by the source key when the request has no ticket id", () => {
+    const { ticketId: _t, ...noTicket } = inputOf("onboard", { callbackUrl: "https://tickets.contoso.com/hook" });
+    const flow = driver(noTicket);
+    walk(flow, [{}, issued, planned, collected, null]);
+    expect(flow.call.input).toMatchObject({ input: { ticketId: "INC0001", payload: { ticketId: "INC0001" } } });
+  });
+
+  it("takes the cause from under every framework prefix, and only from the start", () => {
+    const flow = driver(inputOf("onboard"));
+    flow.answer({});
+    flow.fail(
+      new Error(
+        "Orchestrator function 'issueClientCertificate' failed: Orchestrator function 'inner' failed: vault down",
+      ),
+    );
+    expect(flow.call.input).toMatchObject({ reason: "vault down" });
+    const other = driver(inputOf("onboard"));
+    other.answer({});
+    other.fail(new Error("step 2: Orchestrator function 'x' failed: y"));
+    expect(other.call.input).toMatchObject({ reason: "step 2: Orchestrator function 'x' failed: y" });
+  });
+});

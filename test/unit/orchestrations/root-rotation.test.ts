@@ -48,6 +48,8 @@ class Rotation {
   now = START;
   readonly timers: FakeTimer[] = [];
   readonly cancelEvent = { isCompleted: false, result: undefined as unknown };
+  /** Every activity call answered, in order, with its input as the flow gave it. */
+  readonly calls: { name: string; input: unknown }[] = [];
   readonly flow: OrchestrationDriver;
 
   constructor() {
@@ -109,6 +111,7 @@ class Rotation {
     expect(call.functionName).toBe(name);
     if (like !== undefined) expect(call.input).toMatchObject(like);
     expect(call.retry?.maxNumberOfAttempts).toBeGreaterThan(1);
+    this.calls.push({ name, input: call.input });
     this.flow.answer(result);
     return this;
   }
@@ -366,5 +369,147 @@ describe("rootRotation", () => {
     expect(() => r.flow.answer("sent")).toThrow(
       "adding the new root: not every gateway got there by the deadline (vgw-2: the gateway is Failed)",
     );
+  });
+});
+
+describe("rootRotation: what each step tells the activities, the audit and the request's status", () => {
+  const inputsOf = (r: Rotation, name: string): unknown[] => r.calls.filter((c) => c.name === name).map((c) => c.input);
+
+  it("names the rotation and the roots in every reason, and audits each step with its details", () => {
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
+    r.fireTimer();
+    r.retireAndPrune([{ name: "p2s-root-g1b", thumbprint: "C".repeat(40) }]);
+    const rot = input.rotationId;
+    expect(inputsOf(r, "wakeGatewayWriters")).toEqual([
+      { reason: `rotation ${rot}: add root ${NEW.name}` },
+      { reason: `rotation ${rot}: retire root ${OLD.name}` },
+    ]);
+    expect(inputsOf(r, "requestProfileRegeneration").map((i) => (i as { reason: string }).reason)).toEqual([
+      `rotation ${rot}: root ${NEW.name} added`,
+      `rotation ${rot}: root ${NEW.name} added`,
+      `rotation ${rot}: root ${OLD.name} retired`,
+      `rotation ${rot}: root ${OLD.name} retired`,
+    ]);
+    expect(inputsOf(r, "startRotationRenewals")[0]).toEqual({
+      rotationId: rot,
+      actor: input.actor,
+      reason: `root rotation ${rot}: a certificate of the new root ${NEW.name}`,
+      upns: ["a@x.com", "b@x.com"],
+      now: new Date(START.getTime() + 10_000).toISOString(),
+    });
+    // The first page asks from the start: no `after` at all.
+    expect(inputsOf(r, "listUsersToReissue")[0]).toStrictEqual({ rootThumbprint: NEW.thumbprint, limit: 2 });
+    const audits = inputsOf(r, "auditRotation") as { event: string; details: Record<string, unknown> }[];
+    const details = Object.fromEntries(audits.map((a) => [a.event, a.details]));
+    const graceEnds = new Date(START.getTime() + 20_000 + 24 * 3_600_000).toISOString();
+    expect(details).toEqual({
+      "step:creating-root": { step: "creating-root" },
+      "step:adding-root-to-gateways": { step: "adding-root-to-gateways" },
+      "step:regenerating-profiles": { step: "regenerating-profiles" },
+      "step:switching-signing-root": { step: "switching-signing-root" },
+      "step:reissuing": { step: "reissuing", reissued: 0 },
+      "step:awaiting-collection": { step: "awaiting-collection", retiresBy: graceEnds },
+      "step:retiring-old-root": { step: "retiring-old-root", retireReason: "collected" },
+      // 3 from the old root and 1 from the leftover one.
+      "step:pruning-revocations": { step: "pruning-revocations", superseded: 4, retireReason: "collected" },
+      completed: {
+        oldRoot: OLD.name,
+        newRoot: NEW.name,
+        reissued: 3,
+        retireReason: "collected",
+      },
+    });
+    expect(audits.at(-1)).toMatchObject({ action: "rotation.completed", event: "completed", reason: "yearly" });
+  });
+
+  it("shows both roots and the running count of reissued users in the request's status", () => {
+    const r = new Rotation().throughReissue();
+    const statuses = r.flow.customStatuses as Record<string, unknown>[];
+    expect(statuses[0]).toEqual({ step: "creating-root" });
+    expect(statuses.find((s) => s.step === "adding-root-to-gateways")).toEqual({
+      step: "adding-root-to-gateways",
+      oldRoot: OLD.name,
+      newRoot: NEW.name,
+    });
+    expect(statuses.filter((s) => s.step === "reissuing").map((s) => s.reissued)).toEqual([0, 2, 3]);
+  });
+
+  it("waits the poll interval between reads of a batch, and leaves a batch stuck past the deadline to finish", () => {
+    const r = new Rotation().throughPromotion();
+    r.step("reissuing");
+    r.expect("listUsersToReissue", undefined, { upns: ["a@x.com"] });
+    r.expect("startRotationRenewals", undefined, { instanceIds: ["i1"] });
+    const batchAt = r.now.getTime();
+    for (let polls = 0; ; polls++) {
+      expect(polls).toBeLessThan(400);
+      r.expect("countUnissuedRenewals", undefined, 1);
+      if (r.now.getTime() - batchAt >= 3_600_000) break;
+      r.fireTimer();
+      expect(r.now.getTime() - batchAt).toBe((polls + 1) * 10_000);
+    }
+    // An hour exactly: the batch is left, the flow goes on (there is no next page).
+    r.step("awaiting-collection");
+  });
+
+  it("starts no renewals for an empty page", () => {
+    const r = new Rotation().throughPromotion();
+    r.step("reissuing");
+    r.expect("listUsersToReissue", undefined, { upns: [] });
+    r.step("awaiting-collection");
+    expect(inputsOf(r, "startRotationRenewals")).toEqual([]);
+  });
+
+  it("fails loudly, naming every gateway still holding the old root, when the removal misses the deadline", () => {
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
+    r.fireTimer();
+    r.step("retiring-old-root");
+    r.expect("rotationLeftoverRoots", undefined, []);
+    r.expect("retireRoot", undefined, { superseded: 3 });
+    r.step("pruning-revocations");
+    r.expect("wakeGatewayWriters", undefined, []);
+    const from = r.now.getTime();
+    for (let polls = 0; ; polls++) {
+      expect(polls).toBeLessThan(400);
+      if (polls > 0) r.fireTimer();
+      r.expect("checkGatewayRoots", { gatewayId: GW1 }, { ok: false, detail: "root A is still on it" });
+      r.expect("checkGatewayRoots", { gatewayId: GW2 }, { ok: false, detail: "the gateway is Updating" });
+      if (r.now.getTime() - from >= 3_600_000) break;
+    }
+    const message =
+      "removing the old root: not every gateway got there by the deadline (vgw-1: root A is still on it; vgw-2: the gateway is Updating)";
+    expect(r.flow.call).toMatchObject({
+      functionName: "raiseAlert",
+      input: {
+        title: `Root rotation ${input.rotationId} failed`,
+        detail: `${message}. POST /api/v1/roots/rotations starts it again; it resumes where it stopped`,
+      },
+    });
+    expect(() => r.flow.answer("sent")).toThrow(message);
+  });
+
+  it("a cancel event that arrived during an activity ends the flow at once, without another wait", () => {
+    const r = new Rotation().throughCreation();
+    r.step("adding-root-to-gateways");
+    r.expect("wakeGatewayWriters", undefined, []);
+    r.expect("checkGatewayRoots", { gatewayId: GW1 }, { ok: true, detail: "" });
+    r.cancelEvent.isCompleted = true;
+    r.cancelEvent.result = { actor: "user:op", reason: "stop" };
+    // The last read answers; the next step sees the event before it waits on anything.
+    r.expect("checkGatewayRoots", { gatewayId: GW2 }, { ok: true, detail: "" });
+    r.expect("withdrawRoot", { name: NEW.name, actor: "user:op" }, {});
+    r.expect("wakeGatewayWriters", { reason: `rotation ${input.rotationId} cancelled` }, []);
+    const audit = r.flow.call;
+    expect(audit.input).toEqual({
+      rotationId: input.rotationId,
+      actor: "user:op",
+      action: "rotation.cancelled",
+      event: "cancelled",
+      reason: "stop",
+      details: { undo: "withdraw", newRoot: NEW.name },
+    });
   });
 });

@@ -7,7 +7,7 @@ jest.mock(
   { virtual: true },
 );
 
-import { sendCallback } from "../../../src/orchestrations/send-callback";
+import { callbackInstanceId, sendCallback } from "../../../src/orchestrations/send-callback";
 import type { CallbackInput } from "../../../src/orchestrations/send-callback";
 import { OrchestrationDriver } from "./orchestration-driver";
 
@@ -23,9 +23,9 @@ const input: CallbackInput = {
   payload: { requestId: "r-1", status: "succeeded" },
 };
 
-function start(): { flow: OrchestrationDriver; clock: { now: number } } {
+function start(given: CallbackInput = input): { flow: OrchestrationDriver; clock: { now: number } } {
   const clock = { now: T0 };
-  const flow = new OrchestrationDriver(sendCallback, input, {
+  const flow = new OrchestrationDriver(sendCallback, given, {
     get currentUtcDateTime() {
       return new Date(clock.now);
     },
@@ -108,6 +108,58 @@ describe("sendCallback", () => {
       attempts: 8,
       lastStatus: 503,
       reason: "gave up after 8 attempts: 503",
+    });
+  });
+});
+
+describe("sendCallback: status, subject and the last status seen", () => {
+  it("runs under its parent's instance id", () => {
+    expect(callbackInstanceId("lifecycle-abc")).toBe("lifecycle-abc:callback");
+  });
+
+  it("shows each attempt, each wait with its time, and the giving up in the status", () => {
+    const { flow, clock } = start();
+    flow.answer({ verdict: "retry", status: 503, reason: "503", retryWindowMs: 60_000 });
+    flow.answer(null);
+    fireTimer(flow, clock, T0 + 30_000);
+    flow.answer({ verdict: "retry", status: 503, reason: "503", retryWindowMs: 60_000 });
+    flow.answer(null);
+    fireTimer(flow, clock, T0 + 60_000);
+    flow.answer({ verdict: "retry", status: 503, reason: "503", retryWindowMs: 60_000 });
+    flow.answer(null).answer(null);
+    expect(flow.customStatuses).toEqual([
+      { step: "sending-callback", attempt: 1 },
+      { step: "callback-waiting", attempt: 1, nextAttemptAt: new Date(T0 + 30_000).toISOString() },
+      { step: "sending-callback", attempt: 2 },
+      { step: "callback-waiting", attempt: 2, nextAttemptAt: new Date(T0 + 60_000).toISOString() },
+      { step: "sending-callback", attempt: 3 },
+      { step: "callback-abandoned", attempt: 3 },
+    ]);
+    expect(flow.output).toMatchObject({ delivered: false, attempts: 3 });
+  });
+
+  it("audits under the ticket when the request has no user, and a URL it cannot read as such", () => {
+    const { upn: _u, ...ticketOnly } = input;
+    const { flow } = start({ ...ticketOnly, callbackUrl: "not a url" });
+    flow.answer({ verdict: "refused", reason: "not https", retryWindowMs: HOUR });
+    expect(flow.call.input).toMatchObject({ subject: "ticket:INC1", origin: "(not a URL)" });
+  });
+
+  it("keeps the last status a receiver answered across an attempt that got none", () => {
+    const { flow, clock } = start();
+    flow.answer({ verdict: "retry", status: 503, reason: "503", retryWindowMs: HOUR });
+    flow.answer(null);
+    fireTimer(flow, clock, T0 + 30_000);
+    flow.fail(new Error("timeout"));
+    flow.answer(null);
+    fireTimer(flow, clock, T0 + 90_000);
+    flow.answer({ verdict: "refused", reason: "the URL is no longer allowed", retryWindowMs: HOUR });
+    flow.answer(null);
+    expect(flow.output).toEqual({
+      delivered: false,
+      attempts: 3,
+      lastStatus: 503,
+      reason: "the URL is no longer allowed",
     });
   });
 });
