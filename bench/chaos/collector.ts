@@ -45,7 +45,9 @@ export class DeliveryCollector {
   async sweep(): Promise<void> {
     const waiting = this.durable
       .instanceIds()
-      .filter((id) => id.startsWith(LIFECYCLE_INSTANCE_PREFIX))
+      // A lifecycle request's own instance only: its sub-orchestrations (`<id>:delivery`) share the prefix but are no
+      // request (GET answers 404 for them).
+      .filter((id) => id.startsWith(LIFECYCLE_INSTANCE_PREFIX) && !id.includes(":"))
       .filter((id) => {
         const status = this.durable.inspect(id)?.runtimeStatus;
         return status === "Running" || status === "Pending";
