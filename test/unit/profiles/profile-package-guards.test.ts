@@ -197,6 +197,19 @@ describe("a package larger than one pushed chunk (16 KiB)", () => {
     expect(inspectProfilePackage(exact, { openVpn: true }).ok).toBe(true);
   });
 
+  it("refuses a zip whose last entry claims more bytes than the zip holds, also when it ends on a chunk's end", () => {
+    // The last chunk is pushed as final, so the inflater reports the missing bytes instead of waiting for them.
+    const overrun: LocalEntry = { ...OPENVPN, compressedSize: 20_000 };
+    expect(reasonOf([AZURE, GENERIC, overrun])).toBe("not a readable zip: invalid zip data");
+    const fixed = rawZip([AZURE, GENERIC, { name: "Generic/pad.bin", content: "" }, overrun]).length;
+    const exact = rawZip([AZURE, GENERIC, noise("Generic/pad.bin", 32 * 1024 - fixed), overrun]);
+    expect(exact.length).toBe(32 * 1024);
+    expect(inspectProfilePackage(exact, { openVpn: true })).toEqual({
+      ok: false,
+      reason: "not a readable zip: invalid zip data",
+    });
+  });
+
   it("stops at the first failure and reads no further chunk", () => {
     // The bomb fails in the first chunk; an unsafe local name two chunks later must not be what is reported.
     const bomb: LocalEntry = { name: "Generic/bomb.bin", content: Buffer.alloc(4000), method: 8, declaredSize: 10 };

@@ -11,6 +11,8 @@ export interface LocalEntry {
   readonly data?: Uint8Array;
   /** The uncompressed size written in the local header; the content's length by default. */
   readonly declaredSize?: number;
+  /** The compressed size written in both headers; the data's length by default (more claims bytes the zip lacks). */
+  readonly compressedSize?: number;
 }
 
 export interface CentralEntry {
@@ -53,10 +55,11 @@ export function rawZip(locals: readonly LocalEntry[], central?: readonly Central
     header.writeUInt16LE(0x0800, 6); // UTF-8 names
     header.writeUInt16LE(method, 8);
     header.writeUInt32LE(crc32(content), 14);
-    header.writeUInt32LE(data.length, 18);
+    const compressedSize = entry.compressedSize ?? data.length;
+    header.writeUInt32LE(compressedSize, 18);
     header.writeUInt32LE(declaredSize, 22);
     header.writeUInt16LE(name.length, 26);
-    written.push({ entry, offset, crc: crc32(content), compressedSize: data.length, declaredSize });
+    written.push({ entry, offset, crc: crc32(content), compressedSize, declaredSize });
     parts.push(header, name, data);
     offset += header.length + name.length + data.length;
   }
