@@ -113,4 +113,19 @@ describe("leftOffAlert", () => {
     );
     expect(exactly).not.toContain("more");
   });
+
+  it("orders hundreds of left-off entries, ties and unknown expiries included, soonest first", () => {
+    // Enough entries for the sort to merge runs (V8 sorts fewer than 33 by insertion), in a scrambled order.
+    const many = Array.from({ length: 150 }, (_, i) =>
+      entry(i + 1, i % 10 === 0 ? undefined : day(1 + ((i * 37) % 60))),
+    );
+    const expected = [...many]
+      .map((e) => e.notAfter ?? "~")
+      .sort()
+      .slice(0, NAMED_IN_ALERT);
+    const input = { gatewayId: GATEWAY_ID, gatewayName: "GW", users: {}, rotation: NONE };
+    const named = [...leftOffAlert({ ...input, leftOff: many }).detail.matchAll(/expires ([^)]+)\)/g)].map((m) => m[1]);
+    expect(named).toEqual(expected);
+    expect(leftOffAlert({ ...input, leftOff: many }).details).toMatchObject({ soonest: expected[0], latest: "" });
+  });
 });
