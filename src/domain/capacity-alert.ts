@@ -63,7 +63,9 @@ export function leftOffAlert(input: {
   readonly rotation: CapacityRotation;
 }): CapacityAlert {
   const { leftOff, users, rotation } = input;
-  const bySoonest = [...leftOff].sort((a, b) => (a.notAfter ?? "~").localeCompare(b.notAfter ?? "~"));
+  // Unknown expiry ranks last (as valid longest). ISO dates compare by code unit; localeCompare would put "~" first.
+  const expiry = (l: LeftOffRevocation): string => l.notAfter ?? "~";
+  const bySoonest = [...leftOff].sort((a, b) => (expiry(a) < expiry(b) ? -1 : expiry(a) > expiry(b) ? 1 : 0));
   const named = bySoonest.slice(0, NAMED_IN_ALERT).map((l) => {
     const upn = users[l.thumbprint] ?? "user unknown to the ledger";
     return `${l.thumbprint} (${upn}, expires ${l.notAfter ?? "unknown"})`;

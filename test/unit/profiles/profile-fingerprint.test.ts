@@ -1,4 +1,5 @@
 // The fingerprint changes with every profile-relevant setting and with none other (revocations, tags, etag...).
+import { createHash } from "node:crypto";
 import type { VirtualNetworkGateway } from "@azure/arm-network";
 import {
   configFingerprint,
@@ -77,5 +78,70 @@ describe("profile fingerprint", () => {
     expect(versionFingerprint("c", "r2", "Root G2")).not.toBe(a);
     expect(versionFingerprint("c", "r1", "Root G3")).not.toBe(a);
     expect(versionFingerprint("c", "r1", "Root G2")).toBe(a);
+  });
+
+  it("reads every profile-relevant field in its canonical form", () => {
+    const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
+    const rich: VirtualNetworkGateway = {
+      ipConfigurations: [{ publicIPAddress: { id: "/Subscriptions/S/PIP-2" } }, { name: "no-ip" }],
+      customRoutes: { addressPrefixes: ["10.9.0.0/16", "10.8.0.0/16"] },
+      vpnClientConfiguration: {
+        vpnClientRootCertificates: [{ name: "P2S-Root-CA", publicCertData: "MIIB\r\nroot " }, { publicCertData: "x" }],
+        radiusServerAddress: "10.0.0.4",
+        radiusServers: [
+          { radiusServerAddress: "10.0.0.6", radiusServerScore: 30 },
+          { radiusServerAddress: "10.0.0.5" },
+        ],
+        aadTenant: "https://login.microsoftonline.com/t/",
+        vpnClientIpsecPolicies: [
+          {
+            saLifeTimeSeconds: 3600,
+            saDataSizeKilobytes: 102400,
+            ipsecEncryption: "AES256",
+            ipsecIntegrity: "SHA256",
+            ikeEncryption: "AES256",
+            ikeIntegrity: "SHA384",
+            dhGroup: "DHGroup24",
+            pfsGroup: "PFS24",
+          },
+        ],
+      },
+    };
+    expect(profileConfigOf(rich)).toEqual({
+      addressPools: [],
+      protocols: [],
+      authenticationTypes: [],
+      roots: [` sha256=${sha("x")}`, `p2s-root-ca sha256=${sha("MIIBroot")}`],
+      radiusServers: ["10.0.0.4", "10.0.0.5 score=", "10.0.0.6 score=30"],
+      aad: ["tenant=https://login.microsoftonline.com/t/", "audience=", "issuer="],
+      ipsecPolicies: ["AES256/SHA384/DHGroup24/AES256/SHA256/PFS24 sa=3600s/102400KB"],
+      customRoutes: ["10.8.0.0/16", "10.9.0.0/16"],
+      publicIps: ["/subscriptions/s/pip-2"],
+    });
+    const empty = {
+      addressPools: [],
+      protocols: [],
+      authenticationTypes: [],
+      roots: [],
+      radiusServers: [],
+      aad: [],
+      ipsecPolicies: [],
+      customRoutes: [],
+      publicIps: [],
+    };
+    expect(profileConfigOf({ location: "westeurope" })).toEqual(empty);
+    // Entra ID settings present but empty are no Entra ID settings.
+    const blankAad = { vpnClientConfiguration: { aadTenant: "", aadAudience: "", aadIssuer: "" } };
+    expect(profileConfigOf(blankAad)).toEqual(empty);
+    expect(profileConfigOf({ vpnClientConfiguration: { aadIssuer: "https://sts.windows.net/t/" } }).aad).toEqual([
+      "tenant=",
+      "audience=",
+      "issuer=https://sts.windows.net/t/",
+    ]);
+    expect(profileConfigOf({ vpnClientConfiguration: { aadAudience: "aud" } }).aad).toEqual([
+      "tenant=",
+      "audience=aud",
+      "issuer=",
+    ]);
   });
 });

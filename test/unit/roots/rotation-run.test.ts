@@ -36,6 +36,13 @@ describe("rotation run", () => {
     expect(rotationDue("not a date", now, 90)).toBe(false);
   });
 
+  it("never schedules a rotation with 0 (or fewer) days, not even for a root that has expired", () => {
+    const now = new Date("2026-12-06T00:00:00.000Z");
+    expect(rotationDue("2026-12-01T00:00:00.000Z", now, 0)).toBe(false);
+    expect(rotationDue("2026-12-06T00:00:00.000Z", now, 0)).toBe(false);
+    expect(rotationDue("2026-12-01T00:00:00.000Z", now, -1)).toBe(false);
+  });
+
   it("names each attempt away from a root", () => {
     expect(rotationInstanceId("p2s-root-ca", 2)).toBe("root-rotation-p2s-root-ca-2");
   });
