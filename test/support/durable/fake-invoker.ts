@@ -44,6 +44,28 @@ export const coreStandin = {
   },
 };
 
+/** The part of an invocation context getClient looks at. */
+interface ClientContext {
+  readonly options: { readonly extraInputs: readonly { readonly type: string }[] };
+  readonly extraInputs: { get(input: unknown): unknown };
+}
+
+/**
+ * `durable-functions` with getClient answering `client()`: as the real getClient, only to an invocation whose function
+ * declared the durableClient input (the worker fills it). For `jest.mock("durable-functions", ...)`.
+ */
+export function durableFunctionsStandin(client: () => unknown): Record<string, unknown> {
+  return {
+    ...jest.requireActual<typeof import("durable-functions")>("durable-functions"),
+    getClient: (context: ClientContext): unknown => {
+      const input = context.options.extraInputs.find((candidate) => candidate.type === "durableClient");
+      if (input === undefined || context.extraInputs.get(input) === undefined)
+        throw new Error("no durableClient input");
+      return client();
+    },
+  };
+}
+
 /** Strings cross as strings, everything else as JSON (dates become ISO strings), undefined stays undefined. */
 function overTheWire(value: unknown): unknown {
   if (value === undefined || typeof value === "string") return value;

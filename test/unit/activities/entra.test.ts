@@ -12,17 +12,11 @@ jest.mock(
 let mockServices: unknown;
 const mockClient = { fake: "durable client" };
 jest.mock("../../../src/activities/services", () => ({ services: () => mockServices }));
-jest.mock("durable-functions", () => ({
-  ...jest.requireActual<typeof import("durable-functions")>("durable-functions"),
-  getClient: (context: {
-    options: { extraInputs: { type: string }[] };
-    extraInputs: { get(input: unknown): unknown };
-  }) => {
-    const input = context.options.extraInputs.find((candidate) => candidate.type === "durableClient");
-    if (input === undefined || context.extraInputs.get(input) === undefined) throw new Error("no durableClient input");
-    return mockClient;
-  },
-}));
+jest.mock("durable-functions", () =>
+  jest
+    .requireActual<typeof import("../../support/durable/fake-invoker")>("../../support/durable/fake-invoker")
+    .durableFunctionsStandin(() => mockClient),
+);
 const mockNested = jest.fn();
 const mockStateConfigs: unknown[] = [];
 jest.mock("../../../src/clients/entra-state", () => ({

@@ -10,18 +10,11 @@ jest.mock(
 let mockServices: unknown;
 const mockClient = { fake: "durable client" };
 jest.mock("../../../src/activities/services", () => ({ services: () => mockServices }));
-jest.mock("durable-functions", () => ({
-  ...jest.requireActual<typeof import("durable-functions")>("durable-functions"),
-  // As the real getClient, it needs the durableClient input the activity declared (the worker fills it).
-  getClient: (context: {
-    options: { extraInputs: { type: string }[] };
-    extraInputs: { get(input: unknown): unknown };
-  }) => {
-    const input = context.options.extraInputs.find((candidate) => candidate.type === "durableClient");
-    if (input === undefined || context.extraInputs.get(input) === undefined) throw new Error("no durableClient input");
-    return mockClient;
-  },
-}));
+jest.mock("durable-functions", () =>
+  jest
+    .requireActual<typeof import("../../support/durable/fake-invoker")>("../../support/durable/fake-invoker")
+    .durableFunctionsStandin(() => mockClient),
+);
 jest.mock("../../../src/clients/gateway-writer-starter", () => ({
   ...jest.requireActual<typeof import("../../../src/clients/gateway-writer-starter")>(
     "../../../src/clients/gateway-writer-starter",
