@@ -38,4 +38,5 @@ it("keeps every invariant through a seeded run with faults on every dependency",
   // Seed 7's plan starts a root rotation (its second request), and it runs to the end under the faults.
   expect({ rotations: report.requestEnds["rootRotation succeeded (completed)"], text }).toEqual({ rotations: 1, text });
   expect(Object.values(report.faults).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
-}, 150_000);
+  // A deadline, not a timing claim: 30 s of CPU, but 129 to 150 s of wall time at a load average of 20.
+}, 240_000);
