@@ -44,6 +44,7 @@ export function formatReport(report: ChaosReport): string {
     if (result.violations.length > MAX_LISTED)
       lines.push(`         … ${String(result.violations.length - MAX_LISTED)} more`);
   }
+  if (report.diagnosis !== undefined) lines.push("what the failing invariants' users went through:", report.diagnosis);
   lines.push(report.passed ? "chaos: every invariant holds" : "chaos: INVARIANTS FAILED", "");
   return lines.join("\n");
 }

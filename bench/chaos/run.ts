@@ -9,6 +9,7 @@ import { gatewayWriterInstanceId } from "../../src/domain/gateway-writer-id";
 import { DeliveryCollector } from "./collector";
 import { ChaosFaults } from "./faults";
 import { SandboxApi } from "./http";
+import { diagnose } from "./diagnosis";
 import { checkAll } from "./invariants";
 import type { InvariantResult } from "./invariants";
 import { JumpClock } from "./jump-clock";
@@ -54,6 +55,8 @@ export interface ChaosReport {
   readonly undeliverable: number;
   readonly invariants: readonly InvariantResult[];
   readonly passed: boolean;
+  /** When an invariant failed: the durable histories and log lines about each user it names. */
+  readonly diagnosis?: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -220,6 +223,7 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
   });
   // The durable clock was moved ahead to end the deliveries' waits: expiry is judged by it.
   const invariants = checkAll({ ...snapshot, nowMs: run.clock.now() });
+  const passed = invariants.every((r) => r.violations.length === 0);
   const requestEnds: Record<string, number> = {};
   for (const end of snapshot.requests) {
     const key = `${end.name} ${end.status ?? end.runtimeStatus}${end.outcome === undefined ? "" : ` (${end.outcome})`}`;
@@ -236,7 +240,8 @@ async function drive(sandbox: Sandbox, run: DriveState): Promise<ChaosReport> {
     requestEnds,
     undeliverable,
     invariants,
-    passed: invariants.every((r) => r.violations.length === 0),
+    passed,
+    ...(passed ? {} : { diagnosis: diagnose(durable, invariants, run.logs) }),
   };
 }
 

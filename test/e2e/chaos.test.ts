@@ -33,6 +33,8 @@ it("keeps every invariant through a seeded run with faults on every dependency",
   const text = formatReport(report);
   // The failing invariants with their violations: a diff of the report text against itself shows only `passed`.
   const failing = report.invariants.filter((r) => r.violations.length > 0);
+  // The whole report with the failing users' histories: jest's diff shows only a few lines of it.
+  if (!report.passed) process.stderr.write(text);
   expect({ failing, passed: report.passed, text }).toEqual({ failing: [], passed: true, text });
   expect(report.invariants.map((r) => r.violations)).toEqual([[], [], [], [], [], []]);
   // The run did something under faults: requests were accepted, faults were injected.
