@@ -9,7 +9,9 @@ import { auditIgnoredGroup, evaluateUser, reconcileHolders, syncUsers, syncVpnGr
 import type { EntraSyncDeps, UserOutcome } from "../clients/entra-sync";
 import { maintainSubscriptions } from "../clients/entra-subscriptions";
 import { reauthorizeSubscription } from "../clients/graph-events";
+import { instanceStatus } from "../clients/durable-start";
 import { startLifecycleRequest } from "../clients/lifecycle-start";
+import { lifecycleInstanceId } from "../domain/lifecycle";
 
 export type EntraWork =
   | { readonly kind: "user" | "group"; readonly objectId: string }
@@ -33,6 +35,9 @@ export interface EntraWorkResult {
 }
 
 let state: { key: unknown; value: EntraState } | undefined;
+
+/** Statuses of an instance that has not ended (a suspended one resumes and goes on). */
+const RUNNING = new Set(["Pending", "Running", "Suspended"]);
 
 function entraState(): EntraState {
   const { config } = services();
@@ -92,6 +97,13 @@ export const applyEntraWork = defineActivity<EntraWorkInput, EntraWorkResult>(
             reason: start.reason,
           },
           new Date(),
+        ),
+      offboardingRunning: async (upn, sourceKey) =>
+        RUNNING.has(
+          (await instanceStatus(
+            client,
+            lifecycleInstanceId({ source: "entra", sourceKey, action: "offboard", upn }),
+          )) ?? "",
         ),
     };
     if (work.kind === "user") return summary([await evaluateUser(deps, { objectId: work.objectId })]);

@@ -3,7 +3,7 @@
 // users' accountEnabled and deletions), resuming from the stored deltaLink and starting over on 410. Everything here
 // is safe to repeat: decisions are keyed by the user's generation, so a replay starts nothing twice.
 import type { Config } from "../config";
-import { decideEntra } from "../domain/entra-decision";
+import { decideEntra, notEntitledReason } from "../domain/entra-decision";
 import type { EntraDecision } from "../domain/entra-decision";
 import { isLive, LIVE_STATUSES } from "../domain/ledger";
 import { parseUpn, upnKey } from "../domain/upn";
@@ -29,6 +29,8 @@ export interface EntraSyncDeps {
   readonly state: EntraState;
   /** Starts the lifecycle request (idempotent by sourceKey); answers its requestId. */
   readonly start: (start: EntraStart) => Promise<{ readonly requestId: string; readonly started: boolean }>;
+  /** Whether the Entra offboarding started under `sourceKey` for `upn` is still pending or running. */
+  readonly offboardingRunning: (upn: string, sourceKey: string) => Promise<boolean>;
   /** Audit label: "entra:notification", "entra:event", "entra:reconcile". */
   readonly actor: string;
   /** What caused this run (a notification's instance, a reconcile run), for audit ids. */
@@ -73,12 +75,17 @@ export async function evaluateUser(
       user === undefined
         ? { inGroup: false }
         : { user: { upn: parsed.upn, accountEnabled: user.accountEnabled }, inGroup };
-    let decision = decideEntra(view, remembered, holds);
+    const stateKey = objectId ?? `upn-${subject}`;
+    // Asked only when the answer matters: the user is out, was offboarded by the app, and still holds a certificate.
+    const running =
+      remembered?.entitled === false && holds && notEntitledReason(view) !== undefined
+        ? await deps.offboardingRunning(parsed.upn, `${stateKey}:${String(remembered.generation)}`)
+        : false;
+    let decision = decideEntra(view, remembered, holds, running);
     const domainRefusal = upnDomainRefusal(parsed.upn, deps.config.ALLOWED_UPN_DOMAINS);
     if (decision.kind === "onboard" && domainRefusal !== undefined) {
       decision = { kind: "ignore", reason: `ignored: ${domainRefusal}` };
     }
-    const stateKey = objectId ?? `upn-${subject}`;
     if (decision.kind === "ignore") {
       // "already entitled" is the common replay: not worth an audit row each time.
       if (decision.reason.startsWith("ignored")) {

@@ -126,6 +126,7 @@ export async function startRootRotation(
       settings: rotationSettings(config),
       // The instance writes its record first: the write below may fail after the start.
       record,
+      awaitsIssuances: true,
     };
     started = (await startOnce(client, ROOT_ROTATION_ORCHESTRATION, instanceId, input)) !== "existing";
   }

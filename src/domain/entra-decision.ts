@@ -28,10 +28,15 @@ export function notEntitledReason(view: EntraDirectoryView): string | undefined 
   return undefined;
 }
 
+/**
+ * `offboardingRunning`: whether the offboarding the app last started for this user (remembered as not entitled) is
+ * still running; only asked when it matters (not entitled, remembered offboarded, holding a live certificate).
+ */
 export function decideEntra(
   view: EntraDirectoryView,
   remembered: EntraRemembered | undefined,
   holdsCertificate: boolean,
+  offboardingRunning: boolean,
 ): EntraDecision {
   const generation = (remembered?.generation ?? 0) + 1;
   const refusal = notEntitledReason(view);
@@ -44,8 +49,16 @@ export function decideEntra(
       reason: remembered === undefined ? "added to the VPN group" : "entitled again (re-enabled or added back)",
     };
   }
-  // Offboarded already: certificates still live are that offboarding's to revoke (it may be running), not a new one's.
-  if (remembered?.entitled === false) return { kind: "ignore", reason: `already offboarded: ${refusal}` };
+  if (remembered?.entitled === false) {
+    // Offboarded already: certificates still live are that offboarding's to revoke while it runs. Once it has ended,
+    // a live certificate came after it (another way in, a ticket or HR, onboarded the user again): offboard again.
+    if (!holdsCertificate || offboardingRunning) return { kind: "ignore", reason: `already offboarded: ${refusal}` };
+    return {
+      kind: "offboard",
+      generation,
+      reason: `${refusal}; holds a certificate issued after the last offboarding`,
+    };
+  }
   if (remembered?.entitled === true || holdsCertificate) return { kind: "offboard", generation, reason: refusal };
   return { kind: "ignore", reason: `ignored: ${refusal} and holds no VPN access` };
 }

@@ -40,6 +40,11 @@ export interface RotationInput {
   readonly settings: RotationSettings;
   /** The request's record, which the instance writes first (absent in instances started before it existed). */
   readonly record?: RequestRecordInput;
+  /**
+   * Waits for the issuances running across the promotion and reissues late ones before the retirement; absent in
+   * instances started before it (their history replays without those steps).
+   */
+  readonly awaitsIssuances?: boolean;
 }
 
 /** What the cancel event carries. */

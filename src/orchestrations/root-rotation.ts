@@ -35,6 +35,8 @@ import {
   withdrawRoot,
 } from "../activities/root-rotation";
 import type { CreatedRoot } from "../activities/root-rotation";
+import { countUnfinishedIssuances, listIssuingCertificates } from "../activities/rotation-issuances";
+import type { IssuingCertificate } from "../domain/issuance-drain";
 import { describeFailure, failLoudly, failureKey } from "./fail-loudly";
 
 export { ROOT_ROTATION_ORCHESTRATION } from "../domain/rotation-run";
@@ -154,33 +156,18 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     }
   }
 
-  try {
-    // 0. The request's record first: GET /api/v1/requests/{id}, the cancel route and a resumed start read it.
-    yield* ensureOwnRequestRecord(context, input.record, retry);
-    // 1. A new root in Key Vault (non-exportable key, the first root's bootstrap guarantees), registered `pending`.
-    yield* enter("creating-root");
-    progress.oldRoot = yield* run(rotationOldRoot, { rotationId }, retry);
-    progress.newRoot = yield* run(createNextRoot, { rotationId, actor }, retry);
-    const oldRoot = progress.oldRoot;
-    const newRoot = progress.newRoot;
-
-    // 2. Every gateway trusts both roots: the writers add the pending root; the rotation reads each gateway to see it.
-    yield* enter("adding-root-to-gateways");
-    yield* wakeWriters(`rotation ${rotationId}: add root ${newRoot.name}`);
-    yield* untilGateways("adding the new root", [newRoot.thumbprint, oldRoot.thumbprint], []);
-
-    // 3. The VPN profiles carry the new root before any user holds a certificate of it.
-    yield* enter("regenerating-profiles");
-    yield* regenerateProfiles(`rotation ${rotationId}: root ${newRoot.name} added`);
-
-    // 4. The new root signs from now on; the old one is `retiring` (still trusted everywhere).
-    yield* enter("switching-signing-root");
-    yield* run(promoteRoot, { rotationId, name: newRoot.name, actor }, retry);
-    progress.promoted = true;
-
-    // 5. Every active user gets a certificate of the new root, delivered as a renewal is (the old one is not
-    //    revoked), a batch at a time: the next batch starts once this one's certificates exist.
-    yield* enter("reissuing", { reissued: 0 });
+  /**
+   * Waits out the issuances in `issuing` that may still finish, then gives every active user without a certificate of
+   * the new root one, a batch at a time: the next batch starts once this one's certificates exist.
+   */
+  function* reissuePass(newRoot: CreatedRoot, issuing: readonly IssuingCertificate[]): Flow<void> {
+    while (issuing.length > 0) {
+      const unfinished = yield* run(countUnfinishedIssuances, { certificates: issuing }, retry);
+      if (unfinished === 0) break;
+      // Shown, so an operator sees why the rotation has not listed its users yet.
+      show("reissuing", { reissued: progress.reissued, awaitingIssuances: unfinished });
+      yield* pause(settings.pollSeconds * 1000);
+    }
     let after: string | undefined;
     for (;;) {
       const page = yield* run(
@@ -212,6 +199,38 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
       if (page.next === undefined) break;
       after = page.next;
     }
+  }
+
+  try {
+    // 0. The request's record first: GET /api/v1/requests/{id}, the cancel route and a resumed start read it.
+    yield* ensureOwnRequestRecord(context, input.record, retry);
+    // 1. A new root in Key Vault (non-exportable key, the first root's bootstrap guarantees), registered `pending`.
+    yield* enter("creating-root");
+    progress.oldRoot = yield* run(rotationOldRoot, { rotationId }, retry);
+    progress.newRoot = yield* run(createNextRoot, { rotationId, actor }, retry);
+    const oldRoot = progress.oldRoot;
+    const newRoot = progress.newRoot;
+
+    // 2. Every gateway trusts both roots: the writers add the pending root; the rotation reads each gateway to see it.
+    yield* enter("adding-root-to-gateways");
+    yield* wakeWriters(`rotation ${rotationId}: add root ${newRoot.name}`);
+    yield* untilGateways("adding the new root", [newRoot.thumbprint, oldRoot.thumbprint], []);
+
+    // 3. The VPN profiles carry the new root before any user holds a certificate of it.
+    yield* enter("regenerating-profiles");
+    yield* regenerateProfiles(`rotation ${rotationId}: root ${newRoot.name} added`);
+
+    // 4. The new root signs from now on; the old one is `retiring` (still trusted everywhere).
+    yield* enter("switching-signing-root");
+    yield* run(promoteRoot, { rotationId, name: newRoot.name, actor }, retry);
+    progress.promoted = true;
+
+    // 5. Every active user gets a certificate of the new root, delivered as a renewal is (the old one is not
+    //    revoked), a batch at a time: the next batch starts once this one's certificates exist.
+    yield* enter("reissuing", { reissued: 0 });
+    // Issuances recorded before the promotion may have read the old root: the listing waits for them to finish.
+    const issuing = input.awaitsIssuances === true ? yield* run(listIssuingCertificates, { rotationId }, retry) : [];
+    yield* reissuePass(newRoot, issuing);
 
     // 6. Users collect their new certificates: the old root retires once all have, or when the grace period ends, or
     //    at once when the revocation list would reach ROOT_ROTATION_RETIRE_AT_PERCENT: while both roots are trusted
@@ -250,6 +269,9 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
       yield* pause(Math.min(left, settings.collectionCheckMinutes * 60_000));
     }
     const why = { retireReason, ...(revocationPercent === undefined ? {} : { revocationPercent }) };
+    // A certificate of the old root recorded after the listing (an issuance given up on that finished after all) is
+    // reissued too: after the retirement below it would trust nothing.
+    if (input.awaitsIssuances === true) yield* reissuePass(newRoot, issuing);
 
     // 7. From here on no cancellation: the old root is retired (disabled in Key Vault, its certificates superseded).
     yield* pause(0);

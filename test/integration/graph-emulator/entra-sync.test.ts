@@ -12,6 +12,7 @@ import { EntraState } from "../../../src/clients/entra-state";
 import { evaluateUser, reconcileHolders, syncVpnGroup } from "../../../src/clients/entra-sync";
 import type { EntraStart, EntraSyncDeps } from "../../../src/clients/entra-sync";
 import { GraphClient } from "../../../src/clients/graph";
+import type { CertificateRecord } from "../../../src/domain/ledger";
 import { Ledger } from "../../../src/clients/ledger";
 import { parseConfig } from "../../../src/config";
 import { azuriteConnectionString, uniqueName } from "../../support/azurite";
@@ -23,6 +24,8 @@ describe("Entra directory sync", () => {
   let deps: EntraSyncDeps;
   let started: EntraStart[];
   let failNextStart: boolean;
+  /** Source keys of the offboardings started and not yet ended (the test ends them). */
+  let running: Set<string>;
 
   beforeAll(async () => {
     const ca = await createEmulatorCa();
@@ -39,6 +42,7 @@ describe("Entra directory sync", () => {
   beforeEach(() => {
     started = [];
     failNextStart = false;
+    running = new Set();
     const config = parseConfig(
       baseEnv({
         AzureWebJobsStorage: azuriteConnectionString(),
@@ -66,8 +70,10 @@ describe("Entra directory sync", () => {
           return Promise.reject(new Error("the task hub is down"));
         }
         started.push(start);
+        if (start.action === "offboard") running.add(`${start.upn} ${start.sourceKey}`);
         return Promise.resolve({ requestId: `r-${start.sourceKey}`, started: true });
       },
+      offboardingRunning: (upn, sourceKey) => Promise.resolve(running.has(`${upn} ${sourceKey}`)),
     };
   });
 
@@ -134,6 +140,49 @@ describe("Entra directory sync", () => {
     await reconcileHolders(deps);
     expect(upns()).toEqual(["offboard zed@contoso.com"]);
     expect(started[0]?.sourceKey).toBe("upn-zed@contoso.com:1");
+  });
+
+  it("offboards again, once, a user who left the group holding a certificate issued after their offboarding ended", async () => {
+    // Found by the chaos run: the app offboarded Lee (account disabled), then a ticket onboarded Lee again, and the
+    // directory change of that onboarding was read before the offboarding's decision was stored, so the app still
+    // remembered Lee as offboarded when Lee left the VPN group: the leave was ignored and the new certificate kept.
+    // Lee holds a certificate (a ticket's) and is not in the VPN group.
+    const lee = graph.directory.upsertUser({ upn: "lee@contoso.com" }).user;
+    const certificate: CertificateRecord = {
+      userKey: "lee@contoso.com",
+      upn: "lee@contoso.com",
+      certificateName: "p2s-user-lee-1",
+      status: "active",
+      requestId: "req-lee-1",
+      source: "ticket",
+      sourceId: "INC-LEE-1",
+      updatedAt: new Date(),
+    };
+    await deps.ledger.putCertificate(certificate);
+    graph.directory.upsertUser({ upn: "lee@contoso.com", accountEnabled: false });
+    expect(await evaluateUser(deps, { objectId: lee.id })).toMatchObject({ decision: "offboard" });
+    // While that offboarding runs, the live certificate is its to revoke: nothing new starts.
+    expect(await evaluateUser(deps, { objectId: lee.id })).toMatchObject({ decision: "ignore" });
+    // It ends (the certificate revoked); a ticket onboards Lee again, and Lee leaves the group unseen.
+    running.clear();
+    await deps.ledger.putCertificate({ ...certificate, status: "revoked", updatedAt: new Date() });
+    await deps.ledger.putCertificate({
+      ...certificate,
+      certificateName: "p2s-user-lee-2",
+      requestId: "req-lee-2",
+      sourceId: "INC-LEE-2",
+    });
+    graph.directory.upsertUser({ upn: "lee@contoso.com", accountEnabled: true });
+    expect(await evaluateUser(deps, { objectId: lee.id })).toEqual({
+      subject: "lee@contoso.com",
+      decision: "offboard",
+      reason: "not a member of the VPN group; holds a certificate issued after the last offboarding",
+      requestId: `r-${lee.id}:2`,
+    });
+    // The reconcile while this offboarding runs starts nothing more.
+    await reconcileHolders(deps);
+    expect(upns()).toEqual(["offboard lee@contoso.com", "offboard lee@contoso.com"]);
+    expect(started.map((s) => s.sourceKey)).toEqual([`${lee.id}:1`, `${lee.id}:2`]);
   });
 
   it("starts over with a full round when the delta link expired, and finds who left meanwhile", async () => {

@@ -22,6 +22,10 @@ export class FakeLedger {
     return Promise.resolve(record);
   }
 
+  listByStatus(status: CertificateRecord["status"]): Promise<CertificateRecord[]> {
+    return Promise.resolve([...this.certificates.values()].filter((r) => r.status === status));
+  }
+
   listUserCertificates(userKey: string): Promise<CertificateRecord[]> {
     return Promise.resolve([...this.certificates.values()].filter((r) => r.userKey === userKey));
   }

@@ -10,7 +10,7 @@ jest.mock(
   { virtual: true },
 );
 let mockServices: unknown;
-const mockClient = { fake: "durable client" };
+const mockClient = { fake: "durable client", getStatus: jest.fn() };
 jest.mock("../../../src/activities/services", () => ({ services: () => mockServices }));
 jest.mock("durable-functions", () =>
   jest
@@ -56,6 +56,7 @@ jest.mock("../../../src/clients/lifecycle-start", () => ({
 
 import "../../../src/activities/entra";
 import type { EntraSyncDeps, UserOutcome } from "../../../src/clients/entra-sync";
+import { lifecycleInstanceId } from "../../../src/domain/lifecycle";
 import { FakeInvoker } from "../../support/durable/fake-invoker";
 import { FakeLedger } from "./activity-fakes";
 
@@ -158,6 +159,29 @@ describe("applyEntraWork", () => {
     });
     expect(at.getTime()).toBeGreaterThanOrEqual(before);
     expect(at.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("gives deps that ask whether the entra offboarding under a key still runs (its lifecycle instance's status)", async () => {
+    mockSync.evaluateUser.mockResolvedValue(outcome("ignore"));
+    await work({ kind: "user", objectId: "u1" });
+    const [deps] = mockSync.evaluateUser.mock.calls[0] as [EntraSyncDeps];
+    const id = lifecycleInstanceId({ source: "entra", sourceKey: "u1:2", action: "offboard", upn: "ada@contoso.com" });
+    const answers: [string | Error, boolean][] = [
+      ["Pending", true],
+      ["Running", true],
+      ["Suspended", true],
+      ["Completed", false],
+      ["Failed", false],
+      ["Terminated", false],
+      [new Error("the extension answered HTTP 404"), false],
+    ];
+    for (const [status, running] of answers) {
+      mockClient.getStatus.mockReset();
+      if (status instanceof Error) mockClient.getStatus.mockRejectedValue(status);
+      else mockClient.getStatus.mockResolvedValue({ runtimeStatus: status });
+      expect([status, await deps.offboardingRunning("Ada@contoso.com", "u1:2")]).toEqual([status, running]);
+      expect(mockClient.getStatus).toHaveBeenCalledWith(id);
+    }
   });
 
   it("syncs the VPN group (its id in any case) and a group nested in it, and audits any other group as ignored", async () => {

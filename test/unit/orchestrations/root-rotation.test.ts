@@ -52,9 +52,9 @@ class Rotation {
   readonly calls: { name: string; input: unknown }[] = [];
   readonly flow: OrchestrationDriver;
 
-  constructor() {
+  constructor(rotationInput: RotationInput = input) {
     const clock = (): Date => this.now;
-    this.flow = new OrchestrationDriver(rootRotation, input, {
+    this.flow = new OrchestrationDriver(rootRotation, rotationInput, {
       get currentUtcDateTime() {
         return clock();
       },
@@ -237,6 +237,49 @@ describe("rootRotation", () => {
       reissued: 3,
       collected: 3,
     });
+  });
+
+  it("lists the users to reissue once the issuances running across the promotion have ended, and reissues a late one before the retirement", () => {
+    // An issuance records itself "issuing" before it reads the signing root: one recorded before the promotion may
+    // have read the old root, and a listing before it ends would miss its certificate.
+    const r = new Rotation({ ...input, awaitsIssuances: true }).throughPromotion();
+    r.step("reissuing");
+    const issuing = [
+      { userKey: "d@x.com", certificateName: "p2s-user-d" },
+      { userKey: "e@x.com", certificateName: "p2s-user-e" },
+    ];
+    r.expect("listIssuingCertificates", { rotationId: input.rotationId }, issuing);
+    r.expect("countUnfinishedIssuances", { certificates: issuing }, 2).fireTimer();
+    expect(r.calls.filter((c) => c.name === "listUsersToReissue")).toEqual([]);
+    r.expect("countUnfinishedIssuances", { certificates: issuing }, 1).fireTimer();
+    r.expect("countUnfinishedIssuances", { certificates: issuing }, 0);
+    r.expect("listUsersToReissue", { rootThumbprint: NEW.thumbprint, limit: 2 }, { upns: ["a@x.com", "d@x.com"] });
+    r.expect("startRotationRenewals", { upns: ["a@x.com", "d@x.com"] }, { instanceIds: ["i1", "i4"] });
+    r.expect("countUnissuedRenewals", { instanceIds: ["i1", "i4"] }, 0);
+    r.step("awaiting-collection");
+    r.expect("countRotationCollection", undefined, { reissued: 2, collected: 2, open: 0 });
+    // Before the retirement, one more pass: e's issuance, given up on, recorded its old-root certificate after all.
+    r.expect("countUnfinishedIssuances", { certificates: issuing }, 0);
+    r.expect("listUsersToReissue", { rootThumbprint: NEW.thumbprint, limit: 2 }, { upns: ["e@x.com"] });
+    r.expect("startRotationRenewals", { upns: ["e@x.com"] }, { instanceIds: ["i5"] });
+    r.expect("countUnissuedRenewals", { instanceIds: ["i5"] }, 1).fireTimer();
+    expect(r.calls.filter((c) => c.name === "retireRoot")).toEqual([]);
+    r.expect("countUnissuedRenewals", { instanceIds: ["i5"] }, 0);
+    r.fireTimer(); // the last cancellation check before the retirement
+    r.retireAndPrune();
+    expect(r.flow.done).toBe(true);
+    expect(r.flow.output).toMatchObject({ status: "completed", reissued: 3, collected: 2 });
+  });
+
+  it("a rotation started before it waited for issuances replays without those steps", () => {
+    // Its input has no awaitsIssuances: the history it recorded lists the users right after the promotion.
+    const r = new Rotation().throughReissue();
+    r.step("awaiting-collection");
+    r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
+    r.fireTimer();
+    r.retireAndPrune();
+    expect(r.calls.map((c) => c.name)).not.toContain("listIssuingCertificates");
+    expect(r.calls.map((c) => c.name)).not.toContain("countUnfinishedIssuances");
   });
 
   it("retires the old root at the end of the grace period when some users never collect", () => {
