@@ -5,13 +5,15 @@ import { services } from "./services";
 import { mayStillFinish } from "../domain/issuance-drain";
 import type { IssuingCertificate } from "../domain/issuance-drain";
 
+/** The certificates recorded "issuing" that may still finish (those given up on would only lengthen the history). */
 export const listIssuingCertificates = defineActivity<{ readonly rotationId: string }, IssuingCertificate[]>(
   "listIssuingCertificates",
-  async () =>
-    (await services().ledger.listByStatus("issuing")).map((r) => ({
-      userKey: r.userKey,
-      certificateName: r.certificateName,
-    })),
+  async () => {
+    const now = new Date();
+    return (await services().ledger.listByStatus("issuing"))
+      .filter((r) => mayStillFinish(r, now))
+      .map((r) => ({ userKey: r.userKey, certificateName: r.certificateName }));
+  },
 );
 
 export const countUnfinishedIssuances = defineActivity<

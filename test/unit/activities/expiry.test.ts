@@ -28,13 +28,9 @@ import { FakeLedger } from "./activity-fakes";
 const invoker = new FakeInvoker();
 const NOW = "2030-03-01T00:00:00.000Z";
 
-/** The fake ledger with listByStatus, and a put that can be made to fail for one certificate. */
+/** The fake ledger with a put that can be made to fail for one certificate. */
 class ExpiryLedger extends FakeLedger {
   failFor = new Map<string, Error>();
-
-  listByStatus(status: CertificateStatus): Promise<CertificateRecord[]> {
-    return Promise.resolve([...this.certificates.values()].filter((r) => r.status === status));
-  }
 
   override putCertificate(record: CertificateRecord): Promise<CertificateRecord> {
     const error = this.failFor.get(record.certificateName);
