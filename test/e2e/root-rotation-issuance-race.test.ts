@@ -10,7 +10,7 @@ jest.mock(
 );
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JumpClock } from "../../bench/chaos/jump-clock";
@@ -18,6 +18,7 @@ import { GatewayClient, parseGatewayId } from "../../src/clients/gateway";
 import { keyVaultClients } from "../../src/clients/keyvault";
 import { Ledger } from "../../src/clients/ledger";
 import { getConfig } from "../../src/config";
+import { certificatePem, numberedFiles } from "../support/certificate-files";
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
 import { SteerableClock } from "../support/steerable-clock";
@@ -30,9 +31,11 @@ const clock = new JumpClock((error) => clockErrors.push(error));
 const GRACE_MS = 0.0003 * 86_400_000;
 let sandbox: TestSandbox;
 let dir: string;
+let file: (text: string) => string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "p2s-rotation-race-"));
+  file = numberedFiles(dir);
   sandbox = await startTestSandbox({
     keyVaultClock,
     clock,
@@ -50,33 +53,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function pem(der: Uint8Array): string {
-  const body =
-    Buffer.from(der)
-      .toString("base64")
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${body.join("\n")}\n-----END CERTIFICATE-----\n`;
-}
-
-let files = 0;
-function file(text: string): string {
-  const path = join(dir, `f${String(files++)}.pem`);
-  writeFileSync(path, text);
-  return path;
-}
-
 /** Whether `openssl verify` accepts one of the user's active certificates against the roots the gateway holds. */
 async function trustedByGateway(upn: string): Promise<{ trusted: boolean; active: number }> {
   const gatewayId = parseGatewayId(sandbox.endpoints.gatewayIds[0] ?? "");
   const roots = (await new GatewayClient(getConfig()).read(gatewayId)).state.roots;
-  const rootsFile = file(roots.map((r) => pem(Buffer.from(r.publicCertData, "base64"))).join(""));
+  const rootsFile = file(roots.map((r) => certificatePem(Buffer.from(r.publicCertData, "base64"))).join(""));
   const records = (await Ledger.fromConfig(getConfig()).listUserCertificates(upn)).filter((r) => r.status === "active");
   let trusted = false;
   for (const record of records) {
     const { cer } = await keyVaultClients(getConfig()).certificates.getCertificate(record.certificateName);
     if (cer === undefined) throw new Error(`Key Vault has no certificate ${record.certificateName}`);
     try {
-      execFileSync("openssl", ["verify", "-purpose", "sslclient", "-CAfile", rootsFile, file(pem(cer))], {
+      execFileSync("openssl", ["verify", "-purpose", "sslclient", "-CAfile", rootsFile, file(certificatePem(cer))], {
         stdio: "pipe",
       });
       trusted = true;

@@ -9,7 +9,7 @@ jest.mock(
 );
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JumpClock } from "../../bench/chaos/jump-clock";
@@ -18,12 +18,14 @@ import { keyVaultClients } from "../../src/clients/keyvault";
 import { Ledger } from "../../src/clients/ledger";
 import { getConfig } from "../../src/config";
 import { thumbprintOf } from "../../src/domain/thumbprint";
+import { certificatePem, numberedFiles } from "../support/certificate-files";
 import { startTestSandbox } from "../support/sandbox";
 import type { TestSandbox } from "../support/sandbox";
 import { waitFor } from "../support/wait";
 
 let sandbox: TestSandbox;
 let dir: string;
+let file: (text: string) => string;
 
 const ACTIVE_USERS = ["ana@contoso.com", "ben@contoso.com", "cy@contoso.com"];
 const LEAVER = "dee@contoso.com";
@@ -35,6 +37,7 @@ const clock = new JumpClock((error) => clockErrors.push(error));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "p2s-rotation-"));
+  file = numberedFiles(dir);
   sandbox = await startTestSandbox({
     gateways: 2,
     clock,
@@ -63,21 +66,6 @@ function openssl(...args: string[]): { ok: boolean; out: string } {
   }
 }
 
-function pem(der: Uint8Array): string {
-  const lines =
-    Buffer.from(der)
-      .toString("base64")
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
-}
-
-let files = 0;
-function file(text: string): string {
-  const path = join(dir, `f${String(files++)}.pem`);
-  writeFileSync(path, text);
-  return path;
-}
-
 interface GatewayView {
   readonly name: string;
   /** Thumbprints of its roots. */
@@ -94,7 +82,7 @@ async function readGateway(gatewayId: string): Promise<GatewayView> {
   return {
     name: parseGatewayId(gatewayId).name,
     roots: ders.map((d) => thumbprintOf(d)),
-    rootsFile: file(ders.map(pem).join("")),
+    rootsFile: file(ders.map((d) => certificatePem(d)).join("")),
     revoked: snapshot.state.revoked.map((r) => r.thumbprint.toUpperCase()),
   };
 }
@@ -106,7 +94,7 @@ async function certificateFile(name: string): Promise<string> {
   if (known !== undefined) return known;
   const { cer } = await keyVaultClients(getConfig()).certificates.getCertificate(name);
   if (cer === undefined) throw new Error(`Key Vault returned no certificate for ${name}`);
-  const path = file(pem(cer));
+  const path = file(certificatePem(cer));
   certificateFiles.set(name, path);
   return path;
 }
