@@ -9,7 +9,7 @@ const EVENT_NAMES = new Map<number, string>(Object.entries(EventType).map(([name
 const SHOWN = 180;
 
 const short = (value: unknown): string => {
-  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+  const text = typeof value === "string" ? value : ((JSON.stringify(value) as string | undefined) ?? "");
   return text.length > SHOWN ? `${text.slice(0, SHOWN)}…` : text;
 };
 
@@ -24,7 +24,7 @@ export function namedInViolations(invariants: readonly InvariantResult[]): strin
 }
 
 export function diagnose(
-  durable: LocalDurableBackend,
+  durable: Pick<LocalDurableBackend, "instanceIds" | "inspect">,
   invariants: readonly InvariantResult[],
   logs: readonly string[],
 ): string {
@@ -49,13 +49,13 @@ export function diagnose(
         `  ${instance.name} ${id} ${instance.runtimeStatus} created ${new Date(instance.createdAtMs).toISOString()} status ${short(instance.customStatus)}`,
       );
       for (const event of instance.history) {
-        const kind = EVENT_NAMES.get(Number(event.EventType)) ?? String(event.EventType);
+        const kind = EVENT_NAMES.get(event.EventType) ?? String(event.EventType);
         if (kind === "OrchestratorStarted" || kind === "OrchestratorCompleted") continue;
         const detail = [event.Name, event.Input, event.Result, event.Reason, event.Details]
           .filter((v) => v !== undefined && v !== null)
           .map(short)
           .join(" ");
-        lines.push(`    ${String(event.Timestamp)} ${String(event.EventId)} ${kind} ${detail}`);
+        lines.push(`    ${event.Timestamp} ${String(event.EventId)} ${kind} ${detail}`);
       }
     }
     const mentions = logs.filter((line) => line.includes(upn));
