@@ -13,7 +13,8 @@ import type { RotationRenewal } from "../clients/rotation-table";
 import { MAX_REVOKED_CERTIFICATES, isAppOwnedRevocation } from "../domain/gateway-config";
 import type { InstanceSnapshot } from "../domain/requests";
 import { stepOf } from "../domain/requests";
-import type { RootRef } from "../domain/rotation-run";
+import { rotationAcceptedAudit } from "../domain/rotation-run";
+import type { RootRef, RotationInput } from "../domain/rotation-run";
 import { thumbprintOf } from "../domain/thumbprint";
 import { upnKey, assertUpn } from "../domain/upn";
 
@@ -77,6 +78,15 @@ export const auditRotation = defineActivity<RotationAudit, "recorded">("auditRot
     requestId: audit.rotationId,
     ...(audit.details === undefined ? {} : { details: audit.details }),
   });
+  return "recorded";
+});
+
+/** The start's acceptance audit, written again by the instance: the start path's own write may have failed. */
+export const auditRotationAccepted = defineActivity<
+  Pick<RotationInput, "rotationId" | "actor" | "reason" | "trigger" | "requestedAt">,
+  "recorded"
+>("auditRotationAccepted", async (input) => {
+  await services().ledger.appendAudit(rotationAcceptedAudit(input));
   return "recorded";
 });
 

@@ -9,7 +9,12 @@ import { instanceStatus, startOnce } from "./durable-start";
 import { publicRequestId, requestRecordOf, stepOf } from "../domain/requests";
 import type { RequestRecordInput } from "../domain/requests";
 import type { RotationStarted, RotationSubmission } from "../domain/root-rotation";
-import { ROOT_ROTATION_ORCHESTRATION, rotationInstanceId } from "../domain/rotation-run";
+import {
+  ROOT_ROTATION_ORCHESTRATION,
+  ROTATION_REVISION,
+  rotationAcceptedAudit,
+  rotationInstanceId,
+} from "../domain/rotation-run";
 import type { RotationInput, RotationSettings } from "../domain/rotation-run";
 
 export interface RunningRotation {
@@ -126,21 +131,17 @@ export async function startRootRotation(
       settings: rotationSettings(config),
       // The instance writes its record first: the write below may fail after the start.
       record,
-      awaitsIssuances: true,
+      revision: ROTATION_REVISION,
     };
     started = (await startOnce(client, ROOT_ROTATION_ORCHESTRATION, instanceId, input)) !== "existing";
   }
   await ledger.recordRequest(requestRecordOf(instanceId, record));
-  await ledger.appendAudit({
-    id: `${requestId}:${started ? "accepted" : "repeated"}:${now.toISOString()}`,
-    at: now,
-    actor: submission.actor,
-    action: started ? "rotation.accepted" : "rotation.repeated",
-    subject: "root",
-    reason: submission.reason,
-    source: submission.trigger,
-    requestId,
-    details: { trigger: submission.trigger },
-  });
+  const audited = { rotationId: requestId, ...submission, requestedAt: now.toISOString() };
+  const accepted = rotationAcceptedAudit(audited);
+  await ledger.appendAudit(
+    started
+      ? accepted
+      : { ...accepted, id: `${requestId}:repeated:${audited.requestedAt}`, action: "rotation.repeated" },
+  );
   return { requestId, instanceId, started };
 }

@@ -2,6 +2,7 @@
 // decisions it makes (may it still be cancelled, what a cancellation undoes, its public outcome). Pure: no I/O.
 import { ROTATION_STEPS } from "./root-rotation";
 import type { RotationOutcome, RotationStep, RotationTrigger } from "./root-rotation";
+import type { AuditEntry } from "./ledger";
 import type { RequestRecordInput } from "./requests";
 
 export const ROOT_ROTATION_ORCHESTRATION = "rootRotation";
@@ -41,10 +42,34 @@ export interface RotationInput {
   /** The request's record, which the instance writes first (absent in instances started before it existed). */
   readonly record?: RequestRecordInput;
   /**
-   * Waits for the issuances running across the promotion and reissues late ones before the retirement; absent in
-   * instances started before it (their history replays without those steps).
+   * The flow's revision when the rotation started (ROTATION_REVISION); absent (0) in instances started before there was
+   * one. Steps added later run only for inputs at or past their revision, so a running instance's history replays.
    */
-  readonly awaitsIssuances?: boolean;
+  readonly revision?: number;
+}
+
+/**
+ * The rotation flow's revision. 1: the start's `rotation.accepted` audit written by the instance too (the start's own
+ * write can be lost), and the wait for the issuances running across the promotion, with a last listing of the users
+ * to reissue before the retirement.
+ */
+export const ROTATION_REVISION = 1;
+
+/** The audit of a started rotation: the start path and the instance write the same entry (the first write stands). */
+export function rotationAcceptedAudit(
+  input: Pick<RotationInput, "rotationId" | "actor" | "reason" | "trigger" | "requestedAt">,
+): AuditEntry {
+  return {
+    id: `${input.rotationId}:accepted:${input.requestedAt}`,
+    at: new Date(input.requestedAt),
+    actor: input.actor,
+    action: "rotation.accepted",
+    subject: "root",
+    reason: input.reason,
+    source: input.trigger,
+    requestId: input.rotationId,
+    details: { trigger: input.trigger },
+  };
 }
 
 /** What the cancel event carries. */

@@ -10,6 +10,7 @@ import { requestProfileRegenerationActivity } from "../activities/profile";
 import { wakeGatewayWriters } from "../activities/revocation";
 import {
   auditRotation,
+  auditRotationAccepted,
   checkGatewayRoots,
   countRotationCollection,
   countUnissuedRenewals,
@@ -69,6 +70,8 @@ interface Progress {
 export const rootRotation: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<RotationInput>();
   const { rotationId, actor, settings } = input;
+  // Inputs from before revisions replay as 0: the steps added since are skipped for them.
+  const revision = input.revision ?? 0;
   // One task for the whole run: an event that arrives while an activity runs completes it at the next wait.
   const cancel = context.df.waitForExternalEvent(CANCEL_ROTATION_EVENT);
   const progress: Progress = { promoted: false, reissued: 0, collected: 0 };
@@ -204,6 +207,11 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
   try {
     // 0. The request's record first: GET /api/v1/requests/{id}, the cancel route and a resumed start read it.
     yield* ensureOwnRequestRecord(context, input.record, retry);
+    // The start's acceptance audit too: the start path writes it after its record, and that write may have failed.
+    if (revision >= 1) {
+      const { reason, trigger, requestedAt } = input;
+      yield* run(auditRotationAccepted, { rotationId, actor, reason, trigger, requestedAt }, retry);
+    }
     // 1. A new root in Key Vault (non-exportable key, the first root's bootstrap guarantees), registered `pending`.
     yield* enter("creating-root");
     progress.oldRoot = yield* run(rotationOldRoot, { rotationId }, retry);
@@ -229,7 +237,7 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     //    revoked), a batch at a time: the next batch starts once this one's certificates exist.
     yield* enter("reissuing", { reissued: 0 });
     // Issuances recorded before the promotion may have read the old root: the listing waits for them to finish.
-    const issuing = input.awaitsIssuances === true ? yield* run(listIssuingCertificates, { rotationId }, retry) : [];
+    const issuing = revision >= 1 ? yield* run(listIssuingCertificates, { rotationId }, retry) : [];
     yield* reissuePass(newRoot, issuing);
 
     // 6. Users collect their new certificates: the old root retires once all have, or when the grace period ends, or
@@ -271,7 +279,7 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     const why = { retireReason, ...(revocationPercent === undefined ? {} : { revocationPercent }) };
     // A certificate of the old root recorded after the listing (an issuance given up on that finished after all) is
     // reissued too: after the retirement below it would trust nothing.
-    if (input.awaitsIssuances === true) yield* reissuePass(newRoot, issuing);
+    if (revision >= 1) yield* reissuePass(newRoot, issuing);
 
     // 7. From here on no cancellation: the old root is retired (disabled in Key Vault, its certificates superseded).
     yield* pause(0);

@@ -11,6 +11,7 @@ jest.mock(
 import { createVirtualClock } from "../../../dev/host/clock";
 import type { ManualClock } from "../../../dev/host/clock";
 import type { StorageErrorFault } from "../../../dev/storage-fault-proxy";
+import { Ledger } from "../../../src/clients/ledger";
 import { getConfig } from "../../../src/config";
 import { publicRequestId } from "../../../src/domain/requests";
 import { assertUpn, keyVaultCertificateName } from "../../../src/domain/upn";
@@ -158,4 +159,15 @@ it("a root rotation whose record insert fails before the write: 5xx, then GET, a
   );
   expect(ended).toMatchObject({ status: "succeeded", result: { status: "cancelled" } });
   expect(rotations()).toHaveLength(1);
+  // The start's acceptance audit, which its failed record write kept it from writing, was written by the instance:
+  // once, crediting who started it; the second start is audited as a repeat.
+  const audit = (await Ledger.fromConfig(getConfig()).listAudit("root")).filter((a) => a.requestId === requestId);
+  expect(
+    audit
+      .filter((a) => a.action === "rotation.accepted" || a.action === "rotation.repeated")
+      .map((a) => [a.action, a.reason, a.source]),
+  ).toEqual([
+    ["rotation.accepted", "yearly", "manual"],
+    ["rotation.repeated", "again", "manual"],
+  ]);
 }, 120_000);

@@ -242,7 +242,20 @@ describe("rootRotation", () => {
   it("lists the users to reissue once the issuances running across the promotion have ended, and reissues a late one before the retirement", () => {
     // An issuance records itself "issuing" before it reads the signing root: one recorded before the promotion may
     // have read the old root, and a listing before it ends would miss its certificate.
-    const r = new Rotation({ ...input, awaitsIssuances: true }).throughPromotion();
+    const r = new Rotation({ ...input, revision: 1 });
+    // Revision 1 writes the start's acceptance audit first (the start path's own write may have failed).
+    r.expect(
+      "auditRotationAccepted",
+      {
+        rotationId: input.rotationId,
+        actor: input.actor,
+        reason: input.reason,
+        trigger: "manual",
+        requestedAt: START.toISOString(),
+      },
+      "recorded",
+    );
+    r.throughPromotion();
     r.step("reissuing");
     const issuing = [
       { userKey: "d@x.com", certificateName: "p2s-user-d" },
@@ -271,8 +284,9 @@ describe("rootRotation", () => {
     expect(r.flow.output).toMatchObject({ status: "completed", reissued: 3, collected: 2 });
   });
 
-  it("a rotation started before it waited for issuances replays without those steps", () => {
-    // Its input has no awaitsIssuances: the history it recorded lists the users right after the promotion.
+  it("a rotation started before revision 1 replays without its steps", () => {
+    // Its input has no revision: the history it recorded has no acceptance audit and lists the users right after the
+    // promotion.
     const r = new Rotation().throughReissue();
     r.step("awaiting-collection");
     r.expect("countRotationCollection", undefined, { reissued: 3, collected: 3, open: 0 });
@@ -280,6 +294,7 @@ describe("rootRotation", () => {
     r.retireAndPrune();
     expect(r.calls.map((c) => c.name)).not.toContain("listIssuingCertificates");
     expect(r.calls.map((c) => c.name)).not.toContain("countUnfinishedIssuances");
+    expect(r.calls.map((c) => c.name)).not.toContain("auditRotationAccepted");
   });
 
   it("retires the old root at the end of the grace period when some users never collect", () => {
