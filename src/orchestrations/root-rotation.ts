@@ -165,7 +165,11 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
    */
   function* reissuePass(newRoot: CreatedRoot, issuing: readonly IssuingCertificate[]): Flow<void> {
     while (issuing.length > 0) {
-      const unfinished = yield* run(countUnfinishedIssuances, { certificates: issuing }, retry);
+      const unfinished = yield* run(
+        countUnfinishedIssuances,
+        { certificates: issuing, now: now().toISOString() },
+        retry,
+      );
       if (unfinished === 0) break;
       // Shown, so an operator sees why the rotation has not listed its users yet.
       show("reissuing", { reissued: progress.reissued, awaitingIssuances: unfinished });
@@ -237,7 +241,8 @@ export const rootRotation: OrchestrationHandler = function* (context: Orchestrat
     //    revoked), a batch at a time: the next batch starts once this one's certificates exist.
     yield* enter("reissuing", { reissued: 0 });
     // Issuances recorded before the promotion may have read the old root: the listing waits for them to finish.
-    const issuing = revision >= 1 ? yield* run(listIssuingCertificates, { rotationId }, retry) : [];
+    const issuing =
+      revision >= 1 ? yield* run(listIssuingCertificates, { rotationId, now: now().toISOString() }, retry) : [];
     yield* reissuePass(newRoot, issuing);
 
     // 6. Users collect their new certificates: the old root retires once all have, or when the grace period ends, or

@@ -261,8 +261,10 @@ describe("rootRotation", () => {
       { userKey: "d@x.com", certificateName: "p2s-user-d" },
       { userKey: "e@x.com", certificateName: "p2s-user-e" },
     ];
-    r.expect("listIssuingCertificates", { rotationId: input.rotationId }, issuing);
-    r.expect("countUnfinishedIssuances", { certificates: issuing }, 2).fireTimer();
+    // Judged by the rotation's own clock, which it passes on.
+    r.expect("listIssuingCertificates", { rotationId: input.rotationId, now: r.now.toISOString() }, issuing);
+    r.expect("countUnfinishedIssuances", { certificates: issuing, now: r.now.toISOString() }, 2).fireTimer();
+    r.expect("countUnfinishedIssuances", { certificates: issuing, now: r.now.toISOString() }, 2).fireTimer();
     expect(r.calls.filter((c) => c.name === "listUsersToReissue")).toEqual([]);
     r.expect("countUnfinishedIssuances", { certificates: issuing }, 1).fireTimer();
     r.expect("countUnfinishedIssuances", { certificates: issuing }, 0);
