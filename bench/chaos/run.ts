@@ -98,6 +98,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ROOT_ROTATION_COLLECTION_CHECK_MINUTES: "4",
       ROOT_ROTATION_GATEWAY_DEADLINE_HOURS: "96",
       ROOT_ROTATION_BATCH_SIZE: "10",
+      // Past a gateway's 300 revocations only a rotation keeps every revocation on it (it retires the root, and the
+      // revocations it issued with it); with this off the app can only alert. A 400-request run can get there.
+      ROOT_ROTATION_AUTO: "true",
     },
   });
   try {
