@@ -263,7 +263,18 @@ describe("rootRotation", () => {
     ];
     // Judged by the rotation's own clock, which it passes on.
     r.expect("listIssuingCertificates", { rotationId: input.rotationId, now: r.now.toISOString() }, issuing);
-    r.expect("countUnfinishedIssuances", { certificates: issuing, now: r.now.toISOString() }, 2).fireTimer();
+    r.expect("countUnfinishedIssuances", { certificates: issuing, now: r.now.toISOString() }, 2);
+    // The status says why the users are not listed yet; the next read comes a poll interval later.
+    expect(r.flow.customStatuses.at(-1)).toEqual({
+      step: "reissuing",
+      oldRoot: OLD.name,
+      newRoot: NEW.name,
+      reissued: 0,
+      awaitingIssuances: 2,
+    });
+    const polled = r.now.getTime();
+    r.fireTimer();
+    expect(r.now.getTime() - polled).toBe(10_000);
     r.expect("countUnfinishedIssuances", { certificates: issuing, now: r.now.toISOString() }, 2).fireTimer();
     expect(r.calls.filter((c) => c.name === "listUsersToReissue")).toEqual([]);
     r.expect("countUnfinishedIssuances", { certificates: issuing }, 1).fireTimer();

@@ -3,6 +3,7 @@
 import {
   cancellationUndo,
   mayCancel,
+  rotationAcceptedAudit,
   rotationDue,
   rotationInstanceId,
   rotationResult,
@@ -80,5 +81,28 @@ describe("rotation run", () => {
       },
     });
     expect(view.result).not.toHaveProperty("oldRoot");
+  });
+});
+
+describe("rotationAcceptedAudit", () => {
+  it("is one entry per start, keyed and timed by the start, crediting its actor and trigger", () => {
+    const input = {
+      rotationId: "a".repeat(32),
+      actor: "user:op@contoso.com oid=1",
+      reason: "yearly",
+      trigger: "manual",
+      requestedAt: "2026-12-07T01:02:03.000Z",
+    } as const;
+    expect(rotationAcceptedAudit(input)).toEqual({
+      id: `${"a".repeat(32)}:accepted:2026-12-07T01:02:03.000Z`,
+      at: new Date("2026-12-07T01:02:03.000Z"),
+      actor: "user:op@contoso.com oid=1",
+      action: "rotation.accepted",
+      subject: "root",
+      reason: "yearly",
+      source: "manual",
+      requestId: "a".repeat(32),
+      details: { trigger: "manual" },
+    });
   });
 });
