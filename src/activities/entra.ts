@@ -9,7 +9,7 @@ import { auditIgnoredGroup, evaluateUser, reconcileHolders, syncUsers, syncVpnGr
 import type { EntraSyncDeps, UserOutcome } from "../clients/entra-sync";
 import { maintainSubscriptions } from "../clients/entra-subscriptions";
 import { reauthorizeSubscription } from "../clients/graph-events";
-import { instanceStatus } from "../clients/durable-start";
+import { hasNotEnded, instanceStatus } from "../clients/durable-start";
 import { startLifecycleRequest } from "../clients/lifecycle-start";
 import { lifecycleInstanceId } from "../domain/lifecycle";
 
@@ -35,9 +35,6 @@ export interface EntraWorkResult {
 }
 
 let state: { key: unknown; value: EntraState } | undefined;
-
-/** Statuses of an instance that has not ended (a suspended one resumes and goes on). */
-const RUNNING = new Set(["Pending", "Running", "Suspended"]);
 
 function entraState(): EntraState {
   const { config } = services();
@@ -99,11 +96,8 @@ export const applyEntraWork = defineActivity<EntraWorkInput, EntraWorkResult>(
           new Date(),
         ),
       offboardingRunning: async (upn, sourceKey) =>
-        RUNNING.has(
-          (await instanceStatus(
-            client,
-            lifecycleInstanceId({ source: "entra", sourceKey, action: "offboard", upn }),
-          )) ?? "",
+        hasNotEnded(
+          await instanceStatus(client, lifecycleInstanceId({ source: "entra", sourceKey, action: "offboard", upn })),
         ),
     };
     if (work.kind === "user") return summary([await evaluateUser(deps, { objectId: work.objectId })]);

@@ -19,6 +19,13 @@ export async function instanceStatus(client: DurableClient, instanceId: string):
  */
 const RESTARTABLE = new Set(["Failed", "Terminated", "Canceled"]);
 
+/** Runtime statuses of an instance that has not ended: it takes events, and a Suspended one goes on once resumed. */
+const NOT_ENDED = new Set(["Pending", "Running", "Suspended", "ContinuedAsNew"]);
+
+export function hasNotEnded(runtimeStatus: string | undefined): boolean {
+  return runtimeStatus !== undefined && NOT_ENDED.has(runtimeStatus);
+}
+
 export type StartOutcome = "started" | "restarted" | "existing";
 
 /**

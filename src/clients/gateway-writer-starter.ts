@@ -1,7 +1,7 @@
 // Starts a gateway's single writer, or wakes it when it already runs. Called after the ledger has been marked, so
 // whichever path is taken, the writer's next read of the ledger includes the change.
 import type { DurableClient } from "durable-functions";
-import { instanceStatus } from "./durable-start";
+import { hasNotEnded, instanceStatus } from "./durable-start";
 import { gatewayWriterInstanceId } from "../domain/gateway-writer-id";
 import type { Config } from "../config";
 import { writerInput } from "../domain/gateway-writer-input";
@@ -16,12 +16,6 @@ export interface ChangesPending {
   readonly settings?: GatewayWriterInput;
 }
 
-/**
- * States in which the instance takes the event. A Suspended writer queues it and runs when an operator resumes it
- * (starting a second one is impossible and would not help); gatewayReconcile reports it as suspended.
- */
-const ACTIVE = new Set(["Running", "Pending", "ContinuedAsNew", "Suspended"]);
-
 export type WriterRequestResult = "started" | "signalled" | "suspended";
 
 export async function requestGatewayWriter(
@@ -32,14 +26,16 @@ export async function requestGatewayWriter(
   const instanceId = gatewayWriterInstanceId(input.gatewayId);
   for (let attempt = 0; attempt < 3; attempt++) {
     const status = await instanceStatus(client, instanceId);
-    if (status !== undefined && ACTIVE.has(status)) {
+    // A writer that has not ended takes the event. A Suspended one queues it and runs when an operator resumes it
+    // (starting a second one is impossible and would not help); gatewayReconcile reports it as suspended.
+    if (hasNotEnded(status)) {
       const event: ChangesPending = { reason, settings: input };
       await client.raiseEvent(instanceId, CHANGES_PENDING_EVENT, event);
       // The writer may have been finishing when the event arrived (a finished instance drops it): check again and
       // start a fresh writer if so. A redundant writer pass is harmless; a missed one is not.
       const after = await instanceStatus(client, instanceId);
       if (after === "Suspended") return "suspended";
-      if (after !== undefined && ACTIVE.has(after)) return "signalled";
+      if (hasNotEnded(after)) return "signalled";
       continue;
     }
     try {

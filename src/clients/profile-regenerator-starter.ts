@@ -3,6 +3,7 @@
 // so after this event's write): a burst of writes gives one regeneration.
 import type { DurableClient } from "durable-functions";
 import type { Config } from "../config";
+import { hasNotEnded } from "./durable-start";
 import { profileRegeneratorInstanceId } from "../domain/profile-regenerator-id";
 
 export const PROFILE_REGENERATOR_ORCHESTRATION = "profileRegenerator";
@@ -24,8 +25,6 @@ export interface ProfileChanged {
 
 export type RegenerationRequest = "started" | "signalled" | "coalesced" | "disabled";
 
-const ACTIVE = new Set(["Running", "Pending", "ContinuedAsNew", "Suspended"]);
-
 export function regeneratorInput(
   config: Pick<Config, "PROFILE_DEBOUNCE_MS" | "PROFILE_VERSIONS_KEPT">,
   gatewayId: string,
@@ -42,14 +41,14 @@ export async function requestProfileRegeneration(
   const instanceId = profileRegeneratorInstanceId(input.gatewayId);
   for (let attempt = 0; attempt < 3; attempt++) {
     const status = await statusOf(client, instanceId);
-    if (status !== undefined && ACTIVE.has(status.runtimeStatus)) {
+    if (status !== undefined && hasNotEnded(status.runtimeStatus)) {
       if (!input.refresh && status.state === "debouncing") return "coalesced";
       const event: ProfileChanged = { reason: input.reason, refresh: input.refresh };
       await client.raiseEvent(instanceId, PROFILE_CHANGED_EVENT, event);
       // The regenerator may have been finishing when the event arrived (a finished instance drops it): check again
       // and start a fresh one if so. A redundant pass is harmless (it finds the fingerprint unchanged).
       const after = await statusOf(client, instanceId);
-      if (after !== undefined && ACTIVE.has(after.runtimeStatus)) return "signalled";
+      if (hasNotEnded(after?.runtimeStatus)) return "signalled";
       continue;
     }
     try {

@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import * as df from "durable-functions";
 import { z } from "zod";
 import { services } from "../activities/services";
+import { hasNotEnded } from "../clients/durable-start";
 import { instanceSnapshot } from "../clients/request-status";
 import { startRootRotation } from "../clients/root-rotation-start";
 import { PUBLIC_REQUEST_ID, stepOf } from "../domain/requests";
@@ -59,7 +60,7 @@ export async function cancelRotation(request: HttpRequest, context: InvocationCo
   if (record?.kind !== "rotation") return notFound;
   const client = df.getClient(context);
   const snapshot = await instanceSnapshot(client, record.instanceId);
-  const running = snapshot !== undefined && ["Pending", "Running", "Suspended"].includes(snapshot.runtimeStatus);
+  const running = snapshot !== undefined && hasNotEnded(snapshot.runtimeStatus);
   if (!running) return problem(409, "Rotation ended", "the rotation is not running: there is nothing to cancel");
   const step = stepOf(snapshot.customStatus);
   if (step === "cancelling") return problem(409, "Already cancelling", "the rotation is being cancelled");
