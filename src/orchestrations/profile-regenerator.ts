@@ -51,7 +51,6 @@ export const profileRegenerator: OrchestrationHandler = function* (context: Orch
     }
     status(context, "regenerating", passes.length);
     passes.push(yield* onePass(context, input, refresh, retry, passes.length + 1));
-    refresh = false;
 
     // A write during the pass may have been read before it landed: one more pass then. Events raised while this
     // instance debounces are folded into the wait by the starter, so they are not here.

@@ -1,6 +1,7 @@
 import { MAX_REVOKED_CERTIFICATES, revokedEntryName } from "../../../src/domain/gateway-config";
 import type { DesiredState, RevokedEntry } from "../../../src/domain/gateway-config";
-import { planRevocations } from "../../../src/domain/revocation-selection";
+import { comparable, planRevocations, rootThumbprints } from "../../../src/domain/revocation-selection";
+import { thumbprintOf } from "../../../src/domain/thumbprint";
 
 const tp = (n: number): string => n.toString(16).toUpperCase().padStart(40, "0");
 const owned = (n: number): RevokedEntry => ({ name: revokedEntryName(tp(n)), thumbprint: tp(n) });
@@ -52,5 +53,40 @@ describe("planRevocations over the gateway's room", () => {
       { thumbprint: tp(2), notAfter: expiry[2], wasOnGateway: false },
       { thumbprint: tp(3), notAfter: expiry[3], wasOnGateway: false },
     ]);
+  });
+});
+
+describe("planRevocations with unknown expiries", () => {
+  it("leaves off the highest thumbprints when no expiry is known, and names them without an expiry", () => {
+    const count = MAX_REVOKED_CERTIFICATES + 2;
+    const all = Array.from({ length: count }, (_, i) => i + 1);
+    const plan = planRevocations(
+      [],
+      { roots: [], revokedThumbprints: all.map(tp), expiredThumbprints: [], revocationInfo: {} },
+      new Set(),
+    );
+    expect(plan.leftOff).toStrictEqual([
+      { thumbprint: tp(count - 1), wasOnGateway: false },
+      { thumbprint: tp(count), wasOnGateway: false },
+    ]);
+  });
+});
+
+describe("rootThumbprints", () => {
+  it("gives the SHA-1 of each root's certificate, and none for a root whose data is empty or unreadable", () => {
+    const der = Buffer.from("a certificate's DER stands in here");
+    const roots = [
+      { name: "p2s-root-a", publicCertData: der.toString("base64") },
+      { name: "p2s-root-empty", publicCertData: "" },
+      { name: "p2s-root-unreadable", publicCertData: "!!!!" },
+    ];
+    expect([...rootThumbprints(roots)]).toEqual([thumbprintOf(der)]);
+  });
+});
+
+describe("comparable", () => {
+  it("reads a well-formed thumbprint as its normal form and an odd hand-made one upper-cased, as thumbprints compare", () => {
+    expect(comparable(`aa:${"b".repeat(38)}`)).toBe(`AA${"B".repeat(38)}`);
+    expect(comparable("not-a-thumbprint")).toBe("NOT-A-THUMBPRINT");
   });
 });
