@@ -114,12 +114,8 @@ export const buildProfilePackage = defineActivity<BuildPackageInput, BuiltPackag
     try {
       url = await gateways.generateVpnProfile(ref);
     } catch (error) {
-      if (
-        error instanceof GatewayError &&
-        (error.kind === "busy" ||
-          error.kind === "throttled" ||
-          (error.kind === "operationFailed" && error.code === "AnotherOperationInProgress"))
-      ) {
+      // The gateway client classifies AnotherOperationInProgress as busy in both its forms (a 409, a failed operation).
+      if (error instanceof GatewayError && (error.kind === "busy" || error.kind === "throttled")) {
         return {
           kind: "busy",
           detail: error.message,

@@ -79,6 +79,8 @@ export class FakeInvoker implements FunctionInvoker {
   };
   /** Invocation counts by function name. */
   readonly calls = new Map<string, number>();
+  /** What the invoked functions logged, in order, as the host would show it (level and the arguments joined). */
+  readonly logs: { readonly level: string; readonly message: string }[] = [];
   readonly #gates = new Map<string, Promise<void>>();
 
   /** Makes invocations of `functionName` wait until the returned release is called (to see work still queued). */
@@ -113,7 +115,9 @@ export class FakeInvoker implements FunctionInvoker {
       functionName: fn.name,
       invocationId: randomUUID(),
       options: { trigger: { ...fn.trigger, name: triggerName ?? "trigger", type: fn.trigger.type }, extraInputs },
-      logHandler: () => undefined,
+      logHandler: (level, ...args) => {
+        this.logs.push({ level, message: args.map(String).join(" ") });
+      },
     });
     for (const input of extraInputs) {
       if (input.type === "durableClient") context.extraInputs.set(input, this.clientData());

@@ -103,6 +103,10 @@ describe("expireCertificates", () => {
     await ledger.putCertificate(cert("b", "active", "2030-01-01T00:00:00.000Z"));
     ledger.failFor.set("a", new LedgerConflictError("a is revoked"));
     expect((await invoker.invoke("expireCertificates", { now: NOW })).returnValue).toBe(1);
+    expect(invoker.logs.at(-1)).toEqual({
+      level: "information",
+      message: "expireCertificates: a changed meanwhile: a is revoked",
+    });
     await ledger.putCertificate(cert("c", "superseded", "2030-01-01T00:00:00.000Z"));
     ledger.failFor.set("c", new Error("table down"));
     await expect(invoker.invoke("expireCertificates", { now: NOW })).rejects.toThrow("table down");

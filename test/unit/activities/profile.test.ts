@@ -196,6 +196,10 @@ describe("buildProfilePackage", () => {
       serverRoot: ROOT,
       folders: ["Generic", "OpenVPN"],
     });
+    expect(invoker.logs.at(-1)).toEqual({
+      level: "information",
+      message: `profile: vgw-1 package ${version} uploaded (9 bytes, sha256 ${"cd".repeat(32)})`,
+    });
     expect(mockStore.recentPackage).toHaveBeenCalledWith("vgw-1", FP, new Date(NOW - 600_000));
     expect(gatewayCalls).toEqual(["generate:vgw-1"]);
     expect(mockDownload).toHaveBeenCalledWith("https://x.blob.core.windows.net/p/vpn.zip?sig=s", {
@@ -271,7 +275,7 @@ describe("buildProfilePackage", () => {
       ],
       [new GatewayError("throttled", 429, undefined, "slow down", undefined), { kind: "busy", detail: "slow down" }],
       [
-        new GatewayError("operationFailed", 200, "AnotherOperationInProgress", "another op", undefined),
+        new GatewayError("busy", 409, "AnotherOperationInProgress", "another op", undefined),
         { kind: "busy", detail: "another op" },
       ],
     ];

@@ -185,6 +185,7 @@ describe("rotationForCapacity", () => {
   it("answers a failure with its first line instead of throwing", async () => {
     mockRunning.mockRejectedValue(new Error("table unavailable\n  at stack"));
     expect(await ask()).toEqual({ auto: true, state: "failed", detail: "table unavailable" });
+    expect(invoker.logs.at(-1)).toEqual({ level: "warning", message: "rotationForCapacity: table unavailable" });
     mockRunning.mockResolvedValue(undefined);
     mockStartRotation.mockRejectedValue("not an Error\nsecond line");
     expect(await ask()).toEqual({ auto: true, state: "failed", detail: "not an Error" });
