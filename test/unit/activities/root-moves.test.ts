@@ -193,6 +193,53 @@ describe("promoteRoot", () => {
   });
 });
 
+describe("promoteRoot beside other roots", () => {
+  const THIRD = rootCa("p2s-root-g3", "CC".repeat(20));
+  const ROT2 = { rotationId: "rot-2", actor: ROT.actor };
+
+  it("moves only the current root to retiring, leaving a root an earlier rotation retired as it is", async () => {
+    // rot-1 made g2, was cancelled after its promotion and retired g2: the registry keeps it, retired.
+    await promoted();
+    await invoke("restoreRoot", { ...ROT, oldName: FIRST.name, newName: SECOND.name });
+    await invoke("retireRoot", { ...ROT, name: SECOND.name });
+    jest.mocked(ensureRootCaDetailed).mockResolvedValue({ root: THIRD, bootstrapped: true });
+    await invoke("createNextRoot", ROT2);
+    jest.mocked(locateRoot).mockResolvedValue(located(THIRD));
+    expect(await invoke("promoteRoot", { ...ROT2, name: THIRD.name })).toEqual({
+      name: THIRD.name,
+      thumbprint: THIRD.thumbprint,
+      previous: FIRST.name,
+    });
+    expect((await registry.list()).map((r) => [r.name, r.state])).toEqual([
+      [FIRST.name, "retiring"],
+      [SECOND.name, "retired"],
+      [THIRD.name, "current"],
+    ]);
+  });
+
+  it("fails when the root is no longer current once promoted (another move came between), auditing nothing", async () => {
+    await created();
+    ledger.audit.length = 0;
+    jest.mocked(locateRoot).mockResolvedValue(located(SECOND));
+    const moveTogether = registry.moveTogether.bind(registry);
+    jest.spyOn(registry, "moveTogether").mockImplementationOnce(async (moves, now) => {
+      const after = await moveTogether(moves, now);
+      await moveTogether(
+        [
+          { name: FIRST.name, from: "retiring", to: "current" },
+          { name: SECOND.name, from: "current", to: "retiring" },
+        ],
+        now,
+      );
+      return after;
+    });
+    await expect(invoke("promoteRoot", { ...ROT, name: SECOND.name })).rejects.toThrow(
+      "root p2s-root-g2 is retiring after its promotion",
+    );
+    expect(ledger.audit).toEqual([]);
+  });
+});
+
 describe("withdrawRoot", () => {
   it("withdraws the pending root under its lock, disables it in Key Vault and says whether it disabled anything", async () => {
     await created();
@@ -283,6 +330,28 @@ describe("retireRoot", () => {
     await expect(invoke("retireRoot", { ...ROT, name: "p2s-root-g9" })).rejects.toThrow(
       "root p2s-root-g9 is not in the registry",
     );
+  });
+
+  it("supersedes only the certificates recorded as a rotation's root's own when retiring a root a rotation made", async () => {
+    await promoted();
+    await invoke("restoreRoot", { ...ROT, oldName: FIRST.name, newName: SECOND.name });
+    const cert = (userKey: string, rootThumbprint?: string): CertificateRecord => ({
+      userKey,
+      upn: userKey,
+      certificateName: `c-${userKey}`,
+      status: "active",
+      requestId: userKey,
+      source: "api",
+      sourceId: userKey,
+      ...(rootThumbprint === undefined ? {} : { rootThumbprint }),
+      updatedAt: NOW,
+    });
+    // A record without a root predates rotations: it was signed by the first root, not by g2.
+    await ledger.putCertificate(cert("a@x.com", SECOND.thumbprint));
+    await ledger.putCertificate(cert("b@x.com"));
+    expect(await invoke("retireRoot", { ...ROT, name: SECOND.name })).toEqual({ superseded: 1 });
+    expect(ledger.certificates.get("a@x.com/c-a@x.com")?.status).toBe("superseded");
+    expect(ledger.certificates.get("b@x.com/c-b@x.com")?.status).toBe("active");
   });
 
   it("counts on from a count recorded before when more certificates move on a later run", async () => {
