@@ -15,15 +15,33 @@ describe("decideEntra", () => {
       generation: 1,
       reason: "added to the VPN group",
     });
-    expect(decideEntra(member, { entitled: false, generation: 2 }, false, false)).toMatchObject({
+    expect(decideEntra(member, { entitled: false, generation: 2 }, false, false)).toEqual({
       kind: "onboard",
       generation: 3,
+      reason: "entitled again (re-enabled or added back)",
     });
   });
 
   it("remembers a member who already holds a certificate, and does nothing for one already entitled", () => {
-    expect(decideEntra(member, undefined, true, false)).toMatchObject({ kind: "remember", generation: 1 });
-    expect(decideEntra(member, { entitled: true, generation: 1 }, false, false)).toMatchObject({ kind: "ignore" });
+    expect(decideEntra(member, undefined, true, false)).toEqual({
+      kind: "remember",
+      generation: 1,
+      reason: "entitled and already holds a certificate",
+    });
+    expect(decideEntra(member, { entitled: true, generation: 1 }, false, false)).toEqual({
+      kind: "ignore",
+      reason: "already entitled: nothing changed",
+    });
+  });
+
+  it("offboards a user it remembers entitled who leaves holding nothing, so that coming back onboards them again", () => {
+    // Their certificate expired or was never issued: the offboarding still records that access ended.
+    expect(decideEntra(outside, { entitled: true, generation: 1 }, false, false)).toEqual({
+      kind: "offboard",
+      generation: 2,
+      reason: "not a member of the VPN group",
+    });
+    expect(decideEntra(member, { entitled: false, generation: 2 }, false, false)).toMatchObject({ kind: "onboard" });
   });
 
   it.each([
