@@ -281,6 +281,15 @@ describe("recordIssued", () => {
     ]);
   });
 
+  it("keeps a self-service certificate's PEM in the record, the only place it lives (Key Vault holds a key's)", async () => {
+    await fake.ledger.putCertificate(issuing());
+    const device = { ...input, request: { ...request, csrPem: "-----BEGIN CERTIFICATE REQUEST-----" } };
+    await expect(invoke("recordIssued", device)).resolves.toEqual({ status: "active" });
+    expect(fake.ledger.certificates.get(`${userKey}/${certificateName}`)?.certificatePem).toBe(
+      certificate.certificatePem,
+    );
+  });
+
   it("keeps a record an offboarding revoked meanwhile revoked, now with the thumbprint", async () => {
     const revokedAt = new Date(Date.UTC(2030, 0, 2));
     await fake.ledger.putCertificate(issuing({ status: "revoked", revokedAt, revocationReason: "left" }));
