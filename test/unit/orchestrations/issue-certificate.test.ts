@@ -153,6 +153,8 @@ describe("issueClientCertificate", () => {
     });
     flow.answer([]);
     expect(flow.output).toMatchObject({ upn: request.upn, status: "revoked", certificateName });
+    // The request's steps, as GET /api/v1/requests/{id} shows them.
+    expect(flow.customStatuses.slice(-3)).toEqual(["activating", "revoking", "done"]);
   });
 
   it("raises a critical alert, then fails with the cause, when the late revocation cannot be applied", () => {
@@ -236,6 +238,7 @@ describe("issueClientCertificate", () => {
         certificatePem: device.certificatePem,
         chainPem: device.chainPem,
       });
+      expect(flow.customStatuses.slice(-4)).toEqual(["ensuring-root", "signing", "activating", "done"]);
     });
 
     it("fails at once when the CA refuses the CSR", () => {
