@@ -74,6 +74,21 @@ class StreamingLedger extends FakeLedger {
   }
 }
 
+/** An active certificate record of `userKey`, with the root that signed it when one is recorded. */
+function activeCertificate(userKey: string, rootThumbprint?: string): CertificateRecord {
+  return {
+    userKey,
+    upn: userKey,
+    certificateName: `c-${userKey}`,
+    status: "active",
+    requestId: userKey,
+    source: "api",
+    sourceId: userKey,
+    ...(rootThumbprint === undefined ? {} : { rootThumbprint }),
+    updatedAt: NOW,
+  };
+}
+
 let registry: RootRegistry;
 let ledger: StreamingLedger;
 const keyVault = { kv: true };
@@ -310,20 +325,9 @@ describe("retireRoot", () => {
 
   it("supersedes the first root's certificates, those without a root recorded included, and audits the count", async () => {
     await promoted();
-    const cert = (userKey: string, rootThumbprint?: string): CertificateRecord => ({
-      userKey,
-      upn: userKey,
-      certificateName: `c-${userKey}`,
-      status: "active",
-      requestId: userKey,
-      source: "api",
-      sourceId: userKey,
-      ...(rootThumbprint === undefined ? {} : { rootThumbprint }),
-      updatedAt: NOW,
-    });
-    await ledger.putCertificate(cert("a@x.com", FIRST.thumbprint));
-    await ledger.putCertificate(cert("b@x.com"));
-    await ledger.putCertificate(cert("c@x.com", SECOND.thumbprint));
+    await ledger.putCertificate(activeCertificate("a@x.com", FIRST.thumbprint));
+    await ledger.putCertificate(activeCertificate("b@x.com"));
+    await ledger.putCertificate(activeCertificate("c@x.com", SECOND.thumbprint));
     expect(await invoke("retireRoot", { ...ROT, name: FIRST.name })).toEqual({ superseded: 2 });
     expect(ledger.audit).toEqual([audited("retired", FIRST.name, { superseded: 2, thumbprint: FIRST.thumbprint })]);
     expect((await registry.get(FIRST.name))?.superseded).toBe(2);
@@ -335,20 +339,9 @@ describe("retireRoot", () => {
   it("supersedes only the certificates recorded as a rotation's root's own when retiring a root a rotation made", async () => {
     await promoted();
     await invoke("restoreRoot", { ...ROT, oldName: FIRST.name, newName: SECOND.name });
-    const cert = (userKey: string, rootThumbprint?: string): CertificateRecord => ({
-      userKey,
-      upn: userKey,
-      certificateName: `c-${userKey}`,
-      status: "active",
-      requestId: userKey,
-      source: "api",
-      sourceId: userKey,
-      ...(rootThumbprint === undefined ? {} : { rootThumbprint }),
-      updatedAt: NOW,
-    });
     // A record without a root predates rotations: it was signed by the first root, not by g2.
-    await ledger.putCertificate(cert("a@x.com", SECOND.thumbprint));
-    await ledger.putCertificate(cert("b@x.com"));
+    await ledger.putCertificate(activeCertificate("a@x.com", SECOND.thumbprint));
+    await ledger.putCertificate(activeCertificate("b@x.com"));
     expect(await invoke("retireRoot", { ...ROT, name: SECOND.name })).toEqual({ superseded: 1 });
     expect(ledger.certificates.get("a@x.com/c-a@x.com")?.status).toBe("superseded");
     expect(ledger.certificates.get("b@x.com/c-b@x.com")?.status).toBe("active");
