@@ -1,5 +1,11 @@
 // HR event rules: the message checked at the edge, staleness by occurredAt, and what each event does.
-import { hrAction, hrTerminationInstanceId, parseHrEvent, staleHrEvent } from "../../../src/domain/hr-events";
+import {
+  hrAction,
+  hrRequestId,
+  hrTerminationInstanceId,
+  parseHrEvent,
+  staleHrEvent,
+} from "../../../src/domain/hr-events";
 import type { HrEvent } from "../../../src/domain/hr-events";
 import { assertUpn } from "../../../src/domain/upn";
 
@@ -30,6 +36,7 @@ describe("parseHrEvent", () => {
 
   it.each([
     ["text that is not JSON", "not json", /not a JSON object/],
+    ["JSON null", null, /not a JSON object/],
     ["an array", [valid], /not a JSON object/],
     ["an unknown type", { ...valid, type: "promotion" }, /type: must be one of hire, termination/],
     ["a missing occurredAt", { ...valid, occurredAt: undefined }, /occurredAt/],
@@ -42,6 +49,15 @@ describe("parseHrEvent", () => {
     const parsed = parseHrEvent(message, DOMAINS);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+
+  it("names every bad field of a refused message, separated for the audit", () => {
+    expect(parseHrEvent({ ...valid, eventId: "a/b", type: "promotion" }, DOMAINS)).toMatchObject({
+      ok: false,
+      reason:
+        "eventId: must be 1-60 letters, digits, '.', '_', ':' or '-', starting with a letter or digit; " +
+        "type: must be one of hire, termination, termination-rescinded, rehire",
+    });
   });
 
   it("keeps what could be read of a refused message for the audit", () => {
@@ -101,6 +117,11 @@ describe("hrAction", () => {
   it("rescinds on termination-rescinded", () => {
     expect(hrAction(event({ type: "termination-rescinded" }), now)).toEqual({ kind: "rescind" });
   });
+});
+
+it("gives every HR event its own request id: hr- and the event id", () => {
+  expect(hrRequestId("WD-1001")).toBe("hr-WD-1001");
+  expect(hrRequestId("WD-1002")).not.toBe(hrRequestId("WD-1001"));
 });
 
 it("gives one termination instance per user, whatever the UPN's case", () => {

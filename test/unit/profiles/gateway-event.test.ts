@@ -28,6 +28,12 @@ describe("classifyGatewayEvent", () => {
     });
   });
 
+  it("takes the gateway's id with trailing slashes", () => {
+    for (const resourceUri of [`${GW}/`, `${GW}//`]) {
+      expect(classifyGatewayEvent(event({}, { resourceUri }), [GW])).toEqual({ relevant: true, gatewayId: GW });
+    }
+  });
+
   it.each<[string, unknown, string]>([
     ["another event type", event({ eventType: "Microsoft.Resources.ResourceDeleteSuccess" }), "eventType"],
     ["a CloudEvents-shaped event", { type: "Microsoft.Resources.ResourceWriteSuccess", source: GW }, "eventType"],
@@ -35,6 +41,7 @@ describe("classifyGatewayEvent", () => {
     ["a child resource of the gateway", event({}, { resourceUri: `${GW}/natRules/n1` }), "notConfigured"],
     ["a failed write", event({}, { status: "Failed" }), "notSucceeded"],
     ["no object", "text", "notAnEvent"],
+    ["null", null, "notAnEvent"],
   ])("ignores %s", (_what, e, reason) => {
     expect(classifyGatewayEvent(e, [GW])).toEqual({ relevant: false, reason });
   });
