@@ -18,6 +18,11 @@ describe("PEM", () => {
     const pem = derToPem(bytes("abc"), "PUBLIC KEY");
     expect(pem).toBe("-----BEGIN PUBLIC KEY-----\nYWJj\n-----END PUBLIC KEY-----\n");
     expect(derToPem(bytes("abc"))).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    // 60 bytes: 80 base64 characters, one full line of 64 and the rest; LF only, one final newline.
+    const long = Buffer.from("x".repeat(60)).toString("base64");
+    expect(derToPem(bytes("x".repeat(60)))).toBe(
+      `-----BEGIN CERTIFICATE-----\n${long.slice(0, 64)}\n${long.slice(64)}\n-----END CERTIFICATE-----\n`,
+    );
     for (const label of ["lower case", "bad START", "END bad"]) {
       expect(() => derToPem(bytes("abc"), label)).toThrow(`invalid PEM label '${label}'`);
     }
@@ -104,6 +109,18 @@ describe("RSA public keys", () => {
     const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
     expect(() => assertRsaPublicKey(new Uint8Array(ec.publicKey.export({ type: "spki", format: "der" })), "k")).toThrow(
       "k is a ec key; only RSA is accepted",
+    );
+  });
+
+  it("refuses a key of a type Node cannot name (SM2) as an unknown key", () => {
+    // An SM2 public key (`openssl genpkey -algorithm SM2`, then `openssl pkey -pubout -outform DER`): Node reads the
+    // SPKI but gives no asymmetricKeyType for it.
+    const sm2 = Buffer.from(
+      "MFkwEwYHKoZIzj0CAQYIKoEcz1UBgi0DQgAEpL/lv5LiuslwxslgIyqHeTpkWixI7F6scjzEXBUDQe2zjPFklKmlaLGMIXe7vzmVKYIK5+govlDUnShGQihXWQ==",
+      "base64",
+    );
+    expect(() => assertRsaPublicKey(new Uint8Array(sm2), "CSR public key")).toThrow(
+      "CSR public key is a unknown key; only RSA is accepted",
     );
   });
 
