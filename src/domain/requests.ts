@@ -165,21 +165,17 @@ function refusalOf(kind: RequestKind, output: unknown): string | undefined {
   return undefined;
 }
 
-function statusOf(runtimeStatus: string): RequestStatus | undefined {
+/** A runtime status other than "Completed": Running, ContinuedAsNew, Suspended and any status not named here run. */
+function statusOf(runtimeStatus: string): RequestStatus {
   switch (runtimeStatus) {
     case "Pending":
       return "pending";
-    case "Running":
-    case "ContinuedAsNew":
-    case "ContinueAsNew":
-    case "Suspended":
-      return "running";
     case "Failed":
     case "Terminated":
     case "Canceled":
       return "failed";
     default:
-      return undefined;
+      return "running";
   }
 }
 
@@ -211,7 +207,7 @@ export function requestView(record: RequestRecord, snapshot: InstanceSnapshot | 
       ? { ...view, status: "succeeded", ...withResult }
       : { ...view, status: "failed", ...withResult, error: refusal };
   }
-  const status = statusOf(snapshot.runtimeStatus) ?? "running";
+  const status = statusOf(snapshot.runtimeStatus);
   if (status !== "failed") return { ...view, status };
   const error =
     snapshot.runtimeStatus === "Failed" ? shortReason(snapshot.output) : `terminated: ${shortReason(snapshot.output)}`;
