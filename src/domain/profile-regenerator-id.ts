@@ -5,7 +5,9 @@ export const PROFILE_REGENERATOR_PREFIX = "profile-regenerator-";
 
 export function profileRegeneratorInstanceId(gatewayId: string): string {
   const hash = createHash("sha256").update(gatewayId.toLowerCase()).digest("hex").slice(0, 16);
-  const name = (gatewayId.split("/").pop() ?? "gateway")
+  // The last segment of the resource id (all of it when it has no slash), made safe.
+  const name = gatewayId
+    .slice(gatewayId.lastIndexOf("/") + 1)
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, "-")
     .slice(0, 40);
