@@ -13,7 +13,7 @@ export function assertRsaPublicKey(spkiDer: Uint8Array, what: string, minBits = 
     throw new Error(`${what} is not a readable SubjectPublicKeyInfo`);
   }
   if (key.asymmetricKeyType !== "rsa") {
-    throw new Error(`${what} is a ${key.asymmetricKeyType ?? "unknown"} key; only RSA is accepted`);
+    throw new Error(`${what} is of key type ${key.asymmetricKeyType ?? "unknown"}; only RSA is accepted`);
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < minBits) throw new Error(`${what} is RSA-${bits}; at least RSA-${minBits} is required`);

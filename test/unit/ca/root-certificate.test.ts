@@ -166,7 +166,7 @@ describe("buildRootCertificate", () => {
     const { webcrypto } = await import("node:crypto");
     const ec = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
     await expect(buildRootCertificate({ ...base, subject: "CN=Ec", publicKey: ec.publicKey })).rejects.toThrow(
-      "root public key is a ec key; only RSA is accepted",
+      "root public key is of key type ec; only RSA is accepted",
     );
     await expect(
       buildRootCertificate({ ...base, subject: "O=No Common Name", publicKey: ca.key.spki }),

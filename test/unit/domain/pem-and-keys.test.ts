@@ -108,7 +108,7 @@ describe("RSA public keys", () => {
     ).toThrow("k is RSA-1024; at least RSA-2048 is required");
     const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
     expect(() => assertRsaPublicKey(new Uint8Array(ec.publicKey.export({ type: "spki", format: "der" })), "k")).toThrow(
-      "k is a ec key; only RSA is accepted",
+      "k is of key type ec; only RSA is accepted",
     );
   });
 
@@ -120,7 +120,7 @@ describe("RSA public keys", () => {
       "base64",
     );
     expect(() => assertRsaPublicKey(new Uint8Array(sm2), "CSR public key")).toThrow(
-      "CSR public key is a unknown key; only RSA is accepted",
+      "CSR public key is of key type unknown; only RSA is accepted",
     );
   });
 
