@@ -68,7 +68,8 @@ export function checkCallbackUrl(
 export function hostProblem(host: string): string | undefined {
   if (host.startsWith("[") || isIP(host) !== 0 || /^[0-9.]+$/.test(host)) return "must name a host, not an IP address";
   const name = host.endsWith(".") ? host.slice(0, -1) : host;
-  if (name === "" || !name.includes(".")) return "must be a fully qualified domain name";
+  // An empty name has no dot either.
+  if (!name.includes(".")) return "must be a fully qualified domain name";
   const internal = INTERNAL_SUFFIXES.find((suffix) => name === suffix || name.endsWith(`.${suffix}`));
   if (internal !== undefined) return `must not be a .${internal} name`;
   if (name.startsWith("localhost")) return "must not be a localhost name";

@@ -44,7 +44,7 @@ export function certificateParts(der: Uint8Array): CertificateParts {
   const issuer = fields[i++];
   const validity = fields[i++];
   const subject = fields[i++];
-  const spki = fields[i++];
+  const spki = fields[i];
   if (
     serial?.tag !== INTEGER ||
     tbsAlg?.tag !== SEQUENCE ||
@@ -71,7 +71,7 @@ export function certificateParts(der: Uint8Array): CertificateParts {
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+  return Buffer.compare(a, b) === 0; // different lengths never compare equal
 }
 
 function bytesOf(der: Uint8Array, tlv: Tlv): Uint8Array {

@@ -82,8 +82,10 @@ export function selectKeyAndChain(contents: KeysAndCertificates): CertificateWit
   const rest = certificates.filter((_, i) => i !== leafIndex);
   const chain: typeof certificates = [];
   let current = leaf;
+  // `current` is never in `rest` (the leaf was left out, each issuer is spliced out when taken): a self-signed root
+  // cannot name itself, and the walk ends.
   for (;;) {
-    const issuerIndex = rest.findIndex((c) => c !== current && sameBytes(c.parts.subject, current.parts.issuer));
+    const issuerIndex = rest.findIndex((c) => sameBytes(c.parts.subject, current.parts.issuer));
     const issuer = rest[issuerIndex];
     if (issuer === undefined) break;
     chain.push(issuer);

@@ -6,6 +6,7 @@
 import "reflect-metadata";
 import { createHash, createPublicKey, webcrypto } from "node:crypto";
 import { Pkcs10CertificateRequest, SubjectAlternativeNameExtension } from "@peculiar/x509";
+import type { GeneralName } from "@peculiar/x509";
 import { OID_COMMON_NAME, OID_SUBJECT_ALT_NAME } from "./certificate-info";
 import { CertificateRequestRejectedError } from "./client-certificate";
 import { pemBlocks } from "./pem";
@@ -90,10 +91,15 @@ function assertNamesOnly(csr: Pkcs10CertificateRequest, upn: Upn): void {
   for (const name of [...commonNames, ...emails]) {
     if (foreign(name)) reject(`CSR subject names '${name}', but your token is for ${upn}: make the CSR for yourself`);
   }
-  const san = csr.getExtension(OID_SUBJECT_ALT_NAME);
-  if (san === null) return;
-  const names = san instanceof SubjectAlternativeNameExtension ? san.names.items : undefined;
-  if (names === undefined) reject("CSR's requested subjectAltName is not readable");
+  let names: readonly GeneralName[] | undefined;
+  try {
+    const san = csr.getExtension(OID_SUBJECT_ALT_NAME);
+    if (san === null) return;
+    if (san instanceof SubjectAlternativeNameExtension) names = san.names.items;
+  } catch {
+    // @peculiar/x509 parses the requested extensions when one is first asked for, here: a malformed one throws.
+  }
+  if (names === undefined) reject("CSR's requested extensions are not readable");
   for (const name of names) {
     if ((name.type === "email" || name.type === "upn") && foreign(name.value)) {
       reject(`CSR asks for the alternative name '${name.value}', but your token is for ${upn}`);

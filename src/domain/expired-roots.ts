@@ -13,8 +13,9 @@ export interface ExpiredRoot {
 /** The root's notAfter, or undefined when its data is not a readable certificate (kept as it is, never judged). */
 export function rootNotAfter(publicCertData: string): Date | undefined {
   try {
-    return parseCertificate(Buffer.from(publicCertData, "base64"), "root certificate").notAfter;
+    return parseCertificate(Buffer.from(publicCertData, "base64")).notAfter;
   } catch {
+    // Its message is not kept: an unreadable root is only never judged.
     return undefined;
   }
 }

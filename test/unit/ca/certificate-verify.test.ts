@@ -64,6 +64,29 @@ describe("verifyIssuedBy", () => {
     );
   });
 
+  it("refuses a certificate signed with RSA-PSS and SHA-256, though the issuer's key verifies it", async () => {
+    const ca = await newTestCa();
+    const root = new X509Certificate(ca.rootDer);
+    const algorithm = { name: "RSA-PSS", hash: "SHA-256" };
+    const pssKey = await webcrypto.subtle.importKey("pkcs8", ca.key.pkcs8, algorithm, false, ["sign"]);
+    const leaf = await X509CertificateGenerator.create(
+      {
+        serialNumber: "0a1b2c3d",
+        issuer: root.subject,
+        subject: "CN=ada@contoso.com",
+        notBefore: new Date(Date.now() - HOUR),
+        notAfter: new Date(Date.now() + HOUR),
+        publicKey: (await newRsaKey()).pair.publicKey,
+        signingKey: pssKey,
+        signingAlgorithm: { ...algorithm, saltLength: 32 },
+      },
+      webcrypto,
+    );
+    await expect(verifyIssuedBy(new Uint8Array(leaf.rawData), ca.rootDer, "leaf")).rejects.toThrow(
+      "leaf: signature algorithm is not sha256/384/512 with RSA",
+    );
+  });
+
   it("names which certificate it cannot read", async () => {
     const ca = await newTestCa();
     const junk = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);

@@ -35,6 +35,10 @@ describe("delivery names", () => {
     expect(deliveryFileName('a"b\\c;d@contoso.com')).toBe("a_b_c_d.p12");
     expect(deliveryFileName("@contoso.com")).toBe("certificate.p12");
   });
+
+  it("offers at most 64 characters of the local part", () => {
+    expect(deliveryFileName(`${"a".repeat(64)}b@contoso.com`)).toBe(`${"a".repeat(64)}.p12`);
+  });
 });
 
 describe("delivery times", () => {
@@ -72,5 +76,12 @@ describe("one-time download token", () => {
     expect(downloadTokenMatches(token, "")).toBe(false);
     expect(downloadTokenMatches(token, hash.slice(2))).toBe(false);
     expect(downloadTokenMatches(hash, hash)).toBe(false);
+  });
+
+  it("answers no match, without throwing, for a stored hash with anything before or after its 64 hex digits", () => {
+    const { token, hash } = newDownloadToken();
+    for (const stored of [`${hash}0`, `${hash}00`, `0${hash}`, `00${hash}`, `x${hash}`, `${hash}x`]) {
+      expect(downloadTokenMatches(token, stored)).toBe(false);
+    }
   });
 });

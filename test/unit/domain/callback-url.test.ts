@@ -50,6 +50,7 @@ describe("checkCallbackUrl", () => {
     expect(refused("ftp://hooks.contoso.com/x")).toMatch(/https/);
     expect(refused("https://user:pw@hooks.contoso.com/x")).toMatch(/credentials/);
     expect(refused("https://user@hooks.contoso.com/x")).toMatch(/credentials/);
+    expect(refused("https://:pw@hooks.contoso.com/x")).toMatch(/credentials/);
     expect(refused("https://hooks.contoso.com/x#frag")).toMatch(/fragment/);
     expect(refused("/relative/path")).toMatch(/absolute/);
     expect(refused(`https://hooks.contoso.com/${"a".repeat(2100)}`)).toMatch(/at most/);
@@ -131,6 +132,27 @@ describe("checkCallbackUrl", () => {
       const raw = `https://${host}/cb`;
       expect(refused(raw, [...ALLOW, new URL(raw).origin])).toMatch(/localhost|fully qualified|must not be a \./);
     }
+  });
+
+  it("takes a URL of exactly 2048 characters and refuses one character more", () => {
+    const base = "https://hooks.contoso.com/";
+    const longest = `${base}${"a".repeat(2048 - base.length)}`;
+    expect(checkCallbackUrl(longest, ALLOW)).toEqual({ ok: true, url: longest });
+    expect(refused(`${longest}a`)).toBe("callbackUrl must be at most 2048 characters");
+  });
+
+  it("judges a name with a trailing dot as the same name, and the special-use names themselves", () => {
+    const reasonFor = (host: string): string => {
+      const raw = `https://${host}/cb`;
+      return refused(raw, [...ALLOW, new URL(raw).origin]);
+    };
+    expect(reasonFor("hooks")).toBe("callbackUrl must be a fully qualified domain name");
+    expect(reasonFor("hooks.")).toBe("callbackUrl must be a fully qualified domain name");
+    expect(reasonFor("printer.local.")).toBe("callbackUrl must not be a .local name");
+    expect(reasonFor("home.arpa")).toBe("callbackUrl must not be a .home.arpa name");
+    expect(reasonFor("ip6.arpa.")).toBe("callbackUrl must not be a .ip6.arpa name");
+    // Digits and dots the URL parser leaves as a name (not an IPv4 address) are still no host name.
+    expect(reasonFor("1.2.3.4..")).toBe("callbackUrl must name a host, not an IP address");
   });
 
   it("accepts the sandbox's loopback names only when loopback is allowed, and still only from the allowlist", () => {

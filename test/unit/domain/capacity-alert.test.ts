@@ -114,6 +114,15 @@ describe("leftOffAlert", () => {
     expect(exactly).not.toContain("more");
   });
 
+  it("names revocations expiring at the same instant in the order the selection gives them (thumbprint order)", () => {
+    // planSync hands the left-off entries over sorted by thumbprint: among equal expiries the alert keeps that order,
+    // so the entries named at a tie are the lowest thumbprints, in order.
+    const tied = Array.from({ length: NAMED_IN_ALERT + 5 }, (_, i) => entry(i + 1, day(3)));
+    const input = { gatewayId: GATEWAY_ID, gatewayName: "GW", users: {}, rotation: NONE };
+    const named = [...leftOffAlert({ ...input, leftOff: tied }).detail.matchAll(/([0-9A-F]{40}) \(/g)].map((m) => m[1]);
+    expect(named).toEqual(tied.slice(0, NAMED_IN_ALERT).map((e) => e.thumbprint));
+  });
+
   it("orders hundreds of left-off entries, ties and unknown expiries included, soonest first", () => {
     // Enough entries for the sort to merge runs (V8 sorts fewer than 33 by insertion), in a scrambled order.
     const many = Array.from({ length: 150 }, (_, i) =>

@@ -139,6 +139,14 @@ describe("checkDeviceCsr", () => {
     expect(await rejection(upnSan)).toMatch(/alternative name 'mallory@contoso.com'/);
   });
 
+  it("refuses, as a bad request, a signed request whose requested extensions do not parse", async () => {
+    // The library reads the extensions only when first asked for one: its parse error must not escape as a crash.
+    for (const extension of ["2.5.29.17=DER:0400", "2.5.29.15=DER:0400"]) {
+      const pem = opensslCsr(rsa(2048), ["-subj", "/CN=alice@contoso.com", "-addext", extension]);
+      expect(await rejection(pem)).toBe("CSR's requested extensions are not readable");
+    }
+  });
+
   it("ignores SAN kinds that name no user and other requested extensions", async () => {
     const pem = opensslCsr(rsa(2048), [
       "-subj",
