@@ -80,7 +80,7 @@ describe("checkDeviceCsr", () => {
       ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
       ["-subj", "/CN=alice@contoso.com"],
     );
-    expect(await rejection(pem)).toMatch(/ec key; only RSA.*RSA client certificates only/);
+    expect(await rejection(pem)).toMatch(/key type ec; only RSA.*RSA client certificates only/);
   });
 
   it("refuses garbage, a certificate instead of a request, and two requests at once", async () => {
