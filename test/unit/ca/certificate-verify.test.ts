@@ -41,11 +41,14 @@ async function issue(
 }
 
 describe("verifyIssuedBy", () => {
-  it("refuses a certificate signed with SHA-1, though the issuer's key verifies it", async () => {
+  /** A leaf the test CA's own key signs under `algorithm`: its signature verifies, its algorithm is the point. */
+  async function leafSignedWith(
+    algorithm: { name: string; hash: string },
+    signing: Record<string, unknown> = {},
+  ): Promise<{ leaf: Uint8Array; rootDer: Uint8Array }> {
     const ca = await newTestCa();
     const root = new X509Certificate(ca.rootDer);
-    const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" };
-    const sha1Key = await webcrypto.subtle.importKey("pkcs8", ca.key.pkcs8, algorithm, false, ["sign"]);
+    const signingKey = await webcrypto.subtle.importKey("pkcs8", ca.key.pkcs8, algorithm, false, ["sign"]);
     const leaf = await X509CertificateGenerator.create(
       {
         serialNumber: "0a1b2c3d",
@@ -54,35 +57,24 @@ describe("verifyIssuedBy", () => {
         notBefore: new Date(Date.now() - HOUR),
         notAfter: new Date(Date.now() + HOUR),
         publicKey: (await newRsaKey()).pair.publicKey,
-        signingKey: sha1Key,
-        signingAlgorithm: algorithm,
+        signingKey,
+        signingAlgorithm: { ...algorithm, ...signing },
       },
       webcrypto,
     );
-    await expect(verifyIssuedBy(new Uint8Array(leaf.rawData), ca.rootDer, "leaf")).rejects.toThrow(
+    return { leaf: new Uint8Array(leaf.rawData), rootDer: ca.rootDer };
+  }
+
+  it("refuses a certificate signed with SHA-1, though the issuer's key verifies it", async () => {
+    const { leaf, rootDer } = await leafSignedWith({ name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" });
+    await expect(verifyIssuedBy(leaf, rootDer, "leaf")).rejects.toThrow(
       "leaf: signature algorithm is not sha256/384/512 with RSA",
     );
   });
 
   it("refuses a certificate signed with RSA-PSS and SHA-256, though the issuer's key verifies it", async () => {
-    const ca = await newTestCa();
-    const root = new X509Certificate(ca.rootDer);
-    const algorithm = { name: "RSA-PSS", hash: "SHA-256" };
-    const pssKey = await webcrypto.subtle.importKey("pkcs8", ca.key.pkcs8, algorithm, false, ["sign"]);
-    const leaf = await X509CertificateGenerator.create(
-      {
-        serialNumber: "0a1b2c3d",
-        issuer: root.subject,
-        subject: "CN=ada@contoso.com",
-        notBefore: new Date(Date.now() - HOUR),
-        notAfter: new Date(Date.now() + HOUR),
-        publicKey: (await newRsaKey()).pair.publicKey,
-        signingKey: pssKey,
-        signingAlgorithm: { ...algorithm, saltLength: 32 },
-      },
-      webcrypto,
-    );
-    await expect(verifyIssuedBy(new Uint8Array(leaf.rawData), ca.rootDer, "leaf")).rejects.toThrow(
+    const { leaf, rootDer } = await leafSignedWith({ name: "RSA-PSS", hash: "SHA-256" }, { saltLength: 32 });
+    await expect(verifyIssuedBy(leaf, rootDer, "leaf")).rejects.toThrow(
       "leaf: signature algorithm is not sha256/384/512 with RSA",
     );
   });
