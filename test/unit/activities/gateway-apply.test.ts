@@ -544,3 +544,50 @@ describe("auditAcceptedWrite", () => {
     ]);
   });
 });
+
+// Added after session 24's full Stryker run: the left-off audit had never been scored.
+describe("auditAcceptedWrite, revocations left off", () => {
+  it("audits what a full gateway left off: how many, how many it removed, and the soonest expiry known", async () => {
+    const write = {
+      key: "gen-2:1@k",
+      passId: "gen-2:1",
+      at: new Date(NOW),
+      addedRevocations: [tp(1)],
+      prunedRevocations: [],
+      rootsAdded: [],
+      rootsRetired: ["old-root", "older-root"],
+      rootsRemoved: [],
+      restored: [],
+      leftOff: [
+        { thumbprint: tp(7), notAfter: "2030-03-01T00:00:00.000Z", wasOnGateway: true },
+        { thumbprint: tp(9), notAfter: "2030-02-01T00:00:00.000Z", wasOnGateway: false },
+        { thumbprint: tp(8), wasOnGateway: false }, // expiry unknown: never the soonest, even after the soonest
+        { thumbprint: tp(10), notAfter: "2030-02-15T00:00:00.000Z", wasOnGateway: true },
+      ],
+    };
+    await auditAcceptedWrite(fake.ledger as unknown as Ledger, GATEWAY_ID, write, 301);
+    expect(fake.ledger.audit.map((a) => a.details?.rootsRetired)).toEqual(["old-root,older-root", undefined]);
+    expect(fake.ledger.audit[1]).toMatchObject({
+      id: "gen-2:1@k:left-off",
+      action: "gateway.revocationsLeftOff",
+      reason: "the gateway holds at most 300 revocations: 4 that expire soonest were left off this write",
+      details: { count: 4, removedFromGateway: 2, soonest: "2030-02-01T00:00:00.000Z" },
+    });
+  });
+
+  it("gives no soonest expiry when none of the left-off entries has one", async () => {
+    const write = {
+      key: "gen-3:1@k",
+      passId: "gen-3:1",
+      at: new Date(NOW),
+      addedRevocations: [],
+      prunedRevocations: [],
+      rootsAdded: [],
+      rootsRemoved: [],
+      restored: [],
+      leftOff: [{ thumbprint: tp(7), wasOnGateway: false }],
+    };
+    await auditAcceptedWrite(fake.ledger as unknown as Ledger, GATEWAY_ID, write, 300);
+    expect(fake.ledger.audit[1]?.details).toEqual({ count: 1, removedFromGateway: 0, soonest: "" });
+  });
+});

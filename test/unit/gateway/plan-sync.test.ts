@@ -125,6 +125,7 @@ describe("pendingChangeCount", () => {
     // tp(1) is on the gateway already (by hand); the other two have no room: left off, not pending.
     expect(planSync(full, wanted).leftOff.map((l) => l.thumbprint)).toEqual([tp(1000), tp(1001)]);
     expect(pendingChangeCount(full, wanted)).toBe(0);
+    expect(planSync(full, wanted).changed).toBe(false);
     expect(satisfies(full, wanted)).toBe(true);
     const room = { ...full, revoked: full.revoked.slice(1) };
     expect(pendingChangeCount(room, wanted)).toBe(1);
@@ -220,5 +221,62 @@ describe("satisfies", () => {
     expect(satisfies({ ...revokedOne, roots: [handRoot] }, desired())).toBe(false);
     expect(satisfies({ ...revokedOne, roots: [{ ...root, publicCertData: "old" }] }, desired())).toBe(false);
     expect(satisfies(revokedOne, desired({ revokedThumbprints: [tp(1), tp(2)] }))).toBe(false);
+  });
+});
+
+// Added after session 24's full Stryker run: the retirement and displacement counts had never been scored.
+describe("planSync, retired roots and displaced revocations", () => {
+  const oldRoot = { name: "Old-Root", publicCertData: "MIIBold" };
+  const owned = (n: number): { name: string; thumbprint: string } => ({
+    name: revokedEntryName(tp(n)),
+    thumbprint: tp(n),
+  });
+  const day = (n: number): string => new Date(Date.UTC(2030, 0, 1 + n)).toISOString();
+
+  it("retires a root even while it is still listed as desired, whatever the names' case", () => {
+    const want = desired({ roots: [root, oldRoot], retiredRootNames: ["old-root"] });
+    const plan = planSync({ roots: [root, oldRoot], revoked: [] }, want);
+    expect(plan.rootsRetired).toEqual(["Old-Root"]);
+    expect(plan.rootsAdded).toEqual([]);
+    expect(plan.next.roots).toEqual([root]);
+    expect(plan.changed).toBe(true);
+    expect(satisfies({ roots: [root, oldRoot], revoked: [] }, want)).toBe(false);
+    expect(satisfies(plan.next, want)).toBe(true);
+    expect(pendingChangeCount({ roots: [root, oldRoot], revoked: [] }, want)).toBe(1);
+  });
+
+  it("counts a retirement, a displaced revocation, an addition and a prune each as pending", () => {
+    // 299 revocations it owns plus an expired one fill the gateway; two more are wanted, so the one that expires
+    // soonest (tp(1), on the gateway) makes way: it is displaced, not merely left off.
+    const revoked = [...Array.from({ length: 299 }, (_, i) => owned(i + 1)), owned(500)];
+    const wanted = Array.from({ length: 301 }, (_, i) => tp(i + 1));
+    const revocationInfo = Object.fromEntries(wanted.map((t, i) => [t, { notAfter: day(i) }]));
+    const want = desired({
+      roots: [root],
+      retiredRootNames: ["old-root"],
+      revokedThumbprints: wanted,
+      expiredThumbprints: [tp(500)],
+      revocationInfo,
+    });
+    const actual = { roots: [root, oldRoot], revoked };
+    const plan = planSync(actual, want);
+    expect(plan.leftOff).toEqual([{ thumbprint: tp(1), notAfter: day(0), wasOnGateway: true }]);
+    expect([plan.addedRevocations, plan.prunedRevocations, plan.rootsRetired]).toEqual([
+      [tp(300), tp(301)],
+      [tp(500)],
+      ["Old-Root"],
+    ]);
+    expect(pendingChangeCount(actual, want)).toBe(5);
+  });
+
+  it("is a change when the only thing to do is displace a revocation for one that stays valid longer", () => {
+    const revoked = Array.from({ length: 300 }, (_, i) => owned(i + 1));
+    const wanted = Array.from({ length: 301 }, (_, i) => tp(i + 1));
+    const revocationInfo = Object.fromEntries(wanted.map((t, i) => [t, { notAfter: day(i) }]));
+    const actual = { roots: [root], revoked };
+    const plan = planSync(actual, desired({ revokedThumbprints: wanted, revocationInfo }));
+    expect(plan.changed).toBe(true);
+    expect(plan.leftOff.map((l) => [l.thumbprint, l.wasOnGateway])).toEqual([[tp(1), true]]);
+    expect(plan.addedRevocations).toEqual([tp(301)]);
   });
 });

@@ -6,7 +6,7 @@ import type { Ledger } from "../../../src/clients/ledger";
 import { parseConfig } from "../../../src/config";
 import { TEST_ACCESS_SETTINGS } from "../../support/env";
 import type { CertificateRecord } from "../../../src/domain/ledger";
-import { revocationWindow } from "../../../src/domain/revocation-window";
+import { indexedWindow, revocationWindow } from "../../../src/domain/revocation-window";
 
 const HOUR = 3_600_000;
 const NOW = new Date("2026-12-06T10:00:00Z");
@@ -112,5 +112,61 @@ describe("loadDesiredGatewayState", () => {
     const state = await loadDesiredGatewayState(config, { ledger, keyVault, roots: noRoots }, NOW);
     expect(state.desired.revokedThumbprints).toEqual([tp(1), tp(2), tp(3)]);
     expect(state.desired.expiredThumbprints).toEqual([]);
+  });
+});
+
+describe("indexedWindow (the revocation index's entries)", () => {
+  const margin = 24 * HOUR;
+  const atCutoff = new Date(NOW.getTime() - margin);
+
+  it("revokes trusted entries until notAfter plus the margin, upper-cases and sorts, and maps each to its user", () => {
+    const window = indexedWindow(
+      [
+        { thumbprint: "bb".repeat(20), userKey: "b@contoso.com", notAfter: new Date(atCutoff.getTime() + 1) },
+        { thumbprint: "aa".repeat(20), userKey: "a@contoso.com" }, // no known expiry: kept
+        { thumbprint: "dd".repeat(20), userKey: "d@contoso.com", notAfter: atCutoff }, // exactly at the cutoff: expired
+        { thumbprint: "cc".repeat(20), userKey: "c@contoso.com", notAfter: new Date(atCutoff.getTime() - HOUR) },
+      ],
+      [],
+      NOW,
+      margin,
+    );
+    expect(window.revokedThumbprints).toEqual(["AA".repeat(20), "BB".repeat(20)]);
+    expect(window.expiredThumbprints).toEqual(["CC".repeat(20), "DD".repeat(20)]);
+    expect(window.revokedUsers).toEqual({ ["AA".repeat(20)]: "a@contoso.com", ["BB".repeat(20)]: "b@contoso.com" });
+  });
+
+  it("never lists as expired a thumbprint another entry still revokes", () => {
+    const window = indexedWindow(
+      [
+        { thumbprint: "ee".repeat(20), userKey: "e@contoso.com", notAfter: new Date(atCutoff.getTime() - HOUR) },
+        { thumbprint: "EE".repeat(20), userKey: "e@contoso.com", notAfter: new Date(NOW.getTime() + HOUR) },
+      ],
+      [],
+      NOW,
+      margin,
+    );
+    expect(window.revokedThumbprints).toEqual(["EE".repeat(20)]);
+    expect(window.expiredThumbprints).toEqual([]);
+  });
+
+  it("gives the planner every entry's issuing root and expiry, retired roots' entries included, revoking only trusted", () => {
+    const notAfter = new Date("2027-01-01T00:00:00Z");
+    const window = indexedWindow(
+      [{ thumbprint: "1a".repeat(20), userKey: "t@contoso.com", rootThumbprint: "ab".repeat(20), notAfter }],
+      [
+        { thumbprint: "2b".repeat(20), userKey: "o@contoso.com", rootThumbprint: "cd".repeat(20) },
+        { thumbprint: "3c".repeat(20), userKey: "p@contoso.com" },
+      ],
+      NOW,
+      margin,
+    );
+    expect(window.revocationInfo).toEqual({
+      ["1A".repeat(20)]: { rootThumbprint: "AB".repeat(20), notAfter: "2027-01-01T00:00:00.000Z" },
+      ["2B".repeat(20)]: { rootThumbprint: "CD".repeat(20) },
+      ["3C".repeat(20)]: {},
+    });
+    expect(window.revokedThumbprints).toEqual(["1A".repeat(20)]);
+    expect(window.expiredThumbprints).toEqual([]);
   });
 });
