@@ -328,6 +328,19 @@ describe("applyGatewayState", () => {
     expect(fake.ledger.audit.map((a) => (a as { action: string }).action)).toContain("gateway.revocationsLeftOff");
   });
 
+  it("tells the operator in its write line which roots it retired and how many revocations had no room", async () => {
+    const OLD = { name: "old-root", publicCertData: "T0xE" };
+    const OLDER = { name: "older-root", publicCertData: "T0xERVI=" };
+    fake.gateways.snapshots = [snapshot({ roots: [ROOT, OLD, OLDER], revoked: [] })];
+    const many = Array.from({ length: MAX_REVOKED_CERTIFICATES + 2 }, (_, i) => i + 1);
+    const want = { ...desired(many), retiredRootNames: ["old-root", "older-root"] };
+    const result = (await invoke("applyGatewayState", applyInput(want))) as { plan: { rootsRetired: string[] } };
+    expect(result.plan.rootsRetired).toEqual(["old-root", "older-root"]);
+    expect(logs).toEqual([
+      `gateway GW-West: writing +${MAX_REVOKED_CERTIFICATES} revoked, -0 pruned, roots +0 ~0 -0 expired, restored 0, retired roots old-root, older-root, 2 revocations left off (no room)`,
+    ]);
+  });
+
   describe("a RADIUS gateway", () => {
     const radius = { location: "west", vpnClientConfiguration: { radiusServerAddress: "10.0.0.5" } };
 

@@ -126,6 +126,22 @@ describe("gatewayWriter", () => {
     expect(revocationOnly.call.functionName).toBe("findRevokedSessions");
   });
 
+  it("asks for a new VPN profile after a write that only retired a root", () => {
+    const h = writer();
+    const retirePlan = { ...plan, addedRevocations: [], rootsRetired: ["p2s-root-old"] };
+    apply(h, { ...started(), plan: retirePlan }).answer("awaitGatewayWrite", {
+      outcome: "written",
+      revokedCount: 0,
+      rootCount: 1,
+    });
+    h.answer("recordGatewaySync", { written: 1, rootsRemoved: [] });
+    expect(h.call).toEqual({
+      functionName: "requestProfileRegeneration",
+      input: { gatewayId: GATEWAY_ID, reason: `writer ${passId(1)}` },
+      retry: RETRY,
+    });
+  });
+
   it("keeps its settings when a wake-up carries none, or another gateway's", () => {
     for (const wake of [
       null,
