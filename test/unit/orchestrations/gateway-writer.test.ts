@@ -126,20 +126,25 @@ describe("gatewayWriter", () => {
     expect(revocationOnly.call.functionName).toBe("findRevokedSessions");
   });
 
-  it("asks for a new VPN profile after a write that only retired a root", () => {
-    const h = writer();
+  it("asks for a new VPN profile after a write that only retired a root, or only dropped an expired one", () => {
+    const retired = writer();
     const retirePlan = { ...plan, addedRevocations: [], rootsRetired: ["p2s-root-old"] };
-    apply(h, { ...started(), plan: retirePlan }).answer("awaitGatewayWrite", {
-      outcome: "written",
-      revokedCount: 0,
-      rootCount: 1,
-    });
-    h.answer("recordGatewaySync", { written: 1, rootsRemoved: [] });
-    expect(h.call).toEqual({
+    apply(retired, { ...started(), plan: retirePlan });
+    retired.answer("awaitGatewayWrite", { outcome: "written", revokedCount: 0, rootCount: 1 });
+    retired.answer("recordGatewaySync", { written: 1, rootsRemoved: [] });
+    const regenerate = {
       functionName: "requestProfileRegeneration",
       input: { gatewayId: GATEWAY_ID, reason: `writer ${passId(1)}` },
       retry: RETRY,
-    });
+    };
+    expect(retired.call).toEqual(regenerate);
+
+    const expired = writer();
+    apply(expired, { ...started(), plan: { ...plan, addedRevocations: [], rootsRemoved: ["old-root"] } });
+    expired.answer("awaitGatewayWrite", { outcome: "written", revokedCount: 0, rootCount: 1 });
+    const old = { name: "old-root", notAfter: "2029-01-01T00:00:00.000Z" };
+    expired.answer("recordGatewaySync", { written: 1, rootsRemoved: [old] }).answer("raiseAlert", "sent");
+    expect(expired.call).toEqual(regenerate);
   });
 
   it("keeps its settings when a wake-up carries none, or another gateway's", () => {
