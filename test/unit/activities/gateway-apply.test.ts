@@ -24,6 +24,7 @@ import type { GatewayFailureKind } from "../../../src/clients/gateway";
 import { MAX_REVOKED_CERTIFICATES, revokedEntryName } from "../../../src/domain/gateway-config";
 import type { DesiredState, P2sCertificateState } from "../../../src/domain/gateway-config";
 import { writeKey } from "../../../src/domain/gateway-write-journal";
+import type { JournaledWrite } from "../../../src/domain/gateway-write-journal";
 import { FakeInvoker } from "../../support/durable/fake-invoker";
 import { GATEWAY_ID, gatewayServices, snapshot } from "./gateway-fakes";
 import type { GatewayServices } from "./gateway-fakes";
@@ -527,20 +528,27 @@ describe("applyGatewayState, more", () => {
 });
 
 describe("auditAcceptedWrite", () => {
+  /** A journaled write that changed nothing but what `changes` says. */
+  const journaled = (passId: string, changes: Partial<JournaledWrite>): JournaledWrite => ({
+    key: `${passId}@k`,
+    passId,
+    at: new Date(NOW),
+    addedRevocations: [],
+    prunedRevocations: [],
+    rootsAdded: [],
+    rootsRemoved: [],
+    restored: [],
+    ...changes,
+  });
+
   it("names every root a write added and every expired root it left out, comma-separated", async () => {
-    const write = {
-      key: "gen-1:1@k",
-      passId: "gen-1:1",
-      at: new Date(NOW),
-      addedRevocations: [],
-      prunedRevocations: [],
+    const write = journaled("gen-1:1", {
       rootsAdded: ["root-a", "root-b"],
       rootsRemoved: [
         { name: "old-a", notAfter: "2029-01-01T00:00:00.000Z" },
         { name: "old-b", notAfter: "2029-02-01T00:00:00.000Z" },
       ],
-      restored: [],
-    };
+    });
     await auditAcceptedWrite(fake.ledger as unknown as Ledger, GATEWAY_ID, write, 0);
     expect(fake.ledger.audit.map((a) => a.details)).toEqual([
       {
@@ -556,28 +564,18 @@ describe("auditAcceptedWrite", () => {
       { count: 2, roots: "old-a,old-b" },
     ]);
   });
-});
 
-// Added after session 24's full Stryker run: the left-off audit had never been scored.
-describe("auditAcceptedWrite, revocations left off", () => {
   it("audits what a full gateway left off: how many, how many it removed, and the soonest expiry known", async () => {
-    const write = {
-      key: "gen-2:1@k",
-      passId: "gen-2:1",
-      at: new Date(NOW),
+    const write = journaled("gen-2:1", {
       addedRevocations: [tp(1)],
-      prunedRevocations: [],
-      rootsAdded: [],
       rootsRetired: ["old-root", "older-root"],
-      rootsRemoved: [],
-      restored: [],
       leftOff: [
         { thumbprint: tp(7), notAfter: "2030-03-01T00:00:00.000Z", wasOnGateway: true },
         { thumbprint: tp(9), notAfter: "2030-02-01T00:00:00.000Z", wasOnGateway: false },
         { thumbprint: tp(8), wasOnGateway: false }, // expiry unknown: never the soonest, even after the soonest
         { thumbprint: tp(10), notAfter: "2030-02-15T00:00:00.000Z", wasOnGateway: true },
       ],
-    };
+    });
     await auditAcceptedWrite(fake.ledger as unknown as Ledger, GATEWAY_ID, write, 301);
     expect(fake.ledger.audit.map((a) => a.details?.rootsRetired)).toEqual(["old-root,older-root", undefined]);
     expect(fake.ledger.audit[1]).toMatchObject({
@@ -589,17 +587,7 @@ describe("auditAcceptedWrite, revocations left off", () => {
   });
 
   it("gives no soonest expiry when none of the left-off entries has one", async () => {
-    const write = {
-      key: "gen-3:1@k",
-      passId: "gen-3:1",
-      at: new Date(NOW),
-      addedRevocations: [],
-      prunedRevocations: [],
-      rootsAdded: [],
-      rootsRemoved: [],
-      restored: [],
-      leftOff: [{ thumbprint: tp(7), wasOnGateway: false }],
-    };
+    const write = journaled("gen-3:1", { leftOff: [{ thumbprint: tp(7), wasOnGateway: false }] });
     await auditAcceptedWrite(fake.ledger as unknown as Ledger, GATEWAY_ID, write, 300);
     expect(fake.ledger.audit[1]?.details).toEqual({ count: 1, removedFromGateway: 0, soonest: "" });
   });
